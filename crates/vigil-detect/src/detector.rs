@@ -1,0 +1,225 @@
+//! Compiled rules, routed by logsource.
+//!
+//! Rules are grouped by their (product, service, category) logsource and each group compiles into
+//! its own rsigma [`Engine`]. An event is evaluated only by the groups its [`LogSourceTags`] admit,
+//! so a Sysmon process-creation event never runs the 1,000 rules written for other logsources.
+
+use std::sync::Arc;
+
+use rsigma_eval::{Engine, EvaluationResult, Pipeline, apply_pipelines};
+use vigil_event::{Event, LogSourceTags};
+
+use crate::rules::{Problem, RuleInfo, RuleSet};
+
+/// The custom attribute carrying a rule's index into [`Detector::rules`] through rsigma.
+const RULE_INDEX_ATTR: &str = "vigil.rule_index";
+
+/// How to build a [`Detector`].
+#[derive(Debug, Clone, Default)]
+pub struct DetectorOptions {
+    /// rsigma / pySigma processing pipelines applied to every rule before compiling (rule-side field
+    /// mapping, conditions, logsource changes). Event-side mapping is `vigil_parse::normalize`.
+    pub pipelines: Vec<Pipeline>,
+}
+
+/// One rule that matched one event.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    /// Index into [`Detector::rules`].
+    pub rule: usize,
+    /// rsigma's result (matched selections and fields).
+    pub result: EvaluationResult,
+}
+
+struct Route {
+    product: Option<String>,
+    service: Option<String>,
+    category: Option<String>,
+    engine: Engine,
+}
+
+/// Per-route rule counts, for `--stats` and the architecture docs.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RouteStats {
+    pub product: Option<String>,
+    pub service: Option<String>,
+    pub category: Option<String>,
+    pub rules: usize,
+}
+
+/// Detection rules compiled and routed by logsource. `Sync`: evaluate from many threads at once.
+pub struct Detector {
+    rules: Arc<[RuleInfo]>,
+    routes: Vec<Route>,
+    /// Route indices by lowercase product; `None` holds the product-less routes.
+    by_product: Vec<(Option<String>, Vec<usize>)>,
+}
+
+impl std::fmt::Debug for Detector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Detector")
+            .field("rules", &self.rules.len())
+            .field("routes", &self.routes.len())
+            .finish()
+    }
+}
+
+fn lower(s: &Option<String>) -> Option<String> {
+    s.as_ref()
+        .map(|v| v.trim().to_ascii_lowercase())
+        .filter(|v| !v.is_empty())
+}
+
+impl Detector {
+    /// Compiles every detection rule of `set`. Rules that fail to compile are returned as problems
+    /// (with their file) and left out; the rest work.
+    pub fn build(set: &RuleSet, options: &DetectorOptions) -> (Detector, Vec<Problem>) {
+        let infos: Arc<[RuleInfo]> = set.infos().into();
+        let mut problems = Vec::new();
+        let mut routes: Vec<Route> = Vec::new();
+        let mut pending: Vec<Vec<rsigma_parser::SigmaRule>> = Vec::new();
+        let mut pending_idx: Vec<Vec<usize>> = Vec::new();
+        for (index, loaded) in set.rules.iter().enumerate() {
+            let mut rule = loaded.rule.clone();
+            let problem = |message: String| Problem {
+                path: loaded.path.to_path_buf(),
+                line: None,
+                rule: Some(loaded.rule.id.clone().unwrap_or_else(|| loaded.rule.title.clone())),
+                message,
+            };
+            if !options.pipelines.is_empty()
+                && let Err(e) = apply_pipelines(&options.pipelines, &mut rule)
+            {
+                problems.push(problem(format!("pipeline: {e}")));
+                continue;
+            }
+            rule.custom_attributes
+                .insert(RULE_INDEX_ATTR.into(), yaml_serde::Value::Number((index as u64).into()));
+            let key = (
+                lower(&rule.logsource.product),
+                lower(&rule.logsource.service),
+                lower(&rule.logsource.category),
+            );
+            let slot = match routes
+                .iter()
+                .position(|r| (&r.product, &r.service, &r.category) == (&key.0, &key.1, &key.2))
+            {
+                Some(i) => i,
+                None => {
+                    routes.push(Route {
+                        product: key.0,
+                        service: key.1,
+                        category: key.2,
+                        engine: Engine::new(),
+                    });
+                    pending.push(Vec::new());
+                    pending_idx.push(Vec::new());
+                    routes.len() - 1
+                }
+            };
+            pending[slot].push(rule);
+            pending_idx[slot].push(index);
+        }
+        for ((route, rules), idx) in routes.iter_mut().zip(&pending).zip(&pending_idx) {
+            for (pos, err) in route.engine.add_rules(rules.iter()) {
+                let loaded = &set.rules[idx[pos]];
+                problems.push(Problem {
+                    path: loaded.path.to_path_buf(),
+                    line: None,
+                    rule: Some(loaded.rule.id.clone().unwrap_or_else(|| loaded.rule.title.clone())),
+                    message: format!("cannot compile: {err}"),
+                });
+            }
+            for filter in &set.filters {
+                if let Err(e) = route.engine.apply_filter(filter) {
+                    problems.push(Problem {
+                        path: Default::default(),
+                        line: None,
+                        rule: Some(filter.title.clone()),
+                        message: format!("filter cannot apply: {e}"),
+                    });
+                }
+            }
+        }
+        let mut by_product: Vec<(Option<String>, Vec<usize>)> = Vec::new();
+        for (i, r) in routes.iter().enumerate() {
+            match by_product.iter_mut().find(|(p, _)| *p == r.product) {
+                Some((_, v)) => v.push(i),
+                None => by_product.push((r.product.clone(), vec![i])),
+            }
+        }
+        (
+            Detector {
+                rules: infos,
+                routes,
+                by_product,
+            },
+            problems,
+        )
+    }
+
+    /// Metadata of every rule (detection rules first, then correlation rules), by index.
+    pub fn rules(&self) -> &Arc<[RuleInfo]> {
+        &self.rules
+    }
+
+    /// Number of detection rules compiled into engines.
+    pub fn compiled_rules(&self) -> usize {
+        self.routes.iter().map(|r| r.engine.rule_count()).sum()
+    }
+
+    pub fn route_stats(&self) -> Vec<RouteStats> {
+        self.routes
+            .iter()
+            .map(|r| RouteStats {
+                product: r.product.clone(),
+                service: r.service.clone(),
+                category: r.category.clone(),
+                rules: r.engine.rule_count(),
+            })
+            .collect()
+    }
+
+    /// How many compiled rules an event with these tags is evaluated against.
+    pub fn eligible_rules(&self, tags: &LogSourceTags) -> usize {
+        let mut n = 0;
+        self.for_each_route(tags, &mut |r| n += r.engine.rule_count());
+        n
+    }
+
+    fn for_each_route<'a>(&'a self, tags: &LogSourceTags, f: &mut dyn FnMut(&'a Route)) {
+        let admit = |r: &Route| tags.admits(r.product.as_deref(), r.service.as_deref(), r.category.as_deref());
+        match tags.product.as_deref() {
+            None => self.routes.iter().filter(|r| admit(r)).for_each(f),
+            Some(p) => {
+                for (product, idx) in &self.by_product {
+                    if product.as_deref().is_none_or(|q| q.eq_ignore_ascii_case(p)) {
+                        idx.iter()
+                            .map(|&i| &self.routes[i])
+                            .filter(|r| admit(r))
+                            .for_each(&mut *f);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Evaluates one event against the rules its logsource admits.
+    pub fn detect(&self, event: &Event) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        self.for_each_route(&event.logsource, &mut |route| {
+            for result in route.engine.evaluate(event) {
+                let rule = result
+                    .header
+                    .custom_attributes
+                    .get(RULE_INDEX_ATTR)
+                    .and_then(serde_json::Value::as_u64)
+                    .map(|i| i as usize);
+                if let Some(rule) = rule.filter(|&i| i < self.rules.len()) {
+                    hits.push(Hit { rule, result });
+                }
+            }
+        });
+        hits
+    }
+}

@@ -1,0 +1,71 @@
+//! Suricata EVE JSON: one JSON object per line.
+//!
+//! The object's members become the event's fields as they are: nested objects stay nested (`alert.signature`
+//! is reached by the event model's dotted lookup), nothing is flattened or renamed. The event time is the
+//! `timestamp` member (Suricata writes `2024-01-02T03:04:05.123456+0000`); a record without a readable one
+//! has no time. The logsource is product `suricata`, service = `event_type` for the event types Vigil knows,
+//! and category `dns` for DNS records.
+//!
+//! Errors: invalid UTF-8 is [`ErrorKind::NotUtf8`], invalid JSON [`ErrorKind::Json`], and JSON that is not an
+//! object [`ErrorKind::NotAnObject`].
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+use vigil_event::{Event, Fields, LogSourceTags, Raw};
+
+use crate::{ErrorKind, Origin, ParseError, time};
+
+/// EVE `event_type`s that become a Sigma service.
+const EVENT_TYPES: [&str; 15] = [
+    "alert", "anomaly", "dns", "http", "tls", "flow", "netflow", "fileinfo", "smtp", "ssh", "dhcp", "krb5", "smb",
+    "rdp", "stats",
+];
+
+/// Parses one record.
+pub fn parse(line: &[u8], origin: &Origin, offset: u64) -> Result<Event, ParseError> {
+    let (text, object) = parse_object(line, origin, offset)?;
+    let time = object
+        .get("timestamp")
+        .and_then(Value::as_str)
+        .and_then(time::parse_timestamp);
+    let event_type = object
+        .get("event_type")
+        .and_then(Value::as_str)
+        .and_then(|t| known(&EVENT_TYPES, t));
+    let mut tags = LogSourceTags::product("suricata");
+    if let Some(t) = event_type {
+        tags.services.push(Cow::Borrowed(t));
+        if t == "dns" {
+            tags.categories.push(Cow::Borrowed("dns"));
+        }
+    }
+    let fields = Fields::from_json_object(object);
+    Ok(Event::new(
+        origin.source(offset),
+        time,
+        tags,
+        fields,
+        Raw::Text(text.into()),
+    ))
+}
+
+/// The static name equal to `name`, if `name` is in `list`.
+pub(crate) fn known(list: &[&'static str], name: &str) -> Option<&'static str> {
+    list.iter().copied().find(|&t| t == name)
+}
+
+/// Reads a line as UTF-8 text holding one JSON object.
+pub(crate) fn parse_object<'a>(line: &'a [u8], origin: &Origin, offset: u64) -> Result<(&'a str, Value), ParseError> {
+    let text = std::str::from_utf8(line).map_err(|_| origin.error(offset, ErrorKind::NotUtf8))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| origin.error(offset, ErrorKind::Json(e.to_string())))?;
+    let kind = match &value {
+        Value::Object(_) => return Ok((text, value)),
+        Value::Array(_) => "an array",
+        Value::String(_) => "a string",
+        Value::Number(_) => "a number",
+        Value::Bool(_) => "a boolean",
+        Value::Null => "null",
+    };
+    Err(origin.error(offset, ErrorKind::NotAnObject(kind)))
+}

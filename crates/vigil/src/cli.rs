@@ -1,0 +1,181 @@
+//! Command-line interface definitions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Vigil — security operations: collect, detect, store, respond.
+///
+/// Start with `vigil hunt --rules <sigma rules> <logs>` to run Sigma rules over Windows event
+/// logs (EVTX), NDJSON, syslog, CEF, Suricata EVE, Zeek or auditd files.
+#[derive(Debug, Parser)]
+#[command(name = "vigil", version, propagate_version = true, max_term_width = 110)]
+pub struct Cli {
+    /// More log output on stderr (-v info, -vv debug). VIGIL_LOG overrides, e.g. VIGIL_LOG=debug.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Hunt: run Sigma rules over log files and report every detection.
+    ///
+    /// Inputs may be files or directories (walked recursively). Formats are detected per file
+    /// (EVTX by signature, JSON shapes, syslog, CEF, EVE, Zeek, auditd) unless --format is given.
+    /// Windows events from EVTX, SigmaHQ-style JSON and Winlogbeat/ECS NDJSON are mapped to the
+    /// field names SigmaHQ rules use, and each event is evaluated only against the rules whose
+    /// logsource fits it.
+    ///
+    /// Examples:
+    ///   vigil hunt --rules sigma/rules logs/
+    ///   vigil hunt --rules sigma/rules --min-level high --output jsonl logs/*.evtx > hits.jsonl
+    ///   vigil hunt --rules my-rules --since 2024-05-01 --until 2024-05-02T12:00:00Z winlogbeat.ndjson
+    #[command(verbatim_doc_comment)]
+    Hunt(HuntArgs),
+    /// Detection-as-code: lint and test rule sets.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Lint rules: unparseable files, unknown modifiers, missing or duplicate ids, Sigma spec
+    /// issues — each with file:line. Exits 1 when any error is found.
+    Lint(LintArgs),
+    /// Test rules against their declared test events: positive cases must fire (with the expected
+    /// count), negative ones must not. Reads Vigil test files (`*.test.yml`) and SigmaHQ
+    /// regression folders (`info.yml` beside `.evtx`/`.json` samples). See docs/rule-tests.md.
+    Test(TestArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// A readable table (the default on a terminal).
+    Table,
+    /// One JSON object per detection (the default when stdout is not a terminal).
+    Jsonl,
+    /// Comma-separated values with a header row.
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LevelArg {
+    Informational,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusArg {
+    Stable,
+    Test,
+    Experimental,
+    Deprecated,
+    Unsupported,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Auto,
+    Evtx,
+    Ndjson,
+    Syslog,
+    Cef,
+    Eve,
+    Zeek,
+    Auditd,
+}
+
+#[derive(Debug, Args)]
+pub struct HuntArgs {
+    /// Sigma rule files or directories (repeatable; directories are walked recursively).
+    #[arg(short, long = "rules", value_name = "PATH", required = true)]
+    pub rules: Vec<PathBuf>,
+    /// Log files or directories to hunt through.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Output format [default: table on a terminal, jsonl otherwise].
+    #[arg(short, long, value_enum)]
+    pub output: Option<OutputFormat>,
+    /// Write detections to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Only rules at this level or above.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub min_level: Option<LevelArg>,
+    /// Only rules with these statuses (comma-separated) [default: all but deprecated, unsupported].
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "STATUS")]
+    pub status: Vec<StatusArg>,
+    /// Only events at or after this time: RFC 3339 (2024-05-01T10:00:00Z), a date (2024-05-01,
+    /// UTC), or an age (30d, 12h, 90m = that long before now).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only events before this time (same forms as --since).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Input format of every input [default: detected per file].
+    #[arg(short, long, value_enum, default_value_t = FormatArg::Auto)]
+    pub format: FormatArg,
+    /// Extra field map (YAML) for JSON inputs, applied before the built-in Winlogbeat/ECS maps.
+    #[arg(long = "field-map", value_name = "FILE")]
+    pub field_maps: Vec<PathBuf>,
+    /// rsigma/pySigma processing pipeline (YAML) applied to every rule before compiling.
+    #[arg(long = "pipeline", value_name = "FILE")]
+    pub pipelines: Vec<PathBuf>,
+    /// Worker threads [default: all cores].
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Write every parse error (source, offset, reason) as JSON lines to this file.
+    #[arg(long, value_name = "FILE")]
+    pub errors: Option<PathBuf>,
+    /// No progress bar and no summary on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Print the summary (by level, rule, ATT&CK technique) even when not on a terminal.
+    #[arg(long)]
+    pub summary: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Rule files or directories.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Also show findings of this severity and above.
+    #[arg(long, value_enum, default_value_t = SeverityArg::Warning)]
+    pub min_severity: SeverityArg,
+    /// Print findings as JSON lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum SeverityArg {
+    Hint,
+    Info,
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Rule files or directories.
+    #[arg(short, long = "rules", value_name = "PATH", required = true)]
+    pub rules: Vec<PathBuf>,
+    /// Test files or directories: `*.test.yml` files and SigmaHQ `info.yml` regression folders
+    /// [default: the rule paths themselves].
+    #[arg(value_name = "TESTS")]
+    pub tests: Vec<PathBuf>,
+    /// Print each passing test too, not only failures.
+    #[arg(long)]
+    pub verbose_pass: bool,
+    /// Print results as JSON lines.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,42 @@
+//! `vigil`: the command-line binary. Argument parsing and wiring only; the work is in the crates.
+
+mod cli;
+mod hunt;
+mod progress;
+mod rules_cmd;
+mod timespec;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, RulesCommand};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = match cli.verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("VIGIL_LOG").unwrap_or_else(|_| filter.into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
+        Command::Hunt(args) => hunt::run(args),
+        Command::Rules {
+            command: RulesCommand::Lint(args),
+        } => rules_cmd::lint(args),
+        Command::Rules {
+            command: RulesCommand::Test(args),
+        } => rules_cmd::test(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! `vigil rules lint` and `vigil rules test`.
+
+use std::process::ExitCode;
+
+use vigil_detect::{RuleFilter, lint, ruletest};
+
+use crate::cli::{LintArgs, SeverityArg, TestArgs};
+
+pub fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
+    let min = match args.min_severity {
+        SeverityArg::Hint => lint::Severity::Hint,
+        SeverityArg::Info => lint::Severity::Info,
+        SeverityArg::Warning => lint::Severity::Warning,
+        SeverityArg::Error => lint::Severity::Error,
+    };
+    let findings = lint::lint_paths(&args.paths)?;
+    let shown: Vec<_> = findings.iter().filter(|f| f.severity >= min).collect();
+    for f in &shown {
+        if args.json {
+            println!("{}", serde_json::to_string(f)?);
+        } else {
+            println!("{f}");
+        }
+    }
+    let errors = findings.iter().filter(|f| f.severity == lint::Severity::Error).count();
+    let warnings = findings
+        .iter()
+        .filter(|f| f.severity == lint::Severity::Warning)
+        .count();
+    eprintln!("{errors} errors, {warnings} warnings ({} findings shown)", shown.len());
+    Ok(if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
+    let filter = RuleFilter {
+        min_level: None,
+        statuses: Some(all_statuses()),
+    };
+    let (_, detector, _, _) = crate::hunt::load_rules(&args.rules, &filter, &[], false)?;
+    let test_paths = if args.tests.is_empty() {
+        args.rules.clone()
+    } else {
+        args.tests.clone()
+    };
+    let (cases, problems) = ruletest::discover(&test_paths)?;
+    for p in &problems {
+        eprintln!("error: {p}");
+    }
+    let results = ruletest::run(&detector, &cases);
+    let mut failed = 0;
+    for r in &results {
+        if !r.passed {
+            failed += 1;
+        }
+        if args.json {
+            println!("{}", serde_json::to_string(r)?);
+        } else if !r.passed || args.verbose_pass {
+            let verdict = if r.passed { "PASS" } else { "FAIL" };
+            let expected = r.expected.map(|n| n.to_string()).unwrap_or_else(|| ">=1".into());
+            let why = r.error.as_deref().map(|e| format!(" — {e}")).unwrap_or_default();
+            println!(
+                "{verdict} {} [{}] {}: matched {}/{} events, expected {expected}{why}",
+                r.declared_in.display(),
+                r.rule,
+                r.name,
+                r.matched,
+                r.events
+            );
+        }
+    }
+    let passed = results.len() - failed;
+    println!("{passed} passed, {failed} failed");
+    Ok(if failed > 0 || !problems.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn all_statuses() -> Vec<vigil_detect::Status> {
+    use vigil_detect::Status::*;
+    vec![Stable, Test, Experimental, Deprecated, Unsupported]
+}
