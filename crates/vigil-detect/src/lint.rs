@@ -83,10 +83,7 @@ pub fn lint_paths(paths: &[PathBuf]) -> Result<Vec<Finding>, DetectError> {
         set.add_text(
             &text,
             file.as_path().into(),
-            &RuleFilter {
-                min_level: None,
-                statuses: Some(all_statuses()),
-            },
+            &RuleFilter::everything(),
         );
         for p in &set.problems {
             findings.push(Finding {
@@ -154,11 +151,6 @@ pub fn lint_paths(paths: &[PathBuf]) -> Result<Vec<Finding>, DetectError> {
     findings.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     findings.dedup();
     Ok(findings)
-}
-
-fn all_statuses() -> Vec<rsigma_parser::Status> {
-    use rsigma_parser::Status::*;
-    vec![Stable, Test, Experimental, Deprecated, Unsupported]
 }
 
 fn line_of(text: &str, id: &str) -> Option<u32> {

@@ -99,24 +99,26 @@ pub struct LoadReport {
 }
 
 /// Which rules to use.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RuleFilter {
     pub min_level: Option<Level>,
-    /// Allowed statuses; `None` means every status but `deprecated` and `unsupported`.
+    /// Allowed statuses; `None` means every status but `deprecated` and `unsupported` (a rule
+    /// without a status is kept). With a list, a rule without a status is left out.
     pub statuses: Option<Vec<Status>>,
-}
-
-impl Default for RuleFilter {
-    fn default() -> Self {
-        RuleFilter {
-            min_level: None,
-            statuses: None,
-        }
-    }
+    /// Keep every rule whatever its level and status (for linting and testing rule sets).
+    pub everything: bool,
 }
 
 impl RuleFilter {
+    /// A filter that keeps every rule.
+    pub fn everything() -> RuleFilter {
+        RuleFilter { everything: true, ..RuleFilter::default() }
+    }
+
     fn keeps(&self, level: Option<Level>, status: Option<Status>) -> bool {
+        if self.everything {
+            return true;
+        }
         let level_ok = self
             .min_level
             .is_none_or(|min| level_rank(level) >= level_rank(Some(min)));
@@ -323,17 +325,13 @@ mod tests {
 
     #[test]
     fn filter_levels_and_statuses() {
-        let f = RuleFilter {
-            min_level: Some(Level::High),
-            statuses: None,
-        };
+        let f = RuleFilter { min_level: Some(Level::High), ..RuleFilter::default() };
         assert!(f.keeps(Some(Level::Critical), Some(Status::Test)));
         assert!(!f.keeps(Some(Level::Medium), Some(Status::Stable)));
         assert!(!RuleFilter::default().keeps(Some(Level::High), Some(Status::Deprecated)));
-        let only_stable = RuleFilter {
-            min_level: None,
-            statuses: Some(vec![Status::Stable]),
-        };
+        let only_stable = RuleFilter { statuses: Some(vec![Status::Stable]), ..RuleFilter::default() };
+        assert!(RuleFilter::everything().keeps(None, Some(Status::Deprecated)));
+        assert!(RuleFilter::everything().keeps(None, None));
         assert!(!only_stable.keeps(None, Some(Status::Test)));
         assert!(!only_stable.keeps(None, None));
     }

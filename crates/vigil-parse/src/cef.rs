@@ -21,7 +21,7 @@
 use jiff::Timestamp;
 use vigil_event::{Event, Fields, LogSourceTags, Raw};
 
-use crate::{ErrorKind, Origin, ParseError, syslog, time};
+use crate::{ErrorKind, Origin, ParseError, syslog};
 
 /// Header field names, in header order (the version is read from the `CEF:` prefix).
 const HEADER_NAMES: [&str; 7] = [
@@ -231,7 +231,7 @@ fn parse_cef_time(text: &str) -> Option<Timestamp> {
         }
         return apply_zone(ts, zone);
     }
-    time::parse_timestamp(t)
+    syslog::parse_time(t)
 }
 
 /// Re-reads a UTC wall-clock time as a time in `zone` (`UTC`, `GMT`, `Z`, `+hh:mm`, `+hhmm`, IANA name).

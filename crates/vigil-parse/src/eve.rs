@@ -14,7 +14,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 use vigil_event::{Event, Fields, LogSourceTags, Raw};
 
-use crate::{ErrorKind, Origin, ParseError, time};
+use crate::{ErrorKind, Origin, ParseError, syslog};
 
 /// EVE `event_type`s that become a Sigma service.
 const EVENT_TYPES: [&str; 15] = [
@@ -28,7 +28,7 @@ pub fn parse(line: &[u8], origin: &Origin, offset: u64) -> Result<Event, ParseEr
     let time = object
         .get("timestamp")
         .and_then(Value::as_str)
-        .and_then(time::parse_timestamp);
+        .and_then(syslog::parse_time);
     let event_type = object
         .get("event_type")
         .and_then(Value::as_str)

@@ -71,24 +71,33 @@ impl Format {
             .find(|l| !l.iter().all(u8::is_ascii_whitespace))
             .unwrap_or(&[]);
         let first = trim_ascii(first);
+        let has = |needle: &[u8]| memchr::memmem::find(first, needle).is_some();
         if first.starts_with(b"{") {
             if zeek::service_from_path(base).is_some() && !base.starts_with("eve") {
                 return Some(Format::Zeek);
             }
-            if memchr::memmem::find(first, b"\"event_type\"").is_some()
-                && memchr::memmem::find(first, b"\"flow_id\"").is_some()
-            {
+            if has(b"\"event_type\"") && (has(b"\"flow_id\"") || has(b"\"event_type\":\"stats\"")) {
                 return Some(Format::SuricataEve);
+            }
+            if has(b"\"_path\"") || (has(b"\"ts\"") && has(b"\"uid\"") && has(b"\"id.orig_h\"")) {
+                return Some(Format::Zeek);
             }
             return Some(Format::Ndjson);
         }
         if first.starts_with(b"CEF:") {
             return Some(Format::Cef);
         }
-        if first.starts_with(b"type=") && memchr::memmem::find(first, b"msg=audit(").is_some() {
+        if (first.starts_with(b"type=") || first.starts_with(b"node=")) && has(b"msg=audit(") {
             return Some(Format::Auditd);
         }
-        if first.starts_with(b"<") || lower.ends_with(".log") || lower.contains("syslog") || lower.contains("messages")
+        // Zeek's tab-separated logs (`#separator \x09`) are not a format Vigil reads.
+        if first.starts_with(b"#separator") {
+            return None;
+        }
+        if syslog::looks_like_syslog(first)
+            || lower.ends_with(".log")
+            || lower.contains("syslog")
+            || lower.contains("messages")
         {
             return Some(Format::Syslog);
         }

@@ -152,7 +152,7 @@ fn parse_5424(rest: &str) -> Result<Message<'_>, &'static str> {
     let mut msg = Message {
         rfc5424: true,
         timestamp: nil(ts),
-        time: nil(ts).and_then(time::parse_timestamp),
+        time: nil(ts).and_then(parse_time),
         host: nil(host),
         app_name: nil(app),
         pid: nil(procid),
@@ -257,7 +257,7 @@ fn parse_3164(rest: &str, has_pri: bool, now: Timestamp) -> Result<Message<'_>, 
     } else {
         let (token, after) = rest.split_once(' ').unwrap_or((rest, ""));
         let iso_like = token.len() >= 10 && token.as_bytes().get(4) == Some(&b'-');
-        match iso_like.then(|| time::parse_timestamp(token)).flatten() {
+        match iso_like.then(|| parse_time(token)).flatten() {
             Some(ts) => {
                 msg.timestamp = Some(token);
                 msg.time = Some(ts);
@@ -295,6 +295,23 @@ fn parse_3164(rest: &str, has_pri: bool, now: Timestamp) -> Result<Message<'_>, 
     };
     msg.message = (!body.is_empty()).then_some(body);
     Ok(msg)
+}
+
+/// [`time::parse_timestamp`] for ASCII text only. Timestamps are ASCII, and `parse_timestamp` slices at byte
+/// offsets, which panics inside a multi-byte character (e.g. on `"\u{fffd}\u{fffd}"`).
+pub(crate) fn parse_time(text: &str) -> Option<Timestamp> {
+    if text.is_ascii() { time::parse_timestamp(text) } else { None }
+}
+
+/// Whether a line starts the way a syslog message does: `<PRI>`, a BSD timestamp or an RFC 3339 timestamp.
+pub(crate) fn looks_like_syslog(line: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(line.get(..64).unwrap_or(line));
+    if head.starts_with('<') {
+        return split_pri(&head).is_ok();
+    }
+    let token = head.split(' ').next().unwrap_or("");
+    scan_month_time(&head).is_some()
+        || (token.as_bytes().get(4) == Some(&b'-') && head.contains(' ') && parse_time(token).is_some())
 }
 
 /// `app:` or `app[pid]:` -> (app, pid).

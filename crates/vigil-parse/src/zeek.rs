@@ -16,7 +16,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 use vigil_event::{Event, Fields, LogSourceTags, Raw};
 
-use crate::{Origin, ParseError, eve, time};
+use crate::{Origin, ParseError, eve, syslog, time};
 
 /// Zeek log types Vigil tags as a Sigma service.
 const LOG_TYPES: [&str; 18] = [
@@ -45,7 +45,7 @@ pub fn parse(line: &[u8], origin: &Origin, offset: u64) -> Result<Event, ParseEr
     let (text, object) = eve::parse_object(line, origin, offset)?;
     let time = match object.get("ts") {
         Some(Value::Number(n)) => time::from_json_number(n),
-        Some(Value::String(s)) => time::parse_timestamp(s),
+        Some(Value::String(s)) => syslog::parse_time(s),
         _ => None,
     };
     let service = match object.get("_path").and_then(Value::as_str) {

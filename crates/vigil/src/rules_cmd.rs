@@ -36,11 +36,7 @@ pub fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
-    let filter = RuleFilter {
-        min_level: None,
-        statuses: Some(all_statuses()),
-    };
-    let (_, detector, _, _) = crate::hunt::load_rules(&args.rules, &filter, &[], false)?;
+    let (_, detector, _, _) = crate::hunt::load_rules(&args.rules, &RuleFilter::everything(), &[], false)?;
     let test_paths = if args.tests.is_empty() {
         args.rules.clone()
     } else {
@@ -79,9 +75,4 @@ pub fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-fn all_statuses() -> Vec<vigil_detect::Status> {
-    use vigil_detect::Status::*;
-    vec![Stable, Test, Experimental, Deprecated, Unsupported]
 }

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use vigil_detect::{Detector, DetectorOptions, RuleFilter, RuleSet, Status, ruletest};
+use vigil_detect::{Detector, DetectorOptions, RuleFilter, RuleSet, ruletest};
 
 #[derive(Debug, Deserialize)]
 struct Exception {
@@ -39,11 +39,7 @@ fn sigmahq_regression_suite() {
         .map(|d| sigma.join(d))
         .filter(|d| d.is_dir())
         .collect();
-    let all = RuleFilter {
-        min_level: None,
-        statuses: Some(vec![Status::Stable, Status::Test, Status::Experimental, Status::Deprecated, Status::Unsupported]),
-    };
-    let set = RuleSet::load(&rule_dirs, &all).expect("rules load");
+    let set = RuleSet::load(&rule_dirs, &RuleFilter::everything()).expect("rules load");
     assert!(set.problems.is_empty(), "every SigmaHQ rule must load: {:#?}", set.problems);
     let (detector, problems) = Detector::build(&set, &DetectorOptions::default());
     assert!(problems.is_empty(), "every SigmaHQ rule must compile: {problems:#?}");

@@ -150,10 +150,16 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
     let filter = RuleFilter {
         min_level: args.min_level.map(level_of),
         statuses: (!args.status.is_empty()).then(|| args.status.iter().copied().map(status_of).collect()),
+        everything: false,
     };
     let (set, detector, mut correlator, problems) = load_rules(&args.rules, &filter, &args.pipelines, args.quiet)?;
     if detector.compiled_rules() == 0 && set.correlations.is_empty() {
-        anyhow::bail!("no usable rules under {:?}", args.rules);
+        anyhow::bail!(
+            "no rules to hunt with: {} loaded, {} deselected by --min-level/--status, {} could not be loaded",
+            set.report.detection_rules,
+            set.report.deselected,
+            problems.len()
+        );
     }
     let (files, skipped) = input::collect(&args.inputs, format_of(args.format))?;
     if !args.quiet {
