@@ -249,6 +249,20 @@ fn winlogbeat() -> FieldMap {
     }
 }
 
+/// Flat Windows events (NXLog `im_msvistalog`, evtx-to-JSON exports): `Channel`, `EventID` and the
+/// `EventData` names already at the top level; only classification and a few aliases are needed.
+fn windows_flat() -> FieldMap {
+    FieldMap {
+        name: "windows-flat".into(),
+        when: vec!["Channel".into(), "EventID".into()],
+        lift: vec![],
+        rename: pairs(&[("Computer", "Hostname"), ("Provider_Name", "SourceName"), ("TimeCreated", "EventTime")]),
+        numeric: vec!["EventID".into()],
+        classify: Classify::Windows,
+        logsource: None,
+    }
+}
+
 /// Elastic Common Schema endpoint events (no `winlog`): ECS names to Sysmon names.
 fn ecs() -> FieldMap {
     FieldMap {
@@ -340,7 +354,7 @@ fn ecs_logsource(doc: &Value) -> LogSourceTags {
     tags
 }
 
-static BUILTIN: LazyLock<Vec<FieldMap>> = LazyLock::new(|| vec![winlogbeat(), ecs()]);
+static BUILTIN: LazyLock<Vec<FieldMap>> = LazyLock::new(|| vec![winlogbeat(), windows_flat(), ecs()]);
 
 /// The built-in maps, most specific first.
 pub fn builtin() -> &'static [FieldMap] {
@@ -389,6 +403,10 @@ mod tests {
         assert_eq!(m.fields.get_str("ParentImage"), Some("C:\\x\\winword.exe"));
         assert!(m.logsource.admits(Some("windows"), None, Some("process_creation")));
         assert!(map_known_shape(&json!({"a": 1})).is_none());
+        let flat = map_known_shape(&json!({"Channel": "Security", "EventID": "4625", "Hostname": "dc1"})).expect("flat windows");
+        assert!(flat.logsource.admits(Some("windows"), Some("security"), None));
+        assert_eq!(flat.fields.get("EventID"), Some(&json!(4625)));
+        assert_eq!(flat.fields.get_str("Computer"), Some("dc1"));
     }
 
     #[test]

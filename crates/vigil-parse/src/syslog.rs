@@ -459,12 +459,15 @@ impl Message<'_> {
         if !self.structured_data.is_empty() {
             let mut sd = Map::new();
             for (id, params) in self.structured_data {
-                let entry = sd.entry(id.clone()).or_insert_with(|| Value::Object(Map::new()));
-                for (name, value) in params {
-                    add_param(&mut fields, &format!("sd.{id}.{name}"), value.clone());
-                    if let Value::Object(obj) = entry {
+                if let Value::Object(obj) = sd.entry(id).or_insert_with(|| Value::Object(Map::new())) {
+                    for (name, value) in params {
                         add_sd_value(obj, name, value);
                     }
+                }
+            }
+            for (id, params) in &sd {
+                for (name, value) in params.as_object().into_iter().flatten() {
+                    fields.insert(format!("sd.{id}.{name}"), value.clone());
                 }
             }
             fields.insert("structured_data", Value::Object(sd));
@@ -497,18 +500,7 @@ impl Message<'_> {
     }
 }
 
-/// Sets a flat `sd.<id>.<name>` field; a repeated parameter turns the value into an array.
-fn add_param(fields: &mut Fields, key: &str, value: String) {
-    match fields.remove(key) {
-        None => fields.insert(key, value),
-        Some(Value::Array(mut items)) => {
-            items.push(Value::String(value));
-            fields.insert(key, Value::Array(items));
-        }
-        Some(old) => fields.insert(key, Value::Array(vec![old, Value::String(value)])),
-    }
-}
-
+/// Adds an SD parameter; a parameter repeated within an element turns the value into an array.
 fn add_sd_value(obj: &mut Map<String, Value>, name: String, value: String) {
     match obj.get_mut(&name) {
         None => {

@@ -293,7 +293,7 @@ fn flatten_leaves(value: &Value, out: &mut Fields, depth: usize) {
             match v {
                 Value::Object(_) => flatten_leaves(v, out, depth - 1),
                 Value::Null => {}
-                _ if k == "#text" => {}
+                _ if k == "#text" || k == "xmlns" => {}
                 _ => {
                     out.insert_if_absent(k, v.clone());
                 }

@@ -1,6 +1,10 @@
 //! Rendering findings: table, JSON lines, CSV, and the closing summary.
 
-use std::{io::Write, sync::atomic::Ordering, time::Duration};
+use std::{
+    io::{IsTerminal, Write},
+    sync::atomic::Ordering,
+    time::Duration,
+};
 
 use anyhow::Context;
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
@@ -207,6 +211,10 @@ pub fn write(out: &mut dyn Write, format: OutputFormat, findings: &[Finding]) ->
             let mut t = Table::new();
             t.load_preset(UTF8_FULL_CONDENSED)
                 .set_content_arrangement(ContentArrangement::Dynamic);
+            if !std::io::stdout().is_terminal() {
+                // No terminal to measure: wrap to a width that reads well in a pager or file.
+                t.set_width(200);
+            }
             t.set_header(["Time", "Level", "Rule", "ATT&CK", "Host", "Source", "Details"]);
             for f in findings {
                 let source = f

