@@ -64,6 +64,14 @@ impl std::fmt::Debug for Detector {
     }
 }
 
+/// An rsigma engine as Vigil uses it. The bloom pre-filter is off (rsigma's default), so its
+/// index gets no memory budget: rsigma builds it on every rebuild even when unused.
+fn new_engine() -> Engine {
+    let mut engine = Engine::new();
+    engine.set_bloom_max_bytes(0);
+    engine
+}
+
 fn lower(s: &Option<String>) -> Option<String> {
     s.as_ref()
         .map(|v| v.trim().to_ascii_lowercase())
@@ -110,7 +118,7 @@ impl Detector {
                         product: key.0,
                         service: key.1,
                         category: key.2,
-                        engine: Engine::new(),
+                        engine: new_engine(),
                     });
                     pending.push(Vec::new());
                     pending_idx.push(Vec::new());

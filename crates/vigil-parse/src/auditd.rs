@@ -244,7 +244,7 @@ fn arg_chunk(key: &str) -> Option<(u32, u32)> {
 }
 
 fn is_hex(value: &str) -> bool {
-    !value.is_empty() && value.len() % 2 == 0 && value.bytes().all(|b| b.is_ascii_hexdigit())
+    !value.is_empty() && value.len().is_multiple_of(2) && value.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Decodes hex digits pairwise (callers check [`is_hex`] first; a stray digit is ignored).

@@ -46,7 +46,7 @@ pub fn parse(line: &[u8], origin: &Origin, offset: u64) -> Result<Event, ParseEr
         time,
         tags,
         fields,
-        Raw::Text(text.into()),
+        Raw::JsonText(text.into()),
     ))
 }
 

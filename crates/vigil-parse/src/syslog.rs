@@ -18,7 +18,7 @@
 //!
 //! Fields: `facility` (name), `severity` (name), `priority` (number) when there is a `<PRI>`; `host`,
 //! `app_name`, `pid` (string), `msgid` (5424), `message`, `syslog_format` (`rfc5424`/`rfc3164`) and
-//! `timestamp` (as written). A MSG starting with `CEF:` also gets the CEF fields of [`crate::cef`]; a CEF
+//! `timestamp` (as written). A MSG that is a valid CEF record also gets the CEF fields of [`crate::cef`]; a CEF
 //! field whose name the syslog fields already use is stored as `cef_<name>` (e.g. `cef_severity`).
 //!
 //! Syslog bodies are not always UTF-8 (network devices send Latin-1): invalid UTF-8 is replaced with U+FFFD
@@ -123,17 +123,22 @@ fn split_pri(text: &str) -> Result<(Option<u8>, &str), &'static str> {
     }
 }
 
-/// `VERSION SP` with a PRI; without one only `1 ` followed by a timestamp or `-`.
+/// `VERSION SP` followed by a NILVALUE or a `YYYY-` timestamp; without a PRI the version must be `1`.
 fn is_rfc5424(rest: &str, has_pri: bool) -> bool {
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    let after = rest.get(digits..).unwrap_or("");
-    if has_pri {
-        (1..=3).contains(&digits) && after.starts_with(' ')
+    let Some(ts) = rest.get(digits..).and_then(|after| after.strip_prefix(' ')) else {
+        return false;
+    };
+    let ts = ts.as_bytes();
+    let ts_ok = ts.starts_with(b"- ")
+        || ts == b"-"
+        || (ts.len() > 4 && ts.iter().take(4).all(u8::is_ascii_digit) && ts.get(4) == Some(&b'-'));
+    let version_ok = if has_pri {
+        (1..=3).contains(&digits)
     } else {
-        digits == 1
-            && rest.starts_with('1')
-            && (after.starts_with(" -") || after.as_bytes().get(1).is_some_and(u8::is_ascii_digit))
-    }
+        rest.starts_with("1 ")
+    };
+    version_ok && ts_ok
 }
 
 fn nil(token: &str) -> Option<&str> {
@@ -300,7 +305,11 @@ fn parse_3164(rest: &str, has_pri: bool, now: Timestamp) -> Result<Message<'_>, 
 /// [`time::parse_timestamp`] for ASCII text only. Timestamps are ASCII, and `parse_timestamp` slices at byte
 /// offsets, which panics inside a multi-byte character (e.g. on `"\u{fffd}\u{fffd}"`).
 pub(crate) fn parse_time(text: &str) -> Option<Timestamp> {
-    if text.is_ascii() { time::parse_timestamp(text) } else { None }
+    if text.is_ascii() {
+        time::parse_timestamp(text)
+    } else {
+        None
+    }
 }
 
 /// Whether a line starts the way a syslog message does: `<PRI>`, a BSD timestamp or an RFC 3339 timestamp.
@@ -418,8 +427,9 @@ fn take_digits(s: &str, min: usize, max: usize) -> Option<(u32, &str)> {
 
 /// The Sigma service of a syslog program name, for the programs Sigma rules know.
 fn app_service(app: &str) -> Option<&'static str> {
-    const APPS: [(&str, &str); 9] = [
+    const APPS: [(&str, &str); 10] = [
         ("sshd", "sshd"),
+        ("sshd-session", "sshd"),
         ("sudo", "sudo"),
         ("cron", "cron"),
         ("crond", "cron"),

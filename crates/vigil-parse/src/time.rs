@@ -6,7 +6,9 @@ use jiff::{Timestamp, civil::DateTime, tz::TimeZone};
 /// `YYYY-MM-DD HH:MM:SS[.fff]` (taken as UTC), and Unix epoch seconds or milliseconds.
 pub fn parse_timestamp(text: &str) -> Option<Timestamp> {
     let t = text.trim();
-    if t.is_empty() || t.len() > 64 {
+    // Every spelling below is ASCII; anything else is not a time (and must not be sliced
+    // by byte offsets, which could fall inside a multi-byte character).
+    if t.is_empty() || t.len() > 64 || !t.is_ascii() {
         return None;
     }
     if let Ok(ts) = t.parse::<Timestamp>() {
@@ -64,5 +66,8 @@ mod tests {
         }
         assert_eq!(parse_timestamp("yesterday"), None);
         assert_eq!(parse_timestamp("-5"), None);
+        // Regression: a multi-byte character where the offset check slices must not panic.
+        assert_eq!(parse_timestamp("é€x"), None);
+        assert_eq!(parse_timestamp("\u{fffd}\u{fffd}"), None);
     }
 }

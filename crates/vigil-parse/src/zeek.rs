@@ -65,7 +65,7 @@ pub fn parse(line: &[u8], origin: &Origin, offset: u64) -> Result<Event, ParseEr
         time,
         tags,
         fields,
-        Raw::Text(text.into()),
+        Raw::JsonText(text.into()),
     ))
 }
 

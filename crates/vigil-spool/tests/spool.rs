@@ -1,0 +1,199 @@
+//! The spool's promises: acknowledged records survive a crash, torn tails are repaired, the
+//! checkpoint releases space, a full spool refuses appends instead of dropping them.
+
+use std::{
+    io::{BufRead, BufReader, Write},
+    process::{Command, Stdio},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use proptest::prelude::*;
+use vigil_spool::{Spool, SpoolConfig, SpoolError};
+
+fn all(spool: &Spool) -> Vec<(u64, Vec<u8>)> {
+    let mut out = Vec::new();
+    spool.read_from(1, usize::MAX, &mut |r| out.push((r.seq, r.payload))).expect("read");
+    out
+}
+
+#[test]
+fn append_read_reopen_round_trip() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spool = Spool::open(SpoolConfig::new(dir.path())).expect("open");
+    let a = spool.append(vec![b"one".to_vec(), b"two".to_vec()]).expect("append");
+    let b = spool.append(vec![b"three".to_vec()]).expect("append");
+    assert_eq!((a.first, a.last, b.first, b.last), (1, 2, 3, 3));
+    drop(spool);
+    let spool = Spool::open(SpoolConfig::new(dir.path())).expect("reopen");
+    assert_eq!(spool.committed(), 3);
+    let got = all(&spool);
+    assert_eq!(got, vec![(1, b"one".to_vec()), (2, b"two".to_vec()), (3, b"three".to_vec())]);
+    assert_eq!(spool.append(vec![b"four".to_vec()]).expect("append").first, 4);
+}
+
+#[test]
+fn torn_tail_is_truncated_and_acknowledged_records_kept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let spool = Spool::open(SpoolConfig::new(dir.path())).expect("open");
+        for i in 0..10u8 {
+            spool.append(vec![vec![i; 100]]).expect("append");
+        }
+    }
+    let seg = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(Result::ok)
+        .find(|e| e.path().extension().is_some_and(|x| x == "seg"))
+        .expect("a segment")
+        .path();
+    // A crash mid-write leaves half a frame behind.
+    let mut f = std::fs::OpenOptions::new().append(true).open(&seg).expect("open seg");
+    f.write_all(&[200, 0, 0, 0, 1, 2, 3]).expect("garbage");
+    drop(f);
+    let spool = Spool::open(SpoolConfig::new(dir.path())).expect("reopen repairs");
+    assert_eq!(spool.committed(), 10);
+    assert_eq!(all(&spool).len(), 10);
+    assert_eq!(spool.append(vec![b"next".to_vec()]).expect("append").first, 11);
+    assert_eq!(all(&spool).last().map(|r| r.1.clone()), Some(b"next".to_vec()));
+}
+
+#[test]
+fn checkpoint_releases_segments_and_full_spool_refuses() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = SpoolConfig { segment_bytes: 1000, max_bytes: 5000, ..SpoolConfig::new(dir.path()) };
+    let spool = Spool::open(config.clone()).expect("open");
+    let mut acked = 0;
+    let err = loop {
+        match spool.append(vec![vec![7u8; 200]]) {
+            Ok(a) => acked = a.last,
+            Err(e) => break e,
+        }
+        assert!(acked < 1000, "the spool must fill up");
+    };
+    assert!(matches!(err, SpoolError::Full { .. }), "{err}");
+    let held = spool.held_bytes();
+    assert!(held <= 5000, "{held}");
+    spool.checkpoint(acked).expect("checkpoint");
+    assert!(spool.held_bytes() < held, "old segments are deleted");
+    spool.append(vec![vec![8u8; 200]]).expect("room again after the checkpoint");
+    drop(spool);
+    let spool = Spool::open(config).expect("reopen");
+    assert_eq!(spool.checkpointed(), acked, "checkpoint is durable");
+    let mut after = Vec::new();
+    spool.read_from(acked + 1, usize::MAX, &mut |r| after.push(r.seq)).expect("read");
+    assert_eq!(after, vec![acked + 1]);
+}
+
+#[test]
+fn concurrent_appends_get_dense_unique_sequences() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spool = Arc::new(Spool::open(SpoolConfig::new(dir.path())).expect("open"));
+    let handles: Vec<_> = (0..8)
+        .map(|t| {
+            let spool = spool.clone();
+            std::thread::spawn(move || {
+                (0..200).map(|i| spool.append(vec![format!("{t}-{i}").into_bytes()]).expect("append").first).collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut seqs: Vec<u64> = handles.into_iter().flat_map(|h| h.join().expect("thread")).collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=1600).collect::<Vec<_>>());
+    assert_eq!(all(&spool).len(), 1600);
+}
+
+#[test]
+fn oversized_record_is_refused_with_reason() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spool = Spool::open(SpoolConfig::new(dir.path())).expect("open");
+    let err = spool.append(vec![vec![0u8; 17 << 20]]).expect_err("too large");
+    assert!(matches!(err, SpoolError::TooLarge(..)), "{err}");
+    assert_eq!(spool.committed(), 0);
+}
+
+const CHILD_ENV: &str = "VIGIL_SPOOL_CRASH_CHILD";
+
+/// Runs in the child process: appends forever from 4 threads, printing each acknowledged range.
+#[test]
+fn crash_child() {
+    let Ok(dir) = std::env::var(CHILD_ENV) else { return };
+    let spool = Arc::new(Spool::open(SpoolConfig::new(dir)).expect("child open"));
+    let out = Arc::new(std::sync::Mutex::new(std::io::stdout()));
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let (spool, out) = (spool.clone(), out.clone());
+            std::thread::spawn(move || {
+                for i in 0u64.. {
+                    let batch = (0..5).map(|j| format!("t{t}-{i}-{j}").into_bytes()).collect();
+                    let a = spool.append(batch).expect("append");
+                    let mut o = out.lock().expect("stdout");
+                    let _ = writeln!(o, "acked {} {}", a.first, a.last);
+                    let _ = o.flush();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        let _ = t.join();
+    }
+}
+
+#[test]
+fn kill_9_loses_no_acknowledged_record() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let exe = std::env::current_exe().expect("test binary");
+    let mut child = Command::new(exe)
+        .args(["--exact", "crash_child", "--nocapture", "--test-threads", "1"])
+        .env(CHILD_ENV, dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn child");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut max_acked = 0u64;
+    let mut acks = 0;
+    let started = Instant::now();
+    for line in BufReader::new(stdout).lines() {
+        let Ok(line) = line else { break };
+        if let Some(rest) = line.strip_prefix("acked ") {
+            let last: u64 = rest.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("acked line");
+            max_acked = max_acked.max(last);
+            acks += 1;
+        }
+        if acks >= 300 || started.elapsed() > Duration::from_secs(20) {
+            break;
+        }
+    }
+    child.kill().expect("SIGKILL"); // kill -9 on Unix
+    let _ = child.wait();
+    assert!(acks > 0, "the child acknowledged appends");
+    let spool = Spool::open(SpoolConfig::new(dir.path())).expect("recover after kill -9");
+    assert!(spool.committed() >= max_acked, "committed {} < acknowledged {max_acked}", spool.committed());
+    let records = all(&spool);
+    assert_eq!(records.len() as u64, spool.committed(), "dense, nothing missing");
+    for (i, (seq, payload)) in records.iter().enumerate() {
+        assert_eq!(*seq, i as u64 + 1);
+        assert!(payload.starts_with(b"t"), "intact payload at {seq}");
+    }
+    eprintln!("kill -9 after {acks} acknowledgements: {max_acked} acknowledged, {} recovered", records.len());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #[test]
+    fn any_batches_round_trip_across_reopen(batches in prop::collection::vec(prop::collection::vec(prop::collection::vec(any::<u8>(), 0..300), 1..6), 1..12)) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = SpoolConfig { segment_bytes: 700, ..SpoolConfig::new(dir.path()) };
+        let expected: Vec<Vec<u8>> = batches.iter().flatten().cloned().collect();
+        {
+            let spool = Spool::open(config.clone()).expect("open");
+            for b in &batches {
+                spool.append(b.clone()).expect("append");
+            }
+        }
+        let spool = Spool::open(config).expect("reopen");
+        let got: Vec<Vec<u8>> = all(&spool).into_iter().map(|r| r.1).collect();
+        prop_assert_eq!(got, expected);
+    }
+}
