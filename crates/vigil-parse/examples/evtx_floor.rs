@@ -35,16 +35,25 @@ fn main() {
             if flatten {
                 let origin = Origin::file("evtx", &path.to_string_lossy());
                 let mut n = 0u64;
-                let options = EvtxOptions { threads: 1, keep_raw: false };
+                let options = EvtxOptions {
+                    threads: 1,
+                    keep_raw: false,
+                };
                 let _ = read_evtx_file(path, &origin, options, &mut |r| n += u64::from(r.is_ok()));
                 n
             } else {
-                let Ok(parser) = evtx::EvtxParser::from_path(path) else { return 0 };
+                let Ok(parser) = evtx::EvtxParser::from_path(path) else {
+                    return 0;
+                };
                 let mut parser = parser.with_configuration(evtx::ParserSettings::new().num_threads(1));
                 parser.records_json_value().filter(Result::is_ok).count() as u64
             }
         })
         .sum();
     let secs = started.elapsed().as_secs_f64();
-    println!("{records} records from {} files in {secs:.3}s ({:.0} records/s)", files.len(), records as f64 / secs);
+    println!(
+        "{records} records from {} files in {secs:.3}s ({:.0} records/s)",
+        files.len(),
+        records as f64 / secs
+    );
 }

@@ -45,6 +45,8 @@ pub enum ErrorKind {
     Empty,
     #[error("record of {0} bytes exceeds the {1}-byte limit")]
     TooLarge(usize, usize),
+    #[error("cannot read the input: {0}")]
+    Io(String),
 }
 
 impl ErrorKind {
@@ -60,6 +62,7 @@ impl ErrorKind {
             ErrorKind::NotUtf8 => "not_utf8",
             ErrorKind::Empty => "empty",
             ErrorKind::TooLarge(..) => "too_large",
+            ErrorKind::Io(_) => "io_error",
         }
     }
 }

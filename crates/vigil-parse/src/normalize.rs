@@ -256,7 +256,11 @@ fn windows_flat() -> FieldMap {
         name: "windows-flat".into(),
         when: vec!["Channel".into(), "EventID".into()],
         lift: vec![],
-        rename: pairs(&[("Computer", "Hostname"), ("Provider_Name", "SourceName"), ("TimeCreated", "EventTime")]),
+        rename: pairs(&[
+            ("Computer", "Hostname"),
+            ("Provider_Name", "SourceName"),
+            ("TimeCreated", "EventTime"),
+        ]),
         numeric: vec!["EventID".into()],
         classify: Classify::Windows,
         logsource: None,
@@ -403,7 +407,8 @@ mod tests {
         assert_eq!(m.fields.get_str("ParentImage"), Some("C:\\x\\winword.exe"));
         assert!(m.logsource.admits(Some("windows"), None, Some("process_creation")));
         assert!(map_known_shape(&json!({"a": 1})).is_none());
-        let flat = map_known_shape(&json!({"Channel": "Security", "EventID": "4625", "Hostname": "dc1"})).expect("flat windows");
+        let flat = map_known_shape(&json!({"Channel": "Security", "EventID": "4625", "Hostname": "dc1"}))
+            .expect("flat windows");
         assert!(flat.logsource.admits(Some("windows"), Some("security"), None));
         assert_eq!(flat.fields.get("EventID"), Some(&json!(4625)));
         assert_eq!(flat.fields.get_str("Computer"), Some("dc1"));

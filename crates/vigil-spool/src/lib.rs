@@ -43,5 +43,8 @@ pub struct Record {
 }
 
 pub(crate) fn io_err(path: &std::path::Path, source: std::io::Error) -> SpoolError {
-    SpoolError::Io { path: path.display().to_string(), source }
+    SpoolError::Io {
+        path: path.display().to_string(),
+        source,
+    }
 }

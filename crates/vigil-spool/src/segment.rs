@@ -23,7 +23,9 @@ pub fn list(dir: &Path) -> Result<Vec<(u64, PathBuf)>, SpoolError> {
     for entry in std::fs::read_dir(dir).map_err(|e| io_err(dir, e))? {
         let entry = entry.map_err(|e| io_err(dir, e))?;
         let name = entry.file_name();
-        let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".seg")) else { continue };
+        let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".seg")) else {
+            continue;
+        };
         if let Ok(seq) = stem.parse::<u64>() {
             out.push((seq, entry.path()));
         }
@@ -92,7 +94,11 @@ pub fn scan(path: &Path, first_seq: u64, from: u64, visit: &mut dyn FnMut(Record
             visit(Record { seq, payload });
         }
     }
-    Ok(Scan { valid_len: pos, last_seq: last, torn: pos < total })
+    Ok(Scan {
+        valid_len: pos,
+        last_seq: last,
+        torn: pos < total,
+    })
 }
 
 /// Cuts a torn tail off a segment and syncs it.
@@ -104,7 +110,11 @@ pub fn truncate(path: &Path, len: u64) -> Result<(), SpoolError> {
 
 /// Opens a segment for appending at its end.
 pub fn open_append(path: &Path) -> Result<(File, u64), SpoolError> {
-    let mut f = OpenOptions::new().create(true).append(true).open(path).map_err(|e| io_err(path, e))?;
+    let mut f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| io_err(path, e))?;
     let len = f.seek(SeekFrom::End(0)).map_err(|e| io_err(path, e))?;
     Ok((f, len))
 }
@@ -119,7 +129,9 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), SpoolErr
     let tmp = dir.join(format!("{name}.tmp"));
     let dst = dir.join(name);
     let mut f = File::create(&tmp).map_err(|e| io_err(&tmp, e))?;
-    f.write_all(bytes).and_then(|()| f.sync_all()).map_err(|e| io_err(&tmp, e))?;
+    f.write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .map_err(|e| io_err(&tmp, e))?;
     std::fs::rename(&tmp, &dst).map_err(|e| io_err(&dst, e))?;
     sync_dir(dir)
 }

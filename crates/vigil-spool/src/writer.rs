@@ -28,7 +28,11 @@ pub struct SpoolConfig {
 
 impl SpoolConfig {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        SpoolConfig { dir: dir.into(), segment_bytes: 64 << 20, max_bytes: 4 << 30 }
+        SpoolConfig {
+            dir: dir.into(),
+            segment_bytes: 64 << 20,
+            max_bytes: 4 << 30,
+        }
     }
 }
 
@@ -119,16 +123,31 @@ impl Spool {
             {
                 return Err(SpoolError::Corrupt(
                     dir.display().to_string(),
-                    format!("sequence gap before {}: previous segment ends at {prev}", path.display()),
+                    format!(
+                        "sequence gap before {}: previous segment ends at {prev}",
+                        path.display()
+                    ),
                 ));
             }
-            segments.push(Segment { first, path, last, bytes: scan.valid_len });
+            segments.push(Segment {
+                first,
+                path,
+                last,
+                bytes: scan.valid_len,
+            });
         }
         let committed = segments.last().map(|s| s.last).unwrap_or(checkpoint).max(checkpoint);
         let held_bytes = segments.iter().map(|s| s.bytes).sum();
         let shared = Arc::new(Shared {
             config,
-            state: Mutex::new(State { segments, committed, checkpoint, held_bytes, pending_bytes: 0, failed: None }),
+            state: Mutex::new(State {
+                segments,
+                committed,
+                checkpoint,
+                held_bytes,
+                pending_bytes: 0,
+                failed: None,
+            }),
         });
         let (tx, rx) = mpsc::sync_channel::<Request>(1024);
         let writer_shared = shared.clone();
@@ -136,7 +155,11 @@ impl Spool {
             .name("vigil-spool-writer".into())
             .spawn(move || writer_loop(&writer_shared, &rx))
             .map_err(|e| io_err(&dir, e))?;
-        Ok(Spool { shared, tx: Mutex::new(Some(tx)), writer: Mutex::new(Some(writer)) })
+        Ok(Spool {
+            shared,
+            tx: Mutex::new(Some(tx)),
+            writer: Mutex::new(Some(writer)),
+        })
     }
 
     /// Appends records durably. Returns once they are fsynced, with their sequence numbers.
@@ -153,11 +176,17 @@ impl Spool {
         {
             let mut st = self.shared.lock();
             if let Some(why) = &st.failed {
-                return Err(SpoolError::Io { path: self.shared.config.dir.display().to_string(), source: std::io::Error::other(why.clone()) });
+                return Err(SpoolError::Io {
+                    path: self.shared.config.dir.display().to_string(),
+                    source: std::io::Error::other(why.clone()),
+                });
             }
             let held = st.held_bytes + st.pending_bytes;
             if held + bytes > self.shared.config.max_bytes {
-                return Err(SpoolError::Full { held, limit: self.shared.config.max_bytes });
+                return Err(SpoolError::Full {
+                    held,
+                    limit: self.shared.config.max_bytes,
+                });
             }
             st.pending_bytes += bytes;
         }
@@ -196,7 +225,10 @@ impl Spool {
     pub fn read_from(&self, from: u64, max: usize, visit: &mut dyn FnMut(Record)) -> Result<usize, SpoolError> {
         let (ranges, committed): (Vec<(u64, PathBuf, u64)>, u64) = {
             let st = self.shared.lock();
-            (st.segments.iter().map(|s| (s.first, s.path.clone(), s.last)).collect(), st.committed)
+            (
+                st.segments.iter().map(|s| (s.first, s.path.clone(), s.last)).collect(),
+                st.committed,
+            )
         };
         let mut n = 0;
         for (first, path, last) in ranges {
@@ -251,7 +283,12 @@ impl Spool {
     /// Stops the writer after the appends already queued, so they are durable before return.
     pub fn close(&self) {
         drop(self.tx.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take());
-        if let Some(h) = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take() {
+        if let Some(h) = self
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+        {
             let _ = h.join();
         }
     }
@@ -322,7 +359,11 @@ fn commit(shared: &Shared, active: &mut Option<(File, u64)>, batch: &[Request]) 
     let (mut seq, roll_needed, segs_empty) = {
         let st = shared.lock();
         let last_bytes = st.segments.last().map(|s| s.bytes).unwrap_or(0);
-        (st.committed + 1, last_bytes >= shared.config.segment_bytes, st.segments.is_empty())
+        (
+            st.committed + 1,
+            last_bytes >= shared.config.segment_bytes,
+            st.segments.is_empty(),
+        )
     };
     if active.is_none() || roll_needed || segs_empty {
         let (path, new) = {
@@ -335,7 +376,12 @@ fn commit(shared: &Shared, active: &mut Option<(File, u64)>, batch: &[Request]) 
         let (file, len) = segment::open_append(&path)?;
         if new {
             segment::sync_dir(dir)?;
-            shared.lock().segments.push(Segment { first: seq, path, last: seq - 1, bytes: len });
+            shared.lock().segments.push(Segment {
+                first: seq,
+                path,
+                last: seq - 1,
+                bytes: len,
+            });
         }
         *active = Some((file, len));
     }
@@ -352,7 +398,12 @@ fn commit(shared: &Shared, active: &mut Option<(File, u64)>, batch: &[Request]) 
     let Some((file, len)) = active.as_mut() else {
         return Err(SpoolError::Closed);
     };
-    let path = shared.lock().segments.last().map(|s| s.path.clone()).unwrap_or_default();
+    let path = shared
+        .lock()
+        .segments
+        .last()
+        .map(|s| s.path.clone())
+        .unwrap_or_default();
     file.write_all(&buf).map_err(|e| io_err(&path, e))?;
     file.sync_data().map_err(|e| io_err(&path, e))?;
     *len += buf.len() as u64;

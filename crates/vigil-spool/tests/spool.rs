@@ -13,7 +13,9 @@ use vigil_spool::{Spool, SpoolConfig, SpoolError};
 
 fn all(spool: &Spool) -> Vec<(u64, Vec<u8>)> {
     let mut out = Vec::new();
-    spool.read_from(1, usize::MAX, &mut |r| out.push((r.seq, r.payload))).expect("read");
+    spool
+        .read_from(1, usize::MAX, &mut |r| out.push((r.seq, r.payload)))
+        .expect("read");
     out
 }
 
@@ -28,7 +30,10 @@ fn append_read_reopen_round_trip() {
     let spool = Spool::open(SpoolConfig::new(dir.path())).expect("reopen");
     assert_eq!(spool.committed(), 3);
     let got = all(&spool);
-    assert_eq!(got, vec![(1, b"one".to_vec()), (2, b"two".to_vec()), (3, b"three".to_vec())]);
+    assert_eq!(
+        got,
+        vec![(1, b"one".to_vec()), (2, b"two".to_vec()), (3, b"three".to_vec())]
+    );
     assert_eq!(spool.append(vec![b"four".to_vec()]).expect("append").first, 4);
 }
 
@@ -61,7 +66,11 @@ fn torn_tail_is_truncated_and_acknowledged_records_kept() {
 #[test]
 fn checkpoint_releases_segments_and_full_spool_refuses() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = SpoolConfig { segment_bytes: 1000, max_bytes: 5000, ..SpoolConfig::new(dir.path()) };
+    let config = SpoolConfig {
+        segment_bytes: 1000,
+        max_bytes: 5000,
+        ..SpoolConfig::new(dir.path())
+    };
     let spool = Spool::open(config.clone()).expect("open");
     let mut acked = 0;
     let err = loop {
@@ -76,12 +85,16 @@ fn checkpoint_releases_segments_and_full_spool_refuses() {
     assert!(held <= 5000, "{held}");
     spool.checkpoint(acked).expect("checkpoint");
     assert!(spool.held_bytes() < held, "old segments are deleted");
-    spool.append(vec![vec![8u8; 200]]).expect("room again after the checkpoint");
+    spool
+        .append(vec![vec![8u8; 200]])
+        .expect("room again after the checkpoint");
     drop(spool);
     let spool = Spool::open(config).expect("reopen");
     assert_eq!(spool.checkpointed(), acked, "checkpoint is durable");
     let mut after = Vec::new();
-    spool.read_from(acked + 1, usize::MAX, &mut |r| after.push(r.seq)).expect("read");
+    spool
+        .read_from(acked + 1, usize::MAX, &mut |r| after.push(r.seq))
+        .expect("read");
     assert_eq!(after, vec![acked + 1]);
 }
 
@@ -93,7 +106,14 @@ fn concurrent_appends_get_dense_unique_sequences() {
         .map(|t| {
             let spool = spool.clone();
             std::thread::spawn(move || {
-                (0..200).map(|i| spool.append(vec![format!("{t}-{i}").into_bytes()]).expect("append").first).collect::<Vec<_>>()
+                (0..200)
+                    .map(|i| {
+                        spool
+                            .append(vec![format!("{t}-{i}").into_bytes()])
+                            .expect("append")
+                            .first
+                    })
+                    .collect::<Vec<_>>()
             })
         })
         .collect();
@@ -169,14 +189,21 @@ fn kill_9_loses_no_acknowledged_record() {
     let _ = child.wait();
     assert!(acks > 0, "the child acknowledged appends");
     let spool = Spool::open(SpoolConfig::new(dir.path())).expect("recover after kill -9");
-    assert!(spool.committed() >= max_acked, "committed {} < acknowledged {max_acked}", spool.committed());
+    assert!(
+        spool.committed() >= max_acked,
+        "committed {} < acknowledged {max_acked}",
+        spool.committed()
+    );
     let records = all(&spool);
     assert_eq!(records.len() as u64, spool.committed(), "dense, nothing missing");
     for (i, (seq, payload)) in records.iter().enumerate() {
         assert_eq!(*seq, i as u64 + 1);
         assert!(payload.starts_with(b"t"), "intact payload at {seq}");
     }
-    eprintln!("kill -9 after {acks} acknowledgements: {max_acked} acknowledged, {} recovered", records.len());
+    eprintln!(
+        "kill -9 after {acks} acknowledgements: {max_acked} acknowledged, {} recovered",
+        records.len()
+    );
 }
 
 proptest! {

@@ -92,7 +92,10 @@ fn event_count_fires_at_threshold_within_window_only() {
         logon(4625, "bob", "10.0.0.1", "2024-01-01T00:02:00Z", 4),
     ];
     let fired = run(&evs);
-    assert!(fired.contains(&"brute-force TargetUserName=bob 3".to_string()), "{fired:?}");
+    assert!(
+        fired.contains(&"brute-force TargetUserName=bob 3".to_string()),
+        "{fired:?}"
+    );
     assert!(!fired.iter().any(|f| f.contains("alice")), "{fired:?}");
     // Same three failures spread over more than 5 minutes do not fire.
     let slow = [
@@ -112,7 +115,10 @@ fn value_count_counts_distinct_users_per_source() {
         logon(4625, "c", "10.0.0.5", "2024-01-01T00:00:30Z", 4),
     ];
     let fired = run(&evs);
-    assert!(fired.iter().any(|f| f.starts_with("spray IpAddress=10.0.0.5 3")), "{fired:?}");
+    assert!(
+        fired.iter().any(|f| f.starts_with("spray IpAddress=10.0.0.5 3")),
+        "{fired:?}"
+    );
 }
 
 #[test]
@@ -121,7 +127,11 @@ fn temporal_ordered_needs_the_order() {
         logon(4625, "eve", "10.0.0.7", "2024-01-01T00:00:00Z", 1),
         logon(4624, "eve", "10.0.0.7", "2024-01-01T00:00:30Z", 2),
     ];
-    assert!(run(&in_order).iter().any(|f| f.starts_with("fail-then-success TargetUserName=eve")));
+    assert!(
+        run(&in_order)
+            .iter()
+            .any(|f| f.starts_with("fail-then-success TargetUserName=eve"))
+    );
     let reversed = [
         logon(4624, "eve", "10.0.0.7", "2024-01-01T00:00:00Z", 1),
         logon(4625, "eve", "10.0.0.7", "2024-01-01T00:00:30Z", 2),

@@ -14,16 +14,42 @@ fn finds_unparseable_unknown_modifier_missing_and_duplicate_ids() {
         "title: Bad modifier\nid: 6d9d3c0e-1b0a-4b7e-9d7e-3f0c1f2a3b4c\nlogsource: {product: windows}\ndetection:\n  sel: {Image|nosuchmodifier: x}\n  condition: sel\n",
     )
     .expect("write");
-    std::fs::write(dir.path().join("e_noid.yml"), ok.replace("id: 5d9d3c0e-1b0a-4b7e-9d7e-3f0c1f2a3b4c\n", "")).expect("write");
+    std::fs::write(
+        dir.path().join("e_noid.yml"),
+        ok.replace("id: 5d9d3c0e-1b0a-4b7e-9d7e-3f0c1f2a3b4c\n", ""),
+    )
+    .expect("write");
     let findings = lint_paths(&[dir.path().to_path_buf()]).expect("lint");
-    let errors: Vec<String> =
-        findings.iter().filter(|f| f.severity == Severity::Error).map(|f| f.to_string()).collect();
-    let has = |file: &str, code: &str| findings.iter().any(|f| f.path.ends_with(file) && f.code == code && f.severity == Severity::Error);
+    let errors: Vec<String> = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| f.to_string())
+        .collect();
+    let has = |file: &str, code: &str| {
+        findings
+            .iter()
+            .any(|f| f.path.ends_with(file) && f.code == code && f.severity == Severity::Error)
+    };
     assert!(has("b_dup.yml", "duplicate_id"), "{errors:#?}");
     let dup = findings.iter().find(|f| f.code == "duplicate_id").expect("dup");
     assert_eq!(dup.line, Some(2), "duplicate id names its line");
-    assert!(findings.iter().any(|f| f.path.ends_with("c_broken.yml") && f.severity == Severity::Error), "{errors:#?}");
-    assert!(findings.iter().any(|f| f.path.ends_with("d_modifier.yml") && f.severity == Severity::Error && f.message.contains("nosuchmodifier")), "{errors:#?}");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.path.ends_with("c_broken.yml") && f.severity == Severity::Error),
+        "{errors:#?}"
+    );
+    assert!(
+        findings.iter().any(|f| f.path.ends_with("d_modifier.yml")
+            && f.severity == Severity::Error
+            && f.message.contains("nosuchmodifier")),
+        "{errors:#?}"
+    );
     assert!(has("e_noid.yml", "missing_id"), "{errors:#?}");
-    assert!(!findings.iter().any(|f| f.path.ends_with("a_good.yml") && f.severity == Severity::Error), "{errors:#?}");
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f.path.ends_with("a_good.yml") && f.severity == Severity::Error),
+        "{errors:#?}"
+    );
 }

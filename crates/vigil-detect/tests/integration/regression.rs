@@ -34,19 +34,33 @@ fn sigmahq_regression_suite() {
         return;
     };
     let sigma = shared.join("sigma");
-    let rule_dirs: Vec<PathBuf> = ["rules", "rules-emerging-threats", "rules-threat-hunting", "rules-compliance", "rules-placeholder"]
-        .iter()
-        .map(|d| sigma.join(d))
-        .filter(|d| d.is_dir())
-        .collect();
+    let rule_dirs: Vec<PathBuf> = [
+        "rules",
+        "rules-emerging-threats",
+        "rules-threat-hunting",
+        "rules-compliance",
+        "rules-placeholder",
+    ]
+    .iter()
+    .map(|d| sigma.join(d))
+    .filter(|d| d.is_dir())
+    .collect();
     let set = RuleSet::load(&rule_dirs, &RuleFilter::everything()).expect("rules load");
-    assert!(set.problems.is_empty(), "every SigmaHQ rule must load: {:#?}", set.problems);
+    assert!(
+        set.problems.is_empty(),
+        "every SigmaHQ rule must load: {:#?}",
+        set.problems
+    );
     let (detector, problems) = Detector::build(&set, &DetectorOptions::default());
     assert!(problems.is_empty(), "every SigmaHQ rule must compile: {problems:#?}");
 
     let (cases, problems) = ruletest::discover(&[sigma.join("regression_data")]).expect("discover");
     assert!(problems.is_empty(), "{problems:#?}");
-    assert!(cases.len() >= 400, "expected the full regression suite, found {} cases", cases.len());
+    assert!(
+        cases.len() >= 400,
+        "expected the full regression suite, found {} cases",
+        cases.len()
+    );
     let results = ruletest::run(&detector, &cases);
     let exceptions = exceptions();
 
@@ -66,15 +80,37 @@ fn sigmahq_regression_suite() {
         });
         match allowed {
             Some(i) => used[i] = true,
-            None => failures.push(format!("{} [{}] {}: matched {}/{} expected {:?} {:?}", r.declared_in.display(), r.rule, r.name, r.matched, r.events, r.expected, r.error)),
+            None => failures.push(format!(
+                "{} [{}] {}: matched {}/{} expected {:?} {:?}",
+                r.declared_in.display(),
+                r.rule,
+                r.name,
+                r.matched,
+                r.events,
+                r.expected,
+                r.error
+            )),
         }
     }
     eprintln!(
         "SigmaHQ regression: evtx triggered {}/{} (exact count {}/{}); json triggered {}/{} (exact count {}/{}); {} documented count exceptions",
-        triggered[0], total[0], exact[0], total[0], triggered[1], total[1], exact[1], total[1], exceptions.len()
+        triggered[0],
+        total[0],
+        exact[0],
+        total[0],
+        triggered[1],
+        total[1],
+        exact[1],
+        total[1],
+        exceptions.len()
     );
     assert!(failures.is_empty(), "regression failures:\n{}", failures.join("\n"));
-    let stale: Vec<_> = exceptions.iter().zip(&used).filter(|(_, u)| !**u).map(|(e, _)| &e.rule).collect();
+    let stale: Vec<_> = exceptions
+        .iter()
+        .zip(&used)
+        .filter(|(_, u)| !**u)
+        .map(|(e, _)| &e.rule)
+        .collect();
     assert!(stale.is_empty(), "exceptions no longer needed (remove them): {stale:?}");
     assert_eq!(triggered, total, "every sample must trigger its rule");
 }

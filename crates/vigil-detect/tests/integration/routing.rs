@@ -51,14 +51,23 @@ fn fired(rules: &[vigil_detect::RuleInfo], hits: &[vigil_detect::Hit]) -> Vec<St
 #[test]
 fn sysmon_process_event_reaches_only_matching_logsources() {
     let (_, detector) = detector_from(RULES);
-    let ev = event(json!({"Event": {"System": {"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational"},
-        "EventData": {"CommandLine": "cmd /c whoami"}}}));
+    let ev = event(
+        json!({"Event": {"System": {"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational"},
+        "EventData": {"CommandLine": "cmd /c whoami"}}}),
+    );
     let hits = detector.detect(&ev);
     assert_eq!(
         fired(detector.rules(), &hits),
-        ["00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000004"]
+        [
+            "00000000-0000-0000-0000-000000000001",
+            "00000000-0000-0000-0000-000000000004"
+        ]
     );
-    assert_eq!(detector.eligible_rules(&ev.logsource), 2, "file_event and linux rules are not evaluated");
+    assert_eq!(
+        detector.eligible_rules(&ev.logsource),
+        2,
+        "file_event and linux rules are not evaluated"
+    );
     let info = &detector.rules()[hits[0].rule];
     assert_eq!(info.attack.techniques, ["T1033"]);
     assert_eq!(info.attack.tactics, ["TA0007"]);
@@ -72,7 +81,10 @@ fn winlogbeat_document_fires_the_same_unmodified_rule() {
                    "event_data": {"CommandLine": "whoami /priv"}}}));
     assert_eq!(
         fired(detector.rules(), &detector.detect(&ev)),
-        ["00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000004"]
+        [
+            "00000000-0000-0000-0000-000000000001",
+            "00000000-0000-0000-0000-000000000004"
+        ]
     );
 }
 
@@ -80,5 +92,9 @@ fn winlogbeat_document_fires_the_same_unmodified_rule() {
 fn event_of_unknown_origin_fails_open() {
     let (_, detector) = detector_from(RULES);
     let ev = event(json!({"CommandLine": "whoami"}));
-    assert_eq!(fired(detector.rules(), &detector.detect(&ev)).len(), 4, "no logsource known: every rule may apply");
+    assert_eq!(
+        fired(detector.rules(), &detector.detect(&ev)).len(),
+        4,
+        "no logsource known: every rule may apply"
+    );
 }

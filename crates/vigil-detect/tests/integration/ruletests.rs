@@ -44,7 +44,11 @@ cases:
 #[test]
 fn malformed_test_file_is_a_problem_not_a_crash() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("x.test.yml"), "rule: r\ncases:\n  - name: n\n    match: 1\n").expect("write");
+    std::fs::write(
+        dir.path().join("x.test.yml"),
+        "rule: r\ncases:\n  - name: n\n    match: 1\n",
+    )
+    .expect("write");
     std::fs::write(dir.path().join("y.test.yml"), "{not yaml").expect("write");
     let (cases, problems) = ruletest::discover(&[dir.path().to_path_buf()]).expect("discover");
     assert!(cases.is_empty());

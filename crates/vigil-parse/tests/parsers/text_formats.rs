@@ -388,7 +388,11 @@ fn eve_alert() {
         e.fields.lookup("http.http_user_agent").as_deref(),
         Some(&json!("Go-http-client/1.1"))
     );
-    assert_eq!(e.raw, Raw::JsonText(EVE_ALERT.into()), "JSON text: keywords search values, not keys");
+    assert_eq!(
+        e.raw,
+        Raw::JsonText(EVE_ALERT.into()),
+        "JSON text: keywords search values, not keys"
+    );
 }
 
 #[test]

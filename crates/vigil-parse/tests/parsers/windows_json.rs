@@ -120,7 +120,9 @@ fn sigmahq_regression_json_matches_evtx_flattening() {
         return;
     };
     let mut from_evtx = Vec::new();
-    read_evtx_bytes(bytes, &Origin::file("evtx", "x.evtx"), &mut |r| from_evtx.push(r.expect("valid record")));
+    read_evtx_bytes(bytes, &Origin::file("evtx", "x.evtx"), &mut |r| {
+        from_evtx.push(r.expect("valid record"))
+    });
     let text = std::fs::read_to_string(evtx.with_extension("json")).expect("json sibling");
     let from_json: Vec<_> = serde_json::Deserializer::from_str(&text)
         .into_iter::<Value>()

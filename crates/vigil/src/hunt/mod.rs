@@ -30,6 +30,13 @@ use crate::{
 
 pub use output::Finding;
 
+/// What hunting one file produced: its findings, and (when correlation rules are loaded) the
+/// events that had hits, for the time-ordered correlation pass.
+struct FileResult {
+    findings: Vec<Finding>,
+    kept: Vec<(Event, Vec<Hit>)>,
+}
+
 /// Counts for the closing summary.
 #[derive(Debug, Default)]
 pub struct Stats {
@@ -84,7 +91,12 @@ pub fn load_rules(
 ) -> anyhow::Result<(RuleSet, Detector, Option<Correlator>, Vec<Problem>)> {
     let t = Instant::now();
     let set = RuleSet::load(paths, filter)?;
-    tracing::info!(elapsed_ms = t.elapsed().as_millis() as u64, rules = set.rules.len(), rss_mib = rss_mib(), "rules parsed");
+    tracing::info!(
+        elapsed_ms = t.elapsed().as_millis() as u64,
+        rules = set.rules.len(),
+        rss_mib = rss_mib(),
+        "rules parsed"
+    );
     let t = Instant::now();
     let mut options = DetectorOptions::default();
     for p in pipelines {
@@ -92,7 +104,12 @@ pub fn load_rules(
         options.pipelines.push(pipeline);
     }
     let (detector, mut problems) = Detector::build(&set, &options);
-    tracing::info!(elapsed_ms = t.elapsed().as_millis() as u64, routes = detector.route_stats().len(), rss_mib = rss_mib(), "rules compiled");
+    tracing::info!(
+        elapsed_ms = t.elapsed().as_millis() as u64,
+        routes = detector.route_stats().len(),
+        rss_mib = rss_mib(),
+        "rules compiled"
+    );
     let (correlator, corr_problems) = Correlator::build(&set)?;
     problems.extend(corr_problems);
     let mut all = set.problems.clone();
@@ -199,7 +216,7 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
     let want_events = correlator.is_some();
 
     // Parse + detect, one file per task. Correlation needs the hit events in time order: keep them.
-    let per_file: Vec<(Vec<Finding>, Vec<(Event, Vec<Hit>)>)> = files
+    let per_file: Vec<FileResult> = files
         .par_iter()
         .map(|file| {
             let mut findings = Vec::new();
@@ -252,11 +269,11 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
                         input: file.format.name().into(),
                         path: Some(file.path.to_string_lossy().into()),
                         offset: 0,
-                        kind: vigil_parse::ErrorKind::Evtx(format!("{e:#}")),
+                        kind: vigil_parse::ErrorKind::Io(format!("{e:#}")),
                     });
                 }
             }
-            (findings, kept)
+            FileResult { findings, kept }
         })
         .collect();
     bar.finish_and_clear();
@@ -266,9 +283,9 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
 
     let mut findings: Vec<Finding> = Vec::new();
     let mut kept: Vec<(Event, Vec<Hit>)> = Vec::new();
-    for (f, k) in per_file {
-        findings.extend(f);
-        kept.extend(k);
+    for r in per_file {
+        findings.extend(r.findings);
+        kept.extend(r.kept);
     }
     if let Some(correlator) = correlator.as_mut() {
         kept.sort_by_key(|(e, _)| (e.time, e.source.path.clone(), e.source.offset));

@@ -72,6 +72,8 @@ impl Finding {
         let mut f = Finding::base(rule, event);
         if let Some(d) = hit.result.as_detection() {
             f.matched_selections = d.matched_selections.clone();
+            // rsigma reports them in hash-map order; sorted, output is identical run to run.
+            f.matched_selections.sort();
         }
         f.fields = event.fields.to_json();
         f

@@ -16,7 +16,13 @@ fn golden_detections() {
     let evtx = shared.join("evtx");
     let sigma = shared.join("sigma");
     let mut args: Vec<String> = vec!["hunt".into(), "--quiet".into(), "--output".into(), "jsonl".into()];
-    for d in ["rules", "rules-emerging-threats", "rules-threat-hunting", "rules-compliance", "rules-placeholder"] {
+    for d in [
+        "rules",
+        "rules-emerging-threats",
+        "rules-threat-hunting",
+        "rules-compliance",
+        "rules-placeholder",
+    ] {
         args.push("--rules".into());
         args.push(sigma.join(d).to_string_lossy().into_owned());
     }
@@ -28,7 +34,11 @@ fn golden_detections() {
     let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
     for line in out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
         let v: serde_json::Value = serde_json::from_slice(line).expect("each line is JSON");
-        let source = v["source"].as_str().expect("source").trim_start_matches(&prefix).to_string();
+        let source = v["source"]
+            .as_str()
+            .expect("source")
+            .trim_start_matches(&prefix)
+            .to_string();
         let rule = v["rule_id"].as_str().expect("SigmaHQ rules have ids").to_string();
         *counts.entry((source, rule)).or_default() += 1;
     }

@@ -27,7 +27,10 @@ fn fixture(dir: &Path) -> (String, String) {
         sysmon_line("whoami", "2024-05-02T09:00:00Z"),
     ];
     std::fs::write(&logs, lines.join("\n") + "\n").expect("write logs");
-    (rules.to_string_lossy().into_owned(), logs.to_string_lossy().into_owned())
+    (
+        rules.to_string_lossy().into_owned(),
+        logs.to_string_lossy().into_owned(),
+    )
 }
 
 #[test]
@@ -35,13 +38,34 @@ fn jsonl_has_the_contract_fields_and_bad_lines_are_counted_not_fatal() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (rules, logs) = fixture(dir.path());
     let errors = dir.path().join("errors.jsonl");
-    let out = vigil(&["hunt", "--rules", &rules, "--output", "jsonl", "--errors", &errors.to_string_lossy(), &logs]);
+    let out = vigil(&[
+        "hunt",
+        "--rules",
+        &rules,
+        "--output",
+        "jsonl",
+        "--errors",
+        &errors.to_string_lossy(),
+        &logs,
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let lines: Vec<serde_json::Value> =
-        stdout(&out).lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect();
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
     assert_eq!(lines.len(), 2, "two whoami events detected despite two malformed lines");
     let first = &lines[0];
-    for key in ["rule_id", "rule_title", "level", "tags", "source", "event_time", "fields", "event_id", "offset"] {
+    for key in [
+        "rule_id",
+        "rule_title",
+        "level",
+        "tags",
+        "source",
+        "event_time",
+        "fields",
+        "event_id",
+        "offset",
+    ] {
         assert!(first.get(key).is_some(), "missing {key} in {first}");
     }
     assert_eq!(first["rule_id"], "8a582fe2-0882-4b89-a82a-da6b2dc32937");
@@ -60,7 +84,10 @@ fn jsonl_has_the_contract_fields_and_bad_lines_are_counted_not_fatal() {
     let codes: Vec<&str> = recorded.iter().map(|e| e["code"].as_str().unwrap_or("")).collect();
     assert_eq!(codes, ["invalid_json", "not_an_object"]);
     let second_line_offset = sysmon_line("cmd /c whoami /all", "2024-05-01T10:00:00Z").len() as u64 + 1;
-    assert_eq!(recorded[0]["offset"], second_line_offset, "errors carry the byte offset of their line");
+    assert_eq!(
+        recorded[0]["offset"], second_line_offset,
+        "errors carry the byte offset of their line"
+    );
     assert_eq!(recorded[0]["source"], logs.as_str());
 }
 
@@ -68,7 +95,18 @@ fn jsonl_has_the_contract_fields_and_bad_lines_are_counted_not_fatal() {
 fn since_until_min_level_and_csv() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (rules, logs) = fixture(dir.path());
-    let out = vigil(&["hunt", "-r", &rules, "-o", "csv", "--since", "2024-05-02", "--until", "2024-05-03T00:00:00Z", &logs]);
+    let out = vigil(&[
+        "hunt",
+        "-r",
+        &rules,
+        "-o",
+        "csv",
+        "--since",
+        "2024-05-02",
+        "--until",
+        "2024-05-03T00:00:00Z",
+        &logs,
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let csv = stdout(&out);
     let rows: Vec<&str> = csv.lines().collect();
@@ -76,7 +114,11 @@ fn since_until_min_level_and_csv() {
     assert_eq!(rows.len(), 2, "only the 2024-05-02 detection: {csv}");
     assert!(rows[1].starts_with("2024-05-02T09:00:00Z,high,8a582fe2"), "{csv}");
     let out = vigil(&["hunt", "-r", &rules, "-o", "jsonl", "--min-level", "critical", &logs]);
-    assert_eq!(out.status.code(), Some(2), "the only rule is high, below critical: nothing to hunt with");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "the only rule is high, below critical: nothing to hunt with"
+    );
     assert!(stderr(&out).contains("1 deselected"), "{}", stderr(&out));
     let out = vigil(&["hunt", "-r", &rules, "-o", "table", &logs]);
     assert!(stdout(&out).contains("Whoami Execution"), "{}", stdout(&out));
@@ -88,7 +130,11 @@ fn clear_errors_and_nonzero_exit_for_bad_arguments() {
     let (rules, logs) = fixture(dir.path());
     let out = vigil(&["hunt", "--rules", "/nonexistent/rules", &logs]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("/nonexistent/rules does not exist"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/nonexistent/rules does not exist"),
+        "{}",
+        stderr(&out)
+    );
     let out = vigil(&["hunt", "--rules", &rules, "/nonexistent/logs"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("does not exist"), "{}", stderr(&out));
@@ -97,7 +143,14 @@ fn clear_errors_and_nonzero_exit_for_bad_arguments() {
     assert!(stderr(&out).contains("--since"), "{}", stderr(&out));
     let bad_map = dir.path().join("map.yml");
     std::fs::write(&bad_map, "name: x\nbogus: 1\n").expect("write");
-    let out = vigil(&["hunt", "--rules", &rules, "--field-map", &bad_map.to_string_lossy(), &logs]);
+    let out = vigil(&[
+        "hunt",
+        "--rules",
+        &rules,
+        "--field-map",
+        &bad_map.to_string_lossy(),
+        &logs,
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("bogus"), "{}", stderr(&out));
 }
@@ -132,7 +185,14 @@ detection:\n  sel: {EventID: 1102}\n  condition: sel\nlevel: high\n",
         eprintln!("skipped: sample {} absent", evtx.display());
         return;
     }
-    let out = vigil(&["hunt", "--rules", &rules.to_string_lossy(), "-o", "jsonl", &evtx.to_string_lossy()]);
+    let out = vigil(&[
+        "hunt",
+        "--rules",
+        &rules.to_string_lossy(),
+        "-o",
+        "jsonl",
+        &evtx.to_string_lossy(),
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let first: serde_json::Value = serde_json::from_str(stdout(&out).lines().next().expect("a hit")).expect("JSON");
     assert_eq!(first["fields"]["EventID"], 1102);

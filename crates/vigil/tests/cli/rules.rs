@@ -5,16 +5,28 @@ use crate::{stderr, stdout, vigil};
 #[test]
 fn lint_reports_file_line_and_fails() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("bad.yml"), "title: x\nlogsource: {product: windows}\ndetection:\n  sel: {Image|bogusmod: a}\n  condition: sel\n")
-        .expect("write");
+    std::fs::write(
+        dir.path().join("bad.yml"),
+        "title: x\nlogsource: {product: windows}\ndetection:\n  sel: {Image|bogusmod: a}\n  condition: sel\n",
+    )
+    .expect("write");
     let out = vigil(&["rules", "lint", &dir.path().to_string_lossy()]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    std::fs::write(dir.path().join("noid.yml"), "title: y\nlogsource: {product: windows}\ndetection:\n  sel: {Image: a}\n  condition: sel\n")
-        .expect("write");
+    std::fs::write(
+        dir.path().join("noid.yml"),
+        "title: y\nlogsource: {product: windows}\ndetection:\n  sel: {Image: a}\n  condition: sel\n",
+    )
+    .expect("write");
     let out = vigil(&["rules", "lint", &dir.path().to_string_lossy()]);
     let text = stdout(&out);
-    assert!(text.contains("bad.yml") && text.contains("error[unknown_modifier]") && text.contains("bogusmod"), "{text}");
-    assert!(text.contains("noid.yml") && text.contains("error[missing_id]"), "{text}");
+    assert!(
+        text.contains("bad.yml") && text.contains("error[unknown_modifier]") && text.contains("bogusmod"),
+        "{text}"
+    );
+    assert!(
+        text.contains("noid.yml") && text.contains("error[missing_id]"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -38,7 +50,13 @@ fn rules_test_runs_sigmahq_regression_folders() {
     };
     let base = shared.join("sigma/regression_data/rules-threat-hunting");
     let rules = shared.join("sigma/rules-threat-hunting");
-    let out = vigil(&["rules", "test", "--rules", &rules.to_string_lossy(), &base.to_string_lossy()]);
+    let out = vigil(&[
+        "rules",
+        "test",
+        "--rules",
+        &rules.to_string_lossy(),
+        &base.to_string_lossy(),
+    ]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let last = stdout(&out).lines().last().unwrap_or_default().to_string();
     assert!(last.ends_with("passed, 0 failed"), "{last}");
@@ -59,5 +77,9 @@ fn rules_test_fails_on_a_wrong_expectation() {
     .expect("write");
     let out = vigil(&["rules", "test", "--rules", &dir.path().to_string_lossy()]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("FAIL") && stdout(&out).contains("0 passed, 1 failed"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("FAIL") && stdout(&out).contains("0 passed, 1 failed"),
+        "{}",
+        stdout(&out)
+    );
 }
