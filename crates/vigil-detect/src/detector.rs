@@ -4,10 +4,11 @@
 //! its own rsigma [`Engine`]. An event is evaluated only by the groups its [`LogSourceTags`] admit,
 //! so a Sysmon process-creation event never runs the 1,000 rules written for other logsources.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use rayon::prelude::*;
 use rsigma_eval::{CompiledRule, Engine, EvaluationResult, Pipeline, apply_pipelines, compile_rule};
+use rsigma_parser::FilterRule;
 use vigil_event::{Event, LogSourceTags};
 
 use crate::rules::{Problem, RuleInfo, RuleSet};
@@ -34,11 +35,38 @@ pub struct Hit {
 
 type RouteKey = (Option<String>, Option<String>, Option<String>);
 
+/// The rules of one logsource. Rules are compiled when the detector is built (so every error is
+/// reported up front); the engine with its candidate index — rsigma builds an Aho-Corasick DFA,
+/// the costliest part of loading — is built when the first event reaches the route. A hunt over
+/// Windows logs never pays for the Linux, cloud or network rules.
 struct Route {
     product: Option<String>,
     service: Option<String>,
     category: Option<String>,
-    engine: Engine,
+    rules: usize,
+    pending: Mutex<Option<Vec<CompiledRule>>>,
+    filters: Arc<[FilterRule]>,
+    engine: OnceLock<Engine>,
+}
+
+impl Route {
+    fn engine(&self) -> &Engine {
+        self.engine.get_or_init(|| {
+            let rules = self
+                .pending
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take()
+                .unwrap_or_default();
+            let mut engine = new_engine();
+            engine.extend_compiled_rules(rules);
+            for filter in self.filters.iter() {
+                // Validated when the detector was built; an error here cannot happen.
+                let _ = engine.apply_filter(filter);
+            }
+            engine
+        })
+    }
 }
 
 /// Per-route rule counts, for `--stats` and the architecture docs.
@@ -126,27 +154,30 @@ impl Detector {
                 Err(p) => problems.push(p),
             }
         }
-        let mut routes: Vec<Route> = Vec::with_capacity(groups.len());
-        for ((product, service, category), rules) in groups {
-            let mut engine = new_engine();
-            engine.extend_compiled_rules(rules);
-            for filter in &set.filters {
-                if let Err(e) = engine.apply_filter(filter) {
-                    problems.push(Problem {
-                        path: Default::default(),
-                        line: None,
-                        rule: Some(filter.title.clone()),
-                        message: format!("filter cannot apply: {e}"),
-                    });
-                }
+        // Check every filter now (against an empty engine) so a bad one is reported at load.
+        let filters: Arc<[FilterRule]> = set.filters.clone().into();
+        for filter in filters.iter() {
+            if let Err(e) = new_engine().apply_filter(filter) {
+                problems.push(Problem {
+                    path: Default::default(),
+                    line: None,
+                    rule: Some(filter.title.clone()),
+                    message: format!("filter cannot apply: {e}"),
+                });
             }
-            routes.push(Route {
+        }
+        let routes: Vec<Route> = groups
+            .into_iter()
+            .map(|((product, service, category), rules)| Route {
                 product,
                 service,
                 category,
-                engine,
-            });
-        }
+                rules: rules.len(),
+                pending: Mutex::new(Some(rules)),
+                filters: filters.clone(),
+                engine: OnceLock::new(),
+            })
+            .collect();
         let mut by_product: Vec<(Option<String>, Vec<usize>)> = Vec::new();
         for (i, r) in routes.iter().enumerate() {
             match by_product.iter_mut().find(|(p, _)| *p == r.product) {
@@ -171,7 +202,7 @@ impl Detector {
 
     /// Number of detection rules compiled into engines.
     pub fn compiled_rules(&self) -> usize {
-        self.routes.iter().map(|r| r.engine.rule_count()).sum()
+        self.routes.iter().map(|r| r.rules).sum()
     }
 
     pub fn route_stats(&self) -> Vec<RouteStats> {
@@ -181,7 +212,7 @@ impl Detector {
                 product: r.product.clone(),
                 service: r.service.clone(),
                 category: r.category.clone(),
-                rules: r.engine.rule_count(),
+                rules: r.rules,
             })
             .collect()
     }
@@ -189,7 +220,7 @@ impl Detector {
     /// How many compiled rules an event with these tags is evaluated against.
     pub fn eligible_rules(&self, tags: &LogSourceTags) -> usize {
         let mut n = 0;
-        self.for_each_route(tags, &mut |r| n += r.engine.rule_count());
+        self.for_each_route(tags, &mut |r| n += r.rules);
         n
     }
 
@@ -214,7 +245,7 @@ impl Detector {
     pub fn detect(&self, event: &Event) -> Vec<Hit> {
         let mut hits = Vec::new();
         self.for_each_route(&event.logsource, &mut |route| {
-            for result in route.engine.evaluate(event) {
+            for result in route.engine().evaluate(event) {
                 let rule = result
                     .header
                     .custom_attributes
