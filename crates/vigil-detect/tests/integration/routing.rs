@@ -98,3 +98,24 @@ fn event_of_unknown_origin_fails_open() {
         "no logsource known: every rule may apply"
     );
 }
+
+#[test]
+fn sigma_filter_rule_suppresses_its_target_only() {
+    let rules = format!(
+        "{RULES}---\ntitle: Ignore the admin jump host\nfilter:\n  rules: [00000000-0000-0000-0000-000000000001]\n  selection:\n    Computer: jump01\n  condition: not selection\nlogsource: {{product: windows}}\n"
+    );
+    let (set, detector) = detector_from(&rules);
+    assert_eq!(set.filters.len(), 1);
+    let sysmon = |host: &str| {
+        event(
+            json!({"Event": {"System": {"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "Computer": host},
+            "EventData": {"CommandLine": "whoami"}}}),
+        )
+    };
+    assert_eq!(
+        fired(detector.rules(), &detector.detect(&sysmon("jump01"))),
+        ["00000000-0000-0000-0000-000000000004"],
+        "the filtered rule is silent on the excluded host; the other rule still fires"
+    );
+    assert_eq!(fired(detector.rules(), &detector.detect(&sysmon("ws7"))).len(), 2);
+}
