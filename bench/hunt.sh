@@ -3,7 +3,7 @@
 #
 #   bench/hunt.sh              # EVTX comparison + 1M-event NDJSON throughput
 #   EVENTS=200000 bench/hunt.sh
-#   RUNS=5 bench/hunt.sh
+#   RUNS=5 NDJSON_RUNS=3 bench/hunt.sh   # repetitions (median wall time, max RSS)
 #
 # Measures wall time, events/s and peak RSS (GNU time) of:
 #   1. bare EVTX parsing (the floor): the evtx crate reading every record, parallel over files;
@@ -16,6 +16,7 @@ set -euo pipefail
 cd "$(git rev-parse --show-toplevel)"
 SHARED=${SHARED:-../shared}
 RUNS=${RUNS:-3}
+NDJSON_RUNS=${NDJSON_RUNS:-1}
 EVENTS=${EVENTS:-1000000}
 OUT=bench/out
 mkdir -p "$OUT"
@@ -75,11 +76,13 @@ RSIGMA_PROC_RSS=$(( $(sort -n "$OUT/rsigma-rss.txt" | tail -1) / 1024 ))
 CORPUS="$OUT/corpus-$EVENTS.ndjson"
 [ -s "$CORPUS" ] || python3 bench/gen_corpus.py --events "$EVENTS" --out "$CORPUS"
 CORPUS_MB=$(( $(stat -c %s "$CORPUS") / 1048576 ))
+RUNS_SAVED=$RUNS; RUNS=$NDJSON_RUNS
 measure vigil_ndjson "$VIGIL" hunt --quiet -o jsonl -r "$RULES" "$CORPUS"
 VIGIL_NDJSON_HITS=$(wc -l < "$OUT/vigil_ndjson.out")
 measure vigil_ndjson_1core "$VIGIL" hunt --quiet -j 1 -o jsonl -r "$RULES" "$CORPUS"
 measure rsigma_ndjson "$RSIGMA" eval -r "$RULES" -e @"$CORPUS"
 RSIGMA_NDJSON_HITS=$(wc -l < "$OUT/rsigma_ndjson.out")
+RUNS=$RUNS_SAVED
 
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
@@ -97,7 +100,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
   echo
   echo "vigil hunt / floor = $(ratio "${WALL[vigil]}" "${WALL[floor]}")×; rsigma / vigil = $(ratio "${WALL[rsigma]}" "${WALL[vigil]}")×."
   echo
-  echo "NDJSON: $EVENTS generated flat Windows events ($CORPUS_MB MiB, \`bench/gen_corpus.py\`), same rules."
+  echo "NDJSON: $EVENTS generated flat Windows events ($CORPUS_MB MiB, \`bench/gen_corpus.py\`), same rules, $NDJSON_RUNS run(s)."
   echo
   echo "| run | wall s | events/s | peak RSS MiB | detections |"
   echo "|---|---:|---:|---:|---:|"

@@ -106,52 +106,139 @@ pub struct ReadOptions {
     pub field_maps: Arc<Vec<FieldMap>>,
 }
 
-/// Reads one file, handing every event or parse error to `sink`; `progress` gets bytes read.
-pub fn read_file(
-    file: &InputFile,
+/// A unit of work: a batch of lines of one file, or a whole EVTX file.
+#[derive(Debug)]
+pub enum Work {
+    Lines {
+        file: usize,
+        lines: Vec<(u64, Vec<u8>)>,
+        bytes: u64,
+    },
+    Evtx {
+        file: usize,
+    },
+    /// The file could not be read from this point on.
+    Failed {
+        file: usize,
+        offset: u64,
+        reason: String,
+    },
+}
+
+/// Lines per batch, and bytes: enough to amortize scheduling, small enough to bound memory.
+const BATCH_LINES: usize = 4096;
+const BATCH_BYTES: u64 = 2 << 20;
+
+/// Cuts the input files, in order, into [`Work`] units. Runs on one thread; parsing and
+/// detection of the units run in parallel elsewhere.
+pub struct WorkIter<'a> {
+    files: &'a [InputFile],
+    next: usize,
+    open: Option<(usize, BufReader<File>, u64)>,
+}
+
+impl<'a> WorkIter<'a> {
+    pub fn new(files: &'a [InputFile]) -> Self {
+        WorkIter {
+            files,
+            next: 0,
+            open: None,
+        }
+    }
+}
+
+impl Iterator for WorkIter<'_> {
+    type Item = Work;
+
+    fn next(&mut self) -> Option<Work> {
+        loop {
+            if let Some((file, reader, offset)) = self.open.as_mut() {
+                let file = *file;
+                let mut lines = Vec::new();
+                let mut bytes = 0u64;
+                while lines.len() < BATCH_LINES && bytes < BATCH_BYTES {
+                    let mut line = Vec::new();
+                    match reader.read_until(b'\n', &mut line) {
+                        Ok(0) => break,
+                        Ok(n) => {
+                            if !line.iter().all(u8::is_ascii_whitespace) {
+                                lines.push((*offset, line));
+                            }
+                            *offset += n as u64;
+                            bytes += n as u64;
+                        }
+                        Err(e) => {
+                            let at = *offset;
+                            self.open = None;
+                            return Some(Work::Failed {
+                                file,
+                                offset: at,
+                                reason: e.to_string(),
+                            });
+                        }
+                    }
+                }
+                if bytes == 0 {
+                    self.open = None;
+                    continue;
+                }
+                return Some(Work::Lines { file, lines, bytes });
+            }
+            let file = self.next;
+            let input = self.files.get(file)?;
+            self.next += 1;
+            if input.format == Format::Evtx {
+                return Some(Work::Evtx { file });
+            }
+            match File::open(&input.path) {
+                Ok(f) => self.open = Some((file, BufReader::with_capacity(1 << 20, f), 0)),
+                Err(e) => {
+                    return Some(Work::Failed {
+                        file,
+                        offset: 0,
+                        reason: e.to_string(),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Parses one unit of work, handing every event or parse error to `sink`.
+pub fn read_work(
+    work: Work,
+    files: &[InputFile],
     options: &ReadOptions,
     sink: &mut dyn FnMut(Result<Event, ParseError>),
-    progress: &dyn Fn(u64),
-) -> anyhow::Result<()> {
-    let shown = file.path.to_string_lossy();
-    let origin = Origin::file(file.format.name(), &shown);
-    if file.format == Format::Evtx {
-        let options = EvtxOptions {
-            threads: 1,
-            keep_raw: false,
-        };
-        match read_evtx_file(&file.path, &origin, options, sink) {
-            Ok(_) => {}
-            Err(e) => sink(Err(e)),
+) -> u64 {
+    match work {
+        Work::Evtx { file } => {
+            let input = &files[file];
+            let origin = Origin::file(input.format.name(), &input.path.to_string_lossy());
+            let evtx = EvtxOptions {
+                threads: 1,
+                keep_raw: false,
+            };
+            if let Err(e) = read_evtx_file(&input.path, &origin, evtx, sink) {
+                sink(Err(e));
+            }
+            input.size
         }
-        progress(file.size);
-        return Ok(());
-    }
-    let handle = File::open(&file.path).with_context(|| format!("opening {}", file.path.display()))?;
-    let mut reader = BufReader::with_capacity(1 << 20, handle);
-    let mut line = Vec::with_capacity(4096);
-    let mut offset = 0u64;
-    let mut since_report = 0u64;
-    loop {
-        line.clear();
-        let n = reader
-            .read_until(b'\n', &mut line)
-            .with_context(|| format!("reading {}", file.path.display()))?;
-        if n == 0 {
-            break;
+        Work::Lines { file, lines, bytes } => {
+            let input = &files[file];
+            let origin = Origin::file(input.format.name(), &input.path.to_string_lossy());
+            for (offset, line) in lines {
+                sink(parse_record(input.format, &line, &origin, offset, options));
+            }
+            bytes
         }
-        if !line.iter().all(u8::is_ascii_whitespace) {
-            sink(parse_record(file.format, &line, &origin, offset, options));
-        }
-        offset += n as u64;
-        since_report += n as u64;
-        if since_report > (1 << 20) {
-            progress(since_report);
-            since_report = 0;
+        Work::Failed { file, offset, reason } => {
+            let input = &files[file];
+            let origin = Origin::file(input.format.name(), &input.path.to_string_lossy());
+            sink(Err(origin.error(offset, vigil_parse::ErrorKind::Io(reason))));
+            0
         }
     }
-    progress(since_report);
-    Ok(())
 }
 
 fn parse_record(

@@ -4,13 +4,10 @@ mod input;
 mod output;
 
 use std::{
-    collections::BTreeMap,
+    collections::HashSet,
     io::{IsTerminal, Write},
     process::ExitCode,
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicU64, Ordering},
-    },
+    sync::Arc,
     time::Instant,
 };
 
@@ -29,23 +26,6 @@ use crate::{
 };
 
 pub use output::Finding;
-
-/// What hunting one file produced: its findings, and (when correlation rules are loaded) the
-/// events that had hits, for the time-ordered correlation pass.
-struct FileResult {
-    findings: Vec<Finding>,
-    kept: Vec<(Event, Vec<Hit>)>,
-}
-
-/// Counts for the closing summary.
-#[derive(Debug, Default)]
-pub struct Stats {
-    pub files: u64,
-    pub events: AtomicU64,
-    pub parse_errors: AtomicU64,
-    pub out_of_range: AtomicU64,
-    pub undated: AtomicU64,
-}
 
 fn level_of(arg: LevelArg) -> vigil_detect::Level {
     use vigil_detect::Level;
@@ -145,6 +125,67 @@ fn rsigma_pipeline(path: &std::path::Path) -> anyhow::Result<vigil_detect::Pipel
     vigil_detect::parse_pipeline_file(path).map_err(|e| anyhow::anyhow!("pipeline {}: {e}", path.display()))
 }
 
+/// What one unit of work produced.
+#[derive(Default)]
+struct WorkResult {
+    findings: Vec<Finding>,
+    /// Events with hits, kept for the correlation pass (only when correlation rules are loaded).
+    kept: Vec<(Event, Vec<Hit>)>,
+    errors: Vec<ParseError>,
+    events: u64,
+    undated: u64,
+    out_of_range: u64,
+}
+
+/// Everything a worker needs, shared read-only across threads.
+struct Ctx<'a> {
+    detector: &'a Detector,
+    suppressed: &'a HashSet<usize>,
+    files: &'a [input::InputFile],
+    read_options: &'a input::ReadOptions,
+    since: Option<Timestamp>,
+    until: Option<Timestamp>,
+    keep_events: bool,
+}
+
+/// Parses and detects one unit of work.
+fn hunt_work(work: input::Work, ctx: &Ctx<'_>, bar: &indicatif::ProgressBar) -> WorkResult {
+    let mut r = WorkResult::default();
+    let timed = ctx.since.is_some() || ctx.until.is_some();
+    let bytes = input::read_work(work, ctx.files, ctx.read_options, &mut |record| match record {
+        Ok(event) => {
+            r.events += 1;
+            if timed {
+                match event.time {
+                    None => {
+                        r.undated += 1;
+                        return;
+                    }
+                    Some(t) if ctx.since.is_some_and(|s| t < s) || ctx.until.is_some_and(|u| t >= u) => {
+                        r.out_of_range += 1;
+                        return;
+                    }
+                    Some(_) => {}
+                }
+            }
+            let hits = ctx.detector.detect(&event);
+            if hits.is_empty() {
+                return;
+            }
+            for hit in hits.iter().filter(|h| !ctx.suppressed.contains(&h.rule)) {
+                r.findings
+                    .push(Finding::detection(&ctx.detector.rules()[hit.rule], hit, &event));
+            }
+            if ctx.keep_events {
+                r.kept.push((event, hits));
+            }
+        }
+        Err(e) => r.errors.push(e),
+    });
+    bar.inc(bytes);
+    r
+}
+
 pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     if let Some(n) = args.threads {
@@ -197,107 +238,6 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
             eprintln!("note: skipped {}: {why}", path.display());
         }
     }
-    let total_bytes: u64 = files.iter().map(|f| f.size).sum();
-    let bar = progress::bytes_bar(total_bytes, args.quiet);
-    let stats = Stats {
-        files: files.len() as u64,
-        ..Stats::default()
-    };
-    let errors_out: Mutex<Box<dyn Write + Send>> = Mutex::new(match &args.errors {
-        Some(p) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
-        )),
-        None => Box::new(std::io::sink()),
-    });
-    let error_samples: Mutex<Vec<ParseError>> = Mutex::new(Vec::new());
-    let read_options = input::ReadOptions {
-        field_maps: Arc::new(field_maps),
-    };
-    let want_events = correlator.is_some();
-
-    // Parse + detect, one file per task. Correlation needs the hit events in time order: keep them.
-    let per_file: Vec<FileResult> = files
-        .par_iter()
-        .map(|file| {
-            let mut findings = Vec::new();
-            let mut kept = Vec::new();
-            let mut sink = |record: Result<Event, ParseError>| match record {
-                Ok(event) => {
-                    stats.events.fetch_add(1, Ordering::Relaxed);
-                    match (event.time, since.is_some() || until.is_some()) {
-                        (None, true) => {
-                            stats.undated.fetch_add(1, Ordering::Relaxed);
-                            return;
-                        }
-                        (Some(t), true) if since.is_some_and(|s| t < s) || until.is_some_and(|u| t >= u) => {
-                            stats.out_of_range.fetch_add(1, Ordering::Relaxed);
-                            return;
-                        }
-                        _ => {}
-                    }
-                    let hits = detector.detect(&event);
-                    if hits.is_empty() {
-                        return;
-                    }
-                    for hit in &hits {
-                        if correlator.as_ref().is_some_and(|c| c.is_correlation_only(hit.rule)) {
-                            continue;
-                        }
-                        findings.push(Finding::detection(&detector.rules()[hit.rule], hit, &event));
-                    }
-                    if want_events {
-                        kept.push((event, hits));
-                    }
-                }
-                Err(err) => {
-                    stats.parse_errors.fetch_add(1, Ordering::Relaxed);
-                    if let Ok(mut out) = errors_out.lock() {
-                        let _ = writeln!(out, "{}", error_json(&err));
-                    }
-                    if let Ok(mut samples) = error_samples.lock()
-                        && samples.len() < 20
-                    {
-                        samples.push(err);
-                    }
-                }
-            };
-            let result = input::read_file(file, &read_options, &mut sink, &|n| bar.inc(n));
-            if let Err(e) = result {
-                stats.parse_errors.fetch_add(1, Ordering::Relaxed);
-                if let Ok(mut samples) = error_samples.lock() {
-                    samples.push(ParseError {
-                        input: file.format.name().into(),
-                        path: Some(file.path.to_string_lossy().into()),
-                        offset: 0,
-                        kind: vigil_parse::ErrorKind::Io(format!("{e:#}")),
-                    });
-                }
-            }
-            FileResult { findings, kept }
-        })
-        .collect();
-    bar.finish_and_clear();
-    if let Ok(mut out) = errors_out.lock() {
-        out.flush().context("writing the errors file")?;
-    }
-
-    let mut findings: Vec<Finding> = Vec::new();
-    let mut kept: Vec<(Event, Vec<Hit>)> = Vec::new();
-    for r in per_file {
-        findings.extend(r.findings);
-        kept.extend(r.kept);
-    }
-    if let Some(correlator) = correlator.as_mut() {
-        kept.sort_by_key(|(e, _)| (e.time, e.source.path.clone(), e.source.offset));
-        for (event, hits) in &kept {
-            let Some(t) = event.time else { continue };
-            for c in correlator.feed(event, hits, t.as_second()) {
-                findings.push(Finding::correlation(&detector.rules()[c.rule], &c, event));
-            }
-        }
-    }
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-
     let format = args
         .output
         .unwrap_or(if std::io::stdout().is_terminal() && args.out.is_none() {
@@ -305,26 +245,95 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
         } else {
             OutputFormat::Jsonl
         });
-    let mut out: Box<dyn Write> = match &args.out {
+    let out: Box<dyn Write> = match &args.out {
         Some(p) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    output::write(&mut out, format, &findings)?;
-    out.flush().context("writing detections")?;
+    let mut writer = output::Writer::new(out, format)?;
+    let mut errors_out: Option<Box<dyn Write>> = match &args.errors {
+        Some(p) => Some(Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+        ))),
+        None => None,
+    };
+    let mut summary = output::Summary::default();
+    let mut samples: Vec<ParseError> = Vec::new();
+    let mut kept: Vec<(Event, Vec<Hit>)> = Vec::new();
+    let suppressed: HashSet<usize> = (0..detector.rules().len())
+        .filter(|&i| correlator.as_ref().is_some_and(|c| c.is_correlation_only(i)))
+        .collect();
+    let read_options = input::ReadOptions {
+        field_maps: Arc::new(field_maps),
+    };
+    let ctx = Ctx {
+        detector: &detector,
+        suppressed: &suppressed,
+        files: &files,
+        read_options: &read_options,
+        since,
+        until,
+        keep_events: correlator.is_some(),
+    };
+    let bar = progress::bytes_bar(files.iter().map(|f| f.size).sum(), args.quiet);
 
-    let show_summary = !args.quiet && (args.summary || std::io::stderr().is_terminal());
-    let samples = error_samples.into_inner().unwrap_or_default();
+    // Units of work are cut in input order, run a window at a time on all cores, and written
+    // in input order: output is deterministic and memory is bounded by the window.
+    let window = rayon::current_num_threads() * 4;
+    let mut work = input::WorkIter::new(&files);
+    loop {
+        let batch: Vec<input::Work> = work.by_ref().take(window).collect();
+        if batch.is_empty() {
+            break;
+        }
+        let results: Vec<WorkResult> = batch.into_par_iter().map(|w| hunt_work(w, &ctx, &bar)).collect();
+        for r in results {
+            summary.events += r.events;
+            summary.undated += r.undated;
+            summary.out_of_range += r.out_of_range;
+            for e in r.errors {
+                summary.parse_errors += 1;
+                if let Some(out) = errors_out.as_mut() {
+                    writeln!(out, "{}", error_json(&e)).context("writing the errors file")?;
+                }
+                if samples.len() < 20 {
+                    samples.push(e);
+                }
+            }
+            for f in r.findings {
+                summary.add(&f);
+                writer.write(f)?;
+            }
+            kept.extend(r.kept);
+        }
+    }
+    bar.finish_and_clear();
+    if let Some(out) = errors_out.as_mut() {
+        out.flush().context("writing the errors file")?;
+    }
+    if let Some(correlator) = correlator.as_mut() {
+        kept.sort_by_key(|(e, _)| (e.time, e.source.path.clone(), e.source.offset));
+        for (event, hits) in &kept {
+            let Some(t) = event.time else { continue };
+            for c in correlator.feed(event, hits, t.as_second()) {
+                let f = Finding::correlation(&detector.rules()[c.rule], &c, event);
+                summary.add(&f);
+                writer.write(f)?;
+            }
+        }
+    }
+    writer.finish()?;
+
+    summary.files = files.len() as u64;
     if !args.quiet {
-        let errors = stats.parse_errors.load(Ordering::Relaxed);
         for e in &samples {
             eprintln!("parse error: {e}");
         }
-        if errors > samples.len() as u64 {
+        if summary.parse_errors > samples.len() as u64 {
             eprintln!(
                 "… {} more parse errors{}",
-                errors - samples.len() as u64,
+                summary.parse_errors - samples.len() as u64,
                 if args.errors.is_some() {
                     " (all in the --errors file)"
                 } else {
@@ -332,18 +341,18 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
                 }
             );
         }
-    }
-    if show_summary {
-        output::summary(&findings, &stats, started.elapsed(), detector.rules());
-    } else if !args.quiet {
-        eprintln!(
-            "hunted {} events in {} files in {:.1}s: {} detections, {} parse errors",
-            stats.events.load(Ordering::Relaxed),
-            stats.files,
-            started.elapsed().as_secs_f64(),
-            findings.len(),
-            stats.parse_errors.load(Ordering::Relaxed)
-        );
+        if args.summary || std::io::stderr().is_terminal() {
+            summary.print(started.elapsed(), detector.rules());
+        } else {
+            eprintln!(
+                "hunted {} events in {} files in {:.1}s: {} detections, {} parse errors",
+                summary.events,
+                summary.files,
+                started.elapsed().as_secs_f64(),
+                summary.findings,
+                summary.parse_errors
+            );
+        }
     }
     drop(problems);
     Ok(ExitCode::SUCCESS)
@@ -357,15 +366,4 @@ fn error_json(e: &ParseError) -> Value {
         "code": e.kind.code(),
         "reason": e.kind.to_string(),
     })
-}
-
-/// Counts per key, sorted by count descending then key.
-pub fn top<'a>(items: impl Iterator<Item = &'a str>) -> Vec<(&'a str, usize)> {
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for i in items {
-        *counts.entry(i).or_default() += 1;
-    }
-    let mut v: Vec<_> = counts.into_iter().collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    v
 }

@@ -1,8 +1,8 @@
 //! Rendering findings: table, JSON lines, CSV, and the closing summary.
 
 use std::{
+    collections::HashMap,
     io::{IsTerminal, Write},
-    sync::atomic::Ordering,
     time::Duration,
 };
 
@@ -13,7 +13,6 @@ use serde_json::Value;
 use vigil_detect::{CorrelationHit, Hit, RuleInfo, RuleKind, attack::Attack, level_name, level_rank};
 use vigil_event::Event;
 
-use super::{Stats, top};
 use crate::cli::OutputFormat;
 
 /// One detection or correlation, as written out. The JSON shape is a contract (see README).
@@ -97,20 +96,6 @@ impl Finding {
         f
     }
 
-    pub fn sort_key(&self) -> (Option<&str>, Option<&str>, u64, u8, &str) {
-        let kind = match self.kind {
-            RuleKind::Detection => 0,
-            RuleKind::Correlation => 1,
-        };
-        (
-            self.source.as_deref(),
-            self.event_time.as_deref(),
-            self.offset,
-            kind,
-            self.rule_id.as_deref().unwrap_or(&self.rule_title),
-        )
-    }
-
     fn host(&self) -> String {
         ["Computer", "host", "hostname", "host.name", "node"]
             .iter()
@@ -170,126 +155,192 @@ fn truncate(s: &str, max: usize) -> String {
     format!("{cut}…")
 }
 
-/// Writes findings in the chosen format.
-pub fn write(out: &mut dyn Write, format: OutputFormat, findings: &[Finding]) -> anyhow::Result<()> {
-    match format {
-        OutputFormat::Jsonl => {
-            for f in findings {
-                serde_json::to_writer(&mut *out, f).context("writing JSON")?;
-                out.write_all(b"\n")?;
-            }
-        }
-        OutputFormat::Csv => {
-            let mut w = csv::Writer::from_writer(out);
-            w.write_record([
-                "event_time",
-                "level",
-                "rule_id",
-                "rule_title",
-                "techniques",
-                "host",
-                "source",
-                "offset",
-                "event_id",
-                "details",
-            ])?;
-            for f in findings {
-                w.write_record([
-                    f.event_time.as_deref().unwrap_or(""),
-                    f.level,
-                    f.rule_id.as_deref().unwrap_or(""),
-                    &f.rule_title,
-                    &f.attack.techniques.join(" "),
-                    &f.host(),
-                    f.source.as_deref().unwrap_or(""),
-                    &f.offset.to_string(),
-                    &f.event_id,
-                    &f.details(),
-                ])?;
-            }
-            w.flush()?;
-        }
-        OutputFormat::Table => {
-            let mut t = Table::new();
-            t.load_preset(UTF8_FULL_CONDENSED)
-                .set_content_arrangement(ContentArrangement::Dynamic);
-            if !std::io::stdout().is_terminal() {
-                // No terminal to measure: wrap to a width that reads well in a pager or file.
-                t.set_width(200);
-            }
-            t.set_header(["Time", "Level", "Rule", "ATT&CK", "Host", "Source", "Details"]);
-            for f in findings {
-                let source = f
-                    .source
-                    .as_deref()
-                    .map(|s| s.rsplit(['/', '\\']).next().unwrap_or(s))
-                    .unwrap_or("");
-                t.add_row([
-                    f.event_time.as_deref().unwrap_or("-").to_string(),
-                    f.level.to_string(),
-                    truncate(&f.rule_title, 60),
-                    f.attack.techniques.join(" "),
-                    f.host(),
-                    format!("{source}#{}", f.offset),
-                    f.details(),
-                ]);
-            }
-            if findings.is_empty() {
-                writeln!(out, "no detections")?;
-            } else {
-                writeln!(out, "{t}")?;
-            }
-        }
-    }
-    Ok(())
+/// Writes findings as they come: JSON lines and CSV stream; a table is laid out at the end.
+pub struct Writer {
+    sink: Sink,
+    table: Vec<Finding>,
 }
 
-/// The closing summary on stderr: totals, by level, top rules, top ATT&CK techniques.
-pub fn summary(findings: &[Finding], stats: &Stats, elapsed: Duration, rules: &[RuleInfo]) {
-    let events = stats.events.load(Ordering::Relaxed);
-    let secs = elapsed.as_secs_f64().max(1e-9);
-    eprintln!();
-    eprintln!(
-        "hunted {events} events in {} files in {secs:.2}s ({:.0} events/s): {} detections from {} rules, {} parse errors",
-        stats.files,
-        events as f64 / secs,
-        findings.len(),
-        top(findings.iter().map(|f| f.rule_id.as_deref().unwrap_or(&f.rule_title))).len(),
-        stats.parse_errors.load(Ordering::Relaxed),
-    );
-    let (undated, out) = (
-        stats.undated.load(Ordering::Relaxed),
-        stats.out_of_range.load(Ordering::Relaxed),
-    );
-    if undated + out > 0 {
-        eprintln!("time filter: {out} events outside --since/--until, {undated} events without a time left out");
+enum Sink {
+    Jsonl(Box<dyn Write>),
+    Csv(Box<csv::Writer<Box<dyn Write>>>),
+    Table(Box<dyn Write>),
+}
+
+impl Writer {
+    pub fn new(out: Box<dyn Write>, format: OutputFormat) -> anyhow::Result<Writer> {
+        let sink = match format {
+            OutputFormat::Jsonl => Sink::Jsonl(out),
+            OutputFormat::Table => Sink::Table(out),
+            OutputFormat::Csv => {
+                let mut w = csv::Writer::from_writer(out);
+                w.write_record([
+                    "event_time",
+                    "level",
+                    "rule_id",
+                    "rule_title",
+                    "techniques",
+                    "host",
+                    "source",
+                    "offset",
+                    "event_id",
+                    "details",
+                ])?;
+                Sink::Csv(Box::new(w))
+            }
+        };
+        Ok(Writer {
+            sink,
+            table: Vec::new(),
+        })
     }
-    let mut by_level = [0usize; 5];
-    for f in findings {
-        by_level[f.level_rank as usize] += 1;
+
+    pub fn write(&mut self, f: Finding) -> anyhow::Result<()> {
+        match &mut self.sink {
+            Sink::Jsonl(out) => {
+                serde_json::to_writer(&mut *out, &f).context("writing JSON")?;
+                out.write_all(b"\n").context("writing detections")?;
+            }
+            Sink::Csv(w) => w.write_record([
+                f.event_time.as_deref().unwrap_or(""),
+                f.level,
+                f.rule_id.as_deref().unwrap_or(""),
+                &f.rule_title,
+                &f.attack.techniques.join(" "),
+                &f.host(),
+                f.source.as_deref().unwrap_or(""),
+                &f.offset.to_string(),
+                &f.event_id,
+                &f.details(),
+            ])?,
+            Sink::Table(_) => self.table.push(f),
+        }
+        Ok(())
     }
-    let names = ["informational", "low", "medium", "high", "critical"];
-    let levels: Vec<String> = (0..5).rev().map(|i| format!("{} {}", names[i], by_level[i])).collect();
-    eprintln!("by level: {}", levels.join(", "));
+
+    /// Writes what is buffered (the table) and flushes.
+    pub fn finish(self) -> anyhow::Result<()> {
+        match self.sink {
+            Sink::Jsonl(mut out) => out.flush(),
+            Sink::Csv(mut w) => w.flush(),
+            Sink::Table(mut out) => {
+                if self.table.is_empty() {
+                    writeln!(out, "no detections")?;
+                } else {
+                    writeln!(out, "{}", table(&self.table))?;
+                }
+                out.flush()
+            }
+        }
+        .context("writing detections")
+    }
+}
+
+fn table(findings: &[Finding]) -> Table {
     let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED).set_header(["Hits", "Level", "Rule"]);
-    for (key, n) in top(findings.iter().map(|f| f.rule_id.as_deref().unwrap_or(&f.rule_title)))
-        .into_iter()
-        .take(15)
-    {
-        let rule = rules.iter().find(|r| r.key() == key);
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if !std::io::stdout().is_terminal() {
+        // No terminal to measure: wrap to a width that reads well in a pager or file.
+        t.set_width(200);
+    }
+    t.set_header(["Time", "Level", "Rule", "ATT&CK", "Host", "Source", "Details"]);
+    for f in findings {
+        let source = f
+            .source
+            .as_deref()
+            .map(|s| s.rsplit(['/', '\\']).next().unwrap_or(s))
+            .unwrap_or("");
         t.add_row([
-            n.to_string(),
-            rule.map(|r| level_name(r.level)).unwrap_or("").to_string(),
-            rule.map(|r| r.title.clone()).unwrap_or_else(|| key.to_string()),
+            f.event_time.as_deref().unwrap_or("-").to_string(),
+            f.level.to_string(),
+            truncate(&f.rule_title, 60),
+            f.attack.techniques.join(" "),
+            f.host(),
+            format!("{source}#{}", f.offset),
+            f.details(),
         ]);
     }
-    if !findings.is_empty() {
+    t
+}
+
+/// Running totals for the closing summary (counters, not findings: memory stays flat).
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub files: u64,
+    pub events: u64,
+    pub parse_errors: u64,
+    pub undated: u64,
+    pub out_of_range: u64,
+    pub findings: u64,
+    by_level: [u64; 5],
+    by_rule: HashMap<String, u64>,
+    by_technique: HashMap<String, u64>,
+}
+
+fn top(counts: &HashMap<String, u64>, n: usize) -> Vec<(&str, u64)> {
+    let mut v: Vec<(&str, u64)> = counts.iter().map(|(k, c)| (k.as_str(), *c)).collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    v.truncate(n);
+    v
+}
+
+impl Summary {
+    pub fn add(&mut self, f: &Finding) {
+        self.findings += 1;
+        self.by_level[f.level_rank as usize] += 1;
+        *self
+            .by_rule
+            .entry(f.rule_id.clone().unwrap_or_else(|| f.rule_title.clone()))
+            .or_default() += 1;
+        for t in &f.attack.techniques {
+            *self.by_technique.entry(t.clone()).or_default() += 1;
+        }
+    }
+
+    /// The closing summary on stderr: totals, by level, top rules, top ATT&CK techniques.
+    pub fn print(&self, elapsed: Duration, rules: &[RuleInfo]) {
+        let secs = elapsed.as_secs_f64().max(1e-9);
+        eprintln!();
+        eprintln!(
+            "hunted {} events in {} files in {secs:.2}s ({:.0} events/s): {} detections from {} rules, {} parse errors",
+            self.events,
+            self.files,
+            self.events as f64 / secs,
+            self.findings,
+            self.by_rule.len(),
+            self.parse_errors,
+        );
+        if self.undated + self.out_of_range > 0 {
+            eprintln!(
+                "time filter: {} events outside --since/--until, {} events without a time left out",
+                self.out_of_range, self.undated
+            );
+        }
+        let names = ["informational", "low", "medium", "high", "critical"];
+        let levels: Vec<String> = (0..5)
+            .rev()
+            .map(|i| format!("{} {}", names[i], self.by_level[i]))
+            .collect();
+        eprintln!("by level: {}", levels.join(", "));
+        if self.findings == 0 {
+            return;
+        }
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED).set_header(["Hits", "Level", "Rule"]);
+        for (key, n) in top(&self.by_rule, 15) {
+            let rule = rules.iter().find(|r| r.key() == key);
+            t.add_row([
+                n.to_string(),
+                rule.map(|r| level_name(r.level)).unwrap_or("").to_string(),
+                rule.map(|r| r.title.clone()).unwrap_or_else(|| key.to_string()),
+            ]);
+        }
         eprintln!("top rules:\n{t}");
-        let techniques = top(findings
+        let line: Vec<String> = top(&self.by_technique, 15)
             .iter()
-            .flat_map(|f| f.attack.techniques.iter().map(String::as_str)));
-        let line: Vec<String> = techniques.iter().take(15).map(|(k, n)| format!("{k} ({n})")).collect();
+            .map(|(k, n)| format!("{k} ({n})"))
+            .collect();
         eprintln!("top ATT&CK techniques: {}", line.join(", "));
     }
 }
