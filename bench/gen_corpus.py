@@ -16,18 +16,26 @@ import random
 SYSMON = "Microsoft-Windows-Sysmon/Operational"
 HOSTS = [f"ws{n:04d}.corp.example" for n in range(400)] + [f"srv{n:03d}.corp.example" for n in range(40)]
 USERS = [f"CORP\\user{n:04d}" for n in range(800)] + ["NT AUTHORITY\\SYSTEM", "NT AUTHORITY\\NETWORK SERVICE"]
-IMAGES = [
-    "C:\\Windows\\System32\\svchost.exe", "C:\\Windows\\explorer.exe", "C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe",
-    "C:\\Program Files\\Microsoft Office\\root\\Office16\\OUTLOOK.EXE", "C:\\Windows\\System32\\RuntimeBroker.exe",
-    "C:\\Windows\\System32\\taskhostw.exe", "C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe",
-    "C:\\Windows\\System32\\conhost.exe", "C:\\Windows\\System32\\SearchIndexer.exe", "C:\\Windows\\System32\\dllhost.exe",
+# Coherent benign process profiles: (image, command line, parent image, parent command line, integrity).
+PROFILES = [
+    ("C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe", '"C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe" --type=renderer --lang=en-US',
+     "C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe", '"C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe"', "Low"),
+    ("C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe", '"C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe" --type=utility',
+     "C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe", '"C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe"', "Medium"),
+    ("C:\\Program Files\\Microsoft Office\\root\\Office16\\OUTLOOK.EXE", '"C:\\Program Files\\Microsoft Office\\root\\Office16\\OUTLOOK.EXE"',
+     "C:\\Windows\\explorer.exe", "C:\\Windows\\Explorer.EXE", "Medium"),
+    ("C:\\Windows\\System32\\RuntimeBroker.exe", "C:\\Windows\\System32\\RuntimeBroker.exe -Embedding",
+     "C:\\Windows\\System32\\svchost.exe", "C:\\Windows\\system32\\svchost.exe -k DcomLaunch -p", "Medium"),
+    ("C:\\Windows\\System32\\taskhostw.exe", "taskhostw.exe {222A245B-E637-4AE9-A93F-A59CA119A75E}",
+     "C:\\Windows\\System32\\svchost.exe", "C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s Schedule", "Medium"),
+    ("C:\\Windows\\System32\\SearchProtocolHost.exe", '"C:\\Windows\\system32\\SearchProtocolHost.exe" Global\\UsGthrFltPipeMssGthrPipe1',
+     "C:\\Windows\\System32\\SearchIndexer.exe", "C:\\Windows\\system32\\SearchIndexer.exe /Embedding", "System"),
+    ("C:\\Windows\\System32\\dllhost.exe", "C:\\Windows\\system32\\DllHost.exe /Processid:{AB8902B4-09CA-4BB6-B78D-A8F59079A8D5}",
+     "C:\\Windows\\System32\\svchost.exe", "C:\\Windows\\system32\\svchost.exe -k DcomLaunch -p", "Medium"),
+    ("C:\\Program Files\\Notepad++\\notepad++.exe", '"C:\\Program Files\\Notepad++\\notepad++.exe" C:\\Users\\Public\\notes.txt',
+     "C:\\Windows\\explorer.exe", "C:\\Windows\\Explorer.EXE", "Medium"),
 ]
-BENIGN_CMD = [
-    "\"C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe\" --type=renderer --lang=en-US",
-    "C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s Schedule", "C:\\Windows\\System32\\RuntimeBroker.exe -Embedding",
-    "\"C:\\Windows\\system32\\taskhostw.exe\" {222A245B-E637-4AE9-A93F-A59CA119A75E}", "C:\\Windows\\Explorer.EXE",
-    "\\??\\C:\\Windows\\system32\\conhost.exe 0xffffffff -ForceV1", "C:\\Windows\\system32\\DllHost.exe /Processid:{AB8902B4-09CA-4BB6-B78D-A8F59079A8D5}",
-]
+IMAGES = [p[0] for p in PROFILES]
 EVIL_CMD = [
     "powershell.exe -nop -w hidden -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkA",
     "cmd.exe /c whoami /all > C:\\Users\\Public\\o.txt", "rundll32.exe C:\\Windows\\System32\\comsvcs.dll, MiniDump 624 C:\\temp\\l.dmp full",
@@ -52,17 +60,23 @@ def event(r, i, t0):
     evil = r.random() < 0.002
     image = r.choice(IMAGES)
     if kind < 0.35:
-        cmd = r.choice(EVIL_CMD) if evil else r.choice(BENIGN_CMD)
-        exe = cmd.split()[0].strip('"') if evil else image
-        base.update({"EventID": 1, "Channel": SYSMON, "Provider_Name": "Microsoft-Windows-Sysmon", "Image": exe if "\\" in exe else "C:\\Windows\\System32\\" + exe,
-                     "CommandLine": cmd, "ParentImage": r.choice(IMAGES), "ParentCommandLine": r.choice(BENIGN_CMD), "User": r.choice(USERS),
-                     "ProcessGuid": guid(r), "ProcessId": r.randint(100, 60000), "IntegrityLevel": r.choice(["Medium", "High", "System"]),
-                     "Hashes": "SHA256=%064X" % r.getrandbits(256), "CurrentDirectory": "C:\\Windows\\system32\\", "OriginalFileName": exe.split("\\")[-1]})
+        image_p, cmd, parent, parent_cmd, integrity = r.choice(PROFILES)
+        if evil:
+            cmd = r.choice(EVIL_CMD)
+            exe = cmd.split()[0].strip('"')
+            image_p = exe if "\\" in exe else "C:\\Windows\\System32\\" + exe
+            parent, parent_cmd, integrity = "C:\\Windows\\System32\\cmd.exe", "cmd.exe", "High"
+        base.update({"EventID": 1, "Channel": SYSMON, "Provider_Name": "Microsoft-Windows-Sysmon", "Image": image_p,
+                     "CommandLine": cmd, "ParentImage": parent, "ParentCommandLine": parent_cmd, "User": r.choice(USERS),
+                     "ProcessGuid": guid(r), "ProcessId": r.randint(100, 60000), "IntegrityLevel": integrity,
+                     "Hashes": "SHA256=%064X" % r.getrandbits(256), "CurrentDirectory": "C:\\Windows\\system32\\",
+                     "OriginalFileName": image_p.split("\\")[-1]})
     elif kind < 0.55:
+        image = r.choice(IMAGES[:2])  # browsers make the network connections
         base.update({"EventID": 3, "Channel": SYSMON, "Provider_Name": "Microsoft-Windows-Sysmon", "Image": image, "User": r.choice(USERS), "Protocol": "tcp",
                      "Initiated": "true", "SourceIp": "10.1.%d.%d" % (r.randint(0, 255), r.randint(1, 254)), "SourcePort": r.randint(49152, 65535),
-                     "DestinationIp": "%d.%d.%d.%d" % (r.randint(1, 223), r.randint(0, 255), r.randint(0, 255), r.randint(1, 254)),
-                     "DestinationPort": r.choice([443, 80, 53, 445, 3389, 8080]), "DestinationHostname": r.choice(DOMAINS)})
+                     "DestinationIp": "%d.%d.%d.%d" % (r.choice([142, 151, 172, 104, 13, 20]), r.randint(0, 255), r.randint(0, 255), r.randint(1, 254)),
+                     "DestinationPort": r.choice([443, 443, 443, 80]), "DestinationHostname": r.choice(DOMAINS)})
     elif kind < 0.70:
         base.update({"EventID": 7, "Channel": SYSMON, "Provider_Name": "Microsoft-Windows-Sysmon", "Image": image,
                      "ImageLoaded": "C:\\Windows\\System32\\" + r.choice(["ntdll.dll", "kernel32.dll", "user32.dll", "combase.dll", "wininet.dll"]),
