@@ -33,21 +33,31 @@ pub fn parse(line: &[u8], origin: &Origin, offset: u64) -> Result<Event, ParseEr
         .get("event_type")
         .and_then(Value::as_str)
         .and_then(|t| known(&EVENT_TYPES, t));
-    let mut tags = LogSourceTags::product("suricata");
-    if let Some(t) = event_type {
-        tags.services.push(Cow::Borrowed(t));
-        if t == "dns" {
+    Ok(network_event(
+        origin, offset, "suricata", event_type, time, object, text,
+    ))
+}
+
+/// An event from a network sensor's JSON record: Sigma product, the log type as service (DNS
+/// logs are also category `dns`), and the record's members as fields. Shared with Zeek.
+pub(crate) fn network_event(
+    origin: &Origin,
+    offset: u64,
+    product: &'static str,
+    service: Option<&'static str>,
+    time: Option<jiff::Timestamp>,
+    object: Value,
+    text: &str,
+) -> Event {
+    let mut tags = LogSourceTags::product(product);
+    if let Some(service) = service {
+        tags.services.push(Cow::Borrowed(service));
+        if service == "dns" {
             tags.categories.push(Cow::Borrowed("dns"));
         }
     }
     let fields = Fields::from_json_object(object);
-    Ok(Event::new(
-        origin.source(offset),
-        time,
-        tags,
-        fields,
-        Raw::JsonText(text.into()),
-    ))
+    Event::new(origin.source(offset), time, tags, fields, Raw::JsonText(text.into()))
 }
 
 /// The static name equal to `name`, if `name` is in `list`.

@@ -11,10 +11,8 @@
 //! Errors: invalid UTF-8 is [`crate::ErrorKind::NotUtf8`], invalid JSON [`crate::ErrorKind::Json`], and JSON that is not an
 //! object [`crate::ErrorKind::NotAnObject`].
 
-use std::borrow::Cow;
-
 use serde_json::Value;
-use vigil_event::{Event, Fields, LogSourceTags, Raw};
+use vigil_event::Event;
 
 use crate::{Origin, ParseError, eve, syslog, time};
 
@@ -52,21 +50,7 @@ pub fn parse(line: &[u8], origin: &Origin, offset: u64) -> Result<Event, ParseEr
         Some(path) => eve::known(&LOG_TYPES, path),
         None => origin.path.as_deref().and_then(service_from_path),
     };
-    let mut tags = LogSourceTags::product("zeek");
-    if let Some(service) = service {
-        tags.services.push(Cow::Borrowed(service));
-        if service == "dns" {
-            tags.categories.push(Cow::Borrowed("dns"));
-        }
-    }
-    let fields = Fields::from_json_object(object);
-    Ok(Event::new(
-        origin.source(offset),
-        time,
-        tags,
-        fields,
-        Raw::JsonText(text.into()),
-    ))
+    Ok(eve::network_event(origin, offset, "zeek", service, time, object, text))
 }
 
 /// The Zeek log type (Sigma `service`) named by a log file's name, e.g. `dns.log` -> `dns`.
