@@ -4,7 +4,10 @@
 //! its own rsigma [`Engine`]. An event is evaluated only by the groups its [`LogSourceTags`] admit,
 //! so a Sysmon process-creation event never runs the 1,000 rules written for other logsources.
 
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, OnceLock, PoisonError, RwLock},
+};
 
 use rayon::prelude::*;
 use rsigma_eval::{CompiledRule, Engine, EvaluationResult, Pipeline, apply_pipelines, compile_rule};
@@ -82,9 +85,12 @@ pub struct RouteStats {
 pub struct Detector {
     rules: Arc<[RuleInfo]>,
     routes: Vec<Route>,
-    /// Route indices by lowercase product; `None` holds the product-less routes.
-    by_product: Vec<(Option<String>, Vec<usize>)>,
+    /// Admitted routes per event logsource (see [`Detector::routes_for`]).
+    route_cache: RwLock<HashMap<LogSourceTags, Arc<[usize]>, foldhash::fast::RandomState>>,
 }
+
+/// Distinct event logsources remembered by the route cache.
+const ROUTE_CACHE_LIMIT: usize = 4096;
 
 impl std::fmt::Debug for Detector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -178,18 +184,11 @@ impl Detector {
                 engine: OnceLock::new(),
             })
             .collect();
-        let mut by_product: Vec<(Option<String>, Vec<usize>)> = Vec::new();
-        for (i, r) in routes.iter().enumerate() {
-            match by_product.iter_mut().find(|(p, _)| *p == r.product) {
-                Some((_, v)) => v.push(i),
-                None => by_product.push((r.product.clone(), vec![i])),
-            }
-        }
         (
             Detector {
                 rules: infos,
                 routes,
-                by_product,
+                route_cache: RwLock::default(),
             },
             problems,
         )
@@ -225,20 +224,35 @@ impl Detector {
     }
 
     fn for_each_route<'a>(&'a self, tags: &LogSourceTags, f: &mut dyn FnMut(&'a Route)) {
-        let admit = |r: &Route| tags.admits(r.product.as_deref(), r.service.as_deref(), r.category.as_deref());
-        match tags.product.as_deref() {
-            None => self.routes.iter().filter(|r| admit(r)).for_each(f),
-            Some(p) => {
-                for (product, idx) in &self.by_product {
-                    if product.as_deref().is_none_or(|q| q.eq_ignore_ascii_case(p)) {
-                        idx.iter()
-                            .map(|&i| &self.routes[i])
-                            .filter(|r| admit(r))
-                            .for_each(&mut *f);
-                    }
-                }
-            }
+        for &i in self.routes_for(tags).iter() {
+            f(&self.routes[i]);
         }
+    }
+
+    /// The routes a logsource admits, memoized: events come from a handful of distinct
+    /// logsources, so the scan over every route runs once per logsource, not once per event.
+    fn routes_for(&self, tags: &LogSourceTags) -> Arc<[usize]> {
+        if let Some(hit) = self
+            .route_cache
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(tags)
+        {
+            return hit.clone();
+        }
+        let admitted: Arc<[usize]> = self
+            .routes
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| tags.admits(r.product.as_deref(), r.service.as_deref(), r.category.as_deref()))
+            .map(|(i, _)| i)
+            .collect();
+        let mut cache = self.route_cache.write().unwrap_or_else(PoisonError::into_inner);
+        // Bounded: JSON with free-form logsource hints cannot grow it without limit.
+        if cache.len() < ROUTE_CACHE_LIMIT {
+            cache.insert(tags.clone(), admitted.clone());
+        }
+        admitted
     }
 
     /// Evaluates one event against the rules its logsource admits.

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 /// dimension the rule names is present here with an equal value (ASCII case-insensitive). When the
 /// product is unknown (a plain JSON line with no logsource hints) nothing can be ruled out, so every
 /// rule may apply (fail-open, as rsigma does without pruning).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct LogSourceTags {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product: Option<Cow<'static, str>>,
