@@ -32,14 +32,15 @@ const TIME_FIELDS: &[&str] = &[
 /// Parses one JSON record.
 pub fn parse(line: &[u8], origin: &Origin, offset: u64) -> Result<Event, ParseError> {
     let value = parse_object(line, origin, offset)?;
-    let text = String::from_utf8_lossy(line).into_owned().into_boxed_str();
-    Ok(from_value(value, Raw::JsonText(text), origin, offset))
+    // `parse_object` checked the line is UTF-8 (JSON must be, RFC 8259).
+    let text = std::str::from_utf8(line).unwrap_or_default();
+    Ok(from_value(value, Raw::JsonText(text.into()), origin, offset))
 }
 
-/// Parses a JSON object, with errors in Vigil's terms.
+/// Parses a JSON object, with errors in Vigil's terms. Input that is not UTF-8 is `NotUtf8`.
 pub fn parse_object(line: &[u8], origin: &Origin, offset: u64) -> Result<Value, ParseError> {
-    let value: Value =
-        serde_json::from_slice(line).map_err(|e| origin.error(offset, ErrorKind::Json(e.to_string())))?;
+    let text = std::str::from_utf8(line).map_err(|_| origin.error(offset, ErrorKind::NotUtf8))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| origin.error(offset, ErrorKind::Json(e.to_string())))?;
     match value {
         Value::Object(_) => Ok(value),
         other => Err(origin.error(offset, ErrorKind::NotAnObject(kind_name(&other)))),

@@ -252,7 +252,7 @@ fn parse_record(
         let value = json::parse_object(vigil_parse::format_trim(line), origin, offset)?;
         if let Some(map) = options.field_maps.iter().find(|m| m.applies(&value)) {
             let mapped = map.apply(&value);
-            let raw = Raw::JsonText(String::from_utf8_lossy(line).trim_end().into());
+            let raw = Raw::JsonText(std::str::from_utf8(line).unwrap_or_default().trim_end().into());
             return Ok(Event::new(
                 origin.source(offset),
                 mapped.time,
@@ -261,7 +261,7 @@ fn parse_record(
                 raw,
             ));
         }
-        let raw = Raw::JsonText(String::from_utf8_lossy(line).trim_end().into());
+        let raw = Raw::JsonText(std::str::from_utf8(line).unwrap_or_default().trim_end().into());
         return Ok(json::from_value(value, raw, origin, offset));
     }
     vigil_parse::parse_line(format, line, origin, offset)
