@@ -84,7 +84,7 @@ pub fn lint_paths(paths: &[PathBuf]) -> Result<Vec<Finding>, DetectError> {
         for p in &set.problems {
             findings.push(Finding {
                 path: file.clone(),
-                line: p.line.map(|l| l as u32),
+                line: p.line.map(|l| l as u32).or_else(|| line_of_quoted(&text, &p.message)),
                 severity: Severity::Error,
                 code: if p.message.contains("modifier") {
                     "unknown_modifier".into()
@@ -147,6 +147,18 @@ pub fn lint_paths(paths: &[PathBuf]) -> Result<Vec<Finding>, DetectError> {
     findings.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     findings.dedup();
     Ok(findings)
+}
+
+/// The line of the first `'token'` quoted in a parser message (e.g. an unknown modifier), when the
+/// parser gave no position.
+fn line_of_quoted(text: &str, message: &str) -> Option<u32> {
+    let start = message.find('\'')? + 1;
+    let len = message[start..].find('\'')?;
+    let token = &message[start..start + len];
+    if token.is_empty() {
+        return None;
+    }
+    text.lines().position(|l| l.contains(token)).map(|i| i as u32 + 1)
 }
 
 fn line_of(text: &str, id: &str) -> Option<u32> {

@@ -265,7 +265,11 @@ impl RuleSet {
                 self.report.deselected += 1;
             }
         }
-        for rule in collection.correlations {
+        let implicit = temporal_without_condition(text);
+        for mut rule in collection.correlations {
+            if implicit.contains(&rule.title) {
+                apply_temporal_default(&mut rule);
+            }
             if filter.keeps(rule.level, rule.status) {
                 self.report.correlation_rules += 1;
                 self.correlations.push(LoadedCorrelation {
@@ -331,6 +335,46 @@ impl RuleSet {
             category: None,
         });
         det.chain(corr).collect()
+    }
+}
+
+/// Titles of temporal correlations written without a `condition`.
+fn temporal_without_condition(text: &str) -> Vec<String> {
+    use serde::Deserialize;
+    let mut titles = Vec::new();
+    for doc in yaml_serde::Deserializer::from_str(text) {
+        let Ok(value) = yaml_serde::Value::deserialize(doc) else {
+            break;
+        };
+        let Some(corr) = value.get("correlation") else { continue };
+        let temporal = corr
+            .get("type")
+            .and_then(|t| t.as_str())
+            .is_some_and(|t| t.starts_with("temporal"));
+        if temporal
+            && corr.get("condition").is_none()
+            && let Some(title) = value.get("title").and_then(|t| t.as_str())
+        {
+            titles.push(title.to_string());
+        }
+    }
+    titles
+}
+
+/// The Sigma specification's default for a temporal correlation without `condition` is that *all*
+/// referenced rules match within the timespan. rsigma-parser 0.23 defaults to `gte: 1` (any one
+/// rule), which fires on a single event; Vigil applies the specified default.
+fn apply_temporal_default(rule: &mut CorrelationRule) {
+    use rsigma_parser::{ConditionOperator, CorrelationCondition};
+    let all = rule.rules.len() as u64;
+    if let CorrelationCondition::Threshold {
+        predicates,
+        field: None,
+        ..
+    } = &mut rule.condition
+        && predicates.as_slice() == [(ConditionOperator::Gte, 1)]
+    {
+        *predicates = vec![(ConditionOperator::Gte, all)];
     }
 }
 

@@ -44,6 +44,15 @@ detection:
   sel: {EventID: 4624}
   condition: sel
 ---
+title: Failure and success in any order
+id: fail-and-success
+correlation:
+  type: temporal
+  rules: [failed_logon, success]
+  group-by: [TargetUserName]
+  timespan: 1m
+level: medium
+---
 title: Failure then success
 id: fail-then-success
 correlation:
@@ -136,5 +145,32 @@ fn temporal_ordered_needs_the_order() {
         logon(4624, "eve", "10.0.0.7", "2024-01-01T00:00:00Z", 1),
         logon(4625, "eve", "10.0.0.7", "2024-01-01T00:00:30Z", 2),
     ];
-    assert!(!run(&reversed).iter().any(|f| f.starts_with("fail-then-success")));
+    let fired = run(&reversed);
+    assert!(!fired.iter().any(|f| f.starts_with("fail-then-success")), "{fired:?}");
+    assert!(
+        fired
+            .iter()
+            .any(|f| f.starts_with("fail-and-success TargetUserName=eve")),
+        "temporal ignores order: {fired:?}"
+    );
+    let apart = [
+        logon(4624, "eve", "10.0.0.7", "2024-01-01T00:00:00Z", 1),
+        logon(4625, "eve", "10.0.0.7", "2024-01-01T00:05:00Z", 2),
+    ];
+    assert!(
+        !run(&apart).iter().any(|f| f.starts_with("fail-and-success")),
+        "outside the 1m window"
+    );
+}
+
+/// Regression: rsigma-parser 0.23 defaults a temporal correlation without `condition` to `gte: 1`,
+/// so it fired on any single referenced rule. Sigma's default is all referenced rules.
+#[test]
+fn temporal_without_condition_requires_every_rule() {
+    let lone_failures = [
+        logon(4625, "zed", "10.0.0.8", "2024-01-01T00:00:00Z", 1),
+        logon(4625, "zed", "10.0.0.8", "2024-01-01T00:00:10Z", 2),
+    ];
+    let fired = run(&lone_failures);
+    assert!(!fired.iter().any(|f| f.starts_with("fail-and-success")), "{fired:?}");
 }

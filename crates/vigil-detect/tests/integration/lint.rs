@@ -46,6 +46,14 @@ fn finds_unparseable_unknown_modifier_missing_and_duplicate_ids() {
         "{errors:#?}"
     );
     assert!(has("e_noid.yml", "missing_id"), "{errors:#?}");
+    let modifier = findings
+        .iter()
+        .find(|f| f.path.ends_with("d_modifier.yml") && f.message.contains("nosuchmodifier"));
+    assert_eq!(
+        modifier.and_then(|f| f.line),
+        Some(5),
+        "the unknown modifier is located on its line"
+    );
     assert!(
         !findings
             .iter()
