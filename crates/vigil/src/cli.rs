@@ -122,6 +122,11 @@ pub struct HuntArgs {
     /// Input format of every input [default: detected per file].
     #[arg(short, long, value_enum, default_value_t = FormatArg::Auto)]
     pub format: FormatArg,
+    /// Sigma logsource for events whose own logsource is unknown (plain JSON without hints), as
+    /// `product=linux,service=auditd,category=...`. Without it such events are evaluated against
+    /// every rule (fail-open), where negation-only rules of other products can fire.
+    #[arg(long, value_name = "SPEC")]
+    pub logsource: Option<String>,
     /// Extra field map (YAML) for JSON inputs, applied before the built-in Winlogbeat/ECS maps.
     #[arg(long = "field-map", value_name = "FILE")]
     pub field_maps: Vec<PathBuf>,

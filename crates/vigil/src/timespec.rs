@@ -1,4 +1,4 @@
-//! Time arguments: RFC 3339, plain dates, and ages like `30d`.
+//! Argument values: times (RFC 3339, plain dates, ages like `30d`) and logsource specs.
 
 use anyhow::{Context, bail};
 use jiff::{Span, Timestamp, civil::Date, tz::TimeZone};
@@ -25,9 +25,41 @@ pub fn parse_time(text: &str, now: Timestamp) -> anyhow::Result<Timestamp> {
     bail!("`{t}` is not a time: use RFC 3339 (2024-05-01T10:00:00Z), a date (2024-05-01) or an age (30d, 12h)")
 }
 
+/// Parses `product=linux,service=auditd,category=process_creation` (any subset, at least one).
+pub fn parse_logsource(spec: &str) -> anyhow::Result<vigil_event::LogSourceTags> {
+    use std::borrow::Cow;
+    let mut tags = vigil_event::LogSourceTags::default();
+    for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((key, value)) = part.split_once('=') else {
+            bail!("`{part}` is not key=value (use product=…, service=…, category=…)");
+        };
+        let value = Cow::Owned(value.trim().to_ascii_lowercase());
+        match key.trim() {
+            "product" => tags.product = Some(value),
+            "service" => tags.services.push(value),
+            "category" => tags.categories.push(value),
+            other => bail!("unknown logsource key `{other}` (use product, service or category)"),
+        }
+    }
+    if tags.product.is_none() {
+        bail!("a logsource needs at least product=… (without a product every rule still applies)");
+    }
+    Ok(tags)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn logsource_specs() {
+        let t = parse_logsource("product=Linux, service=auditd").expect("valid");
+        assert!(t.admits(Some("linux"), Some("auditd"), None));
+        assert!(!t.admits(Some("windows"), None, None));
+        assert!(parse_logsource("service=auditd").is_err());
+        assert!(parse_logsource("product").is_err());
+        assert!(parse_logsource("product=linux,colour=red").is_err());
+    }
 
     #[test]
     fn forms() {

@@ -22,7 +22,7 @@ use vigil_parse::{Format, ParseError, normalize::FieldMap};
 use crate::{
     cli::{FormatArg, HuntArgs, LevelArg, OutputFormat, StatusArg},
     progress,
-    timespec::parse_time,
+    timespec::{parse_logsource, parse_time},
 };
 
 pub use output::Finding;
@@ -146,6 +146,8 @@ struct Ctx<'a> {
     since: Option<Timestamp>,
     until: Option<Timestamp>,
     keep_events: bool,
+    /// Logsource given to events whose own logsource is unknown (`--logsource`).
+    default_logsource: Option<vigil_event::LogSourceTags>,
 }
 
 /// Parses and detects one unit of work.
@@ -153,8 +155,13 @@ fn hunt_work(work: input::Work, ctx: &Ctx<'_>, bar: &indicatif::ProgressBar) -> 
     let mut r = WorkResult::default();
     let timed = ctx.since.is_some() || ctx.until.is_some();
     let bytes = input::read_work(work, ctx.files, ctx.read_options, &mut |record| match record {
-        Ok(event) => {
+        Ok(mut event) => {
             r.events += 1;
+            if event.logsource.product.is_none()
+                && let Some(tags) = &ctx.default_logsource
+            {
+                event.logsource = tags.clone();
+            }
             if timed {
                 match event.time {
                     None => {
@@ -207,6 +214,12 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
         .map(|s| parse_time(s, now))
         .transpose()
         .context("--until")?;
+    let default_logsource = args
+        .logsource
+        .as_deref()
+        .map(parse_logsource)
+        .transpose()
+        .context("--logsource")?;
     let mut field_maps = Vec::new();
     let mut map_errors = Vec::new();
     for p in &args.field_maps {
@@ -275,6 +288,7 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
         since,
         until,
         keep_events: correlator.is_some(),
+        default_logsource,
     };
     let bar = progress::bytes_bar(files.iter().map(|f| f.size).sum(), args.quiet);
 

@@ -198,3 +198,46 @@ detection:\n  sel: {EventID: 1102}\n  condition: sel\nlevel: high\n",
     assert_eq!(first["fields"]["EventID"], 1102);
     assert_eq!(first["fields"]["Channel"], "Security");
 }
+
+#[test]
+fn logsource_flag_routes_events_of_unknown_origin() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = dir.path().join("r.yml");
+    std::fs::write(
+        &rules,
+        "title: Not from the jump host\nid: 7e0c1a3e-2b7b-4f3e-8c53-0d9c2b4d1e11\nlogsource: {product: zeek, service: rdp}\n\
+detection:\n  filter: {id.orig_h|cidr: '10.0.0.0/8'}\n  condition: not filter\nlevel: high\n",
+    )
+    .expect("write");
+    let logs = dir.path().join("app.ndjson");
+    std::fs::write(&logs, "{\"msg\":\"user login\",\"user\":\"bob\"}\n").expect("write");
+    let (r, l) = (
+        rules.to_string_lossy().into_owned(),
+        logs.to_string_lossy().into_owned(),
+    );
+    let out = vigil(&["hunt", "-r", &r, "-o", "jsonl", &l]);
+    assert_eq!(
+        stdout(&out).lines().count(),
+        1,
+        "unknown origin: every rule applies (fail-open)"
+    );
+    let out = vigil(&[
+        "hunt",
+        "-r",
+        &r,
+        "-o",
+        "jsonl",
+        "--logsource",
+        "product=linux,service=app",
+        &l,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).lines().count(),
+        0,
+        "tagged as Linux: the Zeek rule no longer applies"
+    );
+    let out = vigil(&["hunt", "-r", &r, "--logsource", "service=app", &l]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--logsource"), "{}", stderr(&out));
+}
