@@ -33,7 +33,7 @@ pub enum Command {
     ///   vigil hunt --rules sigma/rules --min-level high --output jsonl logs/*.evtx > hits.jsonl
     ///   vigil hunt --rules my-rules --since 2024-05-01 --until 2024-05-02T12:00:00Z winlogbeat.ndjson
     #[command(verbatim_doc_comment)]
-    Hunt(HuntArgs),
+    Hunt(Box<HuntArgs>),
     /// Detection-as-code: lint and test rule sets.
     Rules {
         #[command(subcommand)]

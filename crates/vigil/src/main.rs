@@ -24,7 +24,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let result = match cli.command {
-        Command::Hunt(args) => hunt::run(args),
+        Command::Hunt(args) => hunt::run(*args),
         Command::Rules {
             command: RulesCommand::Lint(args),
         } => rules_cmd::lint(args),
