@@ -241,3 +241,35 @@ detection:\n  filter: {id.orig_h|cidr: '10.0.0.0/8'}\n  condition: not filter\nl
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--logsource"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_closed_pipe_ends_the_hunt_quietly() {
+    use std::{io::Read, process::Stdio};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (rules, _) = fixture(dir.path());
+    let logs = dir.path().join("many.ndjson");
+    let line = sysmon_line("cmd /c whoami", "2024-05-01T10:00:00Z");
+    std::fs::write(&logs, format!("{line}\n").repeat(20_000)).expect("write");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["hunt", "-q", "-o", "jsonl", "-r", &rules, &logs.to_string_lossy()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = [0u8; 64];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("some output");
+    // Dropping our end of stdout closes the pipe while vigil is still writing.
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
