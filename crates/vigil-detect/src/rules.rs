@@ -265,7 +265,12 @@ impl RuleSet {
                 self.report.deselected += 1;
             }
         }
-        let implicit = temporal_without_condition(text);
+        // Re-reading the YAML is needed only for files that hold correlations.
+        let implicit = if collection.correlations.is_empty() {
+            Vec::new()
+        } else {
+            temporal_without_condition(text)
+        };
         for mut rule in collection.correlations {
             if implicit.contains(&rule.title) {
                 apply_temporal_default(&mut rule);

@@ -4,7 +4,7 @@ use std::{fmt, str::FromStr};
 
 use vigil_event::Event;
 
-use crate::{ErrorKind, Origin, ParseError, auditd, cef, eve, json, syslog, zeek};
+use crate::{ErrorKind, Origin, ParseError, auditd, cef, eve, json, normalize::FieldMap, syslog, zeek};
 
 /// The largest single record accepted (1 MiB); larger ones are reported, not parsed.
 pub const MAX_RECORD_BYTES: usize = 1 << 20;
@@ -70,7 +70,7 @@ impl Format {
             .split(|&b| b == b'\n')
             .find(|l| !l.iter().all(u8::is_ascii_whitespace))
             .unwrap_or(&[]);
-        let first = trim_ascii(first);
+        let first = first.trim_ascii();
         let has = |needle: &[u8]| memchr::memmem::find(first, needle).is_some();
         if first.starts_with(b"{") {
             if zeek::service_from_path(base).is_some() && !base.starts_with("eve") {
@@ -127,38 +127,30 @@ impl FromStr for Format {
     }
 }
 
-/// Trims ASCII white space (including a trailing `\r\n`) from both ends.
-pub fn trim_ascii(mut b: &[u8]) -> &[u8] {
-    while let [first, rest @ ..] = b {
-        if first.is_ascii_whitespace() {
-            b = rest;
-        } else {
-            break;
-        }
-    }
-    while let [rest @ .., last] = b {
-        if last.is_ascii_whitespace() {
-            b = rest;
-        } else {
-            break;
-        }
-    }
-    b
-}
-
 /// Parses one record of a line format. `offset` is the record's byte offset in its input.
 ///
 /// Errors for EVTX (a binary format): use [`crate::evtx::EvtxReader`] instead.
 pub fn parse_line(format: Format, line: &[u8], origin: &Origin, offset: u64) -> Result<Event, ParseError> {
+    parse_line_with(format, line, origin, offset, &[])
+}
+
+/// [`parse_line`] with user field maps, tried on JSON records before the built-in ones.
+pub fn parse_line_with(
+    format: Format,
+    line: &[u8],
+    origin: &Origin,
+    offset: u64,
+    field_maps: &[FieldMap],
+) -> Result<Event, ParseError> {
     if line.len() > MAX_RECORD_BYTES {
         return Err(origin.error(offset, ErrorKind::TooLarge(line.len(), MAX_RECORD_BYTES)));
     }
-    let line = trim_ascii(line);
+    let line = line.trim_ascii();
     if line.is_empty() {
         return Err(origin.error(offset, ErrorKind::Empty));
     }
     match format {
-        Format::Ndjson => json::parse(line, origin, offset),
+        Format::Ndjson => json::parse_with(line, origin, offset, field_maps),
         Format::Syslog => syslog::parse(line, origin, offset),
         Format::Cef => cef::parse(line, origin, offset),
         Format::SuricataEve => eve::parse(line, origin, offset),

@@ -13,7 +13,11 @@ use jiff::Timestamp;
 use serde_json::Value;
 use vigil_event::{Event, Fields, LogSourceTags, Raw};
 
-use crate::{ErrorKind, Origin, ParseError, normalize, time, windows};
+use crate::{
+    ErrorKind, Origin, ParseError,
+    normalize::{self, FieldMap},
+    time, windows,
+};
 
 /// Deepest JSON nesting walked when flattening.
 pub const MAX_DEPTH: usize = 64;
@@ -31,10 +35,19 @@ const TIME_FIELDS: &[&str] = &[
 
 /// Parses one JSON record.
 pub fn parse(line: &[u8], origin: &Origin, offset: u64) -> Result<Event, ParseError> {
+    parse_with(line, origin, offset, &[])
+}
+
+/// Parses one JSON record, trying the given field maps before the built-in shapes.
+pub fn parse_with(line: &[u8], origin: &Origin, offset: u64, field_maps: &[FieldMap]) -> Result<Event, ParseError> {
     let value = parse_object(line, origin, offset)?;
     // `parse_object` checked the line is UTF-8 (JSON must be, RFC 8259).
-    let text = std::str::from_utf8(line).unwrap_or_default();
-    Ok(from_value(value, Raw::JsonText(text.into()), origin, offset))
+    let raw = Raw::JsonText(std::str::from_utf8(line).unwrap_or_default().into());
+    if let Some(map) = field_maps.iter().find(|m| m.applies(&value)) {
+        let m = map.apply(&value);
+        return Ok(Event::new(origin.source(offset), m.time, m.logsource, m.fields, raw));
+    }
+    Ok(from_value(value, raw, origin, offset))
 }
 
 /// Parses a JSON object, with errors in Vigil's terms. Input that is not UTF-8 is `NotUtf8`.
@@ -134,6 +147,31 @@ mod tests {
                 .admits(Some("windows"), Some("sysmon"), Some("process_creation"))
         );
         assert!(ev.time.is_some());
+    }
+
+    #[test]
+    fn user_field_maps_come_before_built_in_shapes() {
+        let map = FieldMap::from_yaml(
+            "name: app\nwhen: [app]\nrename:\n  CommandLine: app.cmd\nlogsource: {product: linux}\n",
+        )
+        .expect("valid map");
+        let line = br#"{"app":{"cmd":"curl x | sh"},"Channel":"Security","EventID":1}"#;
+        let ev = parse_with(line, &origin(), 3, &[map]).expect("valid");
+        assert_eq!(ev.fields.get_str("CommandLine"), Some("curl x | sh"));
+        assert_eq!(
+            ev.logsource.product.as_deref(),
+            Some("linux"),
+            "the user map wins over windows-flat"
+        );
+        assert!(matches!(ev.raw, Raw::JsonText(_)));
+        let plain = parse(line, &origin(), 3).expect("valid");
+        assert_eq!(
+            plain.logsource.product.as_deref(),
+            Some("windows"),
+            "without it, the built-in map applies"
+        );
+        let e = parse_with(b"\xff{", &origin(), 4, &[]).expect_err("not UTF-8");
+        assert_eq!(e.kind.code(), "not_utf8");
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub mod windows;
 pub mod zeek;
 
 pub use error::{ErrorKind, ParseError};
-pub use format::{Format, parse_line, trim_ascii as format_trim};
+pub use format::{Format, parse_line, parse_line_with};
 
 use std::sync::Arc;
 

@@ -8,11 +8,10 @@ use std::{
 };
 
 use anyhow::{Context, bail};
-use vigil_event::{Event, Raw};
+use vigil_event::Event;
 use vigil_parse::{
     Format, Origin, ParseError,
     evtx::{EvtxOptions, read_evtx_file},
-    json,
     normalize::FieldMap,
 };
 
@@ -228,7 +227,13 @@ pub fn read_work(
             let input = &files[file];
             let origin = Origin::file(input.format.name(), &input.path.to_string_lossy());
             for (offset, line) in lines {
-                sink(parse_record(input.format, &line, &origin, offset, options));
+                sink(vigil_parse::parse_line_with(
+                    input.format,
+                    &line,
+                    &origin,
+                    offset,
+                    &options.field_maps,
+                ));
             }
             bytes
         }
@@ -239,30 +244,4 @@ pub fn read_work(
             0
         }
     }
-}
-
-fn parse_record(
-    format: Format,
-    line: &[u8],
-    origin: &Origin,
-    offset: u64,
-    options: &ReadOptions,
-) -> Result<Event, ParseError> {
-    if format == Format::Ndjson && !options.field_maps.is_empty() {
-        let value = json::parse_object(vigil_parse::format_trim(line), origin, offset)?;
-        if let Some(map) = options.field_maps.iter().find(|m| m.applies(&value)) {
-            let mapped = map.apply(&value);
-            let raw = Raw::JsonText(std::str::from_utf8(line).unwrap_or_default().trim_end().into());
-            return Ok(Event::new(
-                origin.source(offset),
-                mapped.time,
-                mapped.logsource,
-                mapped.fields,
-                raw,
-            ));
-        }
-        let raw = Raw::JsonText(std::str::from_utf8(line).unwrap_or_default().trim_end().into());
-        return Ok(json::from_value(value, raw, origin, offset));
-    }
-    vigil_parse::parse_line(format, line, origin, offset)
 }
