@@ -7,7 +7,6 @@ use serde_json::Value;
 use vigil_event::Event;
 
 use crate::{
-    DetectError,
     detector::Hit,
     rules::{Problem, RuleSet},
 };
@@ -62,9 +61,9 @@ impl rsigma_eval::Event for View<'_> {
 impl Correlator {
     /// Builds the correlator for the correlation rules of `set`; `None` when there are none.
     /// Detection-rule indices are those of [`RuleSet::infos`]: correlation rule `i` is `set.rules.len() + i`.
-    pub fn build(set: &RuleSet) -> Result<(Option<Correlator>, Vec<Problem>), DetectError> {
+    pub fn build(set: &RuleSet) -> (Option<Correlator>, Vec<Problem>) {
         if set.correlations.is_empty() {
-            return Ok((None, Vec::new()));
+            return (None, Vec::new());
         }
         let config = CorrelationConfig {
             timestamp_fallback: TimestampFallback::Skip,
@@ -124,14 +123,14 @@ impl Correlator {
                 }),
             }
         }
-        Ok((
+        (
             Some(Correlator {
                 engine,
                 index,
                 correlation_only,
             }),
             problems,
-        ))
+        )
     }
 
     /// Whether standalone hits of this detection rule are suppressed (it only feeds correlations).

@@ -31,10 +31,6 @@ pub enum DetectError {
     MissingPath { path: String },
     #[error("cannot read {path}: {source}")]
     Io { path: String, source: std::io::Error },
-    #[error("pipeline {path}: {message}")]
-    Pipeline { path: String, message: String },
-    #[error("correlation engine: {0}")]
-    Correlation(String),
 }
 
 /// Numeric rank of a Sigma level (informational = 0 … critical = 4), for ordering and filters.

@@ -134,8 +134,10 @@ fn oversized_record_is_refused_with_reason() {
 
 const CHILD_ENV: &str = "VIGIL_SPOOL_CRASH_CHILD";
 
-/// Runs in the child process: appends forever from 4 threads, printing each acknowledged range.
+/// Not a test of its own: the writer process that `kill_9_loses_no_acknowledged_record` starts
+/// (re-running this test binary) and kills. Ignored, so it never counts as a passing test.
 #[test]
+#[ignore = "child process of kill_9_loses_no_acknowledged_record"]
 fn crash_child() {
     let Ok(dir) = std::env::var(CHILD_ENV) else { return };
     let spool = Arc::new(Spool::open(SpoolConfig::new(dir)).expect("child open"));
@@ -164,7 +166,14 @@ fn kill_9_loses_no_acknowledged_record() {
     let dir = tempfile::tempdir().expect("tempdir");
     let exe = std::env::current_exe().expect("test binary");
     let mut child = Command::new(exe)
-        .args(["--exact", "crash_child", "--nocapture", "--test-threads", "1"])
+        .args([
+            "--exact",
+            "crash_child",
+            "--ignored",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
         .env(CHILD_ENV, dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -1,10 +1,10 @@
 //! `vigil`: the command-line binary. Argument parsing and wiring only; the work is in the crates.
 
+mod arg_values;
 mod cli;
 mod hunt;
 mod progress;
 mod rules_cmd;
-mod timespec;
 
 use std::process::ExitCode;
 

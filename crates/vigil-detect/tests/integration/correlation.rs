@@ -76,7 +76,7 @@ fn run(events: &[vigil_event::Event]) -> Vec<String> {
     assert!(set.problems.is_empty(), "{:?}", set.problems);
     let (detector, problems) = Detector::build(&set, &DetectorOptions::default());
     assert!(problems.is_empty(), "{problems:?}");
-    let (correlator, problems) = Correlator::build(&set).expect("correlator");
+    let (correlator, problems) = Correlator::build(&set);
     assert!(problems.is_empty(), "{problems:?}");
     let mut correlator = correlator.expect("correlation rules present");
     let mut fired = Vec::new();

@@ -20,9 +20,9 @@ use vigil_event::Event;
 use vigil_parse::{Format, ParseError, normalize::FieldMap};
 
 use crate::{
+    arg_values::{parse_logsource, parse_time},
     cli::{FormatArg, HuntArgs, LevelArg, OutputFormat, StatusArg},
     progress,
-    timespec::{parse_logsource, parse_time},
 };
 
 pub use output::Finding;
@@ -90,7 +90,7 @@ pub fn load_rules(
         rss_mib = rss_mib(),
         "rules compiled"
     );
-    let (correlator, corr_problems) = Correlator::build(&set)?;
+    let (correlator, corr_problems) = Correlator::build(&set);
     problems.extend(corr_problems);
     let mut all = set.problems.clone();
     all.extend(problems);
@@ -368,7 +368,6 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    drop(problems);
     Ok(ExitCode::SUCCESS)
 }
 
