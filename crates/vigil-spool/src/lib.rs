@@ -13,9 +13,11 @@
 //! payload` (little-endian, CRC over seq and payload). Opening scans the segments, keeps every
 //! valid record and truncates a torn tail left by a crash mid-write.
 
+mod reader;
 mod segment;
 mod writer;
 
+pub use reader::SpoolReader;
 pub use writer::{Appended, Spool, SpoolConfig};
 
 /// Spool errors.

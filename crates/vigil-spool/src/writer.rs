@@ -5,14 +5,15 @@ use std::{
     io::Write,
     path::{Path, PathBuf},
     sync::{
-        Arc, Mutex, MutexGuard,
+        Arc, Condvar, Mutex, MutexGuard,
         mpsc::{self, Receiver, SyncSender},
     },
     thread::JoinHandle,
+    time::Duration,
 };
 
 use crate::{
-    Record, SpoolError, io_err,
+    Record, SpoolError, SpoolReader, io_err,
     segment::{self, HEADER, MAX_RECORD},
 };
 
@@ -64,6 +65,8 @@ struct State {
 struct Shared {
     config: SpoolConfig,
     state: Mutex<State>,
+    /// Signalled after every commit (readers waiting for new records).
+    committed_cv: Condvar,
 }
 
 impl Shared {
@@ -148,6 +151,7 @@ impl Spool {
                 pending_bytes: 0,
                 failed: None,
             }),
+            committed_cv: Condvar::new(),
         });
         let (tx, rx) = mpsc::sync_channel::<Request>(1024);
         let writer_shared = shared.clone();
@@ -243,6 +247,33 @@ impl Spool {
             })?;
         }
         Ok(n)
+    }
+
+    /// A positioned reader starting at `from` (use `checkpointed() + 1` to resume a consumer).
+    pub fn reader(&self, from: u64) -> SpoolReader {
+        SpoolReader::new(from)
+    }
+
+    /// (first, path, last) of each segment, and the committed sequence number.
+    pub(crate) fn segment_ranges(&self) -> (Vec<(u64, PathBuf, u64)>, u64) {
+        let st = self.shared.lock();
+        (
+            st.segments.iter().map(|s| (s.first, s.path.clone(), s.last)).collect(),
+            st.committed,
+        )
+    }
+
+    /// Blocks until record `seq` is committed or `timeout` passes.
+    pub fn wait_for_commit(&self, seq: u64, timeout: Duration) {
+        let st = self.shared.lock();
+        if st.committed >= seq {
+            return;
+        }
+        let _unused = self
+            .shared
+            .committed_cv
+            .wait_timeout_while(st, timeout, |st| st.committed < seq)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
     }
 
     /// Records that consumers have processed everything up to `seq`; deletes segments wholly
@@ -416,5 +447,7 @@ fn commit(shared: &Shared, active: &mut Option<(File, u64)>, batch: &[Request]) 
         s.last = seq - 1;
         s.bytes = *len;
     }
+    drop(st);
+    shared.committed_cv.notify_all();
     Ok(ranges)
 }

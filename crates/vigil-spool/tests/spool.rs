@@ -124,6 +124,47 @@ fn concurrent_appends_get_dense_unique_sequences() {
 }
 
 #[test]
+fn reader_resumes_across_segments_checkpoints_and_waits_for_new_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = SpoolConfig::new(dir.path());
+    config.segment_bytes = 200; // several segments
+    let spool = Arc::new(Spool::open(config).unwrap());
+    for i in 0..40u32 {
+        spool.append(vec![format!("r{i}").into_bytes()]).unwrap();
+    }
+    let mut reader = spool.reader(1);
+    let mut got = Vec::new();
+    while reader.read(&spool, 7, &mut |r| got.push(r)).unwrap() > 0 {}
+    assert_eq!(got.len(), 40);
+    assert!(
+        got.iter()
+            .enumerate()
+            .all(|(i, r)| r.seq == i as u64 + 1 && r.payload == format!("r{i}").as_bytes())
+    );
+    // A checkpoint deletes early segments; a new reader from the checkpoint still works.
+    spool.checkpoint(25).unwrap();
+    let mut late = spool.reader(spool.checkpointed() + 1);
+    let mut rest = Vec::new();
+    late.read(&spool, 100, &mut |r| rest.push(r.seq)).unwrap();
+    assert_eq!(rest, (26..=40).collect::<Vec<_>>());
+    // Caught up: read_wait wakes when another thread commits.
+    let writer = {
+        let spool = spool.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            spool.append(vec![b"late".to_vec()]).unwrap();
+        })
+    };
+    let mut woke = Vec::new();
+    let n = reader
+        .read_wait(&spool, 10, Duration::from_secs(10), &mut |r| woke.push(r.payload))
+        .unwrap();
+    writer.join().unwrap();
+    assert_eq!((n, woke), (1, vec![b"late".to_vec()]));
+    assert_eq!(reader.position(), 42);
+}
+
+#[test]
 fn oversized_record_is_refused_with_reason() {
     let dir = tempfile::tempdir().expect("tempdir");
     let spool = Spool::open(SpoolConfig::new(dir.path())).expect("open");
