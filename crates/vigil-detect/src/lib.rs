@@ -20,7 +20,7 @@ pub use correlate::{CorrelationHit, Correlator};
 pub use detector::{Detector, DetectorOptions, Hit, RouteStats};
 pub use rules::{LoadReport, Problem, RuleFilter, RuleInfo, RuleKind, RuleSet};
 
-pub use rsigma_eval::{Pipeline, parse_pipeline_file};
+pub use rsigma_eval::{CorrelationSnapshot, Pipeline, parse_pipeline_file};
 pub use rsigma_parser::{Level, Status};
 
 /// Errors that stop detection from starting at all (individual bad rules are [`Problem`]s).

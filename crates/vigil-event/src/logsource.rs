@@ -24,6 +24,34 @@ pub struct LogSourceTags {
 }
 
 impl LogSourceTags {
+    /// Parses `product=linux,service=auditd,category=process_creation` (any subset, but with a
+    /// product: without one every rule would still apply). Values are lowercased.
+    pub fn parse_spec(spec: &str) -> Result<LogSourceTags, String> {
+        let mut tags = LogSourceTags::default();
+        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let Some((key, value)) = part.split_once('=') else {
+                return Err(format!(
+                    "`{part}` is not key=value (use product=…, service=…, category=…)"
+                ));
+            };
+            let value = Cow::Owned(value.trim().to_ascii_lowercase());
+            match key.trim() {
+                "product" => tags.product = Some(value),
+                "service" => tags.services.push(value),
+                "category" => tags.categories.push(value),
+                other => {
+                    return Err(format!(
+                        "unknown logsource key `{other}` (use product, service or category)"
+                    ));
+                }
+            }
+        }
+        if tags.product.is_none() {
+            return Err("a logsource needs at least product=… (without a product every rule still applies)".into());
+        }
+        Ok(tags)
+    }
+
     /// Tags with only a product.
     pub fn product(product: &'static str) -> Self {
         LogSourceTags {

@@ -249,6 +249,11 @@ impl Spool {
         Ok(n)
     }
 
+    /// The byte limit past which appends get backpressure.
+    pub fn max_bytes(&self) -> u64 {
+        self.shared.config.max_bytes
+    }
+
     /// A positioned reader starting at `from` (use `checkpointed() + 1` to resume a consumer).
     pub fn reader(&self, from: u64) -> SpoolReader {
         SpoolReader::new(from)

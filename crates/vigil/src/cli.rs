@@ -39,6 +39,213 @@ pub enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Run the server: collect (syslog, Elasticsearch _bulk, Splunk HEC, OTLP), detect in-stream,
+    /// store and search.
+    ///
+    /// Works with no configuration: data goes to ./vigil-data, HTTP (API, _bulk, HEC, OTLP)
+    /// listens on 127.0.0.1:9200, syslog on 127.0.0.1:5514 (UDP and TCP). Flags override the file.
+    /// HTTP ingest and the API need a token: `vigil token create --scope ingest|read|admin`.
+    /// SIGHUP reloads the rules; SIGINT/SIGTERM stop after committing what was acknowledged.
+    ///
+    /// Examples:
+    ///   vigil serve --rules sigma/rules
+    ///   vigil serve --config /etc/vigil/vigil.toml --syslog-tls 0.0.0.0:6514
+    #[command(verbatim_doc_comment)]
+    Serve(ServeArgs),
+    /// Configuration files: check one (every problem at once) or print a commented example.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// API tokens (stored hashed in the data directory; the secret is shown once).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Import log files into a running server (EVTX, NDJSON, syslog, CEF, EVE, Zeek, auditd).
+    ///
+    /// Records are sent over HTTP with an ingest token and acknowledged once durably spooled;
+    /// the server parses, detects and stores them. Records that do not parse are listed by
+    /// `vigil dead-letters`.
+    ///
+    /// Example:
+    ///   vigil ingest --token $VIGIL_TOKEN logs/*.evtx auth.log
+    #[command(verbatim_doc_comment)]
+    Ingest(IngestArgs),
+    /// Search stored events on a running server.
+    ///
+    /// Query language: field:value, "phrases", wildcards (user:adm*), ranges (EventID:[4624 TO 4634],
+    /// bytes:>1000), CIDR (src_ip:10.0.0.0/8), AND/OR/NOT, parentheses, _exists_:field.
+    ///
+    /// Examples:
+    ///   vigil search 'EventID:4625 AND TargetUserName:admin*' --since 24h
+    ///   vigil search 'Image:*\\powershell.exe' --terms Computer --size 0
+    #[command(verbatim_doc_comment)]
+    Search(SearchArgs),
+    /// List alerts raised by in-stream detection on a running server (newest first).
+    Alerts(AlertsArgs),
+    /// List records the server could not accept or parse, with the reason.
+    DeadLetters(DeadLettersArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Configuration file (TOML; see `vigil config example`).
+    #[arg(short, long, value_name = "FILE", env = "VIGIL_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Data directory [default: ./vigil-data].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// HTTP listener for the API, _bulk, HEC and OTLP ("off" disables) [default: 127.0.0.1:9200].
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<String>,
+    /// Syslog UDP listener ("off" disables) [default: 127.0.0.1:5514].
+    #[arg(long, value_name = "ADDR")]
+    pub syslog_udp: Option<String>,
+    /// Syslog TCP listener, LF or octet-counted framing ("off" disables) [default: 127.0.0.1:5514].
+    #[arg(long, value_name = "ADDR")]
+    pub syslog_tcp: Option<String>,
+    /// Syslog over TLS (RFC 5425) listener [default: off].
+    #[arg(long, value_name = "ADDR")]
+    pub syslog_tls: Option<String>,
+    /// Sigma rule files or directories for in-stream detection (repeatable).
+    #[arg(short, long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Check a configuration file; every problem is listed with its line. Exits 2 when invalid.
+    Check {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Print a commented example configuration with the defaults.
+    Example,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print its secret (only this once).
+    Create {
+        #[arg(long, value_name = "DIR", default_value = "vigil-data")]
+        data_dir: PathBuf,
+        /// ingest: send events; read: search and list; admin: everything.
+        #[arg(long, value_enum)]
+        scope: ScopeArg,
+        /// A name to recognise the token by.
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    /// List tokens (never their secrets).
+    List {
+        #[arg(long, value_name = "DIR", default_value = "vigil-data")]
+        data_dir: PathBuf,
+    },
+    /// Revoke a token by its id.
+    Revoke {
+        #[arg(long, value_name = "DIR", default_value = "vigil-data")]
+        data_dir: PathBuf,
+        id: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScopeArg {
+    Ingest,
+    Read,
+    Admin,
+}
+
+/// How to reach a running server.
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// The server's HTTP address.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "VIGIL_SERVER",
+        default_value = "http://127.0.0.1:9200"
+    )]
+    pub server: String,
+    /// API token (or set VIGIL_TOKEN).
+    #[arg(long, value_name = "TOKEN", env = "VIGIL_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Files or directories to import.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Input format of every input [default: detected per file].
+    #[arg(short, long, value_enum, default_value_t = FormatArg::Auto)]
+    pub format: FormatArg,
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// The query [default: everything].
+    #[arg(value_name = "QUERY", default_value = "")]
+    pub query: String,
+    /// From this time (RFC 3339, date, or age such as 24h).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Before this time.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Hits per page.
+    #[arg(long, default_value_t = 20)]
+    pub size: usize,
+    /// Oldest first.
+    #[arg(long)]
+    pub asc: bool,
+    /// Continue from a previous page's cursor.
+    #[arg(long)]
+    pub cursor: Option<String>,
+    /// Also count the top values of this field.
+    #[arg(long, value_name = "FIELD")]
+    pub terms: Option<String>,
+    /// Print the raw JSON answer.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub min_level: Option<LevelArg>,
+    #[arg(long)]
+    pub rule_id: Option<String>,
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Print the raw JSON answer.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DeadLettersArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Print the raw JSON answer.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,8 +305,15 @@ pub struct HuntArgs {
     #[arg(short, long = "rules", value_name = "PATH", required = true)]
     pub rules: Vec<PathBuf>,
     /// Log files or directories to hunt through.
-    #[arg(value_name = "INPUT", required = true)]
+    #[arg(value_name = "INPUT", required_unless_present = "stored")]
     pub inputs: Vec<PathBuf>,
+    /// Retro-hunt: run the rules over the events stored by `vigil serve` in --data-dir (use
+    /// --since/--until to bound the time range) instead of files.
+    #[arg(long, conflicts_with = "inputs")]
+    pub stored: bool,
+    /// The server's data directory, for --stored.
+    #[arg(long, value_name = "DIR", default_value = "vigil-data")]
+    pub data_dir: PathBuf,
     /// Output format [default: table on a terminal, jsonl otherwise].
     #[arg(short, long, value_enum)]
     pub output: Option<OutputFormat>,

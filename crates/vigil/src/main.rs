@@ -2,9 +2,13 @@
 
 mod arg_values;
 mod cli;
+mod client;
 mod hunt;
+mod ingest_cmd;
 mod progress;
+mod remote_cmd;
 mod rules_cmd;
+mod serve_cmd;
 
 use std::process::ExitCode;
 
@@ -14,7 +18,9 @@ use crate::cli::{Cli, Command, RulesCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let serving = matches!(cli.command, Command::Serve(_));
     let filter = match cli.verbose {
+        0 if serving => "info",
         0 => "warn",
         1 => "info",
         _ => "debug",
@@ -31,6 +37,13 @@ fn main() -> ExitCode {
         Command::Rules {
             command: RulesCommand::Test(args),
         } => rules_cmd::test(args),
+        Command::Serve(args) => serve_cmd::serve(args),
+        Command::Config { command } => serve_cmd::config_cmd(command),
+        Command::Token { command } => serve_cmd::token(command),
+        Command::Ingest(args) => ingest_cmd::run(args),
+        Command::Search(args) => remote_cmd::search(args),
+        Command::Alerts(args) => remote_cmd::alerts(args),
+        Command::DeadLetters(args) => remote_cmd::dead_letters(args),
     };
     match result {
         Ok(code) => code,

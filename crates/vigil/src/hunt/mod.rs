@@ -1,7 +1,8 @@
 //! `vigil hunt`: Sigma rules over log files, on all cores.
 
-mod input;
+pub(crate) mod input;
 mod output;
+mod stored;
 
 use std::{
     collections::HashSet,
@@ -49,7 +50,7 @@ fn status_of(arg: StatusArg) -> vigil_detect::Status {
     }
 }
 
-fn format_of(arg: FormatArg) -> Option<Format> {
+pub(crate) fn format_of(arg: FormatArg) -> Option<Format> {
     match arg {
         FormatArg::Auto => None,
         FormatArg::Evtx => Some(Format::Evtx),
@@ -245,7 +246,11 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
             problems.len()
         );
     }
-    let (files, skipped) = input::collect(&args.inputs, format_of(args.format))?;
+    let (files, skipped) = if args.stored {
+        (Vec::new(), input::Skipped::default())
+    } else {
+        input::collect(&args.inputs, format_of(args.format))?
+    };
     if !args.quiet {
         for (path, why) in &skipped.files {
             eprintln!("note: skipped {}: {why}", path.display());
@@ -321,6 +326,30 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
             }
             kept.extend(r.kept);
         }
+    }
+    if args.stored {
+        let mut absorb = |r: WorkResult, summary: &mut output::Summary| -> anyhow::Result<()> {
+            summary.events += r.events;
+            for f in r.findings {
+                summary.add(&f);
+                writer.write(f)?;
+            }
+            kept.extend(r.kept);
+            Ok(())
+        };
+        let mut failed: Option<anyhow::Error> = None;
+        let scanned = stored::scan(&args.data_dir, since, until, &mut |batch| {
+            let r = stored::hunt_batch(batch, &ctx);
+            if let Err(e) = absorb(r, &mut summary) {
+                failed = Some(e);
+                return false;
+            }
+            true
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        tracing::info!(scanned, "retro-hunt scanned stored events");
     }
     bar.finish_and_clear();
     if let Some(out) = errors_out.as_mut() {

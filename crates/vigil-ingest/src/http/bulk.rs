@@ -1,0 +1,530 @@
+//! Elasticsearch `_bulk` (and single-document `_doc`/`_create`) ingestion.
+//!
+//! NDJSON action/source pairs; `index` and `create` become [`RecordFormat::Json`] records with the
+//! source line as data and attributes `index` and (when given) `id`. `delete` and `update` get a
+//! per-item error without failing the others. A malformed source line gets a per-item 400
+//! (`mapper_parsing_exception`) and is dead-lettered; a malformed action line makes the whole
+//! request 400, as in Elasticsearch (the pairing of the following lines is unknown).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use bytes::Bytes;
+use jiff::Timestamp;
+use serde::de::IgnoredAny;
+use serde_json::{Map, Value, json};
+
+use super::body::{BodyError, read_body};
+use super::es_probes::es_error;
+use super::{HttpIngest, Shared, dead_letters, json_response, letter, peer_of, retry_after_header, submit};
+use crate::{DeadLetter, Record, RecordFormat, SinkError, codes};
+
+const SHARDS: fn() -> Value = || json!({"total": 1, "successful": 1, "failed": 0});
+
+/// `POST|PUT /_bulk`
+pub(super) async fn bulk(State(state): State<HttpIngest>, req: Request) -> Response {
+    bulk_inner(state, None, req).await
+}
+
+/// `POST|PUT /{index}/_bulk`
+pub(super) async fn bulk_index(State(state): State<HttpIngest>, Path(index): Path<String>, req: Request) -> Response {
+    bulk_inner(state, Some(index), req).await
+}
+
+/// Content types Elasticsearch clients send; a missing one is accepted too.
+fn content_type_error(headers: &HeaderMap) -> Option<Response> {
+    let value = headers.get(header::CONTENT_TYPE)?;
+    let mime = value
+        .to_str()
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match mime.as_str() {
+        "application/json"
+        | "application/x-ndjson"
+        | "application/vnd.elasticsearch+json"
+        | "application/vnd.elasticsearch+x-ndjson" => None,
+        _ => Some(es_error(
+            StatusCode::NOT_ACCEPTABLE,
+            "media_type_header_exception",
+            &format!(
+                "Content-Type header [{}] is not supported",
+                value.to_str().unwrap_or("?")
+            ),
+            "unsupported_media_type",
+        )),
+    }
+}
+
+/// Maps a body error to an Elasticsearch answer (dead-lettering corrupt compressed bodies).
+async fn body_error(shared: &Shared, peer: Option<SocketAddr>, err: BodyError) -> Response {
+    let message = err.message();
+    match err {
+        BodyError::TooLarge(_) => es_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "content_too_long_exception",
+            &message,
+            "body_too_large",
+        ),
+        BodyError::BadEncoding { raw, .. } => {
+            let dead = letter(&shared.es, peer, codes::BAD_ENCODING, &message, &raw);
+            dead_letters(shared, &shared.es, vec![dead]).await;
+            es_error(StatusCode::BAD_REQUEST, "parse_exception", &message, "bad_encoding")
+        }
+        BodyError::UnsupportedEncoding(_) => es_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "illegal_argument_exception",
+            &message,
+            "unsupported_encoding",
+        ),
+        BodyError::Read(_) => es_error(StatusCode::BAD_REQUEST, "parse_exception", &message, "bad_request"),
+    }
+}
+
+/// The answer when the sink refused the records: nothing was acknowledged.
+fn sink_error(err: SinkError) -> Response {
+    match err {
+        SinkError::Full { retry_after } => {
+            let mut response = es_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "es_rejected_execution_exception",
+                "rejected execution: the ingest spool is full, retry later",
+                "backpressure",
+            );
+            let (name, value) = retry_after_header(retry_after);
+            response.headers_mut().insert(name, value);
+            response
+        }
+        SinkError::Unavailable(_) => es_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable_shards_exception",
+            "the ingest spool is unavailable, retry later",
+            "unavailable",
+        ),
+    }
+}
+
+/// Reads the body after the content-type check; errors are final answers.
+async fn request_body(shared: &Shared, peer: Option<SocketAddr>, req: Request) -> Result<Bytes, Response> {
+    if let Some(response) = content_type_error(req.headers()) {
+        return Err(response);
+    }
+    let (parts, body) = req.into_parts();
+    let config = &shared.config;
+    match read_body(&parts.headers, body, config.max_body_bytes, config.max_decoded_bytes).await {
+        Ok(bytes) => Ok(bytes),
+        Err(err) => Err(body_error(shared, peer, err).await),
+    }
+}
+
+async fn bulk_inner(state: HttpIngest, path_index: Option<String>, req: Request) -> Response {
+    let started = Instant::now();
+    let shared = Arc::clone(&state.inner);
+    let peer = peer_of(&req);
+    let body = match request_body(&shared, peer, req).await {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let parse_shared = Arc::clone(&shared);
+    let parsed =
+        tokio::task::spawn_blocking(move || parse_bulk(&parse_shared, &body, path_index.as_deref(), peer)).await;
+    let parsed = match parsed {
+        Ok(Ok(parsed)) => parsed,
+        Ok(Err(malformed)) => {
+            dead_letters(&shared, &shared.es, vec![malformed.letter]).await;
+            return es_error(
+                StatusCode::BAD_REQUEST,
+                "illegal_argument_exception",
+                &malformed.reason,
+                "bad_request",
+            );
+        }
+        Err(err) => {
+            tracing::error!(%err, "bulk parser task failed");
+            return es_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "exception",
+                "internal error",
+                "internal",
+            );
+        }
+    };
+    if parsed.items.is_empty() {
+        return es_error(
+            StatusCode::BAD_REQUEST,
+            "action_request_validation_exception",
+            "Validation Failed: 1: no requests added;",
+            "bad_request",
+        );
+    }
+    if let Err(err) = submit(&shared, &shared.es, parsed.records).await {
+        return sink_error(err);
+    }
+    // Dead letters only once the request is answered with per-item results; on 429 the client
+    // resends the whole request.
+    dead_letters(&shared, &shared.es, parsed.letters).await;
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "took": started.elapsed().as_millis() as u64,
+            "errors": parsed.errors,
+            "items": parsed.items,
+        }),
+    )
+}
+
+struct Parsed {
+    items: Vec<Value>,
+    records: Vec<Record>,
+    letters: Vec<DeadLetter>,
+    errors: bool,
+}
+
+struct Malformed {
+    reason: String,
+    letter: DeadLetter,
+}
+
+/// A unique `_id` (time in microseconds and a process-wide sequence) and the `_seq_no`.
+fn next_id(shared: &Shared, received: Timestamp) -> (String, u64) {
+    let seq = shared.sequence.fetch_add(1, Ordering::Relaxed);
+    let micros = received.as_microsecond() as u64;
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&micros.to_be_bytes());
+    bytes[8..].copy_from_slice(&seq.to_be_bytes());
+    (URL_SAFE_NO_PAD.encode(bytes), seq)
+}
+
+fn item_error(op: &str, index: Option<&str>, id: Option<&str>, status: u16, kind: &str, reason: &str) -> Value {
+    json!({op: {
+        "_index": index,
+        "_id": id,
+        "status": status,
+        "error": {"type": kind, "reason": reason},
+    }})
+}
+
+/// Why a source document is not acceptable, if it is not.
+fn source_error(source: &[u8]) -> Option<String> {
+    if source.first() != Some(&b'{') {
+        return Some("the document is not a JSON object".into());
+    }
+    serde_json::from_slice::<IgnoredAny>(source)
+        .err()
+        .map(|e| e.to_string())
+}
+
+fn meta_string(meta: &Map<String, Value>, key: &str) -> Option<String> {
+    match meta.get(key)? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn parse_bulk(
+    shared: &Shared,
+    body: &[u8],
+    path_index: Option<&str>,
+    peer: Option<SocketAddr>,
+) -> Result<Parsed, Box<Malformed>> {
+    let es = &shared.es;
+    let received = Timestamp::now();
+    let lines: Vec<&[u8]> = body.split(|&b| b == b'\n').map(<[u8]>::trim_ascii).collect();
+    let mut out = Parsed {
+        items: Vec::new(),
+        records: Vec::new(),
+        letters: Vec::new(),
+        errors: false,
+    };
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        let line_no = i + 1;
+        i += 1;
+        if line.is_empty() {
+            continue;
+        }
+        let malformed = |reason: String| {
+            Box::new(Malformed {
+                letter: letter(es, peer, codes::BAD_BULK_ACTION, &reason, line),
+                reason,
+            })
+        };
+        let action: Map<String, Value> = serde_json::from_slice(line).map_err(|e| {
+            malformed(format!(
+                "Malformed action/metadata line [{line_no}], expected a JSON object: {e}"
+            ))
+        })?;
+        let mut entries = action.into_iter();
+        let (op, meta) = match (entries.next(), entries.next()) {
+            (Some((op, Value::Object(meta))), None) => (op, meta),
+            _ => {
+                return Err(malformed(format!(
+                    "Malformed action/metadata line [{line_no}], expected one object with a single action"
+                )));
+            }
+        };
+        let index = meta_string(&meta, "_index").or_else(|| path_index.map(str::to_owned));
+        let given_id = meta_string(&meta, "_id");
+        match op.as_str() {
+            "index" | "create" => {
+                let source = lines.get(i).copied();
+                i += 1;
+                let (id, seq) = match &given_id {
+                    Some(id) => (id.clone(), shared.sequence.fetch_add(1, Ordering::Relaxed)),
+                    None => next_id(shared, received),
+                };
+                let mut fail = |kind: &str, reason: String, code: &'static str, data: &[u8]| {
+                    out.items
+                        .push(item_error(&op, index.as_deref(), Some(&id), 400, kind, &reason));
+                    out.letters.push(letter(es, peer, code, reason, data));
+                    out.errors = true;
+                };
+                let source = match source {
+                    Some(source) if !source.is_empty() => source,
+                    _ => {
+                        fail(
+                            "action_request_validation_exception",
+                            format!("Validation Failed: 1: source is missing (action line [{line_no}]);"),
+                            codes::MISSING_SOURCE,
+                            line,
+                        );
+                        continue;
+                    }
+                };
+                if let Some(reason) = source_error(source) {
+                    fail(
+                        "mapper_parsing_exception",
+                        format!("failed to parse: {reason}"),
+                        codes::BAD_JSON,
+                        source,
+                    );
+                    continue;
+                }
+                let Some(index) = index else {
+                    fail(
+                        "action_request_validation_exception",
+                        "Validation Failed: 1: index is missing;".into(),
+                        codes::MISSING_INDEX,
+                        source,
+                    );
+                    continue;
+                };
+                let mut attrs = vec![("index".to_owned(), index.clone())];
+                if let Some(id) = &given_id {
+                    attrs.push(("id".to_owned(), id.clone()));
+                }
+                out.records.push(Record {
+                    input: Arc::clone(&es.input),
+                    format: RecordFormat::Json,
+                    received,
+                    peer,
+                    attrs,
+                    data: source.to_vec(),
+                });
+                out.items.push(json!({op: {
+                    "_index": index,
+                    "_id": id,
+                    "_version": 1,
+                    "result": "created",
+                    "_shards": SHARDS(),
+                    "_seq_no": seq,
+                    "_primary_term": 1,
+                    "status": 201,
+                }}));
+            }
+            "update" | "delete" => {
+                let mut data = line.to_vec();
+                if op == "update" {
+                    // The update's body line belongs to it.
+                    if let Some(source) = lines.get(i) {
+                        data.push(b'\n');
+                        data.extend_from_slice(source);
+                    }
+                    i += 1;
+                }
+                let reason = format!("the [{op}] action is not supported: this endpoint only appends documents");
+                out.items.push(item_error(
+                    &op,
+                    index.as_deref(),
+                    given_id.as_deref(),
+                    400,
+                    "illegal_argument_exception",
+                    &reason,
+                ));
+                out.letters
+                    .push(letter(es, peer, codes::UNSUPPORTED_ACTION, reason, &data));
+                out.errors = true;
+            }
+            other => {
+                return Err(malformed(format!(
+                    "Malformed action/metadata line [{line_no}], expected one of [create, delete, index, update] but found [{other}]"
+                )));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `POST /{index}/_doc` (generated id).
+pub(super) async fn doc_auto_id(State(state): State<HttpIngest>, Path(index): Path<String>, req: Request) -> Response {
+    doc_inner(state, index, None, req).await
+}
+
+/// `PUT|POST /{index}/_doc/{id}` and `/{index}/_create/{id}`.
+pub(super) async fn doc(
+    State(state): State<HttpIngest>,
+    Path((index, id)): Path<(String, String)>,
+    req: Request,
+) -> Response {
+    doc_inner(state, index, Some(id), req).await
+}
+
+async fn doc_inner(state: HttpIngest, index: String, given_id: Option<String>, req: Request) -> Response {
+    let shared = Arc::clone(&state.inner);
+    let peer = peer_of(&req);
+    let body = match request_body(&shared, peer, req).await {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let source = body.trim_ascii();
+    if let Some(reason) = source_error(source) {
+        let reason = format!("failed to parse: {reason}");
+        let dead = letter(&shared.es, peer, codes::BAD_JSON, &reason, source);
+        dead_letters(&shared, &shared.es, vec![dead]).await;
+        return es_error(StatusCode::BAD_REQUEST, "mapper_parsing_exception", &reason, "bad_json");
+    }
+    let received = Timestamp::now();
+    let (id, seq) = match &given_id {
+        Some(id) => (id.clone(), shared.sequence.fetch_add(1, Ordering::Relaxed)),
+        None => next_id(&shared, received),
+    };
+    let mut attrs = vec![("index".to_owned(), index.clone())];
+    if let Some(id) = &given_id {
+        attrs.push(("id".to_owned(), id.clone()));
+    }
+    let record = Record {
+        input: Arc::clone(&shared.es.input),
+        format: RecordFormat::Json,
+        received,
+        peer,
+        attrs,
+        data: source.to_vec(),
+    };
+    if let Err(err) = submit(&shared, &shared.es, vec![record]).await {
+        return sink_error(err);
+    }
+    json_response(
+        StatusCode::CREATED,
+        &json!({
+            "_index": index,
+            "_id": id,
+            "_version": 1,
+            "result": "created",
+            "_shards": SHARDS(),
+            "_seq_no": seq,
+            "_primary_term": 1,
+        }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{HttpIngestConfig, MemorySink, StaticTokens};
+
+    fn shared() -> Arc<Shared> {
+        HttpIngest::new(
+            HttpIngestConfig::default(),
+            Arc::new(MemorySink::new()),
+            Arc::new(StaticTokens::new(["t"])),
+        )
+        .inner
+    }
+
+    #[test]
+    fn pairs_errors_and_unsupported_actions() {
+        let shared = shared();
+        let body = b"{\"index\":{\"_index\":\"a\",\"_id\":\"1\"}}\n{\"x\":1}\n\
+            {\"create\":{}}\n{\"y\":2}\n\
+            {\"index\":{\"_index\":\"a\"}}\n{not json\n\
+            {\"delete\":{\"_index\":\"a\",\"_id\":\"1\"}}\n\
+            {\"update\":{\"_index\":\"a\",\"_id\":\"1\"}}\n{\"doc\":{}}\n\
+            {\"index\":{\"_index\":\"a\"}}\n[1]\n\
+            {\"index\":{\"_index\":\"b\"}}\n{\"z\":3}";
+        let parsed = parse_bulk(&shared, body, Some("dflt"), None).ok().expect("parses");
+        assert!(parsed.errors);
+        let statuses: Vec<u64> = parsed
+            .items
+            .iter()
+            .map(|item| {
+                item.as_object()
+                    .and_then(|o| o.values().next())
+                    .and_then(|v| v["status"].as_u64())
+                    .unwrap_or(0)
+            })
+            .collect();
+        assert_eq!(statuses, vec![201, 201, 400, 400, 400, 400, 201]);
+        let data: Vec<&[u8]> = parsed.records.iter().map(|r| r.data.as_slice()).collect();
+        assert_eq!(data, vec![&b"{\"x\":1}"[..], b"{\"y\":2}", b"{\"z\":3}"]);
+        assert_eq!(
+            parsed.records[0].attrs,
+            vec![("index".into(), "a".into()), ("id".into(), "1".into())]
+        );
+        assert_eq!(parsed.records[1].attr("index"), Some("dflt"));
+        let codes: Vec<&str> = parsed.letters.iter().map(|l| l.code).collect();
+        assert_eq!(
+            codes,
+            vec![
+                codes::BAD_JSON,
+                codes::UNSUPPORTED_ACTION,
+                codes::UNSUPPORTED_ACTION,
+                codes::BAD_JSON
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_action_line_fails_the_request() {
+        let shared = shared();
+        assert!(parse_bulk(&shared, b"{\"index\":{}}\n{}\nnot json\n", Some("a"), None).is_err());
+        assert!(parse_bulk(&shared, b"{\"frobnicate\":{}}\n", Some("a"), None).is_err());
+        assert!(parse_bulk(&shared, b"{\"index\":{},\"create\":{}}\n{}\n", Some("a"), None).is_err());
+    }
+
+    #[test]
+    fn missing_index_and_source() {
+        let shared = shared();
+        let parsed = parse_bulk(
+            &shared,
+            b"{\"index\":{}}\n{\"a\":1}\n{\"index\":{\"_index\":\"x\"}}\n",
+            None,
+            None,
+        )
+        .ok()
+        .expect("parses");
+        let codes: Vec<&str> = parsed.letters.iter().map(|l| l.code).collect();
+        assert_eq!(codes, vec![codes::MISSING_INDEX, codes::MISSING_SOURCE]);
+        assert!(parsed.records.is_empty());
+    }
+
+    #[test]
+    fn generated_ids_are_unique() {
+        let shared = shared();
+        let now = Timestamp::now();
+        let (a, _) = next_id(&shared, now);
+        let (b, _) = next_id(&shared, now);
+        assert_ne!(a, b);
+    }
+}

@@ -1,0 +1,92 @@
+//! Health, readiness, metrics and status.
+
+use std::sync::atomic::Ordering::Relaxed;
+
+use axum::{
+    Json,
+    extract::State as AxState,
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+use vigil_state::Scope;
+
+use super::{ApiError, Ctx, authorize};
+use crate::metrics::Gauges;
+
+/// Liveness: the process answers.
+pub async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// Readiness: the pipeline runs and the spool accepts records.
+pub async fn readyz(AxState(ctx): AxState<Ctx>) -> Response {
+    let mut problems = Vec::new();
+    if !ctx.pipeline_alive.load(Relaxed) {
+        problems.push("the indexing pipeline has stopped");
+    }
+    if ctx.spool.held_bytes() > 0 && ctx.sink_full() {
+        problems.push("the spool is full (inputs are being throttled)");
+    }
+    if problems.is_empty() {
+        (StatusCode::OK, Json(json!({ "status": "ready" }))).into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "not_ready", "problems": problems })),
+        )
+            .into_response()
+    }
+}
+
+impl super::ApiContext {
+    fn sink_full(&self) -> bool {
+        // Within 1% of the limit counts as full for readiness.
+        self.spool.held_bytes() as f64 >= 0.99 * self.spool_limit() as f64
+    }
+
+    fn spool_limit(&self) -> u64 {
+        self.spool.max_bytes()
+    }
+
+    pub fn gauges(&self) -> Gauges {
+        let stats = self.store.stats();
+        Gauges {
+            spool_bytes: self.spool.held_bytes(),
+            spool_committed: self.spool.committed(),
+            spool_checkpoint: self.spool.checkpointed(),
+            pipeline_position: self.position.load(Relaxed),
+            store_events: stats.events,
+            store_bytes: stats.bytes_on_disk,
+            store_partitions: stats.partitions as u64,
+            rules_compiled: self.rules.current().detector.compiled_rules() as u64,
+        }
+    }
+}
+
+/// Prometheus text exposition.
+pub async fn metrics(AxState(ctx): AxState<Ctx>) -> Response {
+    let text = ctx.metrics.render(&ctx.gauges());
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        text,
+    )
+        .into_response()
+}
+
+/// Pipeline, spool, store and rule state at a glance.
+pub async fn status(AxState(ctx): AxState<Ctx>, headers: HeaderMap) -> Result<Json<serde_json::Value>, ApiError> {
+    authorize(&ctx, &headers, Scope::Read).await?;
+    let g = ctx.gauges();
+    let rules = ctx.rules.current();
+    Ok(Json(json!({
+        "spool": { "bytes": g.spool_bytes, "committed_seq": g.spool_committed, "checkpoint_seq": g.spool_checkpoint },
+        "pipeline": { "position": g.pipeline_position, "lag": g.spool_committed.saturating_sub(g.pipeline_position.saturating_sub(1)), "alive": ctx.pipeline_alive.load(Relaxed) },
+        "store": ctx.store.stats(),
+        "rules": rules.report,
+        "events_indexed": ctx.metrics.events_indexed.load(Relaxed),
+        "alerts": ctx.metrics.alerts.load(Relaxed),
+        "dead_letters": ctx.metrics.dead_letters.load(Relaxed),
+        "dropped": ctx.metrics.dropped.load(Relaxed),
+    })))
+}

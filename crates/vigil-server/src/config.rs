@@ -1,0 +1,596 @@
+//! `vigil serve` configuration: a strict, versioned TOML file, defaults that work without one, and
+//! command-line overrides. Every problem in a file is reported at once, each with its line.
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use serde::Deserialize;
+
+use crate::units::{parse_bytes, parse_duration};
+
+/// The configuration file format version this build reads.
+pub const CONFIG_VERSION: i64 = 1;
+
+/// A validated configuration: what the server runs with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerConfig {
+    /// Where the spool, event store, state database and generated certificates live.
+    pub data_dir: PathBuf,
+    pub http: HttpConfig,
+    pub syslog: SyslogConfig,
+    pub rules: RulesConfig,
+    pub store: StoreConfig,
+    pub spool: SpoolConfig,
+    pub pipeline: PipelineConfig,
+}
+
+/// The HTTP listener: REST API, Elasticsearch `_bulk`, Splunk HEC and OTLP on one port.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpConfig {
+    pub listen: Option<SocketAddr>,
+    pub max_body_bytes: usize,
+}
+
+/// The syslog listeners.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyslogConfig {
+    pub udp: Option<SocketAddr>,
+    pub tcp: Option<SocketAddr>,
+    pub tls: Option<SocketAddr>,
+    /// PEM certificate chain and key for TLS; generated (self-signed) in the data dir when absent.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// PEM CA bundle: when set, TLS clients must present a certificate it signed (mutual TLS).
+    pub tls_client_ca: Option<PathBuf>,
+    pub max_message_bytes: usize,
+    /// Sigma logsource given to syslog events, e.g. `product=linux`.
+    pub logsource: Option<String>,
+}
+
+/// Which Sigma rules run in-stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RulesConfig {
+    pub paths: Vec<PathBuf>,
+    pub min_level: Option<String>,
+    pub pipelines: Vec<PathBuf>,
+}
+
+/// Event store partitioning and retention.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreConfig {
+    pub partition: Duration,
+    pub max_age: Option<Duration>,
+    pub max_bytes: Option<u64>,
+    /// How often retention runs.
+    pub retention_interval: Duration,
+}
+
+/// The write-ahead spool.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpoolConfig {
+    /// Past this many unprocessed bytes, inputs get backpressure (HTTP 429, paused TCP reads).
+    pub max_bytes: u64,
+    pub segment_bytes: u64,
+}
+
+/// The spool → detect → store pipeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PipelineConfig {
+    /// Records taken from the spool at a time.
+    pub batch: usize,
+    /// Longest time between store commits (events become searchable after a commit).
+    pub commit_interval: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            data_dir: PathBuf::from("vigil-data"),
+            http: HttpConfig {
+                listen: Some(SocketAddr::from(([127, 0, 0, 1], 9200))),
+                max_body_bytes: 32 << 20,
+            },
+            syslog: SyslogConfig {
+                udp: Some(SocketAddr::from(([127, 0, 0, 1], 5514))),
+                tcp: Some(SocketAddr::from(([127, 0, 0, 1], 5514))),
+                tls: None,
+                tls_cert: None,
+                tls_key: None,
+                tls_client_ca: None,
+                max_message_bytes: 64 << 10,
+                logsource: None,
+            },
+            rules: RulesConfig {
+                paths: Vec::new(),
+                min_level: None,
+                pipelines: Vec::new(),
+            },
+            store: StoreConfig {
+                partition: Duration::from_secs(86_400),
+                max_age: None,
+                max_bytes: None,
+                retention_interval: Duration::from_secs(60),
+            },
+            spool: SpoolConfig {
+                max_bytes: 4 << 30,
+                segment_bytes: 64 << 20,
+            },
+            pipeline: PipelineConfig {
+                batch: 4096,
+                commit_interval: Duration::from_millis(500),
+            },
+        }
+    }
+}
+
+/// Command-line values that override the file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub data_dir: Option<PathBuf>,
+    pub http: Option<String>,
+    pub syslog_udp: Option<String>,
+    pub syslog_tcp: Option<String>,
+    pub syslog_tls: Option<String>,
+    pub rules: Vec<PathBuf>,
+}
+
+/// One configuration problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    /// 1-based line in the file, when the problem has one.
+    pub line: Option<usize>,
+    /// Dotted key, e.g. `syslog.tcp`.
+    pub key: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}: {}: {}", self.key, self.message),
+            None => write!(f, "{}: {}", self.key, self.message),
+        }
+    }
+}
+
+/// Every problem found in a configuration.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{} configuration problem(s) in {source_name}:\n  {}", problems.len(), problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  "))]
+pub struct ConfigError {
+    pub source_name: String,
+    pub problems: Vec<ConfigProblem>,
+}
+
+// --- the file, as written -------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HttpFile {
+    listen: Option<String>,
+    max_body: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SyslogFile {
+    udp: Option<String>,
+    tcp: Option<String>,
+    tls: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    tls_client_ca: Option<PathBuf>,
+    max_message: Option<String>,
+    logsource: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesFile {
+    paths: Option<Vec<PathBuf>>,
+    min_level: Option<String>,
+    pipelines: Option<Vec<PathBuf>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoreFile {
+    partition: Option<String>,
+    max_age: Option<String>,
+    max_size: Option<String>,
+    retention_interval: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpoolFile {
+    max_size: Option<String>,
+    segment_size: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PipelineFile {
+    batch: Option<usize>,
+    commit_interval: Option<String>,
+}
+
+const SECTIONS: &[&str] = &[
+    "version", "data_dir", "http", "syslog", "rules", "store", "spool", "pipeline",
+];
+
+/// Collects problems while reading one file.
+struct Reader<'a> {
+    text: &'a str,
+    problems: Vec<ConfigProblem>,
+}
+
+impl Reader<'_> {
+    /// The line where `key` is assigned inside `[section]` (or at top level), if found.
+    fn line_of(&self, section: Option<&str>, key: &str) -> Option<usize> {
+        let mut current: Option<String> = None;
+        for (i, raw) in self.text.lines().enumerate() {
+            let line = raw.trim();
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.split(']').next()) {
+                current = Some(name.trim().to_string());
+                if section == Some(name.trim()) && key.is_empty() {
+                    return Some(i + 1);
+                }
+                continue;
+            }
+            let in_section = match section {
+                None => current.is_none(),
+                Some(s) => current.as_deref() == Some(s),
+            };
+            if in_section && !key.is_empty() {
+                let lhs = line.split('=').next().unwrap_or("").trim().trim_matches('"');
+                if line.contains('=') && lhs == key {
+                    return Some(i + 1);
+                }
+            }
+        }
+        None
+    }
+
+    fn problem(&mut self, section: Option<&str>, key: &str, message: impl Into<String>) {
+        let line = self.line_of(section, key).or_else(|| self.line_of(section, ""));
+        let dotted = match section {
+            Some(s) if !key.is_empty() => format!("{s}.{key}"),
+            Some(s) => s.to_string(),
+            None => key.to_string(),
+        };
+        self.problems.push(ConfigProblem {
+            line,
+            key: dotted,
+            message: message.into(),
+        });
+    }
+
+    /// Deserializes one section; a type error or an unknown key becomes a problem.
+    fn section<T: for<'de> Deserialize<'de> + Default>(&mut self, table: &toml::Table, name: &str) -> T {
+        let Some(value) = table.get(name) else {
+            return T::default();
+        };
+        match value.clone().try_into::<T>() {
+            Ok(v) => v,
+            Err(e) => {
+                let message = e.message().to_string();
+                // serde names the offending field in backquotes: point at its line.
+                let key = message.split('`').nth(1).unwrap_or("").to_string();
+                self.problem(Some(name), &key, message);
+                T::default()
+            }
+        }
+    }
+
+    fn addr(
+        &mut self,
+        section: &str,
+        key: &str,
+        value: Option<&str>,
+        default: Option<SocketAddr>,
+    ) -> Option<SocketAddr> {
+        match value.map(str::trim) {
+            None => default,
+            Some("" | "off" | "none") => None,
+            Some(text) => match text.parse() {
+                Ok(a) => Some(a),
+                Err(_) => {
+                    self.problem(
+                        Some(section),
+                        key,
+                        format!("`{text}` is not an address (use IP:PORT, e.g. 127.0.0.1:5514, or \"off\")"),
+                    );
+                    default
+                }
+            },
+        }
+    }
+
+    fn bytes(&mut self, section: &str, key: &str, value: Option<&str>) -> Option<u64> {
+        let text = value?;
+        match parse_bytes(text) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                self.problem(Some(section), key, e);
+                None
+            }
+        }
+    }
+
+    fn duration(&mut self, section: &str, key: &str, value: Option<&str>) -> Option<Duration> {
+        let text = value?;
+        match parse_duration(text) {
+            Ok(d) if !d.is_zero() => Some(d),
+            Ok(_) => {
+                self.problem(Some(section), key, "must be greater than zero");
+                None
+            }
+            Err(e) => {
+                self.problem(Some(section), key, e);
+                None
+            }
+        }
+    }
+}
+
+/// Reads a configuration file (every problem at once) and applies the overrides.
+pub fn load(path: Option<&Path>, overrides: &Overrides) -> Result<ServerConfig, ConfigError> {
+    let (mut config, source_name) = match path {
+        None => (ServerConfig::default(), "the defaults".to_string()),
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| ConfigError {
+                source_name: p.display().to_string(),
+                problems: vec![ConfigProblem {
+                    line: None,
+                    key: "file".into(),
+                    message: format!("cannot read: {e}"),
+                }],
+            })?;
+            let config = parse(&text).map_err(|problems| ConfigError {
+                source_name: p.display().to_string(),
+                problems,
+            })?;
+            (config, p.display().to_string())
+        }
+    };
+    apply(&mut config, overrides).map_err(|problems| ConfigError { source_name, problems })?;
+    Ok(config)
+}
+
+/// Parses configuration text, reporting every problem.
+pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
+    let table: toml::Table = match text.parse() {
+        Ok(t) => t,
+        Err(e) => {
+            let e: toml::de::Error = e;
+            let line = e.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+            return Err(vec![ConfigProblem {
+                line,
+                key: "syntax".into(),
+                message: e.message().to_string(),
+            }]);
+        }
+    };
+    let mut r = Reader {
+        text,
+        problems: Vec::new(),
+    };
+    for key in table.keys() {
+        if !SECTIONS.contains(&key.as_str()) {
+            r.problem(
+                None,
+                key,
+                format!("unknown key; expected one of: {}", SECTIONS.join(", ")),
+            );
+        }
+    }
+    match table.get("version") {
+        Some(toml::Value::Integer(CONFIG_VERSION)) => {}
+        Some(other) => r.problem(
+            None,
+            "version",
+            format!("unsupported version {other}; this Vigil reads version = {CONFIG_VERSION}"),
+        ),
+        None => r.problem(
+            None,
+            "version",
+            format!("missing; add `version = {CONFIG_VERSION}` at the top"),
+        ),
+    }
+    let mut c = ServerConfig::default();
+    match table.get("data_dir") {
+        None => {}
+        Some(toml::Value::String(s)) => c.data_dir = PathBuf::from(s),
+        Some(_) => r.problem(None, "data_dir", "must be a string (a directory path)"),
+    }
+    let http: HttpFile = r.section(&table, "http");
+    c.http.listen = r.addr("http", "listen", http.listen.as_deref(), c.http.listen);
+    if let Some(n) = r.bytes("http", "max_body", http.max_body.as_deref()) {
+        c.http.max_body_bytes = usize::try_from(n).unwrap_or(usize::MAX);
+    }
+    let syslog: SyslogFile = r.section(&table, "syslog");
+    c.syslog.udp = r.addr("syslog", "udp", syslog.udp.as_deref(), c.syslog.udp);
+    c.syslog.tcp = r.addr("syslog", "tcp", syslog.tcp.as_deref(), c.syslog.tcp);
+    c.syslog.tls = r.addr("syslog", "tls", syslog.tls.as_deref(), c.syslog.tls);
+    c.syslog.tls_cert = syslog.tls_cert;
+    c.syslog.tls_key = syslog.tls_key;
+    c.syslog.tls_client_ca = syslog.tls_client_ca;
+    if c.syslog.tls_cert.is_some() != c.syslog.tls_key.is_some() {
+        r.problem(
+            Some("syslog"),
+            "tls_cert",
+            "tls_cert and tls_key go together: set both or neither",
+        );
+    }
+    if let Some(n) = r.bytes("syslog", "max_message", syslog.max_message.as_deref()) {
+        if !(480..=16 << 20).contains(&n) {
+            r.problem(Some("syslog"), "max_message", "must be between 480 bytes and 16MiB");
+        } else {
+            c.syslog.max_message_bytes = n as usize;
+        }
+    }
+    if let Some(spec) = syslog.logsource {
+        if let Err(e) = vigil_event::LogSourceTags::parse_spec(&spec) {
+            r.problem(Some("syslog"), "logsource", e);
+        }
+        c.syslog.logsource = Some(spec);
+    }
+    let rules: RulesFile = r.section(&table, "rules");
+    c.rules.paths = rules.paths.unwrap_or_default();
+    c.rules.pipelines = rules.pipelines.unwrap_or_default();
+    if let Some(level) = rules.min_level {
+        if vigil_detect::parse_level(&level).is_none() {
+            r.problem(
+                Some("rules"),
+                "min_level",
+                format!("`{level}` is not a level (informational, low, medium, high, critical)"),
+            );
+        }
+        c.rules.min_level = Some(level);
+    }
+    let store: StoreFile = r.section(&table, "store");
+    if let Some(d) = r.duration("store", "partition", store.partition.as_deref()) {
+        c.store.partition = d;
+    }
+    c.store.max_age = r.duration("store", "max_age", store.max_age.as_deref());
+    c.store.max_bytes = r.bytes("store", "max_size", store.max_size.as_deref());
+    if let Some(d) = r.duration("store", "retention_interval", store.retention_interval.as_deref()) {
+        c.store.retention_interval = d;
+    }
+    let spool: SpoolFile = r.section(&table, "spool");
+    if let Some(n) = r.bytes("spool", "max_size", spool.max_size.as_deref()) {
+        c.spool.max_bytes = n;
+    }
+    if let Some(n) = r.bytes("spool", "segment_size", spool.segment_size.as_deref()) {
+        c.spool.segment_bytes = n;
+    }
+    let pipeline: PipelineFile = r.section(&table, "pipeline");
+    if let Some(b) = pipeline.batch {
+        if b == 0 || b > 1_000_000 {
+            r.problem(Some("pipeline"), "batch", "must be between 1 and 1000000");
+        } else {
+            c.pipeline.batch = b;
+        }
+    }
+    if let Some(d) = r.duration("pipeline", "commit_interval", pipeline.commit_interval.as_deref()) {
+        c.pipeline.commit_interval = d;
+    }
+    if r.problems.is_empty() { Ok(c) } else { Err(r.problems) }
+}
+
+fn apply(c: &mut ServerConfig, o: &Overrides) -> Result<(), Vec<ConfigProblem>> {
+    let mut problems = Vec::new();
+    let mut addr = |flag: &str, value: &Option<String>, slot: &mut Option<SocketAddr>| {
+        let Some(text) = value else { return };
+        match text.trim() {
+            "off" | "none" => *slot = None,
+            t => match t.parse() {
+                Ok(a) => *slot = Some(a),
+                Err(_) => problems.push(ConfigProblem {
+                    line: None,
+                    key: flag.into(),
+                    message: format!("`{t}` is not an address (use IP:PORT or off)"),
+                }),
+            },
+        }
+    };
+    addr("--http", &o.http, &mut c.http.listen);
+    addr("--syslog-udp", &o.syslog_udp, &mut c.syslog.udp);
+    addr("--syslog-tcp", &o.syslog_tcp, &mut c.syslog.tcp);
+    addr("--syslog-tls", &o.syslog_tls, &mut c.syslog.tls);
+    if let Some(d) = &o.data_dir {
+        c.data_dir = d.clone();
+    }
+    if !o.rules.is_empty() {
+        c.rules.paths = o.rules.clone();
+    }
+    for p in c.rules.paths.iter().chain(&c.rules.pipelines) {
+        if !p.exists() {
+            problems.push(ConfigProblem {
+                line: None,
+                key: "rules".into(),
+                message: format!("{} does not exist", p.display()),
+            });
+        }
+    }
+    for p in [&c.syslog.tls_cert, &c.syslog.tls_key, &c.syslog.tls_client_ca]
+        .into_iter()
+        .flatten()
+    {
+        if !p.is_file() {
+            problems.push(ConfigProblem {
+                line: None,
+                key: "syslog".into(),
+                message: format!("{} is not a readable file", p.display()),
+            });
+        }
+    }
+    if c.syslog.tcp.is_some_and(|a| a.port() != 0) && c.syslog.tcp == c.syslog.tls {
+        problems.push(ConfigProblem {
+            line: None,
+            key: "syslog.tls".into(),
+            message: "syslog TCP and TLS cannot share one address".into(),
+        });
+    }
+    if problems.is_empty() { Ok(()) } else { Err(problems) }
+}
+
+/// A commented example configuration (`vigil config example`).
+pub const EXAMPLE: &str = include_str!("../vigil.example.toml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_file_is_valid() {
+        parse(EXAMPLE).expect("the shipped example parses");
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once_with_lines() {
+        let text = "version = 1\nlisten = 3\n[http]\nlisten = \"nonsense\"\n[syslog]\ntcp = \"127.0.0.1:1\"\ncolour = \"red\"\n[store]\nmax_age = \"ten days\"\n[pipeline]\nbatch = 0\n";
+        let problems = parse(text).expect_err("invalid");
+        let lines: Vec<_> = problems.iter().map(|p| (p.key.as_str(), p.line)).collect();
+        assert!(lines.contains(&("listen", Some(2))), "{problems:?}");
+        assert!(lines.contains(&("http.listen", Some(4))), "{problems:?}");
+        assert!(lines.contains(&("syslog.colour", Some(7))), "{problems:?}");
+        assert!(lines.contains(&("store.max_age", Some(9))), "{problems:?}");
+        assert!(lines.contains(&("pipeline.batch", Some(11))), "{problems:?}");
+    }
+
+    #[test]
+    fn version_is_required_and_checked() {
+        assert!(parse("").expect_err("no version")[0].message.contains("missing"));
+        assert!(parse("version = 2").expect_err("v2")[0].message.contains("unsupported"));
+    }
+
+    #[test]
+    fn overrides_win_and_off_disables() {
+        let o = Overrides {
+            http: Some("127.0.0.1:0".into()),
+            syslog_udp: Some("off".into()),
+            data_dir: Some("/tmp/x".into()),
+            ..Overrides::default()
+        };
+        let c = load(None, &o).expect("valid");
+        assert_eq!(c.http.listen, Some("127.0.0.1:0".parse().expect("addr")));
+        assert_eq!(c.syslog.udp, None);
+        assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
+        let bad = Overrides {
+            http: Some("x".into()),
+            syslog_tcp: Some("y".into()),
+            ..Overrides::default()
+        };
+        assert_eq!(load(None, &bad).expect_err("bad").problems.len(), 2);
+    }
+
+    #[test]
+    fn syntax_error_has_a_line() {
+        let e = parse("version = 1\n[http\n").expect_err("syntax");
+        assert_eq!(e[0].line, Some(2));
+    }
+}

@@ -1,0 +1,213 @@
+//! The rules running in-stream: loading, hot reload with a validation report, and turning hits
+//! into alerts.
+
+use std::{
+    collections::HashSet,
+    path::PathBuf,
+    sync::{Arc, RwLock},
+};
+
+use jiff::Timestamp;
+use serde::Serialize;
+use vigil_detect::{CorrelationHit, Correlator, Detector, DetectorOptions, Hit, RuleFilter, RuleInfo, RuleSet};
+use vigil_event::Event;
+use vigil_state::{AlertKind, NewAlert};
+
+use crate::config::RulesConfig;
+
+/// What a load or reload did, for the operator (`POST /api/v1/rules/reload`, logs).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RulesReport {
+    pub loaded_at: Option<Timestamp>,
+    pub paths: Vec<PathBuf>,
+    pub files: usize,
+    pub detection_rules: usize,
+    pub correlation_rules: usize,
+    pub compiled: usize,
+    pub deselected: usize,
+    /// Rules that could not be loaded, each with file and reason. They are skipped; the others run.
+    pub problems: Vec<String>,
+}
+
+/// One loaded rule set: the detector and which rules only feed correlations.
+#[derive(Debug)]
+pub struct Rules {
+    pub detector: Detector,
+    pub suppressed: HashSet<usize>,
+    pub report: RulesReport,
+    /// A fresh correlator for these rules (taken by the pipeline, which owns correlation state).
+    pub correlator: std::sync::Mutex<Option<Correlator>>,
+    /// Bumped on every reload so the pipeline notices a new correlator.
+    pub generation: u64,
+}
+
+/// Errors that prevent a rule set from loading at all (bad individual rules are only reported).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RulesError {
+    #[error("{0}")]
+    Load(#[from] vigil_detect::DetectError),
+    #[error("pipeline {path}: {message}")]
+    Pipeline { path: String, message: String },
+}
+
+/// Loads the configured rules. With no rule paths the set is empty (the server still stores).
+pub fn load(config: &RulesConfig, generation: u64) -> Result<Rules, RulesError> {
+    let filter = RuleFilter {
+        min_level: config.min_level.as_deref().and_then(vigil_detect::parse_level),
+        statuses: None,
+        everything: false,
+    };
+    let set = if config.paths.is_empty() {
+        RuleSet::default()
+    } else {
+        RuleSet::load(&config.paths, &filter)?
+    };
+    let mut options = DetectorOptions::default();
+    for p in &config.pipelines {
+        let pipeline = vigil_detect::parse_pipeline_file(p).map_err(|e| RulesError::Pipeline {
+            path: p.display().to_string(),
+            message: e.to_string(),
+        })?;
+        options.pipelines.push(pipeline);
+    }
+    let (detector, mut problems) = Detector::build(&set, &options);
+    let (correlator, corr_problems) = Correlator::build(&set);
+    problems.extend(corr_problems);
+    let suppressed = correlator
+        .as_ref()
+        .map(|c| {
+            (0..detector.rules().len())
+                .filter(|&i| c.is_correlation_only(i))
+                .collect()
+        })
+        .unwrap_or_default();
+    let report = RulesReport {
+        loaded_at: Some(Timestamp::now()),
+        paths: config.paths.clone(),
+        files: set.report.files,
+        detection_rules: set.report.detection_rules,
+        correlation_rules: set.report.correlation_rules,
+        compiled: detector.compiled_rules(),
+        deselected: set.report.deselected,
+        problems: set.problems.iter().chain(&problems).map(ToString::to_string).collect(),
+    };
+    Ok(Rules {
+        detector,
+        suppressed,
+        report,
+        correlator: std::sync::Mutex::new(correlator),
+        generation,
+    })
+}
+
+/// The current rule set, swapped whole on reload (readers keep the set they started a batch with).
+#[derive(Debug)]
+pub struct RuleHolder {
+    config: RulesConfig,
+    current: RwLock<Arc<Rules>>,
+    reload_lock: std::sync::Mutex<()>,
+}
+
+impl RuleHolder {
+    pub fn new(config: RulesConfig, rules: Rules) -> Self {
+        RuleHolder {
+            config,
+            current: RwLock::new(Arc::new(rules)),
+            reload_lock: std::sync::Mutex::new(()),
+        }
+    }
+
+    pub fn current(&self) -> Arc<Rules> {
+        self.current
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Reloads from the configured paths. On failure the running set stays; rules that fail
+    /// individually are reported and skipped while the rest replace the running set.
+    pub fn reload(&self) -> Result<RulesReport, RulesError> {
+        let _one_at_a_time = self
+            .reload_lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let generation = self.current().generation + 1;
+        let rules = load(&self.config, generation)?;
+        let report = rules.report.clone();
+        *self.current.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(rules);
+        Ok(report)
+    }
+}
+
+/// Parses a listener's logsource setting.
+pub fn parse_logsource(spec: &str) -> Result<vigil_event::LogSourceTags, String> {
+    vigil_event::LogSourceTags::parse_spec(spec)
+}
+
+/// A stable alert id: the same rule over the same event (or correlation group and window) always
+/// gives the same id, so replaying the spool after a crash inserts nothing twice.
+fn alert_id(parts: &[&str]) -> String {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update(&[0]);
+    }
+    format!("{:032x}", h.digest128())
+}
+
+fn host_of(event: &Event) -> Option<String> {
+    if let Some(h) = &event.source.host {
+        return Some(h.to_string());
+    }
+    ["Computer", "host", "hostname", "host.name"]
+        .iter()
+        .find_map(|k| event.fields.get_str(k).map(str::to_string))
+}
+
+fn base_alert(rule: &RuleInfo, kind: AlertKind, event: &Event, now: Timestamp) -> NewAlert {
+    let mut attack = rule.attack.tactics.clone();
+    attack.extend(rule.attack.techniques.iter().cloned());
+    NewAlert {
+        id: String::new(),
+        rule_id: rule.key().to_string(),
+        rule_title: rule.title.clone(),
+        level: vigil_detect::level_name(rule.level).to_string(),
+        kind,
+        attack,
+        tags: rule.tags.clone(),
+        event_ids: vec![event.id.to_string()],
+        group_key: None,
+        event_time: event.time,
+        detected: now,
+        input: Some(event.source.input.to_string()),
+        host: host_of(event),
+        matched: serde_json::Value::Null,
+    }
+}
+
+/// An alert for one detection hit.
+pub fn detection_alert(rule: &RuleInfo, hit: &Hit, event: &Event, now: Timestamp) -> NewAlert {
+    let mut a = base_alert(rule, AlertKind::Detection, event, now);
+    a.id = alert_id(&[rule.key(), &event.id.to_string()]);
+    if let Some(d) = hit.result.as_detection() {
+        let mut selections = d.matched_selections.clone();
+        selections.sort();
+        a.matched = serde_json::json!({ "selections": selections });
+    }
+    a
+}
+
+/// An alert for one correlation firing; `event` completed it.
+pub fn correlation_alert(rule: &RuleInfo, hit: &CorrelationHit, event: &Event, now: Timestamp) -> NewAlert {
+    let mut a = base_alert(rule, AlertKind::Correlation, event, now);
+    let group: Vec<String> = hit.group_key.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let group = group.join(",");
+    a.id = alert_id(&[rule.key(), &group, &event.id.to_string()]);
+    if !hit.event_ids.is_empty() {
+        a.event_ids = hit.event_ids.clone();
+    }
+    a.group_key = Some(group);
+    a.matched = serde_json::json!({ "value": hit.value, "timespan_secs": hit.timespan_secs });
+    a
+}

@@ -1,0 +1,364 @@
+//! `vigil serve`: opens the data directory, starts the pipeline, binds every input and the HTTP
+//! listener, and stops cleanly (inputs first, then the pipeline commits what was spooled).
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU64, Ordering::Relaxed},
+    },
+    time::Duration,
+};
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use vigil_ingest::{HttpIngest, Input, InputContext};
+use vigil_spool::Spool;
+use vigil_state::State;
+use vigil_store::EventStore;
+
+use crate::{
+    api::{self, ApiContext},
+    config::ServerConfig,
+    engine::{self, RuleHolder},
+    metrics::Metrics,
+    pipeline::Pipeline,
+    sink::{SpoolSink, TokenAuth},
+    tls,
+};
+
+/// Errors that stop the server from starting or running.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    #[error("data directory {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error("data directory {0} is in use by another Vigil process")]
+    Locked(String),
+    #[error("spool: {0}")]
+    Spool(#[from] vigil_spool::SpoolError),
+    #[error("event store: {0}")]
+    Store(#[from] vigil_store::StoreError),
+    #[error("state database: {0}")]
+    State(#[from] vigil_state::StateError),
+    #[error("rules: {0}")]
+    Rules(#[from] engine::RulesError),
+    #[error("{input}: {message}")]
+    Input { input: String, message: String },
+    #[error("syslog TLS: {0}")]
+    Tls(String),
+    #[error("HTTP listener {addr}: {source}")]
+    Http { addr: SocketAddr, source: std::io::Error },
+    #[error("the pipeline stopped: {0}")]
+    Pipeline(String),
+}
+
+/// Paths inside the data directory.
+pub fn state_db_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("state.db")
+}
+
+/// A started server.
+#[derive(Debug)]
+pub struct RunningServer {
+    pub http: Option<SocketAddr>,
+    pub syslog_udp: Option<SocketAddr>,
+    pub syslog_tcp: Option<SocketAddr>,
+    pub syslog_tls: Option<SocketAddr>,
+    pub rules: Arc<RuleHolder>,
+    pub metrics: Arc<Metrics>,
+    shutdown: CancellationToken,
+    stop_pipeline: Arc<AtomicBool>,
+    tasks: Vec<JoinHandle<()>>,
+    pipeline: Option<std::thread::JoinHandle<Result<(), crate::pipeline::PipelineError>>>,
+    spool: Arc<Spool>,
+    _lock: std::fs::File,
+}
+
+/// Opens everything and starts serving. Returns once every listener is bound.
+pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
+    let dir = &config.data_dir;
+    let io = |source| ServerError::DataDir {
+        path: dir.display().to_string(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("LOCK"))
+        .map_err(io)?;
+    if lock.try_lock().is_err() {
+        return Err(ServerError::Locked(dir.display().to_string()));
+    }
+    let state = State::open(&state_db_path(dir)).await?;
+    let mut spool_config = vigil_spool::SpoolConfig::new(dir.join("spool"));
+    spool_config.max_bytes = config.spool.max_bytes;
+    // Space is released a whole segment at a time: a segment must be well below the limit or a
+    // small spool would stay full after its records were processed.
+    spool_config.segment_bytes = config.spool.segment_bytes.min((config.spool.max_bytes / 4).max(4096));
+    let spool = Arc::new(tokio::task::block_in_place(|| Spool::open(spool_config))?);
+    let store_config = vigil_store::StoreConfig {
+        dir: dir.join("events"),
+        partition: jiff::SignedDuration::try_from(config.store.partition)
+            .unwrap_or(jiff::SignedDuration::from_hours(24)),
+        max_age: config
+            .store
+            .max_age
+            .and_then(|d| jiff::SignedDuration::try_from(d).ok()),
+        max_bytes: config.store.max_bytes,
+        ..vigil_store::StoreConfig::new(dir.join("events"))
+    };
+    let store = Arc::new(tokio::task::block_in_place(|| EventStore::open(store_config))?);
+    let rules_config = config.rules.clone();
+    let rules = tokio::task::spawn_blocking(move || engine::load(&rules_config, 0))
+        .await
+        .map_err(|e| ServerError::Pipeline(e.to_string()))??;
+    for p in &rules.report.problems {
+        tracing::warn!(problem = %p, "rule not loaded");
+    }
+    tracing::info!(
+        compiled = rules.report.compiled,
+        correlations = rules.report.correlation_rules,
+        problems = rules.report.problems.len(),
+        "rules loaded"
+    );
+    let rules = Arc::new(RuleHolder::new(config.rules.clone(), rules));
+    let metrics = Arc::new(Metrics::default());
+    let shutdown = CancellationToken::new();
+    let stop_pipeline = Arc::new(AtomicBool::new(false));
+    let position = Arc::new(AtomicU64::new(spool.checkpointed() + 1));
+    let pipeline_alive = Arc::new(AtomicBool::new(true));
+
+    let mut logsources = HashMap::new();
+    if let Some(spec) = &config.syslog.logsource {
+        let tags = engine::parse_logsource(spec).map_err(|m| ServerError::Input {
+            input: "syslog".into(),
+            message: m,
+        })?;
+        for name in ["syslog-udp", "syslog-tcp", "syslog-tls"] {
+            logsources.insert(name.to_string(), tags.clone());
+        }
+    }
+    let pipeline = Pipeline {
+        spool: spool.clone(),
+        store: store.clone(),
+        state: state.clone(),
+        rules: rules.clone(),
+        metrics: metrics.clone(),
+        config: config.pipeline.clone(),
+        logsources,
+        runtime: tokio::runtime::Handle::current(),
+        shutdown: stop_pipeline.clone(),
+        position: position.clone(),
+    };
+    let alive = pipeline_alive.clone();
+    let pipeline = std::thread::Builder::new()
+        .name("vigil-pipeline".into())
+        .spawn(move || {
+            let r = pipeline.run();
+            if let Err(e) = &r {
+                tracing::error!(error = %e, "pipeline stopped");
+            }
+            alive.store(false, Relaxed);
+            r
+        })
+        .map_err(io)?;
+
+    let sink = SpoolSink {
+        spool: spool.clone(),
+        state: state.clone(),
+        metrics: metrics.clone(),
+    };
+    let auth = TokenAuth { state: state.clone() };
+    let mut tasks = Vec::new();
+    let mut bound = |input: Box<dyn Input>, name: &str| -> SocketAddr {
+        let addr = input.local_addr();
+        let ctx = InputContext {
+            sink: Arc::new(sink.clone()),
+            metrics: metrics.input(name),
+            shutdown: shutdown.clone(),
+        };
+        let name = name.to_string();
+        tracing::info!(input = %input_name_display(&name), %addr, "listening");
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = input.run(ctx).await {
+                tracing::error!(input = %name, error = %e, "input stopped");
+            }
+        }));
+        addr
+    };
+    let input_err = |input: &str, e: vigil_ingest::IngestError| ServerError::Input {
+        input: input.into(),
+        message: e.to_string(),
+    };
+    let max_msg = config.syslog.max_message_bytes;
+    // A TCP batch larger than the spool could hold would be refused forever.
+    let batch_cap = usize::try_from(config.spool.max_bytes / 4)
+        .unwrap_or(usize::MAX)
+        .max(max_msg);
+    let syslog_udp = match config.syslog.udp {
+        Some(addr) => {
+            let mut c = vigil_ingest::SyslogUdpConfig::new("syslog-udp", addr);
+            c.max_message_size = max_msg;
+            let i = vigil_ingest::SyslogUdpInput::bind(c)
+                .await
+                .map_err(|e| input_err("syslog-udp", e))?;
+            Some(bound(Box::new(i), "syslog-udp"))
+        }
+        None => None,
+    };
+    let syslog_tcp = match config.syslog.tcp {
+        Some(addr) => {
+            let mut c = vigil_ingest::SyslogTcpConfig::new("syslog-tcp", addr);
+            c.max_message_size = max_msg;
+            c.batch_max_bytes = c.batch_max_bytes.min(batch_cap);
+            let i = vigil_ingest::SyslogTcpInput::bind(c)
+                .await
+                .map_err(|e| input_err("syslog-tcp", e))?;
+            Some(bound(Box::new(i), "syslog-tcp"))
+        }
+        None => None,
+    };
+    let syslog_tls = match config.syslog.tls {
+        Some(addr) => {
+            let tls = tls::syslog_server_config(&config)?;
+            let mut c = vigil_ingest::SyslogTcpConfig::new("syslog-tls", addr);
+            c.max_message_size = max_msg;
+            c.batch_max_bytes = c.batch_max_bytes.min(batch_cap);
+            let i = vigil_ingest::SyslogTcpInput::bind_tls(c, tls)
+                .await
+                .map_err(|e| input_err("syslog-tls", e))?;
+            Some(bound(Box::new(i), "syslog-tls"))
+        }
+        None => None,
+    };
+
+    let http = match config.http.listen {
+        Some(addr) => {
+            let ctx = Arc::new(ApiContext {
+                store: store.clone(),
+                state: state.clone(),
+                rules: rules.clone(),
+                metrics: metrics.clone(),
+                spool: spool.clone(),
+                sink: sink.clone(),
+                auth: auth.clone(),
+                position: position.clone(),
+                pipeline_alive: pipeline_alive.clone(),
+                max_body_bytes: config.http.max_body_bytes,
+                api_ingest: metrics.input("api"),
+            });
+            let ingest = HttpIngest::new(
+                vigil_ingest::HttpIngestConfig {
+                    max_body_bytes: config.http.max_body_bytes,
+                    ..Default::default()
+                },
+                Arc::new(sink.clone()),
+                Arc::new(auth.clone()),
+            );
+            metrics.register("elasticsearch", ingest.es_metrics());
+            metrics.register("hec", ingest.hec_metrics());
+            metrics.register("otlp", ingest.otlp_metrics());
+            let app = api::router(ctx).merge(vigil_ingest::http_router(ingest));
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|source| ServerError::Http { addr, source })?;
+            let local = listener
+                .local_addr()
+                .map_err(|source| ServerError::Http { addr, source })?;
+            let stop = shutdown.clone();
+            tasks.push(tokio::spawn(async move {
+                let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+                    .with_graceful_shutdown(async move { stop.cancelled().await })
+                    .await;
+                if let Err(e) = served {
+                    tracing::error!(error = %e, "HTTP listener stopped");
+                }
+            }));
+            tracing::info!(addr = %local, "HTTP API, _bulk, HEC and OTLP listening");
+            Some(local)
+        }
+        None => None,
+    };
+
+    // Retention, on its own schedule.
+    {
+        let store = store.clone();
+        let stop = shutdown.clone();
+        let every = config.store.retention_interval;
+        tasks.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tokio::select! {
+                    _ = stop.cancelled() => break,
+                    _ = tick.tick() => {}
+                }
+                let store = store.clone();
+                match tokio::task::spawn_blocking(move || store.retain(jiff::Timestamp::now())).await {
+                    Ok(Ok(report)) if report.partitions_dropped > 0 => {
+                        tracing::info!(?report, "retention dropped partitions");
+                    }
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => tracing::error!(error = %e, "retention failed"),
+                    Err(e) => tracing::error!(error = %e, "retention task failed"),
+                }
+            }
+        }));
+    }
+    let tokens = state.list_tokens().await?;
+    if tokens.iter().all(|t| t.revoked) {
+        tracing::warn!(
+            "no API tokens yet: HTTP ingest and the API refuse every request until you run `vigil token create --data-dir {} --scope ingest|read|admin`",
+            dir.display()
+        );
+    }
+    Ok(RunningServer {
+        http,
+        syslog_udp,
+        syslog_tcp,
+        syslog_tls,
+        rules,
+        metrics,
+        shutdown,
+        stop_pipeline,
+        tasks,
+        pipeline: Some(pipeline),
+        spool,
+        _lock: lock,
+    })
+}
+
+fn input_name_display(name: &str) -> &str {
+    name
+}
+
+impl RunningServer {
+    /// Stops inputs, lets the pipeline commit everything already spooled, and closes the spool.
+    pub async fn stop(mut self) -> Result<(), ServerError> {
+        self.shutdown.cancel();
+        for t in self.tasks.drain(..) {
+            let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
+        }
+        self.stop_pipeline.store(true, Relaxed);
+        let result = match self.pipeline.take() {
+            Some(handle) => tokio::task::spawn_blocking(move || handle.join())
+                .await
+                .map_err(|e| ServerError::Pipeline(e.to_string()))?
+                .map_err(|_| ServerError::Pipeline("the pipeline thread panicked".into()))?
+                .map_err(|e| ServerError::Pipeline(e.to_string())),
+            None => Ok(()),
+        };
+        let spool = self.spool.clone();
+        let _ = tokio::task::spawn_blocking(move || spool.close()).await;
+        result
+    }
+
+    /// Whether the pipeline thread is still running.
+    pub fn pipeline_running(&self) -> bool {
+        self.pipeline.as_ref().is_some_and(|h| !h.is_finished())
+    }
+}

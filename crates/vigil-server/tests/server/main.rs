@@ -1,0 +1,178 @@
+//! vigil-server end to end in-process: a real server on loopback ports, driven over sockets.
+
+mod harness;
+mod pipeline;
+
+use std::time::Duration;
+
+use harness::{TestServer, http};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn syslog_tcp_is_stored_searchable_and_detected() {
+    let s = TestServer::start(None).await;
+    let lines: Vec<String> = (0..5)
+        .map(|i| format!("<13>1 2026-11-23T10:00:0{i}Z web01 app 42 - - user alice did thing {i} vigil-test-evil"))
+        .collect();
+    s.syslog_tcp(&lines).await;
+    let answer = s.search_until("vigil-test-evil", 5).await;
+    assert_eq!(answer["total"], 5, "{answer}");
+    let hit = &answer["hits"][0];
+    assert_eq!(hit["input"], "syslog-tcp");
+    assert_eq!(hit["id"].as_str().map(str::len), Some(32));
+    assert!(
+        hit["fields"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("vigil-test-evil")),
+        "{hit}"
+    );
+    let alerts = s.alerts_until(5).await;
+    let first = &alerts["alerts"][0];
+    assert_eq!(first["rule_title"], "Vigil test keyword");
+    assert_eq!(first["level"], "high");
+    assert!(
+        first["attack"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|t| t == "T1059")),
+        "{first}"
+    );
+    // Field search and aggregation over what the syslog parser extracted.
+    let by_host = s
+        .search(json!({"query": "host:web01", "size": 0, "aggs": {"apps": {"terms": {"field": "app_name"}}}}))
+        .await;
+    assert_eq!(by_host["total"], 5, "{by_host}");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_errors_have_stable_codes() {
+    let s = TestServer::start(None).await;
+    let (status, body) = http(s.http, "POST", "/api/v1/search", None, Some(json!({"query": "a"}))).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("unauthorized")));
+    let (status, body) = http(
+        s.http,
+        "POST",
+        "/api/v1/search",
+        Some(&s.ingest_token),
+        Some(json!({"query": "a"})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden")),
+        "{body}"
+    );
+    let (status, body) = http(
+        s.http,
+        "POST",
+        "/api/v1/search",
+        Some(&s.read_token),
+        Some(json!({"query": "a AND (b"})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("bad_query")),
+        "{body}"
+    );
+    let (status, body) = http(
+        s.http,
+        "POST",
+        "/api/v1/search",
+        Some(&s.read_token),
+        Some(json!({"qurey": "a"})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("bad_request")),
+        "{body}"
+    );
+    let (status, body) = http(
+        s.http,
+        "POST",
+        "/api/v1/search",
+        Some(&s.read_token),
+        Some(json!({"from": "last tuesday"})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("bad_request")),
+        "{body}"
+    );
+    let (status, body) = http(s.http, "POST", "/api/v1/rules/reload", Some(&s.read_token), None).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden")),
+        "{body}"
+    );
+    let (status, _) = http(s.http, "GET", "/healthz", None, None).await;
+    assert_eq!(status, 200);
+    let (status, body) = http(s.http, "GET", "/readyz", None, None).await;
+    assert_eq!(status, 200, "{body}");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_rule_on_reload_never_takes_the_running_rules_down() {
+    let s = TestServer::start(None).await;
+    std::fs::write(s.rules_dir.join("broken.yml"), "title: broken\ndetection: [unclosed\n").expect("write");
+    let (status, body) = http(s.http, "POST", "/api/v1/rules/reload", Some(&s.admin_token), None).await;
+    assert_eq!(status, 200, "{body}");
+    let problems = body["report"]["problems"].as_array().expect("problems");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.as_str().is_some_and(|p| p.contains("broken.yml"))),
+        "{body}"
+    );
+    assert_eq!(body["report"]["compiled"], 2, "the good rules still run: {body}");
+    s.syslog_tcp(&["<13>1 2026-11-23T10:00:00Z web01 app 42 - - vigil-test-evil after reload".to_string()])
+        .await;
+    s.alerts_until(1).await;
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn correlation_state_survives_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let line = |i: u32| format!("<13>1 2026-11-23T10:00:0{i}Z db01 app 42 - - failed login vigil-corr-probe {i}");
+    let s = TestServer::start(Some(dir.path())).await;
+    s.syslog_tcp(&[line(1), line(2)]).await;
+    s.search_until("vigil-corr-probe", 2).await;
+    let before = s.alerts(json!({})).await;
+    let corr_before = count_kind(&before, "correlation");
+    assert_eq!(corr_before, 0, "two of three events must not fire: {before}");
+    s.stop().await;
+    let s = TestServer::start(Some(dir.path())).await;
+    s.syslog_tcp(&[line(3)]).await;
+    s.search_until("vigil-corr-probe", 3).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let after = s.alerts(json!({})).await;
+        if count_kind(&after, "correlation") == 1 {
+            let c = after["alerts"]
+                .as_array()
+                .and_then(|a| a.iter().find(|x| x["kind"] == "correlation"))
+                .cloned()
+                .unwrap_or_default();
+            assert_eq!(c["rule_title"], "Three failed logins on one host");
+            assert_eq!(c["group_key"], "host=db01");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no correlation alert after restart: {after}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    s.stop().await;
+}
+
+fn count_kind(page: &serde_json::Value, kind: &str) -> usize {
+    page["alerts"]
+        .as_array()
+        .map(|a| a.iter().filter(|x| x["kind"] == kind).count())
+        .unwrap_or(0)
+}

@@ -1,0 +1,64 @@
+//! Spool records to events: formats, attributes, logsource defaults, stable ids.
+
+use std::sync::Arc;
+
+use vigil_ingest::{Record, RecordFormat};
+use vigil_server::pipeline::to_event;
+
+fn record(format: RecordFormat, data: &str, attrs: &[(&str, &str)]) -> Record {
+    Record {
+        input: Arc::from("test"),
+        format,
+        received: "2026-11-23T12:00:00Z".parse().expect("time"),
+        peer: Some("10.1.2.3:5000".parse().expect("addr")),
+        attrs: attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        data: data.as_bytes().to_vec(),
+    }
+}
+
+#[test]
+fn json_text_and_format_attr_records_become_events_with_stable_ids() {
+    let j = record(
+        RecordFormat::Json,
+        r#"{"user":"alice","@timestamp":"2026-11-23T11:00:00Z"}"#,
+        &[("index", "logs")],
+    );
+    let a = to_event(7, &j, None).expect("json");
+    let b = to_event(7, &j, None).expect("json again");
+    assert_eq!(a.id, b.id, "replaying a spool record gives the same id");
+    assert_ne!(a.id, to_event(8, &j, None).expect("json").id);
+    assert_eq!(a.fields.get_str("user"), Some("alice"));
+    assert_eq!(a.fields.get_str("index"), Some("logs"));
+    assert_eq!(a.time.map(|t| t.to_string()).as_deref(), Some("2026-11-23T11:00:00Z"));
+    assert_eq!(a.source.host.as_deref(), Some("10.1.2.3"));
+
+    let t = record(RecordFormat::Text, "plain words\n", &[("time", "1763895600.5")]);
+    let e = to_event(1, &t, None).expect("text");
+    assert_eq!(e.fields.get_str("message"), Some("plain words"));
+    assert_eq!(e.time.map(|t| t.to_string()).as_deref(), Some("2025-11-23T11:00:00.5Z"));
+
+    let cef = record(
+        RecordFormat::Text,
+        "CEF:0|Vendor|Prod|1.0|100|Thing|5|src=10.0.0.1",
+        &[("format", "cef")],
+    );
+    assert!(to_event(2, &cef, None).expect("cef").fields.get("src").is_some());
+}
+
+#[test]
+fn bad_records_are_errors_with_codes_and_listener_logsource_applies() {
+    let bad = record(RecordFormat::Json, "{not json", &[]);
+    assert_eq!(to_event(1, &bad, None).expect_err("bad").kind.code(), "invalid_json");
+    let empty = record(RecordFormat::Text, "   ", &[]);
+    assert_eq!(to_event(1, &empty, None).expect_err("empty").kind.code(), "empty");
+    let tags = vigil_event::LogSourceTags::parse_spec("product=linux,service=auditd").expect("spec");
+    let plain = record(RecordFormat::Json, r#"{"a":1}"#, &[]);
+    assert_eq!(to_event(1, &plain, Some(&tags)).expect("ok").logsource, tags);
+    let sys = record(RecordFormat::Syslog, "<13>1 2026-11-23T10:00:00Z h app - - - hi", &[]);
+    let e = to_event(1, &sys, Some(&tags)).expect("syslog");
+    assert_eq!(
+        e.logsource.product.as_deref(),
+        Some("linux"),
+        "a parser's own logsource wins"
+    );
+}

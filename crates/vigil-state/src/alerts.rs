@@ -1,0 +1,380 @@
+//! Alerts: idempotent batch insert, filtered newest-first listing with cursors, counts.
+
+use crate::cursor::{self, Listing};
+use crate::{State, StateError, time};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row as _, Sqlite};
+
+/// Default page size of listings.
+pub const DEFAULT_LIMIT: u32 = 100;
+/// Largest page size of listings; larger requests are clamped.
+pub const MAX_LIMIT: u32 = 1000;
+
+/// Effective page size: `None` → [`DEFAULT_LIMIT`], otherwise clamped to `1..=MAX_LIMIT`.
+pub(crate) fn effective_limit(limit: Option<u32>) -> u32 {
+    limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
+}
+
+/// Whether an alert came from a single-event rule or a correlation rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertKind {
+    /// A detection rule matched one event.
+    Detection,
+    /// A correlation rule fired over several events.
+    Correlation,
+}
+
+impl AlertKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            AlertKind::Detection => "detection",
+            AlertKind::Correlation => "correlation",
+        }
+    }
+
+    fn parse(s: &str) -> Option<AlertKind> {
+        match s {
+            "detection" => Some(AlertKind::Detection),
+            "correlation" => Some(AlertKind::Correlation),
+            _ => None,
+        }
+    }
+}
+
+/// Sigma levels in ascending severity.
+const LEVELS: [&str; 5] = ["informational", "low", "medium", "high", "critical"];
+
+/// Rank of a level name (case-insensitive): 0 = informational … 4 = critical.
+pub fn level_rank(level: &str) -> Option<u8> {
+    LEVELS
+        .iter()
+        .position(|l| l.eq_ignore_ascii_case(level))
+        .and_then(|i| u8::try_from(i).ok())
+}
+
+/// An alert to store. The caller derives `id` deterministically (e.g. from rule and event ids), which makes
+/// re-delivery after a crash harmless: inserting the same id again is a no-op.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewAlert {
+    /// Deterministic alert id, unique across all alerts.
+    pub id: String,
+    /// Id of the rule that fired.
+    pub rule_id: String,
+    /// Title of the rule that fired.
+    pub rule_title: String,
+    /// Sigma level (`informational`, `low`, `medium`, `high`, `critical`). Other values are stored as given
+    /// and rank like `informational` for [`AlertQuery::min_level`].
+    pub level: String,
+    /// Detection or correlation.
+    pub kind: AlertKind,
+    /// ATT&CK technique and tactic ids, e.g. `T1059.001`, `TA0002`.
+    pub attack: Vec<String>,
+    /// Other rule tags.
+    pub tags: Vec<String>,
+    /// Ids of the events that produced the alert.
+    pub event_ids: Vec<String>,
+    /// Correlation group key, if any.
+    pub group_key: Option<String>,
+    /// Time of the (last) triggering event, if it had one.
+    pub event_time: Option<Timestamp>,
+    /// When Vigil raised the alert; the time filters of [`AlertQuery`] apply to this.
+    pub detected: Timestamp,
+    /// Name of the input the event arrived on.
+    pub input: Option<String>,
+    /// Host the event came from.
+    pub host: Option<String>,
+    /// Small detail: matched selections / fields.
+    pub matched: serde_json::Value,
+}
+
+/// A stored alert: a [`NewAlert`] plus its insertion sequence and status. This is the element of the
+/// `GET /api/v1/alerts` body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    /// Insertion order, strictly increasing and never reused.
+    pub seq: i64,
+    /// Deterministic alert id.
+    pub id: String,
+    /// Workflow status; `"new"` when inserted.
+    pub status: String,
+    /// Id of the rule that fired.
+    pub rule_id: String,
+    /// Title of the rule that fired.
+    pub rule_title: String,
+    /// Sigma level as given.
+    pub level: String,
+    /// Detection or correlation.
+    pub kind: AlertKind,
+    /// ATT&CK technique and tactic ids.
+    pub attack: Vec<String>,
+    /// Other rule tags.
+    pub tags: Vec<String>,
+    /// Ids of the events that produced the alert.
+    pub event_ids: Vec<String>,
+    /// Correlation group key, if any.
+    pub group_key: Option<String>,
+    /// Time of the (last) triggering event.
+    pub event_time: Option<Timestamp>,
+    /// When Vigil raised the alert.
+    pub detected: Timestamp,
+    /// Input the event arrived on.
+    pub input: Option<String>,
+    /// Host the event came from.
+    pub host: Option<String>,
+    /// Matched selections / fields.
+    pub matched: serde_json::Value,
+}
+
+/// Filters and paging for [`State::list_alerts`]. Deserializable from query parameters (all optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AlertQuery {
+    /// Only alerts detected at or after this instant.
+    pub since: Option<Timestamp>,
+    /// Only alerts detected before this instant (exclusive).
+    pub until: Option<Timestamp>,
+    /// Only alerts of this rule.
+    pub rule_id: Option<String>,
+    /// Only alerts at or above this level (`informational` < `low` < `medium` < `high` < `critical`).
+    pub min_level: Option<String>,
+    /// Page size: default [`DEFAULT_LIMIT`], clamped to `1..=`[`MAX_LIMIT`].
+    pub limit: Option<u32>,
+    /// Opaque `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// One page of alerts, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertPage {
+    /// The alerts, newest (highest `seq`) first.
+    pub alerts: Vec<Alert>,
+    /// Pass as [`AlertQuery::cursor`] to get the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+    /// Number of alerts matching the filters (all pages).
+    pub total: u64,
+}
+
+fn json_text<T: Serialize>(value: &T) -> Result<String, StateError> {
+    serde_json::to_string(value).map_err(|e| StateError::InvalidInput(format!("alert is not serializable: {e}")))
+}
+
+fn json_value<T: serde::de::DeserializeOwned>(row: &SqliteRow, col: &str) -> Result<T, StateError> {
+    let text: String = row.try_get(col)?;
+    serde_json::from_str(&text).map_err(|e| StateError::Corrupt(format!("alert column {col}: {e}")))
+}
+
+fn alert_from_row(row: &SqliteRow) -> Result<Alert, StateError> {
+    let kind: String = row.try_get("kind")?;
+    Ok(Alert {
+        seq: row.try_get("seq")?,
+        id: row.try_get("id")?,
+        status: row.try_get("status")?,
+        rule_id: row.try_get("rule_id")?,
+        rule_title: row.try_get("rule_title")?,
+        level: row.try_get("level")?,
+        kind: AlertKind::parse(&kind).ok_or_else(|| StateError::Corrupt(format!("unknown alert kind {kind:?}")))?,
+        attack: json_value(row, "attack")?,
+        tags: json_value(row, "tags")?,
+        event_ids: json_value(row, "event_ids")?,
+        group_key: row.try_get("group_key")?,
+        event_time: time::opt_from_db(row.try_get("event_time")?)?,
+        detected: time::from_db(row.try_get("detected")?)?,
+        input: row.try_get("input")?,
+        host: row.try_get("host")?,
+        matched: json_value(row, "matched")?,
+    })
+}
+
+/// Appends ` WHERE ...` for the filters of `q` (not the cursor) to `qb`; returns whether anything was added.
+fn push_filters(qb: &mut QueryBuilder<Sqlite>, q: &AlertQuery) -> Result<bool, StateError> {
+    let mut first = true;
+    let mut and = |qb: &mut QueryBuilder<Sqlite>| {
+        qb.push(if first { " WHERE " } else { " AND " });
+        first = false;
+    };
+    if let Some(since) = q.since {
+        and(qb);
+        qb.push("detected >= ").push_bind(time::to_db(since));
+    }
+    if let Some(until) = q.until {
+        and(qb);
+        qb.push("detected < ").push_bind(time::to_db(until));
+    }
+    if let Some(rule_id) = &q.rule_id {
+        and(qb);
+        qb.push("rule_id = ").push_bind(rule_id.clone());
+    }
+    if let Some(min) = &q.min_level {
+        let rank = level_rank(min).ok_or_else(|| {
+            StateError::InvalidInput(format!("unknown level {min:?} (expected one of {})", LEVELS.join(", ")))
+        })?;
+        and(qb);
+        qb.push("level_rank >= ").push_bind(i64::from(rank));
+    }
+    Ok(!first)
+}
+
+const ALERT_COLUMNS: &str = "seq, id, status, rule_id, rule_title, level, kind, attack, tags, event_ids, \
+                             group_key, event_time, detected, input, host, matched";
+
+impl State {
+    /// Inserts alerts in one transaction. Alerts whose id is already stored are skipped (idempotent), so the
+    /// result is the number of rows actually inserted.
+    pub async fn insert_alerts(&self, alerts: &[NewAlert]) -> Result<u64, StateError> {
+        if alerts.is_empty() {
+            return Ok(0);
+        }
+        // Serialize before taking the write lock.
+        let mut rows = Vec::with_capacity(alerts.len());
+        for a in alerts {
+            rows.push((
+                a,
+                json_text(&a.attack)?,
+                json_text(&a.tags)?,
+                json_text(&a.event_ids)?,
+                json_text(&a.matched)?,
+            ));
+        }
+        let mut tx = self.write_tx().await?;
+        let mut inserted = 0;
+        for (a, attack, tags, event_ids, matched) in rows {
+            let done = sqlx::query(
+                "INSERT INTO alerts (id, status, rule_id, rule_title, level, level_rank, kind, attack, tags, \
+                 event_ids, group_key, event_time, detected, input, host, matched) \
+                 VALUES (?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(&a.id)
+            .bind(&a.rule_id)
+            .bind(&a.rule_title)
+            .bind(&a.level)
+            .bind(i64::from(level_rank(&a.level).unwrap_or(0)))
+            .bind(a.kind.as_str())
+            .bind(attack)
+            .bind(tags)
+            .bind(event_ids)
+            .bind(&a.group_key)
+            .bind(time::opt_to_db(a.event_time))
+            .bind(time::to_db(a.detected))
+            .bind(&a.input)
+            .bind(&a.host)
+            .bind(matched)
+            .execute(&mut *tx)
+            .await?;
+            inserted += done.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    /// One page of alerts matching `q`, newest first, with the total number of matches.
+    ///
+    /// Errors with [`StateError::InvalidCursor`] for a cursor not produced by this listing and
+    /// [`StateError::InvalidInput`] for an unknown `min_level`.
+    pub async fn list_alerts(&self, q: &AlertQuery) -> Result<AlertPage, StateError> {
+        let after = q
+            .cursor
+            .as_deref()
+            .map(|c| cursor::decode(Listing::Alerts, c))
+            .transpose()?;
+        let limit = effective_limit(q.limit);
+
+        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM alerts");
+        push_filters(&mut count, q)?;
+
+        let mut page = QueryBuilder::<Sqlite>::new(format!("SELECT {ALERT_COLUMNS} FROM alerts"));
+        let filtered = push_filters(&mut page, q)?;
+        if let Some(after) = after {
+            page.push(if filtered { " AND " } else { " WHERE " });
+            page.push("seq < ").push_bind(after);
+        }
+        // One extra row tells whether another page exists without a trailing empty page.
+        page.push(" ORDER BY seq DESC LIMIT ").push_bind(i64::from(limit) + 1);
+
+        let mut tx = self.read_tx().await?;
+        let rows = page.build().fetch_all(&mut *tx).await?;
+        let total: i64 = count.build().fetch_one(&mut *tx).await?.try_get(0)?;
+        tx.commit().await?;
+
+        let more = rows.len() > limit as usize;
+        let alerts = rows
+            .iter()
+            .take(limit as usize)
+            .map(alert_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next_cursor = match alerts.last() {
+            Some(last) if more => Some(cursor::encode(Listing::Alerts, last.seq)),
+            _ => None,
+        };
+        Ok(AlertPage {
+            alerts,
+            next_cursor,
+            total: u64::try_from(total).unwrap_or(0),
+        })
+    }
+
+    /// Number of stored alerts.
+    pub async fn count_alerts(&self) -> Result<u64, StateError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM alerts")
+            .fetch_one(&self.reader)
+            .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_rank_in_order() {
+        let ranks: Vec<_> = LEVELS.iter().map(|l| level_rank(l).unwrap()).collect();
+        assert_eq!(ranks, [0, 1, 2, 3, 4]);
+        assert_eq!(level_rank("HIGH"), Some(3));
+        assert_eq!(level_rank("severe"), None);
+    }
+
+    #[test]
+    fn limits_are_clamped() {
+        assert_eq!(effective_limit(None), DEFAULT_LIMIT);
+        assert_eq!(effective_limit(Some(0)), 1);
+        assert_eq!(effective_limit(Some(5)), 5);
+        assert_eq!(effective_limit(Some(1_000_000)), MAX_LIMIT);
+    }
+
+    #[test]
+    fn filters_build_one_where_clause() {
+        let q = AlertQuery {
+            since: Some(Timestamp::UNIX_EPOCH),
+            rule_id: Some("r".into()),
+            min_level: Some("high".into()),
+            ..AlertQuery::default()
+        };
+        let mut qb = QueryBuilder::<Sqlite>::new("SELECT 1 FROM alerts");
+        assert!(push_filters(&mut qb, &q).unwrap());
+        let sql = qb.sql();
+        assert_eq!(sql.as_str().matches("WHERE").count(), 1);
+        assert_eq!(sql.as_str().matches(" AND ").count(), 2);
+
+        let mut qb = QueryBuilder::<Sqlite>::new("SELECT 1 FROM alerts");
+        assert!(!push_filters(&mut qb, &AlertQuery::default()).unwrap());
+
+        let bad = AlertQuery {
+            min_level: Some("severe".into()),
+            ..AlertQuery::default()
+        };
+        let mut qb = QueryBuilder::<Sqlite>::new("SELECT 1 FROM alerts");
+        assert!(matches!(push_filters(&mut qb, &bad), Err(StateError::InvalidInput(_))));
+    }
+
+    #[test]
+    fn alert_query_deserializes_from_query_like_json() {
+        let q: AlertQuery =
+            serde_json::from_str(r#"{"since":"2026-01-01T00:00:00Z","min_level":"high","limit":10}"#).unwrap();
+        assert_eq!(q.limit, Some(10));
+        assert_eq!(q.min_level.as_deref(), Some("high"));
+        assert!(q.since.is_some() && q.cursor.is_none());
+    }
+}

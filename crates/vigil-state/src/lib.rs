@@ -1,0 +1,39 @@
+//! Vigil's operational state in SQL: API tokens, alerts, dead letters and small named blobs.
+//!
+//! Backed by SQLite through sqlx (runtime queries only, no compile-time-checked macros). The SQL is kept
+//! portable where that costs nothing (`ON CONFLICT ... DO NOTHING/UPDATE`, integer instants, `COUNT(*)`,
+//! `LIMIT`); the SQLite-specific parts are named where they occur: `INTEGER PRIMARY KEY AUTOINCREMENT` and
+//! `BLOB` in the schema, `BEGIN IMMEDIATE` for writes, and the `journal_mode`/`synchronous`/`query_only`
+//! pragmas at open.
+//!
+//! Conventions:
+//! - instants are stored as `BIGINT` unix nanoseconds (sortable integers; instants outside 1677–2262 are
+//!   clamped to that range) and exposed as [`jiff::Timestamp`] (RFC 3339 in JSON);
+//! - listings are newest first by an insertion sequence, paged with opaque cursors that stay stable while
+//!   rows are inserted;
+//! - errors never show SQL in `Display` ([`StateError`]).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), vigil_state::StateError> {
+//! use vigil_state::{Scope, State};
+//! let state = State::open(std::path::Path::new("/var/lib/vigil/state.db")).await?;
+//! let (info, secret) = state.create_token(Scope::Ingest, "edge collector").await?;
+//! assert_eq!(state.verify_token(&secret).await?.map(|t| t.id), Some(info.id));
+//! # Ok(()) }
+//! ```
+
+mod alerts;
+mod blobs;
+mod cursor;
+mod db;
+mod dead_letters;
+mod error;
+mod time;
+mod tokens;
+
+pub use alerts::{Alert, AlertKind, AlertPage, AlertQuery, DEFAULT_LIMIT, MAX_LIMIT, NewAlert, level_rank};
+pub use db::State;
+pub use dead_letters::{DeadLetter, DeadLetterPage, DeadLetterQuery, NewDeadLetter};
+pub use error::StateError;
+pub use jiff::Timestamp;
+pub use tokens::{LAST_USED_RESOLUTION, ParseScopeError, Scope, TokenInfo};

@@ -1,0 +1,78 @@
+//! Retro-hunting: `vigil hunt --stored` runs rules over the events `vigil serve` stored.
+
+use std::path::Path;
+
+use anyhow::Context;
+use jiff::Timestamp;
+use rayon::prelude::*;
+use vigil_event::Event;
+
+use super::{Ctx, Finding, WorkResult};
+
+/// Events handed to the detector at a time (detected on all cores).
+const BATCH: usize = 4096;
+
+/// Scans the store in `data_dir` over [since, until), calling `visit` with batches of events in
+/// time order; `visit` returns false to stop. Returns the number of events scanned.
+pub fn scan(
+    data_dir: &Path,
+    since: Option<Timestamp>,
+    until: Option<Timestamp>,
+    visit: &mut dyn FnMut(Vec<Event>) -> bool,
+) -> anyhow::Result<u64> {
+    let dir = data_dir.join("events");
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "{} has no event store (is it the data directory of `vigil serve`? see --data-dir)",
+            data_dir.display()
+        );
+    }
+    let store = vigil_store::EventStore::open_read_only(&dir)
+        .with_context(|| format!("opening the event store in {}", dir.display()))?;
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut go_on = true;
+    let n = store
+        .scan(since, until, &mut |event| {
+            batch.push(event);
+            if batch.len() >= BATCH {
+                go_on = visit(std::mem::take(&mut batch));
+            }
+            go_on
+        })
+        .context("reading stored events")?;
+    if go_on && !batch.is_empty() {
+        visit(batch);
+    }
+    Ok(n)
+}
+
+/// Detects over one batch of stored events.
+pub fn hunt_batch(events: Vec<Event>, ctx: &Ctx<'_>) -> WorkResult {
+    let per_event: Vec<(Event, Vec<vigil_detect::Hit>)> = events
+        .into_par_iter()
+        .map(|mut event| {
+            if event.logsource.product.is_none()
+                && let Some(tags) = &ctx.default_logsource
+            {
+                event.logsource = tags.clone();
+            }
+            let hits = ctx.detector.detect(&event);
+            (event, hits)
+        })
+        .collect();
+    let mut r = WorkResult::default();
+    for (event, hits) in per_event {
+        r.events += 1;
+        if hits.is_empty() {
+            continue;
+        }
+        for hit in hits.iter().filter(|h| !ctx.suppressed.contains(&h.rule)) {
+            r.findings
+                .push(Finding::detection(&ctx.detector.rules()[hit.rule], hit, &event));
+        }
+        if ctx.keep_events {
+            r.kept.push((event, hits));
+        }
+    }
+    r
+}

@@ -1,0 +1,169 @@
+//! `vigil ingest`: send log files to a running server, with a progress bar and backpressure.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::ExitCode,
+    time::Duration,
+};
+
+use anyhow::Context;
+use bytes::Bytes;
+use hyper::{Method, StatusCode};
+use vigil_event::Raw;
+use vigil_parse::{
+    Format, Origin,
+    evtx::{EvtxOptions, read_evtx_file},
+};
+
+use crate::{
+    cli::IngestArgs,
+    client::{Client, encode},
+    hunt::{format_of, input},
+    progress,
+};
+
+/// Records per request, and the byte size at which a request is sent early.
+const BATCH_LINES: usize = 5000;
+const BATCH_BYTES: usize = 4 << 20;
+
+struct Sender {
+    client: Client,
+    sent: u64,
+    bar: indicatif::ProgressBar,
+}
+
+impl Sender {
+    /// Posts one batch; on 429 waits as told and retries, so nothing is skipped.
+    async fn post(&mut self, format: Format, input_name: &str, body: Vec<u8>, records: u64) -> anyhow::Result<()> {
+        let path = format!("/api/v1/ingest?format={}&input={}", format.name(), encode(input_name));
+        let body = Bytes::from(body);
+        loop {
+            let answer = self
+                .client
+                .send(Method::POST, &path, Some(("application/x-ndjson", body.clone())))
+                .await?;
+            if answer.status == StatusCode::TOO_MANY_REQUESTS {
+                let wait = answer.retry_after.unwrap_or(1).clamp(1, 30);
+                self.bar.set_message(format!("server busy, retrying in {wait}s"));
+                tokio::time::sleep(Duration::from_secs(wait)).await;
+                continue;
+            }
+            answer.json()?;
+            self.sent += records;
+            self.bar.set_message(format!("{} records acknowledged", self.sent));
+            return Ok(());
+        }
+    }
+}
+
+pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
+    let (files, skipped) = input::collect(&args.inputs, format_of(args.format))?;
+    for (path, why) in &skipped.files {
+        eprintln!("note: skipped {}: {why}", path.display());
+    }
+    let total: u64 = files.iter().map(|f| f.size).sum();
+    let bar = progress::bytes_bar(total, args.quiet);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let mut sender = Sender {
+        client: Client::new(&args.server.server, args.server.token.clone())?,
+        sent: 0,
+        bar: bar.clone(),
+    };
+    let mut evtx_errors = 0u64;
+    for file in &files {
+        let name = format!("file:{}", file.path.display());
+        if file.format == Format::Evtx {
+            // Binary: send each record's JSON rendering; the server's JSON parser maps Windows trees.
+            let origin = Origin::file("evtx", &file.path.display().to_string());
+            let mut lines = Vec::new();
+            let mut count = 0u64;
+            let summary = read_evtx_file(&file.path, &origin, EvtxOptions::default(), &mut |r| match r {
+                Ok(event) => {
+                    if let Raw::Json(v) = &event.raw
+                        && serde_json::to_writer(&mut lines, v).is_ok()
+                    {
+                        lines.push(b'\n');
+                        count += 1;
+                    }
+                }
+                Err(e) => {
+                    evtx_errors += 1;
+                    eprintln!("warning: {e}");
+                }
+            });
+            if let Err(e) = summary {
+                eprintln!("warning: {e}");
+                evtx_errors += 1;
+            }
+            for chunk in chunks(&lines) {
+                let n = chunk.iter().filter(|b| **b == b'\n').count() as u64;
+                runtime.block_on(sender.post(Format::Ndjson, &name, chunk.to_vec(), n))?;
+            }
+            bar.inc(file.size);
+            let _ = count;
+            continue;
+        }
+        let reader = BufReader::new(
+            std::fs::File::open(&file.path).with_context(|| format!("opening {}", file.path.display()))?,
+        );
+        let mut body = Vec::new();
+        let mut n = 0u64;
+        for line in reader.split(b'\n') {
+            let line = line.with_context(|| format!("reading {}", file.path.display()))?;
+            bar.inc(line.len() as u64 + 1);
+            if line.trim_ascii().is_empty() {
+                continue;
+            }
+            body.extend_from_slice(&line);
+            body.push(b'\n');
+            n += 1;
+            if n as usize >= BATCH_LINES || body.len() >= BATCH_BYTES {
+                runtime.block_on(sender.post(file.format, &name, std::mem::take(&mut body), n))?;
+                n = 0;
+            }
+        }
+        if n > 0 {
+            runtime.block_on(sender.post(file.format, &name, body, n))?;
+        }
+    }
+    bar.finish_and_clear();
+    eprintln!(
+        "ingest: {} records from {} files acknowledged by the server{}",
+        sender.sent,
+        files.len(),
+        if evtx_errors > 0 {
+            format!(", {evtx_errors} EVTX records unreadable")
+        } else {
+            String::new()
+        }
+    );
+    Ok(if evtx_errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Splits NDJSON bytes into request-sized pieces on line boundaries.
+fn chunks(lines: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut count = 0;
+    for (i, b) in lines.iter().enumerate() {
+        if *b == b'\n' {
+            count += 1;
+            if count >= BATCH_LINES || i + 1 - start >= BATCH_BYTES {
+                out.push(&lines[start..=i]);
+                start = i + 1;
+                count = 0;
+            }
+        }
+    }
+    if start < lines.len() {
+        out.push(&lines[start..]);
+    }
+    out
+}

@@ -1,0 +1,143 @@
+//! `vigil serve`, `vigil config`, `vigil token`.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use vigil_server::{Overrides, config};
+use vigil_state::{Scope, State};
+
+use crate::cli::{ConfigCommand, ScopeArg, ServeArgs, TokenCommand};
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("vigil-io")
+        .build()
+        .context("starting the async runtime")
+}
+
+pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let overrides = Overrides {
+        data_dir: args.data_dir,
+        http: args.http,
+        syslog_udp: args.syslog_udp,
+        syslog_tcp: args.syslog_tcp,
+        syslog_tls: args.syslog_tls,
+        rules: args.rules,
+    };
+    let config = config::load(args.config.as_deref(), &overrides)?;
+    runtime()?.block_on(async move {
+        let server = vigil_server::start(config).await?;
+        // Machine-readable readiness line for scripts and tests.
+        let addr = |a: Option<std::net::SocketAddr>| a.map(|a| a.to_string()).unwrap_or_else(|| "off".into());
+        eprintln!(
+            "vigil: serving http={} syslog-udp={} syslog-tcp={} syslog-tls={}",
+            addr(server.http),
+            addr(server.syslog_udp),
+            addr(server.syslog_tcp),
+            addr(server.syslog_tls)
+        );
+        wait_for_signals(&server).await?;
+        tracing::info!("stopping: finishing acknowledged records");
+        server.stop().await?;
+        eprintln!("vigil: stopped");
+        anyhow::Ok(ExitCode::SUCCESS)
+    })
+}
+
+#[cfg(unix)]
+async fn wait_for_signals(server: &vigil_server::RunningServer) -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hup = signal(SignalKind::hangup()).context("SIGHUP handler")?;
+    let mut term = signal(SignalKind::terminate()).context("SIGTERM handler")?;
+    let mut int = signal(SignalKind::interrupt()).context("SIGINT handler")?;
+    loop {
+        tokio::select! {
+            _ = term.recv() => return Ok(()),
+            _ = int.recv() => return Ok(()),
+            _ = hup.recv() => {
+                let rules = server.rules.clone();
+                let metrics = server.metrics.clone();
+                match tokio::task::spawn_blocking(move || rules.reload()).await? {
+                    Ok(report) => {
+                        metrics.rule_reloads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        for p in &report.problems {
+                            tracing::warn!(problem = %p, "rule not loaded");
+                        }
+                        tracing::info!(compiled = report.compiled, problems = report.problems.len(), "rules reloaded (SIGHUP)");
+                    }
+                    Err(e) => tracing::error!(error = %e, "rule reload failed; the running rules stay"),
+                }
+            }
+        }
+    }
+}
+
+pub fn config_cmd(command: ConfigCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        ConfigCommand::Example => {
+            print!("{}", config::EXAMPLE);
+            Ok(ExitCode::SUCCESS)
+        }
+        ConfigCommand::Check { file } => match config::load(Some(&file), &Overrides::default()) {
+            Ok(_) => {
+                println!("{}: ok", file.display());
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                Ok(ExitCode::from(2))
+            }
+        },
+    }
+}
+
+fn scope_of(arg: ScopeArg) -> Scope {
+    match arg {
+        ScopeArg::Ingest => Scope::Ingest,
+        ScopeArg::Read => Scope::Read,
+        ScopeArg::Admin => Scope::Admin,
+    }
+}
+
+async fn open_state(data_dir: &std::path::Path) -> anyhow::Result<State> {
+    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+    let path = vigil_server::server::state_db_path(data_dir);
+    State::open(&path)
+        .await
+        .with_context(|| format!("opening {}", path.display()))
+}
+
+pub fn token(command: TokenCommand) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(async move {
+        match command {
+            TokenCommand::Create { data_dir, scope, name } => {
+                let state = open_state(&data_dir).await?;
+                let (info, secret) = state.create_token(scope_of(scope), &name).await?;
+                eprintln!("created {} token {} (shown once; store it safely)", info.scope, info.id);
+                println!("{secret}");
+            }
+            TokenCommand::List { data_dir } => {
+                let state = open_state(&data_dir).await?;
+                for t in state.list_tokens().await? {
+                    println!(
+                        "{}\t{}\t{}\tcreated {}\t{}",
+                        t.id,
+                        t.scope,
+                        if t.name.is_empty() { "-" } else { &t.name },
+                        t.created,
+                        if t.revoked { "revoked" } else { "active" }
+                    );
+                }
+            }
+            TokenCommand::Revoke { data_dir, id } => {
+                let state = open_state(&data_dir).await?;
+                if !state.revoke_token(&id).await? {
+                    anyhow::bail!("no token with id {id}");
+                }
+                eprintln!("revoked {id}");
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}

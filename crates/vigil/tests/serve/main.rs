@@ -1,0 +1,16 @@
+//! `vigil serve` end to end: the real binary with real clients — rsyslog (TCP octet counting and
+//! TLS), elasticsearch-py, Splunk HEC over `requests`, the OpenTelemetry Python SDK — plus a
+//! `kill -9` durability test, backpressure with a tiny spool, and malformed input on every
+//! listener.
+//!
+//! Python clients run with `$VIGIL_PYTHON` (scripts/test creates target/pyvenv and sets it);
+//! without it they use `python3` when it has the modules, else the test prints SKIP. The rsyslog
+//! tests skip only when `rsyslogd` is not installed.
+
+mod backpressure;
+mod clients;
+mod crash;
+mod harness;
+mod http;
+mod malformed;
+mod rsyslog;
