@@ -127,22 +127,33 @@ impl RuleHolder {
 
     /// Reloads from the configured paths. On failure the running set stays; rules that fail
     /// individually are reported and skipped while the rest replace the running set.
-    pub fn reload(&self) -> Result<RulesReport, RulesError> {
+    /// Every reload (SIGHUP or API) is logged and counted in `metrics` here.
+    pub fn reload(&self, metrics: &crate::metrics::Metrics) -> Result<RulesReport, RulesError> {
         let _one_at_a_time = self
             .reload_lock
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let generation = self.current().generation + 1;
-        let rules = load(&self.config, generation)?;
+        let rules = match load(&self.config, generation) {
+            Ok(rules) => rules,
+            Err(e) => {
+                tracing::error!(error = %e, "rule reload failed; the running rules stay");
+                return Err(e);
+            }
+        };
         let report = rules.report.clone();
         *self.current.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(rules);
+        metrics.rule_reloads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        for p in &report.problems {
+            tracing::warn!(problem = %p, "rule not loaded");
+        }
+        tracing::info!(
+            compiled = report.compiled,
+            problems = report.problems.len(),
+            "rules reloaded"
+        );
         Ok(report)
     }
-}
-
-/// Parses a listener's logsource setting.
-pub fn parse_logsource(spec: &str) -> Result<vigil_event::LogSourceTags, String> {
-    vigil_event::LogSourceTags::parse_spec(spec)
 }
 
 /// A stable alert id: the same rule over the same event (or correlation group and window) always

@@ -135,7 +135,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
 
     let mut logsources = HashMap::new();
     if let Some(spec) = &config.syslog.logsource {
-        let tags = engine::parse_logsource(spec).map_err(|m| ServerError::Input {
+        let tags = vigil_event::LogSourceTags::parse_spec(spec).map_err(|m| ServerError::Input {
             input: "syslog".into(),
             message: m,
         })?;
@@ -183,7 +183,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
             shutdown: shutdown.clone(),
         };
         let name = name.to_string();
-        tracing::info!(input = %input_name_display(&name), %addr, "listening");
+        tracing::info!(input = %name, %addr, "listening");
         tasks.push(tokio::spawn(async move {
             if let Err(e) = input.run(ctx).await {
                 tracing::error!(input = %name, error = %e, "input stopped");
@@ -330,10 +330,6 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         spool,
         _lock: lock,
     })
-}
-
-fn input_name_display(name: &str) -> &str {
-    name
 }
 
 impl RunningServer {

@@ -79,14 +79,12 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
             // Binary: send each record's JSON rendering; the server's JSON parser maps Windows trees.
             let origin = Origin::file("evtx", &file.path.display().to_string());
             let mut lines = Vec::new();
-            let mut count = 0u64;
             let summary = read_evtx_file(&file.path, &origin, EvtxOptions::default(), &mut |r| match r {
                 Ok(event) => {
                     if let Raw::Json(v) = &event.raw
                         && serde_json::to_writer(&mut lines, v).is_ok()
                     {
                         lines.push(b'\n');
-                        count += 1;
                     }
                 }
                 Err(e) => {
@@ -103,7 +101,6 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
                 runtime.block_on(sender.post(Format::Ndjson, &name, chunk.to_vec(), n))?;
             }
             bar.inc(file.size);
-            let _ = count;
             continue;
         }
         let reader = BufReader::new(

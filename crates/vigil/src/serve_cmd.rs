@@ -58,16 +58,8 @@ async fn wait_for_signals(server: &vigil_server::RunningServer) -> anyhow::Resul
             _ = hup.recv() => {
                 let rules = server.rules.clone();
                 let metrics = server.metrics.clone();
-                match tokio::task::spawn_blocking(move || rules.reload()).await? {
-                    Ok(report) => {
-                        metrics.rule_reloads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        for p in &report.problems {
-                            tracing::warn!(problem = %p, "rule not loaded");
-                        }
-                        tracing::info!(compiled = report.compiled, problems = report.problems.len(), "rules reloaded (SIGHUP)");
-                    }
-                    Err(e) => tracing::error!(error = %e, "rule reload failed; the running rules stay"),
-                }
+                // Logged and counted by the reload; a failure keeps the running rules.
+                let _report = tokio::task::spawn_blocking(move || rules.reload(&metrics)).await?;
             }
         }
     }

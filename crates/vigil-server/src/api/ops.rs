@@ -25,7 +25,8 @@ pub async fn readyz(AxState(ctx): AxState<Ctx>) -> Response {
     if !ctx.pipeline_alive.load(Relaxed) {
         problems.push("the indexing pipeline has stopped");
     }
-    if ctx.spool.held_bytes() > 0 && ctx.sink_full() {
+    // Within 1% of the limit counts as full.
+    if ctx.spool.held_bytes() as f64 >= 0.99 * ctx.spool.max_bytes() as f64 {
         problems.push("the spool is full (inputs are being throttled)");
     }
     if problems.is_empty() {
@@ -40,15 +41,6 @@ pub async fn readyz(AxState(ctx): AxState<Ctx>) -> Response {
 }
 
 impl super::ApiContext {
-    fn sink_full(&self) -> bool {
-        // Within 1% of the limit counts as full for readiness.
-        self.spool.held_bytes() as f64 >= 0.99 * self.spool_limit() as f64
-    }
-
-    fn spool_limit(&self) -> u64 {
-        self.spool.max_bytes()
-    }
-
     pub fn gauges(&self) -> Gauges {
         let stats = self.store.stats();
         Gauges {

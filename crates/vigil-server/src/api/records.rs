@@ -121,21 +121,12 @@ pub async fn rules(AxState(ctx): AxState<Ctx>, headers: HeaderMap) -> Result<Jso
 pub async fn reload_rules(AxState(ctx): AxState<Ctx>, headers: HeaderMap) -> Result<Response, ApiError> {
     authorize(&ctx, &headers, Scope::Admin).await?;
     let holder = ctx.rules.clone();
-    let result = tokio::task::spawn_blocking(move || holder.reload())
+    let metrics = ctx.metrics.clone();
+    let result = tokio::task::spawn_blocking(move || holder.reload(&metrics))
         .await
         .map_err(|e| ApiError::internal("rule reload task", &e))?;
     match result {
-        Ok(report) => {
-            ctx.metrics
-                .rule_reloads
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            tracing::info!(
-                compiled = report.compiled,
-                problems = report.problems.len(),
-                "rules reloaded"
-            );
-            Ok((StatusCode::OK, Json(json!({ "reloaded": true, "report": report }))).into_response())
-        }
+        Ok(report) => Ok((StatusCode::OK, Json(json!({ "reloaded": true, "report": report }))).into_response()),
         Err(e) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             Json(json!({ "error": { "code": "rules_invalid", "message": e.to_string() }, "reloaded": false })),

@@ -151,6 +151,21 @@ struct Ctx<'a> {
     default_logsource: Option<vigil_event::LogSourceTags>,
 }
 
+/// Turns one event's hits into findings (minus correlation-only rules) and keeps the event for
+/// the correlation pass when needed. Shared by file hunts and `--stored` hunts.
+fn record_hits(event: Event, hits: Vec<Hit>, ctx: &Ctx<'_>, r: &mut WorkResult) {
+    if hits.is_empty() {
+        return;
+    }
+    for hit in hits.iter().filter(|h| !ctx.suppressed.contains(&h.rule)) {
+        r.findings
+            .push(Finding::detection(&ctx.detector.rules()[hit.rule], hit, &event));
+    }
+    if ctx.keep_events {
+        r.kept.push((event, hits));
+    }
+}
+
 /// Parses and detects one unit of work.
 fn hunt_work(work: input::Work, ctx: &Ctx<'_>, bar: &indicatif::ProgressBar) -> WorkResult {
     let mut r = WorkResult::default();
@@ -177,16 +192,7 @@ fn hunt_work(work: input::Work, ctx: &Ctx<'_>, bar: &indicatif::ProgressBar) -> 
                 }
             }
             let hits = ctx.detector.detect(&event);
-            if hits.is_empty() {
-                return;
-            }
-            for hit in hits.iter().filter(|h| !ctx.suppressed.contains(&h.rule)) {
-                r.findings
-                    .push(Finding::detection(&ctx.detector.rules()[hit.rule], hit, &event));
-            }
-            if ctx.keep_events {
-                r.kept.push((event, hits));
-            }
+            record_hits(event, hits, ctx, &mut r);
         }
         Err(e) => r.errors.push(e),
     });

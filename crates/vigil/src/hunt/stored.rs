@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use rayon::prelude::*;
 use vigil_event::Event;
 
-use super::{Ctx, Finding, WorkResult};
+use super::{Ctx, WorkResult};
 
 /// Events handed to the detector at a time (detected on all cores).
 const BATCH: usize = 4096;
@@ -63,16 +63,7 @@ pub fn hunt_batch(events: Vec<Event>, ctx: &Ctx<'_>) -> WorkResult {
     let mut r = WorkResult::default();
     for (event, hits) in per_event {
         r.events += 1;
-        if hits.is_empty() {
-            continue;
-        }
-        for hit in hits.iter().filter(|h| !ctx.suppressed.contains(&h.rule)) {
-            r.findings
-                .push(Finding::detection(&ctx.detector.rules()[hit.rule], hit, &event));
-        }
-        if ctx.keep_events {
-            r.kept.push((event, hits));
-        }
+        super::record_hits(event, hits, ctx, &mut r);
     }
     r
 }
