@@ -6,6 +6,10 @@ Channel, Computer and the EventData fields at the top level), with realistic val
 pools, and about 1 in 500 carrying an attacker-like command line so detections happen.
 
     python3 bench/gen_corpus.py --events 1000000 --out bench/out/corpus.ndjson
+    python3 bench/gen_corpus.py --format syslog --events 1000000 --out bench/out/corpus.log
+
+`--format syslog` writes RFC 5424 lines from Linux hosts instead (sshd, sudo, cron, systemd,
+kernel firewall), about 1 in 500 of them an attacker-like sudo or sshd line.
 
 Deterministic for a given --seed.
 """
@@ -100,16 +104,58 @@ def event(r, i, t0):
     return base
 
 
+SYSLOG_APPS = ["sshd", "sshd", "sudo", "CRON", "systemd", "kernel"]
+
+
+def syslog_line(r, i, t0):
+    ts = t0 + i * 0.003
+    stamp = "2024-05-%02dT%02d:%02d:%02d.%03dZ" % (1 + int(ts // 86400) % 28, int(ts // 3600) % 24, int(ts // 60) % 60, int(ts) % 60, int(ts * 1000) % 1000)
+    host = "lx%04d.corp.example" % r.randint(0, 300)
+    app = r.choice(SYSLOG_APPS)
+    user = "user%04d" % r.randint(0, 800)
+    ip = "10.2.%d.%d" % (r.randint(0, 255), r.randint(1, 254))
+    evil = r.random() < 0.002
+    if app == "sshd":
+        pri = 86
+        msg = r.choice([
+            "Accepted publickey for %s from %s port %d ssh2: ED25519 SHA256:%016x" % (user, ip, r.randint(1024, 65535), r.getrandbits(64)),
+            "Failed password for invalid user %s from %s port %d ssh2" % (user, ip, r.randint(1024, 65535)),
+            "pam_unix(sshd:session): session opened for user %s(uid=%d) by (uid=0)" % (user, r.randint(1000, 5000)),
+            "Received disconnect from %s port %d:11: disconnected by user" % (ip, r.randint(1024, 65535)),
+        ])
+        if evil:
+            msg = "error: buffer overflow attempt from %s: Corrupted MAC on input" % ip
+    elif app == "sudo":
+        pri = 85
+        msg = "%s : TTY=pts/%d ; PWD=/home/%s ; USER=root ; COMMAND=/usr/bin/systemctl restart nginx" % (user, r.randint(0, 9), user)
+        if evil:
+            msg = "%s : TTY=pts/1 ; PWD=/tmp ; USER=root ; COMMAND=/usr/bin/chmod u+s /bin/bash" % user
+    elif app == "CRON":
+        pri = 78
+        msg = "(%s) CMD (/usr/local/bin/backup.sh --incremental)" % user
+    elif app == "systemd":
+        pri = 30
+        msg = r.choice(["Started Session %d of User %s." % (r.randint(1, 99999), user), "Starting Daily apt upgrade and clean activities..."])
+    else:
+        pri = 4
+        msg = "[UFW BLOCK] IN=eth0 OUT= MAC=52:54:00:12:34:56 SRC=%s DST=10.0.0.5 LEN=60 PROTO=TCP SPT=%d DPT=22 WINDOW=64240 SYN" % (ip, r.randint(1024, 65535))
+    return "<%d>1 %s %s %s %d - - %s" % (pri, stamp, host, app, r.randint(100, 65000), msg)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--format", choices=["ndjson", "syslog"], default="ndjson")
     args = ap.parse_args()
     r = random.Random(args.seed)
     with open(args.out, "w", encoding="utf-8") as f:
         for i in range(args.events):
-            f.write(json.dumps(event(r, i, 1714521600.0), separators=(",", ":")))
+            if args.format == "syslog":
+                f.write(syslog_line(r, i, 1714521600.0))
+            else:
+                f.write(json.dumps(event(r, i, 1714521600.0), separators=(",", ":")))
             f.write("\n")
 
 

@@ -11,6 +11,8 @@
 mod auth;
 pub mod codes;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 mod input;
 mod memory;

@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod pipeline;
 pub mod server;
 pub mod sink;
+mod store_stage;
 mod tls;
 pub mod units;
 

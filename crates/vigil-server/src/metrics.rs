@@ -85,6 +85,7 @@ pub struct Metrics {
     pub rule_reloads: AtomicU64,
     pub detection_latency: Histogram,
     pub batch_seconds: Histogram,
+    pub commit_seconds: Histogram,
 }
 
 /// Values read live when rendering.
@@ -260,7 +261,12 @@ impl Metrics {
         self.batch_seconds.render(
             &mut out,
             "vigil_pipeline_batch_seconds",
-            "Time to parse, detect and index one spool batch.",
+            "Time to parse and detect one spool batch and persist its alerts.",
+        );
+        self.commit_seconds.render(
+            &mut out,
+            "vigil_store_commit_seconds",
+            "Time of one durable event store commit (the store stage waits for it).",
         );
         out
     }

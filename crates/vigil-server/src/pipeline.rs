@@ -1,17 +1,27 @@
 //! The indexer: spool → parse → detect (with correlation) → event store + alerts.
 //!
-//! One thread reads the spool in order; parsing and detection of a batch run on all cores. After
-//! the store commits, the correlation state is saved with the sequence number it covers and the
-//! spool is checkpointed. After a crash the spool is replayed from its checkpoint: the store skips
-//! events it already committed, alert ids are deterministic (inserted at most once), and the
-//! correlator skips records its saved state already covers — so every event is indexed and
-//! detected once in effect.
+//! Two stages on two threads, joined by a short bounded queue, so detecting one batch overlaps
+//! indexing and committing the previous one:
+//!
+//! 1. **detect** (`vigil-pipeline`) reads the spool in order; parsing, detection and building each
+//!    event's store document run on all cores. In spool order it then feeds the correlator,
+//!    persists the batch's alerts and dead letters, and hands the documents on. Every commit
+//!    interval it saves the correlation state with the sequence number it covers.
+//! 2. **store** (`vigil-store`, [`crate::store_stage`]) adds the documents in order and commits
+//!    the store every commit interval, then checkpoints the spool — up to what both the store
+//!    commit and the saved correlation state cover (alerts and dead letters of a batch are
+//!    persisted before the batch reaches this stage).
+//!
+//! After a crash the spool is replayed from its checkpoint: the store skips events it already
+//! committed, alert ids are deterministic (inserted at most once), and the correlator skips
+//! records its saved state already covers — so every event is indexed and detected once in effect.
 
 use std::{
     collections::HashMap,
     sync::{
         Arc,
         atomic::{AtomicBool, AtomicU64, Ordering::Relaxed},
+        mpsc::SyncSender,
     },
     time::{Duration, Instant},
 };
@@ -25,11 +35,18 @@ use vigil_ingest::{Record, RecordFormat};
 use vigil_parse::{Format, Origin, ParseError};
 use vigil_spool::Spool;
 use vigil_state::{NewAlert, NewDeadLetter, State};
-use vigil_store::EventStore;
+use vigil_store::{EventStore, PreparedEvent};
 
-use crate::{config::PipelineConfig, engine::RuleHolder, metrics::Metrics};
+use crate::{
+    config::PipelineConfig,
+    engine::RuleHolder,
+    metrics::Metrics,
+    store_stage::{StoreBatch, StoreStage},
+};
 
 const CORRELATION_BLOB: &str = "correlation-state";
+/// Batches queued between the detect and store stages.
+const STORE_QUEUE: usize = 2;
 
 /// Everything the pipeline needs.
 #[derive(Debug)]
@@ -58,6 +75,8 @@ pub enum PipelineError {
     Store(#[from] vigil_store::StoreError),
     #[error("state database: {0}")]
     State(#[from] vigil_state::StateError),
+    #[error("pipeline thread: {0}")]
+    Thread(std::io::Error),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -73,6 +92,8 @@ enum Processed {
         event: Box<Event>,
         hits: Vec<Hit>,
         received: Timestamp,
+        /// Its store document, built on the parallel stage (`None`: too old to keep).
+        doc: Result<Option<PreparedEvent>, vigil_store::StoreError>,
     },
     Bad(NewDeadLetter),
 }
@@ -83,9 +104,9 @@ struct Run {
     /// Records up to this seq are already inside the correlation state.
     correlated_through: u64,
     last_seq: u64,
-    committed_seq: u64,
-    uncommitted: usize,
-    last_commit: Instant,
+    /// The last seq whose correlation state is saved.
+    saved_seq: u64,
+    last_save: Instant,
 }
 
 impl Pipeline {
@@ -104,9 +125,8 @@ impl Pipeline {
             generation: rules.generation,
             correlated_through: 0,
             last_seq: start - 1,
-            committed_seq: start - 1,
-            uncommitted: 0,
-            last_commit: Instant::now(),
+            saved_seq: start - 1,
+            last_save: Instant::now(),
         };
         if let Some(saved) = self.runtime.block_on(self.state.get_blob(CORRELATION_BLOB))?
             && let Ok(saved) = serde_json::from_slice::<SavedCorrelation>(&saved)
@@ -118,7 +138,40 @@ impl Pipeline {
                 tracing::warn!("saved correlation state does not fit the rules; starting correlations afresh");
             }
         }
+        let (to_store, from_detect) = std::sync::mpsc::sync_channel(STORE_QUEUE);
+        // What the store stage may checkpoint up to, as far as correlation state is concerned.
+        let correlation_saved = Arc::new(AtomicU64::new(start - 1));
+        let stage = StoreStage {
+            store: self.store.clone(),
+            spool: self.spool.clone(),
+            metrics: self.metrics.clone(),
+            commit_interval: self.config.commit_interval,
+            correlation_saved: correlation_saved.clone(),
+        };
+        let store_thread = std::thread::Builder::new()
+            .name("vigil-store".into())
+            .spawn(move || stage.run(from_detect, start))
+            .map_err(PipelineError::Thread)?;
         tracing::info!(from = start, "pipeline started");
+        let detected = self.detect_loop(&mut run, &mut reader, &to_store, &correlation_saved);
+        drop(to_store);
+        let stored = store_thread
+            .join()
+            .unwrap_or_else(|_| Err(PipelineError::Thread(std::io::Error::other("the store stage panicked"))));
+        detected?;
+        stored?;
+        tracing::info!(through = run.last_seq, "pipeline stopped");
+        Ok(())
+    }
+
+    /// Stage 1: reads, detects and hands batches on until shutdown (or until the store stage stops).
+    fn detect_loop(
+        &self,
+        run: &mut Run,
+        reader: &mut vigil_spool::SpoolReader,
+        to_store: &SyncSender<StoreBatch>,
+        correlation_saved: &AtomicU64,
+    ) -> Result<(), PipelineError> {
         loop {
             let stopping = self.shutdown.load(Relaxed);
             let mut records = Vec::with_capacity(self.config.batch);
@@ -128,22 +181,26 @@ impl Pipeline {
                 Duration::from_millis(100)
             };
             reader.read_wait(&self.spool, self.config.batch, wait, &mut |r| records.push(r))?;
-            if !records.is_empty() {
-                self.process(&mut run, records)?;
+            let caught_up = records.is_empty();
+            if !caught_up {
+                let batch = self.process(run, records)?;
                 self.position.store(reader.position(), Relaxed);
+                if to_store.send(batch).is_err() {
+                    // The store stage failed; its error is what `run` reports.
+                    return Ok(());
+                }
             }
-            let due = run.last_commit.elapsed() >= self.config.commit_interval || run.uncommitted >= 200_000;
-            if run.last_seq > run.committed_seq && (due || stopping) {
-                self.commit(&mut run)?;
+            if run.last_seq > run.saved_seq && (stopping || run.last_save.elapsed() >= self.config.commit_interval) {
+                self.save_correlation(run)?;
+                correlation_saved.store(run.saved_seq, Relaxed);
             }
-            if stopping && run.last_seq == run.committed_seq {
-                tracing::info!(through = run.committed_seq, "pipeline stopped");
+            if stopping && caught_up {
                 return Ok(());
             }
         }
     }
 
-    fn process(&self, run: &mut Run, records: Vec<vigil_spool::Record>) -> Result<(), PipelineError> {
+    fn process(&self, run: &mut Run, records: Vec<vigil_spool::Record>) -> Result<StoreBatch, PipelineError> {
         let started = Instant::now();
         let rules = self.rules.current();
         if rules.generation != run.generation {
@@ -156,11 +213,17 @@ impl Pipeline {
         let now = Timestamp::now();
         let mut alerts: Vec<(NewAlert, Timestamp)> = Vec::new();
         let mut letters = Vec::new();
+        let mut docs = Vec::with_capacity(processed.len());
         for (seq, p) in processed {
             run.last_seq = seq;
             match p {
                 Processed::Bad(letter) => letters.push(letter),
-                Processed::Event { event, hits, received } => {
+                Processed::Event {
+                    event,
+                    hits,
+                    received,
+                    doc,
+                } => {
                     for hit in hits.iter().filter(|h| !rules.suppressed.contains(&h.rule)) {
                         let rule = &rules.detector.rules()[hit.rule];
                         alerts.push((crate::engine::detection_alert(rule, hit, &event, now), received));
@@ -176,12 +239,7 @@ impl Pipeline {
                         }
                         run.correlated_through = seq;
                     }
-                    if self.store.add(seq, &event, received)? {
-                        self.metrics.events_indexed.fetch_add(1, Relaxed);
-                    } else {
-                        self.metrics.events_replayed.fetch_add(1, Relaxed);
-                    }
-                    run.uncommitted += 1;
+                    docs.push((seq, doc?));
                 }
             }
         }
@@ -203,7 +261,10 @@ impl Pipeline {
             }
         }
         self.metrics.batch_seconds.observe(started.elapsed());
-        Ok(())
+        Ok(StoreBatch {
+            docs,
+            last_seq: run.last_seq,
+        })
     }
 
     /// A reload brought a new correlator: carry the running state over (keyed by rule id).
@@ -223,10 +284,9 @@ impl Pipeline {
         run.generation = rules.generation;
     }
 
-    fn commit(&self, run: &mut Run) -> Result<(), PipelineError> {
+    /// Saves the correlation state (when there is one) as covering every record read so far.
+    fn save_correlation(&self, run: &mut Run) -> Result<(), PipelineError> {
         let seq = run.last_seq;
-        self.store.commit(seq)?;
-        self.metrics.store_commits.fetch_add(1, Relaxed);
         if let Some(c) = &run.correlator {
             let saved = SavedCorrelation {
                 seq: run.correlated_through.max(seq),
@@ -236,10 +296,8 @@ impl Pipeline {
                 self.runtime.block_on(self.state.put_blob(CORRELATION_BLOB, &bytes))?;
             }
         }
-        self.spool.checkpoint(seq)?;
-        run.committed_seq = seq;
-        run.uncommitted = 0;
-        run.last_commit = Instant::now();
+        run.saved_seq = seq;
+        run.last_save = Instant::now();
         Ok(())
     }
 
@@ -260,10 +318,12 @@ impl Pipeline {
         match to_event(r.seq, &record, self.logsources.get(&*record.input)) {
             Ok(event) => {
                 let hits = detector.detect(&event);
+                let doc = self.store.prepare(&event, record.received);
                 Processed::Event {
                     event: Box::new(event),
                     hits,
                     received: record.received,
+                    doc,
                 }
             }
             Err(e) => Processed::Bad(NewDeadLetter {

@@ -59,6 +59,21 @@ use crate::schema::StoreSchema;
 
 const STATE_FILE: &str = "vigil-store.json";
 
+/// An event's document, built by [`EventStore::prepare`] and stored by [`EventStore::add_prepared`].
+pub struct PreparedEvent {
+    doc: tantivy::TantivyDocument,
+    /// Partition time (ns).
+    ts: i64,
+}
+
+impl std::fmt::Debug for PreparedEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedEvent")
+            .field("ts", &self.ts)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Totals of the store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoreStats {
@@ -174,7 +189,20 @@ impl EventStore {
     /// sequence number its partition already holds) or older than [`StoreConfig::max_age`] allows.
     /// Events become searchable and durable at the next [`commit`](Self::commit). An event time
     /// outside 1677–2262 (what nanoseconds in an i64 reach) is treated as no time.
+    ///
+    /// This is [`prepare`](Self::prepare) then [`add_prepared`](Self::add_prepared); call those
+    /// two instead to build documents on several threads and add them in spool order.
     pub fn add(&self, seq: u64, event: &Event, received: Timestamp) -> Result<bool, StoreError> {
+        match self.prepare(event, received)? {
+            Some(prepared) => self.add_prepared(seq, prepared),
+            None => Ok(false),
+        }
+    }
+
+    /// Builds the document of an event (the costly part of [`add`](Self::add)) without touching
+    /// the indexes, so it may run on any thread, in any order. `Ok(None)` when the event is older
+    /// than [`StoreConfig::max_age`] allows and would not be stored.
+    pub fn prepare(&self, event: &Event, received: Timestamp) -> Result<Option<PreparedEvent>, StoreError> {
         self.writable()?;
         let received_ns =
             nanos(received).ok_or_else(|| StoreError::BadRequest(format!("ingest time {received} is out of range")))?;
@@ -188,18 +216,26 @@ impl EventStore {
                 .saturating_mul(self.part_len)
                 .saturating_add(self.part_len);
             if aligned_end <= received_ns.saturating_sub(max_age) {
-                return Ok(false);
+                return Ok(None);
             }
         }
-        let doc = self.schema.document(event, ts, time_kept);
+        Ok(Some(PreparedEvent {
+            doc: self.schema.document(event, ts, time_kept),
+            ts,
+        }))
+    }
+
+    /// Adds an event built by [`prepare`](Self::prepare), as [`add`](Self::add) does.
+    pub fn add_prepared(&self, seq: u64, prepared: PreparedEvent) -> Result<bool, StoreError> {
+        self.writable()?;
         let mut pool = lock(&self.writers);
-        let part = self.partition_for(ts)?;
+        let part = self.partition_for(prepared.ts)?;
         if seq <= part.high_seq.load(Ordering::Acquire) {
             return Ok(false);
         }
         let w = self.writer_for(&mut pool, &part)?;
         w.writer
-            .add_document(doc)
+            .add_document(prepared.doc)
             .ctx(|| format!("cannot add an event to {}", part.dir.display()))?;
         w.pending += 1;
         part.high_seq.fetch_max(seq, Ordering::AcqRel);

@@ -1,7 +1,7 @@
 //! Syslog listeners: UDP (one datagram, one message), TCP (RFC 6587 framing) and TLS (RFC 5425).
 
 mod conn;
-mod framing;
+pub(crate) mod framing;
 mod tcp;
 mod tls;
 mod udp;
