@@ -104,8 +104,8 @@ lines = [
     f"### Ingest run of {now} — {os.cpu_count()} cores, x86_64, vigil {rev}", "",
     f"Server: `vigil serve`, release build, {rules} SigmaHQ rules compiled, ready in {ready} s. "
     f"The load generator runs on the same 2 cores.", "",
-    "| phase | events | e2e s | **events/s end-to-end** | accept events/s | 429s | alerts | alert latency p50 / p99 ms | RSS max MiB (25/50/75/100 %) |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| phase | events | e2e s | **events/s end-to-end** | accept events/s | 429s | alerts | alert latency p50 / p99 ms | RSS max MiB (25/50/75/100 %) | anon RSS max MiB |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
 ]
 for name, r in [("`_bulk` Windows (full speed)", bulk), ("syslog TCP Linux (full speed)", syslog),
                 (f"`_bulk` Windows paced at {rate}/s", paced)]:
@@ -113,7 +113,8 @@ for name, r in [("`_bulk` Windows (full speed)", bulk), ("syslog TCP Linux (full
     lines.append(f"| {name} | {r['events']} | {r['e2e_secs']:.1f} | **{r['e2e_events_per_sec']:.0f}** | "
                  f"{r['send_events_per_sec']:.0f} | {r['throttled_429']} | {r['alerts']:.0f} | "
                  f"{ms(r['latency_p50_secs'])} / {ms(r['latency_p99_secs'])} | "
-                 f"{rss['max']:.0f} ({rss['at_25pct']}/{rss['at_50pct']}/{rss['at_75pct']}/{rss['at_end']}) |")
+                 f"{rss['max']:.0f} ({rss['at_25pct']}/{rss['at_50pct']}/{rss['at_75pct']}/{rss['at_end']}) | "
+                 f"{r['anon_mib']['max']:.0f} |")
 lines += ["",
     f"Stored: {sevents} events in {int(float(sbytes)) / 2**20:.0f} MiB = {float(sbytes) / float(sevents):.0f} B/event; "
     f"raw input {raw / 2**20:.0f} MiB = {raw / float(sevents):.0f} B/event → **{float(sbytes) / raw:.2f}× raw**. "

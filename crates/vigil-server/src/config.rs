@@ -32,6 +32,11 @@ pub struct ServerConfig {
 pub struct HttpConfig {
     pub listen: Option<SocketAddr>,
     pub max_body_bytes: usize,
+    /// PEM certificate chain and key: when both are set the listener speaks HTTPS only.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// PEM CA bundle: when set (with HTTPS), clients must present a certificate it signed.
+    pub tls_client_ca: Option<PathBuf>,
 }
 
 /// The syslog listeners.
@@ -92,6 +97,9 @@ impl Default for ServerConfig {
             http: HttpConfig {
                 listen: Some(SocketAddr::from(([127, 0, 0, 1], 9200))),
                 max_body_bytes: 32 << 20,
+                tls_cert: None,
+                tls_key: None,
+                tls_client_ca: None,
             },
             syslog: SyslogConfig {
                 udp: Some(SocketAddr::from(([127, 0, 0, 1], 5514))),
@@ -171,6 +179,9 @@ pub struct ConfigError {
 struct HttpFile {
     listen: Option<String>,
     max_body: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    tls_client_ca: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -411,6 +422,23 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
     if let Some(n) = r.bytes("http", "max_body", http.max_body.as_deref()) {
         c.http.max_body_bytes = usize::try_from(n).unwrap_or(usize::MAX);
     }
+    c.http.tls_cert = http.tls_cert;
+    c.http.tls_key = http.tls_key;
+    c.http.tls_client_ca = http.tls_client_ca;
+    if c.http.tls_cert.is_some() != c.http.tls_key.is_some() {
+        r.problem(
+            Some("http"),
+            "tls_cert",
+            "tls_cert and tls_key go together: set both or neither",
+        );
+    }
+    if c.http.tls_client_ca.is_some() && c.http.tls_cert.is_none() {
+        r.problem(
+            Some("http"),
+            "tls_client_ca",
+            "client certificates need HTTPS: set tls_cert and tls_key too",
+        );
+    }
     let syslog: SyslogFile = r.section(&table, "syslog");
     c.syslog.udp = r.addr("syslog", "udp", syslog.udp.as_deref(), c.syslog.udp);
     c.syslog.tcp = r.addr("syslog", "tcp", syslog.tcp.as_deref(), c.syslog.tcp);
@@ -516,14 +544,17 @@ fn apply(c: &mut ServerConfig, o: &Overrides) -> Result<(), Vec<ConfigProblem>> 
             });
         }
     }
-    for p in [&c.syslog.tls_cert, &c.syslog.tls_key, &c.syslog.tls_client_ca]
+    let syslog_files = [&c.syslog.tls_cert, &c.syslog.tls_key, &c.syslog.tls_client_ca].map(|p| ("syslog", p));
+    let http_files = [&c.http.tls_cert, &c.http.tls_key, &c.http.tls_client_ca].map(|p| ("http", p));
+    for (section, p) in syslog_files
         .into_iter()
-        .flatten()
+        .chain(http_files)
+        .filter_map(|(s, p)| Some((s, p.as_ref()?)))
     {
         if !p.is_file() {
             problems.push(ConfigProblem {
                 line: None,
-                key: "syslog".into(),
+                key: section.into(),
                 message: format!("{} is not a readable file", p.display()),
             });
         }

@@ -60,6 +60,25 @@ pub fn state_db_path(data_dir: &Path) -> PathBuf {
     data_dir.join("state.db")
 }
 
+/// Serves the API and HTTP inputs on `listener` (plain TCP or HTTPS) until `stop`. Handlers see
+/// the peer address as `ConnectInfo<SocketAddr>` either way.
+async fn serve_http<L>(listener: L, app: axum::Router, stop: CancellationToken)
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+{
+    let make_service = tower::service_fn(move |stream: axum::serve::IncomingStream<'_, L>| {
+        let peer = *stream.remote_addr();
+        let app = app.clone().layer(axum::Extension(axum::extract::ConnectInfo(peer)));
+        std::future::ready(Ok::<_, std::convert::Infallible>(app))
+    });
+    let served = axum::serve(listener, make_service)
+        .with_graceful_shutdown(async move { stop.cancelled().await })
+        .await;
+    if let Err(e) = served {
+        tracing::error!(error = %e, "HTTP listener stopped");
+    }
+}
+
 /// A started server.
 #[derive(Debug)]
 pub struct RunningServer {
@@ -271,15 +290,19 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
                 .local_addr()
                 .map_err(|source| ServerError::Http { addr, source })?;
             let stop = shutdown.clone();
-            tasks.push(tokio::spawn(async move {
-                let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-                    .with_graceful_shutdown(async move { stop.cancelled().await })
-                    .await;
-                if let Err(e) = served {
-                    tracing::error!(error = %e, "HTTP listener stopped");
+            let scheme = match tls::http_server_config(&config)? {
+                Some(tls) => {
+                    let tls_listener = tls::TlsListener::new(listener, tls, shutdown.clone())
+                        .map_err(|source| ServerError::Http { addr, source })?;
+                    tasks.push(tokio::spawn(serve_http(tls_listener, app, stop)));
+                    "https"
                 }
-            }));
-            tracing::info!(addr = %local, "HTTP API, _bulk, HEC and OTLP listening");
+                None => {
+                    tasks.push(tokio::spawn(serve_http(listener, app, stop)));
+                    "http"
+                }
+            };
+            tracing::info!(addr = %local, scheme, "HTTP API, _bulk, HEC and OTLP listening");
             Some(local)
         }
         None => None,

@@ -1,9 +1,20 @@
-//! Certificates for syslog over TLS: the configured ones, or a self-signed pair generated once in
-//! the data directory so that `--syslog-tls ADDR` works without preparation.
+//! TLS for the listeners: syslog over TLS (RFC 5425) and HTTPS for the API and HTTP inputs.
+//!
+//! Syslog uses the configured certificate, or a self-signed pair generated once in the data
+//! directory so that `--syslog-tls ADDR` works without preparation. HTTPS is on only when
+//! `http.tls_cert` and `http.tls_key` are configured (a shipper must be pointed at a certificate
+//! it trusts, so a generated one would not help).
 
-use std::{path::PathBuf, sync::Arc};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::{TlsAcceptor, server::TlsStream};
+use tokio_util::sync::CancellationToken;
 
 use crate::{config::ServerConfig, server::ServerError};
+
+/// How long a client may take to finish its TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The rustls server configuration for the syslog TLS listener.
 pub fn syslog_server_config(config: &ServerConfig) -> Result<Arc<rustls::ServerConfig>, ServerError> {
@@ -13,6 +24,18 @@ pub fn syslog_server_config(config: &ServerConfig) -> Result<Arc<rustls::ServerC
     };
     vigil_ingest::tls_server_config(&cert, &key, config.syslog.tls_client_ca.as_deref())
         .map_err(|e| ServerError::Tls(e.to_string()))
+}
+
+/// The rustls configuration for HTTPS (HTTP/2 and HTTP/1.1 by ALPN), when it is configured.
+pub fn http_server_config(config: &ServerConfig) -> Result<Option<Arc<rustls::ServerConfig>>, ServerError> {
+    let (Some(cert), Some(key)) = (&config.http.tls_cert, &config.http.tls_key) else {
+        return Ok(None);
+    };
+    let base = vigil_ingest::tls_server_config(cert, key, config.http.tls_client_ca.as_deref())
+        .map_err(|e| ServerError::Tls(format!("http: {e}")))?;
+    let mut tls = (*base).clone();
+    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(Some(Arc::new(tls)))
 }
 
 /// Creates (once) `tls/syslog.crt` and `tls/syslog.key` for `localhost` and the loopback addresses.
@@ -34,4 +57,68 @@ fn self_signed(data_dir: &std::path::Path) -> Result<(PathBuf, PathBuf), ServerE
     write(&cert, generated.cert.pem())?;
     tracing::warn!(cert = %cert.display(), "syslog TLS uses a generated self-signed certificate; configure syslog.tls_cert/tls_key for production");
     Ok((cert, key))
+}
+
+/// An HTTPS listener for `axum::serve`. Handshakes run off the accept path, each in its own task
+/// with a timeout, so a slow or silent client cannot hold up the others; a failed handshake is
+/// logged and the connection dropped.
+pub struct TlsListener {
+    ready: tokio::sync::mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+    local: SocketAddr,
+}
+
+impl TlsListener {
+    pub fn new(
+        listener: TcpListener,
+        tls: Arc<rustls::ServerConfig>,
+        stop: CancellationToken,
+    ) -> std::io::Result<Self> {
+        let local = listener.local_addr()?;
+        let (tx, ready) = tokio::sync::mpsc::channel(64);
+        let acceptor = TlsAcceptor::from(tls);
+        tokio::spawn(async move {
+            loop {
+                let (tcp, peer) = tokio::select! {
+                    _ = stop.cancelled() => return,
+                    accepted = listener.accept() => match accepted {
+                        Ok(a) => a,
+                        Err(e) => {
+                            // Out of file descriptors and the like: back off instead of spinning.
+                            tracing::warn!(error = %e, "HTTPS accept failed");
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                            continue;
+                        }
+                    },
+                };
+                let (acceptor, tx) = (acceptor.clone(), tx.clone());
+                tokio::spawn(async move {
+                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                        Ok(Ok(stream)) => {
+                            let _ = tx.send((stream, peer)).await;
+                        }
+                        Ok(Err(e)) => tracing::info!(%peer, error = %e, "HTTPS handshake failed"),
+                        Err(_) => tracing::info!(%peer, "HTTPS handshake timed out"),
+                    }
+                });
+            }
+        });
+        Ok(TlsListener { ready, local })
+    }
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = TlsStream<TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        match self.ready.recv().await {
+            Some(connection) => connection,
+            // Stopped: serve's graceful shutdown ends the server.
+            None => std::future::pending().await,
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        Ok(self.local)
+    }
 }

@@ -245,21 +245,26 @@ fn quantile(before: &Scrape, after: &Scrape, q: f64) -> Option<f64> {
     None
 }
 
-fn rss_mib(pid: u32) -> Option<f64> {
+/// Resident memory (MiB) of `pid`: all of it (`VmRSS`, which includes the mapped index files
+/// the kernel can drop at will) and the anonymous part (`RssAnon`: heap and stacks).
+fn rss_mib(pid: u32) -> Option<(f64, f64)> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
+    let field = |name: &str| -> Option<f64> {
+        let kb: f64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(kb / 1024.0)
+    };
+    Some((field("VmRSS:")?, field("RssAnon:")?))
 }
 
 /// Samples RSS every 250 ms until stopped; returns the samples.
-fn sample_rss(pid: Option<u32>, stop: Arc<AtomicU64>) -> std::thread::JoinHandle<Vec<f64>> {
+fn sample_rss(pid: Option<u32>, stop: Arc<AtomicU64>) -> std::thread::JoinHandle<Vec<(f64, f64)>> {
     std::thread::spawn(move || {
         let mut out = Vec::new();
         while let Some(p) = pid {
@@ -416,7 +421,7 @@ fn summarize(
     sent_at: Duration,
     before: &Scrape,
     after: &Scrape,
-    rss: &[f64],
+    rss: &[(f64, f64)],
 ) -> Value {
     let events = sent.events.load(Relaxed);
     let e2e = start.elapsed().as_secs_f64();
@@ -424,9 +429,10 @@ fn summarize(
         if rss.is_empty() {
             Value::Null
         } else {
-            json!(rss[((rss.len() - 1) as f64 * f) as usize].round())
+            json!(rss[((rss.len() - 1) as f64 * f) as usize].0.round())
         }
     };
+    let anon: Vec<f64> = rss.iter().map(|r| r.1).collect();
     json!({
         "mode": kind,
         "events": events,
@@ -443,8 +449,12 @@ fn summarize(
         "latency_p50_secs": quantile(before, after, 0.5),
         "latency_p99_secs": quantile(before, after, 0.99),
         "rss_mib": {
-            "max": rss.iter().copied().fold(0.0, f64::max).round(),
+            "max": rss.iter().map(|r| r.0).fold(0.0, f64::max).round(),
             "at_25pct": pick(0.25), "at_50pct": pick(0.5), "at_75pct": pick(0.75), "at_end": pick(1.0),
+        },
+        "anon_mib": {
+            "max": anon.iter().copied().fold(0.0, f64::max).round(),
+            "at_end": anon.last().map(|a| a.round()),
         },
     })
 }

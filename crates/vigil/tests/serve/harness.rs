@@ -74,6 +74,18 @@ impl Env {
 
     /// Like [`Env::start`], with extra command-line arguments (e.g. `--rules DIR`).
     pub fn start_with(&self, tls: bool, extra: &[&str]) -> Server {
+        let server = self.spawn(tls, extra);
+        let r = server.get("/healthz").expect("healthz");
+        assert_eq!(r.status, 200, "healthz: {}", r.text());
+        server
+    }
+
+    /// Starts the server without checking `/healthz` over plain HTTP (for an HTTPS configuration).
+    pub fn start_https(&self) -> Server {
+        self.spawn(false, &[])
+    }
+
+    fn spawn(&self, tls: bool, extra: &[&str]) -> Server {
         let mut cmd = Command::new(VIGIL);
         cmd.arg("serve")
             .arg("--config")
@@ -159,8 +171,6 @@ impl Env {
         server.syslog_tcp = field("syslog-tcp");
         server.syslog_tls = field("syslog-tls");
         assert_eq!(server.syslog_tls.is_some(), tls, "{line}");
-        let r = server.get("/healthz").expect("healthz");
-        assert_eq!(r.status, 200, "healthz: {}", r.text());
         server
     }
 }

@@ -12,5 +12,6 @@ mod clients;
 mod crash;
 mod harness;
 mod http;
+mod https;
 mod malformed;
 mod rsyslog;
