@@ -32,13 +32,8 @@ if [ ! -d "$SHARED/sigma/rules" ]; then
   echo "bench/ingest.sh: $SHARED/sigma/rules is absent; nothing to measure" >&2
   exit 0
 fi
-command -v rg >/dev/null || { apt-get update -qq && apt-get install -y -qq ripgrep; }
-
-echo "building release binaries ..." >&2
-cargo build --release --locked -p vigil -q
-cargo build --release --locked -p vigil --example loadgen -q
-VIGIL=target/release/vigil
-LOADGEN=target/release/examples/loadgen
+source bench/serve-lib.sh
+bench_build
 
 NDJSON="$OUT/corpus-$EVENTS.ndjson"
 SYSLOG="$OUT/corpus-$EVENTS.log"
@@ -60,24 +55,10 @@ logsource = "product=linux"
 [rules]
 paths = ["$(realpath "$SHARED/sigma/rules")"]
 EOF
-TOKEN=$("$VIGIL" token create --data-dir "$DATA/data" --scope admin --name bench 2>/dev/null | tail -1)
-[ -n "$TOKEN" ] || { echo "could not create a token" >&2; exit 1; }
-export VIGIL_TOKEN=$TOKEN
-
-"$VIGIL" serve --config "$DATA/vigil.toml" > "$DATA/serve.log" 2>&1 &
-SERVER=$!
-cleanup() { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -rf "$DATA"; }
-trap cleanup EXIT
-START=$(date +%s.%N)
-until curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null; do
-  kill -0 "$SERVER" 2>/dev/null || { cat "$DATA/serve.log" >&2; exit 1; }
-  sleep 0.2
-done
-READY=$(awk -v s="$START" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
+bench_serve "$DATA" "$PORT"
 RULES=$(curl -s "http://127.0.0.1:$PORT/metrics" | awk '$1 == "vigil_rules_compiled" { print $2 }')
 echo "server ready in ${READY}s with $RULES rules" >&2
 
-URL="http://127.0.0.1:$PORT"
 echo "phase 1: _bulk, $EVENTS events, full speed ..." >&2
 "$LOADGEN" bulk --url "$URL" --pid "$SERVER" --file "$NDJSON" | tee "$OUT/ingest-bulk.json" >&2
 echo "phase 2: syslog TCP, $EVENTS lines, full speed ..." >&2

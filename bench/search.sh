@@ -19,14 +19,8 @@ REPEAT=${REPEAT:-30}
 PORT=${PORT:-19201}
 OUT=bench/out
 mkdir -p "$OUT"
-command -v rg >/dev/null || { apt-get update -qq && apt-get install -y -qq ripgrep; }
-command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
-
-echo "building release binaries ..." >&2
-cargo build --release --locked -p vigil -q
-cargo build --release --locked -p vigil --example loadgen -q
-VIGIL=target/release/vigil
-LOADGEN=target/release/examples/loadgen
+source bench/serve-lib.sh
+bench_build
 
 NDJSON="$OUT/corpus-$EVENTS.ndjson"
 [ -s "$NDJSON" ] || { echo "generating $EVENTS events ..." >&2; python3 bench/gen_corpus.py --events "$EVENTS" --out "$NDJSON"; }
@@ -38,6 +32,7 @@ TO=$(date -u -d "$FIRST + 2 hours" +%Y-%m-%dT%H:%M:%SZ)
 
 DATA=${DATA:-$(mktemp -d /tmp/vigil-bench-search.XXXXXX)}
 KEEP=${KEEP:-0}
+mkdir -p "$DATA"
 cat > "$DATA/vigil.toml" <<EOF
 version = 1
 data_dir = "$DATA/data"
@@ -47,22 +42,12 @@ listen = "127.0.0.1:$PORT"
 udp = "off"
 tcp = "off"
 EOF
-TOKEN=$("$VIGIL" token create --data-dir "$DATA/data" --scope admin --name bench 2>/dev/null | tail -1)
-[ -n "$TOKEN" ] || { echo "could not create a token" >&2; exit 1; }
-export VIGIL_TOKEN=$TOKEN
-"$VIGIL" serve --config "$DATA/vigil.toml" > "$DATA/serve.log" 2>&1 &
-SERVER=$!
-cleanup() { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; [ "$KEEP" = 1 ] || rm -rf "$DATA"; }
-trap cleanup EXIT
-until curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null; do
-  kill -0 "$SERVER" 2>/dev/null || { cat "$DATA/serve.log" >&2; exit 1; }
-  sleep 0.2
-done
-URL="http://127.0.0.1:$PORT"
+bench_serve "$DATA" "$PORT" "$KEEP"
 
 STORED=$(curl -s "$URL/metrics" | awk '$1 == "vigil_store_events" { print $2 }')
 if [ "${STORED%.*}" -lt "$EVENTS" ]; then
   echo "storing $EVENTS events through _bulk ..." >&2
+  rm -f "$OUT/search-fill.json"
   "$LOADGEN" bulk --url "$URL" --pid "$SERVER" --file "$NDJSON" | tee "$OUT/search-fill.json" >&2
 fi
 # Let the last commit land and background merges settle before timing.

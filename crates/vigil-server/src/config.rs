@@ -425,13 +425,6 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
     c.http.tls_cert = http.tls_cert;
     c.http.tls_key = http.tls_key;
     c.http.tls_client_ca = http.tls_client_ca;
-    if c.http.tls_cert.is_some() != c.http.tls_key.is_some() {
-        r.problem(
-            Some("http"),
-            "tls_cert",
-            "tls_cert and tls_key go together: set both or neither",
-        );
-    }
     if c.http.tls_client_ca.is_some() && c.http.tls_cert.is_none() {
         r.problem(
             Some("http"),
@@ -446,12 +439,17 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
     c.syslog.tls_cert = syslog.tls_cert;
     c.syslog.tls_key = syslog.tls_key;
     c.syslog.tls_client_ca = syslog.tls_client_ca;
-    if c.syslog.tls_cert.is_some() != c.syslog.tls_key.is_some() {
-        r.problem(
-            Some("syslog"),
-            "tls_cert",
-            "tls_cert and tls_key go together: set both or neither",
-        );
+    for (section, cert, key) in [
+        ("http", &c.http.tls_cert, &c.http.tls_key),
+        ("syslog", &c.syslog.tls_cert, &c.syslog.tls_key),
+    ] {
+        if cert.is_some() != key.is_some() {
+            r.problem(
+                Some(section),
+                "tls_cert",
+                "tls_cert and tls_key go together: set both or neither",
+            );
+        }
     }
     if let Some(n) = r.bytes("syslog", "max_message", syslog.max_message.as_deref()) {
         if !(480..=16 << 20).contains(&n) {
@@ -617,6 +615,38 @@ mod tests {
             ..Overrides::default()
         };
         assert_eq!(load(None, &bad).expect_err("bad").problems.len(), 2);
+    }
+
+    #[test]
+    fn tls_settings_are_checked_together_and_files_must_exist() {
+        let text =
+            "version = 1\n[http]\ntls_cert = \"/a.crt\"\ntls_client_ca = \"/ca.crt\"\n[syslog]\ntls_key = \"/k\"\n";
+        let keys: Vec<String> = parse(text).expect_err("invalid").into_iter().map(|p| p.key).collect();
+        assert!(keys.contains(&"http.tls_cert".to_string()), "{keys:?}");
+        assert!(keys.contains(&"syslog.tls_cert".to_string()), "{keys:?}");
+        let only_ca = "version = 1\n[http]\ntls_client_ca = \"/ca.crt\"\n";
+        let keys: Vec<String> = parse(only_ca)
+            .expect_err("invalid")
+            .into_iter()
+            .map(|p| p.key)
+            .collect();
+        assert_eq!(keys, vec!["http.tls_client_ca".to_string()]);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("vigil.toml");
+        std::fs::write(
+            &file,
+            "version = 1\n[http]\ntls_cert = \"/nonexistent/h.crt\"\ntls_key = \"/nonexistent/h.key\"\n",
+        )
+        .expect("write");
+        let e = load(Some(&file), &Overrides::default()).expect_err("missing files");
+        let missing: Vec<_> = e
+            .problems
+            .iter()
+            .filter(|p| p.key == "http")
+            .map(|p| p.message.as_str())
+            .collect();
+        assert_eq!(missing.len(), 2, "{:?}", e.problems);
+        assert!(missing[0].contains("/nonexistent/h.crt"), "{missing:?}");
     }
 
     #[test]

@@ -15,6 +15,9 @@ use crate::{config::ServerConfig, server::ServerError};
 
 /// How long a client may take to finish its TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Handshakes in progress at once; connections beyond are closed at once (a flood of silent
+/// connections cannot pile up tasks and CPU-heavy handshakes).
+const MAX_HANDSHAKES: usize = 256;
 
 /// The rustls server configuration for the syslog TLS listener.
 pub fn syslog_server_config(config: &ServerConfig) -> Result<Arc<rustls::ServerConfig>, ServerError> {
@@ -60,7 +63,8 @@ fn self_signed(data_dir: &std::path::Path) -> Result<(PathBuf, PathBuf), ServerE
 }
 
 /// An HTTPS listener for `axum::serve`. Handshakes run off the accept path, each in its own task
-/// with a timeout, so a slow or silent client cannot hold up the others; a failed handshake is
+/// with a timeout (at most `MAX_HANDSHAKES` at once), so a slow or silent client cannot hold up
+/// the others; a failed handshake is
 /// logged and the connection dropped.
 pub struct TlsListener {
     ready: tokio::sync::mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
@@ -76,6 +80,7 @@ impl TlsListener {
         let local = listener.local_addr()?;
         let (tx, ready) = tokio::sync::mpsc::channel(64);
         let acceptor = TlsAcceptor::from(tls);
+        let handshakes = Arc::new(tokio::sync::Semaphore::new(MAX_HANDSHAKES));
         tokio::spawn(async move {
             loop {
                 let (tcp, peer) = tokio::select! {
@@ -90,9 +95,19 @@ impl TlsListener {
                         }
                     },
                 };
-                let (acceptor, tx) = (acceptor.clone(), tx.clone());
+                let Ok(permit) = handshakes.clone().try_acquire_owned() else {
+                    tracing::warn!(%peer, "too many HTTPS handshakes in progress; closing");
+                    continue;
+                };
+                let (acceptor, tx, stop) = (acceptor.clone(), tx.clone(), stop.clone());
                 tokio::spawn(async move {
-                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                    let _permit = permit;
+                    let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp));
+                    let result = tokio::select! {
+                        _ = stop.cancelled() => return,
+                        result = handshake => result,
+                    };
+                    match result {
                         Ok(Ok(stream)) => {
                             let _ = tx.send((stream, peer)).await;
                         }

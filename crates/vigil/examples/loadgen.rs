@@ -28,9 +28,7 @@ use std::{
 use anyhow::{Context, bail};
 use bytes::Bytes;
 use clap::{Parser, Subcommand};
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::{Method, Request, StatusCode, client::conn::http1::SendRequest, header};
-use hyper_util::rt::TokioIo;
+use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 
@@ -104,70 +102,15 @@ enum Mode {
     },
 }
 
-/// One keep-alive HTTP/1.1 connection.
-struct Conn {
-    authority: String,
-    token: String,
-    sender: Option<SendRequest<Full<Bytes>>>,
-}
+// The binary's own client for `vigil serve` (keep-alive HTTP/1.1, Retry-After, bounded bodies).
+#[path = "../src/client.rs"]
+#[allow(dead_code, reason = "loadgen uses only part of the CLI's client")]
+mod client;
+use client::Client;
 
-struct Answer {
-    status: StatusCode,
-    retry_after: Option<u64>,
-    body: Bytes,
-}
-
-impl Conn {
-    fn new(server: &Server) -> anyhow::Result<Conn> {
-        let authority = server
-            .url
-            .strip_prefix("http://")
-            .context("--url must be http://HOST:PORT")?
-            .trim_end_matches('/')
-            .to_string();
-        Ok(Conn {
-            authority,
-            token: server.token.clone(),
-            sender: None,
-        })
-    }
-
-    async fn send(&mut self, method: Method, path: &str, ct: &str, body: Bytes) -> anyhow::Result<Answer> {
-        if self.sender.as_ref().is_none_or(|s| s.is_closed()) {
-            let stream = tokio::net::TcpStream::connect(&self.authority).await?;
-            stream.set_nodelay(true)?;
-            let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-            tokio::spawn(async move {
-                let _ = conn.await;
-            });
-            self.sender = Some(sender);
-        }
-        let sender = self.sender.as_mut().context("no connection")?;
-        let req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::HOST, &self.authority)
-            .header(header::AUTHORIZATION, format!("Bearer {}", self.token))
-            .header(header::CONTENT_TYPE, ct)
-            .body(Full::new(body))?;
-        let response = sender.send_request(req).await?;
-        let status = response.status();
-        let retry_after = response
-            .headers()
-            .get(header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok());
-        #[expect(clippy::disallowed_methods, reason = "bounded by Limited")]
-        let body = Limited::new(response.into_body(), 512 << 20)
-            .collect()
-            .await
-            .map_err(|e| anyhow::anyhow!("reading the answer: {e}"))?
-            .to_bytes();
-        Ok(Answer {
-            status,
-            retry_after,
-            body,
-        })
+impl Server {
+    fn client(&self) -> anyhow::Result<Client> {
+        Client::new(&self.url, Some(self.token.clone()))
     }
 }
 
@@ -182,8 +125,8 @@ struct Scrape {
     latency: Vec<(f64, f64)>,
 }
 
-async fn scrape(conn: &mut Conn) -> anyhow::Result<Scrape> {
-    let a = conn.send(Method::GET, "/metrics", "text/plain", Bytes::new()).await?;
+async fn scrape(conn: &mut Client) -> anyhow::Result<Scrape> {
+    let a = conn.send(Method::GET, "/metrics", None).await?;
     if !a.status.is_success() {
         bail!("/metrics answered {}", a.status);
     }
@@ -347,7 +290,7 @@ async fn bulk_lane(
     sent: Arc<Sent>,
     pace: Option<(Instant, f64)>,
 ) -> anyhow::Result<()> {
-    let mut conn = Conn::new(&server)?;
+    let mut conn = server.client()?;
     while let Some((body, n)) = rx.recv().await {
         loop {
             if let Some((start, rate)) = pace {
@@ -356,7 +299,7 @@ async fn bulk_lane(
                 tokio::time::sleep_until(due.into()).await;
             }
             let a = conn
-                .send(Method::POST, &path, "application/x-ndjson", body.clone())
+                .send(Method::POST, &path, Some(("application/x-ndjson", body.clone())))
                 .await?;
             sent.requests.fetch_add(1, Relaxed);
             if a.status == StatusCode::TOO_MANY_REQUESTS {
@@ -397,7 +340,7 @@ async fn syslog_lane(
 }
 
 /// Waits until the server has indexed (or dead-lettered) `expected` more events than `base`.
-async fn wait_processed(conn: &mut Conn, base: &Scrape, expected: u64) -> anyhow::Result<Scrape> {
+async fn wait_processed(conn: &mut Client, base: &Scrape, expected: u64) -> anyhow::Result<Scrape> {
     let mut last = (0.0, Instant::now());
     loop {
         let now = scrape(conn).await?;
@@ -459,6 +402,32 @@ fn summarize(
     })
 }
 
+type Lane = tokio::task::JoinHandle<anyhow::Result<()>>;
+
+/// Starts the lanes (`start` is when sending began), waits for them and for the server to have
+/// processed everything they sent, sampling its RSS meanwhile; prints the summary line.
+async fn measure(
+    server: &Server,
+    kind: &str,
+    start_lanes: impl FnOnce(Arc<Sent>, Instant) -> Vec<Lane>,
+) -> anyhow::Result<()> {
+    let mut probe = server.client()?;
+    let before = scrape(&mut probe).await?;
+    let sent = Arc::new(Sent::default());
+    let stop = Arc::new(AtomicU64::new(0));
+    let rss = sample_rss(server.pid, stop.clone());
+    let start = Instant::now();
+    for lane in start_lanes(sent.clone(), start) {
+        lane.await??;
+    }
+    let sent_at = start.elapsed();
+    let after = wait_processed(&mut probe, &before, sent.events.load(Relaxed)).await?;
+    stop.store(1, Relaxed);
+    let rss = rss.join().unwrap_or_default();
+    println!("{}", summarize(kind, &sent, start, sent_at, &before, &after, &rss));
+    Ok(())
+}
+
 async fn run(args: Args) -> anyhow::Result<()> {
     match args.mode {
         Mode::Bulk {
@@ -470,34 +439,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
             limit,
             index,
         } => {
-            let mut probe = Conn::new(&server)?;
-            let before = scrape(&mut probe).await?;
             let lanes = produce(&file, batch, limit, connections, bulk_frame)?;
-            let sent = Arc::new(Sent::default());
-            let stop = Arc::new(AtomicU64::new(0));
-            let rss = sample_rss(server.pid, stop.clone());
-            let start = Instant::now();
-            let pace = (rate > 0).then_some((start, rate as f64));
-            let tasks: Vec<_> = lanes
-                .into_iter()
-                .map(|rx| {
-                    tokio::spawn(bulk_lane(
-                        server.clone(),
-                        format!("/{index}/_bulk"),
-                        rx,
-                        sent.clone(),
-                        pace,
-                    ))
-                })
-                .collect();
-            for t in tasks {
-                t.await??;
-            }
-            let sent_at = start.elapsed();
-            let after = wait_processed(&mut probe, &before, sent.events.load(Relaxed)).await?;
-            stop.store(1, Relaxed);
-            let rss = rss.join().unwrap_or_default();
-            println!("{}", summarize("bulk", &sent, start, sent_at, &before, &after, &rss));
+            let path = format!("/{index}/_bulk");
+            measure(&server, "bulk", |sent, start| {
+                let pace = (rate > 0).then_some((start, rate as f64));
+                lanes
+                    .into_iter()
+                    .map(|rx| tokio::spawn(bulk_lane(server.clone(), path.clone(), rx, sent.clone(), pace)))
+                    .collect()
+            })
+            .await?;
         }
         Mode::Syslog {
             server,
@@ -505,35 +456,21 @@ async fn run(args: Args) -> anyhow::Result<()> {
             file,
             connections,
         } => {
-            let mut probe = Conn::new(&server)?;
-            let before = scrape(&mut probe).await?;
             let lanes = produce(&file, 2000, None, connections, line_frame)?;
-            let sent = Arc::new(Sent::default());
-            let stop = Arc::new(AtomicU64::new(0));
-            let rss = sample_rss(server.pid, stop.clone());
-            let start = Instant::now();
-            let tasks: Vec<_> = lanes
-                .into_iter()
-                .map(|rx| tokio::spawn(syslog_lane(addr.clone(), rx, sent.clone())))
-                .collect();
-            for t in tasks {
-                t.await??;
-            }
-            let sent_at = start.elapsed();
-            let after = wait_processed(&mut probe, &before, sent.events.load(Relaxed)).await?;
-            stop.store(1, Relaxed);
-            let rss = rss.join().unwrap_or_default();
-            println!(
-                "{}",
-                summarize("syslog-tcp", &sent, start, sent_at, &before, &after, &rss)
-            );
+            measure(&server, "syslog-tcp", |sent, _| {
+                lanes
+                    .into_iter()
+                    .map(|rx| tokio::spawn(syslog_lane(addr.clone(), rx, sent.clone())))
+                    .collect()
+            })
+            .await?;
         }
         Mode::Search {
             server,
             queries,
             repeat,
         } => {
-            let mut conn = Conn::new(&server)?;
+            let mut conn = server.client()?;
             let text = std::fs::read_to_string(&queries).with_context(|| queries.clone())?;
             for line in text.lines().filter(|l| !l.trim().is_empty()) {
                 let q: Value = serde_json::from_str(line).with_context(|| format!("{queries}: {line}"))?;
@@ -543,7 +480,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 for i in 0..=repeat {
                     let t = Instant::now();
                     let a = conn
-                        .send(Method::POST, "/api/v1/search", "application/json", body.clone())
+                        .send(Method::POST, "/api/v1/search", Some(("application/json", body.clone())))
                         .await?;
                     let ms = t.elapsed().as_secs_f64() * 1000.0;
                     if !a.status.is_success() {

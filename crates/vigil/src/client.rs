@@ -69,6 +69,8 @@ impl Client {
                     self.authority
                 )
             })?;
+            // Small requests (searches, metrics) should not wait for Nagle.
+            let _ = stream.set_nodelay(true);
             let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
                 .await
                 .context("HTTP handshake")?;
@@ -77,7 +79,11 @@ impl Client {
             });
             self.sender = Some(sender);
         }
-        self.sender.as_mut().context("no connection")
+        let sender = self.sender.as_mut().context("no connection")?;
+        // HTTP/1.1 sends one request at a time: right after an answer the connection may not have
+        // taken the next one yet, and `send_request` fails with "connection was not ready".
+        sender.ready().await.context("waiting for the connection")?;
+        Ok(sender)
     }
 
     /// Sends one request; `body` is (content type, bytes).

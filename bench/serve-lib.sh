@@ -1,0 +1,42 @@
+# bench/serve-lib.sh — shared by bench/ingest.sh and bench/search.sh (source it; not a command).
+#
+#   bench_build                     release vigil + the loadgen example; sets VIGIL and LOADGEN
+#   bench_serve DATA PORT [KEEP]    admin token (exported as VIGIL_TOKEN), `vigil serve --config
+#                                   DATA/vigil.toml` in the background, waits for /readyz; sets
+#                                   SERVER (pid), URL and READY (seconds to ready). DATA is removed
+#                                   on exit unless KEEP=1.
+
+bench_build() {
+  command -v rg >/dev/null || { apt-get update -qq && apt-get install -y -qq ripgrep; }
+  command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
+  echo "building release binaries ..." >&2
+  cargo build --release --locked -p vigil -q
+  cargo build --release --locked -p vigil --example loadgen -q
+  VIGIL=target/release/vigil
+  LOADGEN=target/release/examples/loadgen
+}
+
+bench_serve() {
+  local data=$1 port=$2
+  BENCH_DATA=$data BENCH_KEEP=${3:-0}
+  TOKEN=$("$VIGIL" token create --data-dir "$data/data" --scope admin --name bench 2>/dev/null | tail -1)
+  [ -n "$TOKEN" ] || { echo "could not create a token" >&2; exit 1; }
+  export VIGIL_TOKEN=$TOKEN
+  local start
+  start=$(date +%s.%N)
+  "$VIGIL" serve --config "$data/vigil.toml" > "$data/serve.log" 2>&1 &
+  SERVER=$!
+  trap bench_cleanup EXIT
+  URL="http://127.0.0.1:$port"
+  until curl -sf "$URL/readyz" >/dev/null; do
+    kill -0 "$SERVER" 2>/dev/null || { cat "$data/serve.log" >&2; exit 1; }
+    sleep 0.2
+  done
+  READY=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
+}
+
+bench_cleanup() {
+  kill "$SERVER" 2>/dev/null || true
+  wait "$SERVER" 2>/dev/null || true
+  [ "$BENCH_KEEP" = 1 ] || rm -rf "$BENCH_DATA"
+}
