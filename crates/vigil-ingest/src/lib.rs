@@ -26,7 +26,7 @@ pub use error::IngestError;
 pub use http::{HttpIngest, HttpIngestConfig, http_router};
 pub use input::{Input, InputConfig, InputContext};
 pub use memory::MemorySink;
-pub use metrics::{InputMetrics, MetricsSnapshot};
+pub use metrics::{ConnectionGuard, InputMetrics, MetricsSnapshot};
 pub use record::{Record, RecordFormat};
 pub use sink::{BoxFuture, DeadLetter, MAX_DEAD_LETTER_BYTES, RecordSink, SinkError};
 pub use syslog::{SyslogTcpConfig, SyslogTcpInput, SyslogUdpConfig, SyslogUdpInput, tls_server_config};

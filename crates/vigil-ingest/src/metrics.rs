@@ -104,7 +104,7 @@ impl InputMetrics {
     }
 
     /// Counts a connection as open until the guard is dropped.
-    pub(crate) fn open_connection(self: &Arc<Self>) -> ConnectionGuard {
+    pub fn open_connection(self: &Arc<Self>) -> ConnectionGuard {
         self.connections.fetch_add(1, Ordering::Relaxed);
         self.connections_total.fetch_add(1, Ordering::Relaxed);
         ConnectionGuard(Arc::clone(self))
@@ -113,7 +113,7 @@ impl InputMetrics {
 
 /// Decrements the open-connection gauge on drop.
 #[derive(Debug)]
-pub(crate) struct ConnectionGuard(Arc<InputMetrics>);
+pub struct ConnectionGuard(Arc<InputMetrics>);
 
 impl Drop for ConnectionGuard {
     fn drop(&mut self) {

@@ -25,6 +25,9 @@ pub struct ServerConfig {
     pub store: StoreConfig,
     pub spool: SpoolConfig,
     pub pipeline: PipelineConfig,
+    /// What is kept of alerts and of dead letters (applied with the store's retention).
+    pub alerts: vigil_state::Retention,
+    pub dead_letters: vigil_state::Retention,
 }
 
 /// The HTTP listener: REST API, Elasticsearch `_bulk`, Splunk HEC and OTLP on one port.
@@ -32,6 +35,8 @@ pub struct ServerConfig {
 pub struct HttpConfig {
     pub listen: Option<SocketAddr>,
     pub max_body_bytes: usize,
+    /// Open connections at most; past it the listener waits for one to close.
+    pub max_connections: usize,
     /// PEM certificate chain and key: when both are set the listener speaks HTTPS only.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
@@ -69,7 +74,7 @@ pub struct StoreConfig {
     pub partition: Duration,
     pub max_age: Option<Duration>,
     pub max_bytes: Option<u64>,
-    /// How often retention runs.
+    /// How often retention (of events, alerts and dead letters) runs.
     pub retention_interval: Duration,
 }
 
@@ -97,6 +102,7 @@ impl Default for ServerConfig {
             http: HttpConfig {
                 listen: Some(SocketAddr::from(([127, 0, 0, 1], 9200))),
                 max_body_bytes: 32 << 20,
+                max_connections: 1024,
                 tls_cert: None,
                 tls_key: None,
                 tls_client_ca: None,
@@ -129,6 +135,13 @@ impl Default for ServerConfig {
             pipeline: PipelineConfig {
                 batch: 4096,
                 commit_interval: Duration::from_millis(500),
+            },
+            // Alerts are evidence: kept until an operator sets a limit. Dead letters hold raw input and a
+            // flood of garbage must not fill the disk: 30 days, at most a million.
+            alerts: vigil_state::Retention::KEEP_ALL,
+            dead_letters: vigil_state::Retention {
+                max_age: Some(Duration::from_secs(30 * 86_400)),
+                max_rows: Some(1_000_000),
             },
         }
     }
@@ -179,6 +192,7 @@ pub struct ConfigError {
 struct HttpFile {
     listen: Option<String>,
     max_body: Option<String>,
+    max_connections: Option<usize>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     tls_client_ca: Option<PathBuf>,
@@ -228,8 +242,24 @@ struct PipelineFile {
     commit_interval: Option<String>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeepFile {
+    max_age: Option<String>,
+    max_count: Option<u64>,
+}
+
 const SECTIONS: &[&str] = &[
-    "version", "data_dir", "http", "syslog", "rules", "store", "spool", "pipeline",
+    "version",
+    "data_dir",
+    "http",
+    "syslog",
+    "rules",
+    "store",
+    "spool",
+    "pipeline",
+    "alerts",
+    "dead_letters",
 ];
 
 /// Collects problems while reading one file.
@@ -422,6 +452,13 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
     if let Some(n) = r.bytes("http", "max_body", http.max_body.as_deref()) {
         c.http.max_body_bytes = usize::try_from(n).unwrap_or(usize::MAX);
     }
+    match http.max_connections {
+        Some(n) if !(1..=1_000_000).contains(&n) => {
+            r.problem(Some("http"), "max_connections", "must be between 1 and 1000000");
+        }
+        Some(n) => c.http.max_connections = n,
+        None => {}
+    }
     c.http.tls_cert = http.tls_cert;
     c.http.tls_key = http.tls_key;
     c.http.tls_client_ca = http.tls_client_ca;
@@ -504,6 +541,17 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
     if let Some(d) = r.duration("pipeline", "commit_interval", pipeline.commit_interval.as_deref()) {
         c.pipeline.commit_interval = d;
     }
+    for (name, slot) in [("alerts", &mut c.alerts), ("dead_letters", &mut c.dead_letters)] {
+        let keep: KeepFile = r.section(&table, name);
+        match keep.max_age.as_deref().map(str::trim) {
+            None => {}
+            Some("forever" | "off") => slot.max_age = None,
+            text => slot.max_age = r.duration(name, "max_age", text),
+        }
+        if let Some(n) = keep.max_count {
+            slot.max_rows = (n > 0).then_some(n);
+        }
+    }
     if r.problems.is_empty() { Ok(c) } else { Err(r.problems) }
 }
 
@@ -577,6 +625,23 @@ mod tests {
     #[test]
     fn example_file_is_valid() {
         parse(EXAMPLE).expect("the shipped example parses");
+    }
+
+    #[test]
+    fn alert_and_dead_letter_retention() {
+        let c = parse("version = 1\n[alerts]\nmax_age = \"400d\"\nmax_count = 5\n[dead_letters]\nmax_age = \"forever\"\nmax_count = 0\n")
+            .expect("valid");
+        assert_eq!(c.alerts.max_age, Some(Duration::from_secs(400 * 86_400)));
+        assert_eq!(c.alerts.max_rows, Some(5));
+        assert!(c.dead_letters.is_keep_all());
+        let d = ServerConfig::default();
+        assert!(d.alerts.is_keep_all());
+        assert_eq!(d.dead_letters.max_rows, Some(1_000_000));
+        let problems =
+            parse("version = 1\n[alerts]\nmax_age = \"soon\"\n[dead_letters]\nmax_rows = 3\n").expect_err("invalid");
+        let keys: Vec<_> = problems.iter().map(|p| (p.key.as_str(), p.line)).collect();
+        assert!(keys.contains(&("alerts.max_age", Some(3))), "{problems:?}");
+        assert!(keys.contains(&("dead_letters.max_rows", Some(5))), "{problems:?}");
     }
 
     #[test]

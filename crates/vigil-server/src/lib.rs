@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod config;
+mod conn_limit;
 pub mod engine;
 pub mod metrics;
 pub mod pipeline;

@@ -83,6 +83,9 @@ pub struct Metrics {
     pub dropped: AtomicU64,
     pub store_commits: AtomicU64,
     pub rule_reloads: AtomicU64,
+    /// Rows removed by retention.
+    pub alerts_pruned: AtomicU64,
+    pub dead_letters_pruned: AtomicU64,
     pub detection_latency: Histogram,
     pub batch_seconds: Histogram,
     pub commit_seconds: Histogram,
@@ -166,7 +169,17 @@ impl Metrics {
                 let _ = writeln!(out, "{name}{{input=\"{input}\"}} {}", get(m));
             }
         }
-        let counters: [(&str, &str, &AtomicU64); 9] = [
+        let counters: [(&str, &str, &AtomicU64); 11] = [
+            (
+                "vigil_alerts_pruned_total",
+                "Alerts deleted by retention ([alerts] max_age, max_count).",
+                &self.alerts_pruned,
+            ),
+            (
+                "vigil_dead_letters_pruned_total",
+                "Dead letters deleted by retention ([dead_letters] max_age, max_count).",
+                &self.dead_letters_pruned,
+            ),
             (
                 "vigil_events_indexed_total",
                 "Events written to the event store.",

@@ -22,6 +22,7 @@ use vigil_store::EventStore;
 use crate::{
     api::{self, ApiContext},
     config::ServerConfig,
+    conn_limit::LimitedListener,
     engine::{self, RuleHolder},
     metrics::Metrics,
     pipeline::Pipeline,
@@ -290,15 +291,18 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
                 .local_addr()
                 .map_err(|source| ServerError::Http { addr, source })?;
             let stop = shutdown.clone();
+            let (max, conns) = (config.http.max_connections, metrics.input("http"));
             let scheme = match tls::http_server_config(&config)? {
                 Some(tls) => {
                     let tls_listener = tls::TlsListener::new(listener, tls, shutdown.clone())
                         .map_err(|source| ServerError::Http { addr, source })?;
-                    tasks.push(tokio::spawn(serve_http(tls_listener, app, stop)));
+                    let limited = LimitedListener::new(tls_listener, max, conns);
+                    tasks.push(tokio::spawn(serve_http(limited, app, stop)));
                     "https"
                 }
                 None => {
-                    tasks.push(tokio::spawn(serve_http(listener, app, stop)));
+                    let limited = LimitedListener::new(listener, max, conns);
+                    tasks.push(tokio::spawn(serve_http(limited, app, stop)));
                     "http"
                 }
             };
@@ -308,11 +312,14 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         None => None,
     };
 
-    // Retention, on its own schedule.
+    // Retention, on its own schedule: events, then alerts and dead letters.
     {
         let store = store.clone();
+        let state = state.clone();
+        let metrics = metrics.clone();
         let stop = shutdown.clone();
         let every = config.store.retention_interval;
+        let (keep_alerts, keep_letters) = (config.alerts, config.dead_letters);
         tasks.push(tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             loop {
@@ -320,14 +327,23 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
                     _ = stop.cancelled() => break,
                     _ = tick.tick() => {}
                 }
+                let now = jiff::Timestamp::now();
                 let store = store.clone();
-                match tokio::task::spawn_blocking(move || store.retain(jiff::Timestamp::now())).await {
+                match tokio::task::spawn_blocking(move || store.retain(now)).await {
                     Ok(Ok(report)) if report.partitions_dropped > 0 => {
                         tracing::info!(?report, "retention dropped partitions");
                     }
                     Ok(Ok(_)) => {}
                     Ok(Err(e)) => tracing::error!(error = %e, "retention failed"),
                     Err(e) => tracing::error!(error = %e, "retention task failed"),
+                }
+                if !keep_alerts.is_keep_all() {
+                    let pruned = state.prune_alerts(keep_alerts, now).await;
+                    note_pruned("alerts", pruned, &metrics.alerts_pruned);
+                }
+                if !keep_letters.is_keep_all() {
+                    let pruned = state.prune_dead_letters(keep_letters, now).await;
+                    note_pruned("dead letters", pruned, &metrics.dead_letters_pruned);
                 }
             }
         }));
@@ -353,6 +369,18 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         spool,
         _lock: lock,
     })
+}
+
+/// Counts and logs one retention pass over alerts or dead letters.
+fn note_pruned(what: &str, pruned: Result<u64, vigil_state::StateError>, counter: &AtomicU64) {
+    match pruned {
+        Ok(0) => {}
+        Ok(n) => {
+            counter.fetch_add(n, Relaxed);
+            tracing::info!(deleted = n, "retention deleted {what}");
+        }
+        Err(e) => tracing::error!(error = %e, "retention of {what} failed"),
+    }
 }
 
 impl RunningServer {

@@ -1,4 +1,5 @@
-//! Vigil's operational state in SQL: API tokens, alerts, dead letters and small named blobs.
+//! Vigil's operational state in SQL: API tokens, alerts, dead letters (both with retention by age
+//! and count) and small named blobs.
 //!
 //! Backed by SQLite through sqlx (runtime queries only, no compile-time-checked macros). The SQL is kept
 //! portable where that costs nothing (`ON CONFLICT ... DO NOTHING/UPDATE`, integer instants, `COUNT(*)`,
@@ -28,6 +29,7 @@ mod cursor;
 mod db;
 mod dead_letters;
 mod error;
+mod retention;
 mod time;
 mod tokens;
 
@@ -36,4 +38,5 @@ pub use db::State;
 pub use dead_letters::{DeadLetter, DeadLetterPage, DeadLetterQuery, NewDeadLetter};
 pub use error::StateError;
 pub use jiff::Timestamp;
+pub use retention::Retention;
 pub use tokens::{LAST_USED_RESOLUTION, ParseScopeError, Scope, TokenInfo};

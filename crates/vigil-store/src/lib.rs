@@ -16,9 +16,11 @@
 //! * **Concurrency** — all methods take `&self`; searches run while events are added. Adds,
 //!   commits and retention serialise on one lock; searches only briefly take the partition list.
 //! * **Disk** — the event is stored once, as compact JSON in tantivy's zstd doc store (level 9,
-//!   128 KiB blocks); field values are indexed as lower-cased keywords and words of text, with doc
-//!   ids only (no frequencies, positions or norms). On synthetic Sysmon process-creation events the
-//!   store takes 0.30× the raw NDJSON size (the `disk` integration test prints the figure).
+//!   128 KiB blocks; its id only in the id fast fields); field values are indexed as lower-cased
+//!   keywords and words of text, with doc ids only (no frequencies, positions or norms). On
+//!   synthetic Sysmon process-creation events the store takes about a quarter of the raw NDJSON
+//!   size (the `disk` integration test prints the figure); `examples/store_size.rs` breaks the
+//!   bytes down by component for any file of log lines.
 //!
 //! The query syntax is vigil-query's; what each form matches here is described in
 //! [`translate`](crate::translate), and the aggregations in [`aggs`](crate::aggs).

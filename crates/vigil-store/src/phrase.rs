@@ -7,6 +7,7 @@ use tantivy::query::{BitSetDocSet, ConstScorer, EnableScoring, Explanation, Quer
 use tantivy::schema::{Field, Value as _};
 use tantivy::tokenizer::TokenStream;
 use tantivy::{BitSet, DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyDocument};
+use vigil_event::EventId;
 
 use crate::schema::{StoredEvent, text_analyzer};
 
@@ -48,7 +49,7 @@ struct PhraseWeight {
 impl Weight for PhraseWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
         let mut candidates = self.candidates.scorer(reader, boost)?;
-        let store = reader.get_store_reader(16)?;
+        let store = reader.get_store_reader(2)?;
         let mut matched = BitSet::with_max_value(reader.max_doc());
         let mut doc = candidates.doc();
         while doc != TERMINATED {
@@ -56,7 +57,8 @@ impl Weight for PhraseWeight {
             let holds = stored
                 .get_first(self.src)
                 .and_then(|v| v.as_bytes())
-                .and_then(|b| StoredEvent::decode(b).ok())
+                // Only the fields are looked at: the id does not matter here.
+                .and_then(|b| StoredEvent::decode(b, EventId(0)).ok())
                 .is_some_and(|e| e.fields.iter().any(|(_, v)| contains_phrase(v, &self.tokens, 0)));
             if holds {
                 matched.insert(doc);

@@ -320,10 +320,10 @@ pub(crate) fn ip_u128(addr: IpAddr) -> u128 {
     }
 }
 
-/// The stored form of an event (the `_src` field), as read back.
+/// The stored form of an event (the `_src` field), as read back. The id is not in it: it is in the
+/// `_id_hi`/`_id_lo` fast fields (stores written before 0.1 also have an `id` key here; it is ignored).
 #[derive(Deserialize)]
 struct Src<'a> {
-    id: EventId,
     /// Set when the event had no time of its own (it is stamped with its ingest time).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     nt: bool,
@@ -347,7 +347,6 @@ fn is_zero(n: &u64) -> bool {
 fn src_bytes(event: &Event, time_kept: bool) -> Vec<u8> {
     #[derive(Serialize)]
     struct SrcOut<'a> {
-        id: EventId,
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         nt: bool,
         i: &'a str,
@@ -362,7 +361,6 @@ fn src_bytes(event: &Event, time_kept: bool) -> Vec<u8> {
         f: &'a Fields,
     }
     let out = SrcOut {
-        id: event.id,
         nt: !time_kept,
         i: &event.source.input,
         h: event.source.host.as_deref(),
@@ -388,10 +386,11 @@ pub(crate) struct StoredEvent {
 }
 
 impl StoredEvent {
-    pub fn decode(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+    /// Decodes `_src`; `id` comes from the document's id fast fields.
+    pub fn decode(bytes: &[u8], id: EventId) -> Result<Self, serde_json::Error> {
         let src: Src<'_> = serde_json::from_slice(bytes)?;
         Ok(StoredEvent {
-            id: src.id,
+            id,
             time_kept: !src.nt,
             input: src.i.into_owned(),
             host: src.h.map(Cow::into_owned),
@@ -466,7 +465,12 @@ mod tests {
             fields.clone(),
             Raw::Text("raw".into()),
         );
-        let back = StoredEvent::decode(&src_bytes(&event, false)).unwrap();
+        let bytes = src_bytes(&event, false);
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(&event.id.to_string()),
+            "the id is not stored twice"
+        );
+        let back = StoredEvent::decode(&bytes, event.id).unwrap();
         assert!(!back.time_kept);
         let ts = Timestamp::from_second(1_700_000_000).unwrap();
         let rebuilt = back.into_event(ts);

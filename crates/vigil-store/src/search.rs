@@ -11,7 +11,7 @@ use tantivy::columnar::Column;
 use tantivy::query::{BooleanQuery, Occur, Query as TQuery};
 use tantivy::schema::Value;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TantivyDocument};
-use vigil_event::Event;
+use vigil_event::{Event, EventId};
 
 use crate::aggs::{Agg, AggPartial, AggPlan, AggResult, SegmentAggs};
 use crate::cursor::{self, Rank, Sort};
@@ -129,8 +129,8 @@ pub(crate) fn run(store: &EventStore, req: &SearchRequest) -> Result<SearchRespo
 
     let mut hits = Vec::with_capacity(best.len());
     for &(rank, i, addr) in &best {
-        let (ts, _) = rank.ts_and_id(req.sort);
-        let stored = load(&searchers[i], &store.schema, addr)?;
+        let (ts, id) = rank.ts_and_id(req.sort);
+        let stored = load(&searchers[i], &store.schema, addr, id)?;
         hits.push(Hit {
             id: stored.id.to_string(),
             time: Timestamp::from_nanosecond(ts.into()).map_err(|e| StoreError::Corrupt(e.to_string()))?,
@@ -180,9 +180,9 @@ pub(crate) fn scan(
         let mut docs = fruit.top;
         docs.sort_unstable_by_key(|(rank, _)| *rank);
         for (rank, addr) in docs {
-            let (ts, _) = rank.ts_and_id(Sort::TimeAsc);
+            let (ts, id) = rank.ts_and_id(Sort::TimeAsc);
             let time = Timestamp::from_nanosecond(ts.into()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            let event = load(&searcher, &store.schema, addr)?.into_event(time);
+            let event = load(&searcher, &store.schema, addr, id)?.into_event(time);
             visited += 1;
             if !visit(event) {
                 return Ok(visited);
@@ -225,13 +225,18 @@ fn restrict(
     Box::new(BooleanQuery::new(vec![(Occur::Must, query), (Occur::Must, range)]))
 }
 
-fn load(searcher: &tantivy::Searcher, schema: &StoreSchema, addr: DocAddress) -> Result<StoredEvent, StoreError> {
+fn load(
+    searcher: &tantivy::Searcher,
+    schema: &StoreSchema,
+    addr: DocAddress,
+    id: u128,
+) -> Result<StoredEvent, StoreError> {
     let doc: TantivyDocument = searcher.doc(addr).ctx(|| "cannot read a stored event".to_owned())?;
     let bytes = doc
         .get_first(schema.src)
         .and_then(|v| v.as_bytes())
         .ok_or_else(|| StoreError::Corrupt("stored event without source".into()))?;
-    StoredEvent::decode(bytes).map_err(|e| StoreError::Corrupt(format!("stored event: {e}")))
+    StoredEvent::decode(bytes, EventId(id)).map_err(|e| StoreError::Corrupt(format!("stored event: {e}")))
 }
 
 /// Counts matches, keeps the `size` best hits after the cursor, feeds aggregations.

@@ -110,7 +110,7 @@ use client::Client;
 
 impl Server {
     fn client(&self) -> anyhow::Result<Client> {
-        Client::new(&self.url, Some(self.token.clone()))
+        Client::new(&self.url, Some(self.token.clone()), &client::TlsFiles::default())
     }
 }
 

@@ -160,7 +160,7 @@ pub enum ScopeArg {
 /// How to reach a running server.
 #[derive(Debug, Args)]
 pub struct ServerArgs {
-    /// The server's HTTP address.
+    /// The server's address: http://HOST:PORT, or https://HOST:PORT when it has `[http] tls_cert`.
     #[arg(
         long,
         value_name = "URL",
@@ -171,6 +171,27 @@ pub struct ServerArgs {
     /// API token (or set VIGIL_TOKEN).
     #[arg(long, value_name = "TOKEN", env = "VIGIL_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// HTTPS: trust only this PEM CA bundle (default: the system's trusted roots).
+    #[arg(long, value_name = "FILE", env = "VIGIL_CA_CERT")]
+    pub ca_cert: Option<PathBuf>,
+    /// HTTPS: client certificate chain (PEM), for a server with `[http] tls_client_ca`.
+    #[arg(long, value_name = "FILE", env = "VIGIL_CLIENT_CERT", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+    /// HTTPS: the private key of --client-cert (PEM).
+    #[arg(long, value_name = "FILE", env = "VIGIL_CLIENT_KEY", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+}
+
+impl ServerArgs {
+    /// A client for the server these arguments name.
+    pub fn client(&self) -> anyhow::Result<crate::client::Client> {
+        let tls = crate::client::TlsFiles {
+            ca_cert: self.ca_cert.clone(),
+            client_cert: self.client_cert.clone(),
+            client_key: self.client_key.clone(),
+        };
+        crate::client::Client::new(&self.server, self.token.clone(), &tls)
+    }
 }
 
 #[derive(Debug, Args)]

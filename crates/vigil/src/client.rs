@@ -1,18 +1,39 @@
-//! A small HTTP/1.1 client for talking to a running `vigil serve` (plain HTTP, keep-alive).
+//! A small HTTP/1.1 client for talking to a running `vigil serve` over HTTP or HTTPS (keep-alive).
+//!
+//! HTTPS verifies the server against the system's trusted roots, or only against `--ca-cert`
+//! when given, and can present a client certificate (`--client-cert`/`--client-key`) to a server
+//! that asks for one (`[http] tls_client_ca`).
+
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::{Method, Request, StatusCode, client::conn::http1::SendRequest, header};
 use hyper_util::rt::TokioIo;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 
 /// Largest response body read (search answers with 10,000 hits fit comfortably).
 const MAX_RESPONSE: usize = 256 << 20;
+
+/// Files for HTTPS; all optional.
+#[derive(Debug, Clone, Default)]
+pub struct TlsFiles {
+    /// PEM CA bundle to trust instead of the system's roots.
+    pub ca_cert: Option<PathBuf>,
+    /// PEM certificate chain and key presented to a server that asks for a client certificate.
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
+}
 
 /// A connection to one server, reopened when it drops.
 pub struct Client {
     authority: String,
     token: Option<String>,
+    /// Set for `https://` servers: the TLS configuration and the name the certificate must carry.
+    tls: Option<(tokio_rustls::TlsConnector, ServerName<'static>)>,
     sender: Option<SendRequest<Full<Bytes>>>,
 }
 
@@ -45,18 +66,33 @@ impl Answer {
 }
 
 impl Client {
-    /// `server` is `http://host:port` (HTTPS is not supported by this client yet).
-    pub fn new(server: &str, token: Option<String>) -> anyhow::Result<Client> {
-        let rest = server
-            .strip_prefix("http://")
-            .with_context(|| format!("--server {server}: use http://HOST:PORT"))?;
+    /// `server` is `http://HOST:PORT` or `https://HOST:PORT`; `tls` is used for HTTPS only.
+    pub fn new(server: &str, token: Option<String>, tls: &TlsFiles) -> anyhow::Result<Client> {
+        let usage = || format!("--server {server}: use http://HOST:PORT or https://HOST:PORT");
+        let (https, rest) = match (server.strip_prefix("http://"), server.strip_prefix("https://")) {
+            (Some(rest), _) => (false, rest),
+            (_, Some(rest)) => (true, rest),
+            _ => bail!(usage()),
+        };
         let authority = rest.trim_end_matches('/').to_string();
-        if authority.is_empty() || authority.contains('/') {
-            bail!("--server {server}: use http://HOST:PORT");
+        if authority.is_empty() || authority.contains('/') || !authority.contains(':') {
+            bail!(usage());
         }
+        let tls = if https {
+            let host = authority
+                .rsplit_once(':')
+                .map_or(authority.as_str(), |(h, _)| h)
+                .trim_start_matches('[')
+                .trim_end_matches(']');
+            let name = ServerName::try_from(host.to_string()).with_context(usage)?;
+            Some((tokio_rustls::TlsConnector::from(client_config(tls)?), name))
+        } else {
+            None
+        };
         Ok(Client {
             authority,
             token,
+            tls,
             sender: None,
         })
     }
@@ -71,12 +107,32 @@ impl Client {
             })?;
             // Small requests (searches, metrics) should not wait for Nagle.
             let _ = stream.set_nodelay(true);
-            let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-                .await
-                .context("HTTP handshake")?;
-            tokio::spawn(async move {
-                let _ = conn.await;
-            });
+            let sender = match &self.tls {
+                None => {
+                    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                        .await
+                        .context("HTTP handshake")?;
+                    tokio::spawn(async move {
+                        let _ = conn.await;
+                    });
+                    sender
+                }
+                Some((connector, name)) => {
+                    let stream = connector.connect(name.clone(), stream).await.with_context(|| {
+                        format!(
+                            "TLS handshake with {} failed (is it HTTPS, and is its certificate trusted? see --ca-cert)",
+                            self.authority
+                        )
+                    })?;
+                    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                        .await
+                        .context("HTTP handshake")?;
+                    tokio::spawn(async move {
+                        let _ = conn.await;
+                    });
+                    sender
+                }
+            };
             self.sender = Some(sender);
         }
         let sender = self.sender.as_mut().context("no connection")?;
@@ -133,6 +189,56 @@ impl Client {
             .await?
             .json()
     }
+}
+
+/// The rustls client configuration: roots from `--ca-cert` or the system, optional client certificate.
+fn client_config(files: &TlsFiles) -> anyhow::Result<Arc<rustls::ClientConfig>> {
+    let mut roots = rustls::RootCertStore::empty();
+    match &files.ca_cert {
+        Some(path) => {
+            for cert in read_certs(path)? {
+                roots
+                    .add(cert)
+                    .with_context(|| format!("--ca-cert {}: not a usable CA certificate", path.display()))?;
+            }
+        }
+        None => {
+            let found = rustls_native_certs::load_native_certs();
+            let (added, _) = roots.add_parsable_certificates(found.certs);
+            if added == 0 {
+                bail!("no trusted CA certificates found on this system: pass the server's CA with --ca-cert FILE");
+            }
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .context("TLS protocol versions")?
+        .with_root_certificates(roots);
+    let mut config = match (&files.client_cert, &files.client_key) {
+        (None, None) => builder.with_no_client_auth(),
+        (Some(cert), Some(key)) => {
+            let chain = read_certs(cert)?;
+            let key = PrivateKeyDer::from_pem_file(key)
+                .with_context(|| format!("--client-key {}: no PEM private key in it", key.display()))?;
+            builder
+                .with_client_auth_cert(chain, key)
+                .context("--client-cert and --client-key do not form a usable pair")?
+        }
+        _ => bail!("--client-cert and --client-key go together: give both or neither"),
+    };
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+fn read_certs(path: &std::path::Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
+    let certs = CertificateDer::pem_file_iter(path)
+        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+        .with_context(|| format!("{}: cannot read PEM certificates", path.display()))?;
+    if certs.is_empty() {
+        bail!("{}: no PEM certificate in it", path.display());
+    }
+    Ok(certs)
 }
 
 /// Percent-encodes a query-string value.

@@ -68,7 +68,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("starting the async runtime")?;
     let mut sender = Sender {
-        client: Client::new(&args.server.server, args.server.token.clone())?,
+        client: args.server.client()?,
         sent: 0,
         bar: bar.clone(),
     };

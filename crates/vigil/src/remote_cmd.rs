@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::{
     cli::{AlertsArgs, DeadLettersArgs, LevelArg, SearchArgs},
-    client::{Client, encode},
+    client::encode,
 };
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -55,7 +55,7 @@ pub fn search(args: SearchArgs) -> anyhow::Result<ExitCode> {
         body["aggs"] = json!({ "top": { "terms": { "field": f, "size": 10 } } });
     }
     let answer = runtime()?.block_on(async {
-        let mut client = Client::new(&args.server.server, args.server.token.clone())?;
+        let mut client = args.server.client()?;
         client.post_json("/api/v1/search", &body).await
     })?;
     if args.json {
@@ -110,7 +110,7 @@ pub fn alerts(args: AlertsArgs) -> anyhow::Result<ExitCode> {
         path.push_str(&format!("&rule_id={}", encode(r)));
     }
     let answer = runtime()?.block_on(async {
-        let mut client = Client::new(&args.server.server, args.server.token.clone())?;
+        let mut client = args.server.client()?;
         client.get_json(&path).await
     })?;
     if args.json {
@@ -146,7 +146,7 @@ pub fn dead_letters(args: DeadLettersArgs) -> anyhow::Result<ExitCode> {
         path.push_str(&format!("&since={}", encode(s)));
     }
     let answer = runtime()?.block_on(async {
-        let mut client = Client::new(&args.server.server, args.server.token.clone())?;
+        let mut client = args.server.client()?;
         client.get_json(&path).await
     })?;
     if args.json {

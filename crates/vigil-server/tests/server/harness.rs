@@ -8,7 +8,7 @@ use std::{
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use vigil_server::{Overrides, RunningServer};
+use vigil_server::{Overrides, RunningServer, ServerConfig};
 use vigil_state::{Scope, State};
 
 pub const RULE: &str = r#"title: Vigil test keyword
@@ -69,6 +69,11 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server; with `data_dir` the data (and tokens) persist across starts.
     pub async fn start(data_dir: Option<&Path>) -> TestServer {
+        TestServer::start_with(data_dir, |_| {}).await
+    }
+
+    /// [`start`](Self::start) with the configuration adjusted by `tweak` before the server starts.
+    pub async fn start_with(data_dir: Option<&Path>, tweak: impl FnOnce(&mut ServerConfig)) -> TestServer {
         let owned = data_dir.is_none().then(|| tempfile::tempdir().expect("tempdir"));
         let dir = data_dir
             .map(Path::to_path_buf)
@@ -87,6 +92,7 @@ impl TestServer {
         };
         let mut config = vigil_server::config::load(None, &overrides).expect("config");
         config.pipeline.commit_interval = Duration::from_millis(100);
+        tweak(&mut config);
         std::fs::create_dir_all(&config.data_dir).expect("data dir");
         let state = State::open(&vigil_server::server::state_db_path(&config.data_dir))
             .await
@@ -183,6 +189,18 @@ pub async fn http(
     token: Option<&str>,
     body: Option<Value>,
 ) -> (u16, Value) {
+    let (status, body) = http_text(addr, method, path, token, body).await;
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+/// [`http`] with the body as text.
+pub async fn http_text(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, String) {
     let body = body.map(|b| b.to_string()).unwrap_or_default();
     let auth = token
         .map(|t| format!("Authorization: Bearer {t}\r\n"))
@@ -208,7 +226,7 @@ pub async fn http(
     } else {
         rest.to_string()
     };
-    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+    (status, body)
 }
 
 fn dechunk(mut s: &str) -> String {

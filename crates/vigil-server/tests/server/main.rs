@@ -176,3 +176,79 @@ fn count_kind(page: &serde_json::Value, kind: &str) -> usize {
         .map(|a| a.iter().filter(|x| x["kind"] == kind).count())
         .unwrap_or(0)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alert_retention_keeps_the_newest_and_counts_what_it_deleted() {
+    let s = TestServer::start_with(None, |c| {
+        c.store.retention_interval = Duration::from_millis(100);
+        c.alerts.max_rows = Some(2);
+    })
+    .await;
+    let lines: Vec<String> = (0..5)
+        .map(|i| format!("<13>1 2026-11-23T10:00:0{i}Z web01 app 42 - - retention {i} vigil-test-evil"))
+        .collect();
+    s.syslog_tcp(&lines).await;
+    s.search_until("vigil-test-evil", 5).await;
+    // Every event fired the keyword rule; retention keeps the 2 newest alerts.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, metrics) = harness::http_text(s.http, "GET", "/metrics", Some(&s.read_token), None).await;
+        let pruned = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix("vigil_alerts_pruned_total "))
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let alerts = s.alerts(json!({})).await;
+        if pruned == Some(3) && alerts["total"] == 2 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "pruned {pruned:?}, alerts {alerts}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The events themselves are untouched.
+    assert_eq!(
+        s.search(json!({"query": "vigil-test-evil", "size": 0})).await["total"],
+        5
+    );
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_connections_past_the_limit_wait_for_a_free_slot() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = TestServer::start_with(None, |c| c.http.max_connections = 2).await;
+    // Two idle connections take both slots.
+    let idle: Vec<_> = [
+        tokio::net::TcpStream::connect(s.http).await.expect("connect"),
+        tokio::net::TcpStream::connect(s.http).await.expect("connect"),
+    ]
+    .into();
+    let addr = s.http;
+    let probe = async move {
+        let mut c = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        c.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .expect("send");
+        let mut answer = Vec::new();
+        #[expect(clippy::disallowed_methods, reason = "bounded by take(1 MiB)")]
+        c.take(1 << 20).read_to_end(&mut answer).await.expect("read");
+        String::from_utf8_lossy(&answer).into_owned()
+    };
+    tokio::pin!(probe);
+    // The kernel takes the third connection, but the server does not serve it while full.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(700), &mut probe)
+            .await
+            .is_err(),
+        "a third connection was served past http.max_connections = 2"
+    );
+    // Closing one idle connection lets it in.
+    drop(idle);
+    let answer = tokio::time::timeout(Duration::from_secs(10), probe)
+        .await
+        .expect("served once a slot is free");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    s.stop().await;
+}

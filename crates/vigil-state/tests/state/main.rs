@@ -3,6 +3,7 @@
 mod alerts;
 mod dead_letters;
 mod open;
+mod retention;
 mod tokens;
 
 use jiff::{SignedDuration, Timestamp};

@@ -167,9 +167,10 @@ fn bytes_per_event_are_well_below_raw_ndjson() {
         stats.bytes_on_disk,
         stats.bytes_on_disk / n as u64
     );
-    // Measured 0.30 (381 B/event for 1275 B of NDJSON: doc store 140, `_all` 112, `f` 100, ids 16).
+    // Measured 0.28 (355 B/event for 1275 B of NDJSON); 0.30 (381 B/event) before the id left the doc
+    // store (then: doc store 140, `_all` 112, `f` 100, ids 16).
     // The bound leaves room for tantivy's segment layout, not for a schema that indexes more.
-    assert!(ratio < 0.35, "ratio {ratio:.3}");
+    assert!(ratio < 0.32, "ratio {ratio:.3}");
     // Still fully searchable.
     assert!(count(&store, "User:\"corp\\\\alice\"") > 0);
 }

@@ -1,10 +1,13 @@
 //! HTTPS on the HTTP listener (`[http] tls_cert`/`tls_key`): elasticsearch-py and `requests`
-//! verify the server against a test CA; an unverified client and plain HTTP are refused.
+//! verify the server against a test CA; an unverified client and plain HTTP are refused; the
+//! `vigil` CLI client ingests and searches over HTTPS with `--ca-cert`.
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use serde_json::json;
 
-use crate::harness::{Env, marker, python, run_python};
+use std::process::Command;
+
+use crate::harness::{Env, VIGIL, marker, python, run_python};
 
 /// Writes a CA and a `localhost` server certificate it signed into the env's directory; returns
 /// the paths of the CA, the certificate and the key.
@@ -97,4 +100,83 @@ fn https_serves_verified_clients_only() {
         log.lines().any(|l| l.contains("HTTP API") && l.contains("https")),
         "the listening line names the scheme:\n{log}"
     );
+}
+
+#[test]
+fn the_cli_ingests_and_searches_over_https_with_its_ca() {
+    let env = Env::new("version = 1\n");
+    let [ca, cert, key] = write_pki(&env);
+    let config = format!(
+        "version = 1\n[pipeline]\ncommit_interval = \"200ms\"\n[http]\ntls_cert = {:?}\ntls_key = {:?}\n",
+        cert.display().to_string(),
+        key.display().to_string()
+    );
+    std::fs::write(&env.config, config).expect("config");
+    let server = env.start_https();
+    let port = server.http.port();
+    let m = marker("clihttps");
+    let file = env.path("events.ndjson");
+    let lines: String = (0..20)
+        .map(|i| format!("{{\"message\":\"{m} {i}\",\"@timestamp\":\"2026-11-23T10:00:{i:02}Z\"}}\n"))
+        .collect();
+    std::fs::write(&file, lines).expect("write");
+    let vigil = |args: &[&str], server_url: &str, token: &str, ca: Option<&std::path::Path>| {
+        let mut cmd = Command::new(VIGIL);
+        cmd.args(args).args(["--server", server_url, "--token", token]);
+        if let Some(ca) = ca {
+            cmd.arg("--ca-cert").arg(ca);
+        }
+        cmd.env_remove("VIGIL_CA_CERT").output().expect("run vigil")
+    };
+    let url = format!("https://localhost:{port}");
+    let file_arg = file.display().to_string();
+
+    let out = vigil(&["ingest", &file_arg], &url, &env.ingest_token, Some(&ca));
+    assert!(out.status.success(), "ingest: {}", String::from_utf8_lossy(&out.stderr));
+    // Searchable once committed.
+    let deadline = std::time::Instant::now() + crate::harness::SEARCH_DEADLINE;
+    loop {
+        let out = vigil(&["search", "--json", &m], &url, &env.read_token, Some(&ca));
+        assert!(out.status.success(), "search: {}", String::from_utf8_lossy(&out.stderr));
+        let answer: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json answer");
+        if answer["total"] == 20 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not all events searchable: {answer}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+
+    // Refusals are clear errors with a non-zero exit, never a silent success.
+    let refused = |out: std::process::Output, why: &str| {
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!out.status.success(), "{why}: succeeded");
+        assert!(err.contains("--ca-cert") || err.contains("certificate"), "{why}: {err}");
+    };
+    // The system's roots do not know the test CA.
+    refused(vigil(&["search", &m], &url, &env.read_token, None), "untrusted CA");
+    // The certificate is for localhost, not 127.0.0.1.
+    refused(
+        vigil(
+            &["search", &m],
+            &format!("https://127.0.0.1:{port}"),
+            &env.read_token,
+            Some(&ca),
+        ),
+        "wrong name",
+    );
+    // Plain HTTP to the HTTPS port fails rather than hanging.
+    let out = vigil(
+        &["search", &m],
+        &format!("http://localhost:{port}"),
+        &env.read_token,
+        None,
+    );
+    assert!(!out.status.success(), "plain HTTP to HTTPS succeeded");
+    // A CA file that is not PEM is named in the error.
+    let out = vigil(&["search", &m], &url, &env.read_token, Some(&file));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("events.ndjson"), "{err}");
 }

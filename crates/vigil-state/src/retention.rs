@@ -1,0 +1,125 @@
+//! Retention of alerts and dead letters: by age and by row count, applied at a time the caller
+//! gives (so tests drive the clock).
+//!
+//! Rows go oldest first, in chunks of [`CHUNK`] per write transaction, so inserts of new alerts
+//! and dead letters wait at most one chunk's delete, never the whole prune. Sequence numbers are
+//! never reused (`AUTOINCREMENT`), so cursors held by clients stay valid: a page that pointed at
+//! pruned rows simply continues with older rows that remain.
+
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+// The SQL is built from the constant table and column names of [`Table`] only.
+use sqlx::AssertSqlSafe;
+
+use crate::{State, StateError, time};
+
+/// Rows deleted per write transaction.
+const CHUNK: i64 = 5_000;
+
+/// How much of one table to keep. `None` keeps everything on that axis.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Retention {
+    /// Delete rows older than this (alerts by detection time, dead letters by receive time).
+    pub max_age: Option<Duration>,
+    /// Keep at most this many rows: the newest.
+    pub max_rows: Option<u64>,
+}
+
+impl Retention {
+    /// Keeps everything.
+    pub const KEEP_ALL: Retention = Retention {
+        max_age: None,
+        max_rows: None,
+    };
+
+    /// Whether this policy can delete anything.
+    pub fn is_keep_all(&self) -> bool {
+        self.max_age.is_none() && self.max_rows.is_none()
+    }
+}
+
+/// A table retention applies to. The names are constants, never user input.
+#[derive(Clone, Copy)]
+enum Table {
+    Alerts,
+    DeadLetters,
+}
+
+impl Table {
+    fn name(self) -> &'static str {
+        match self {
+            Table::Alerts => "alerts",
+            Table::DeadLetters => "dead_letters",
+        }
+    }
+
+    /// The instant column age is measured on (each has an index).
+    fn time_column(self) -> &'static str {
+        match self {
+            Table::Alerts => "detected",
+            Table::DeadLetters => "received",
+        }
+    }
+}
+
+impl State {
+    /// Deletes the alerts `policy` does not keep at time `now`; returns how many were deleted.
+    pub async fn prune_alerts(&self, policy: Retention, now: Timestamp) -> Result<u64, StateError> {
+        self.prune(Table::Alerts, policy, now).await
+    }
+
+    /// Deletes the dead letters `policy` does not keep at time `now`; returns how many were deleted.
+    pub async fn prune_dead_letters(&self, policy: Retention, now: Timestamp) -> Result<u64, StateError> {
+        self.prune(Table::DeadLetters, policy, now).await
+    }
+
+    async fn prune(&self, table: Table, policy: Retention, now: Timestamp) -> Result<u64, StateError> {
+        let mut deleted = 0;
+        if let Some(age) = policy.max_age {
+            let age = SignedDuration::try_from(age).unwrap_or(SignedDuration::MAX);
+            let cutoff = now.checked_sub(age).map_or(i64::MIN, time::to_db);
+            let sql = format!(
+                "DELETE FROM {t} WHERE seq IN (SELECT seq FROM {t} WHERE {c} < ? ORDER BY seq LIMIT {CHUNK})",
+                t = table.name(),
+                c = table.time_column()
+            );
+            deleted += self.delete_chunks(&sql, cutoff).await?;
+        }
+        if let Some(max) = policy.max_rows {
+            let offset = i64::try_from(max).unwrap_or(i64::MAX);
+            // The newest row past the limit: it and everything older go.
+            let sql = format!("SELECT seq FROM {} ORDER BY seq DESC LIMIT 1 OFFSET ?", table.name());
+            let last: Option<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
+                .bind(offset)
+                .fetch_optional(&self.writer)
+                .await?;
+            if let Some(last) = last {
+                let sql = format!(
+                    "DELETE FROM {t} WHERE seq IN (SELECT seq FROM {t} WHERE seq <= ? ORDER BY seq LIMIT {CHUNK})",
+                    t = table.name()
+                );
+                deleted += self.delete_chunks(&sql, last).await?;
+            }
+        }
+        Ok(deleted)
+    }
+
+    /// Runs a chunked `DELETE … LIMIT CHUNK` with one bound value until it deletes less than a chunk.
+    async fn delete_chunks(&self, sql: &str, bound: i64) -> Result<u64, StateError> {
+        let mut total = 0;
+        loop {
+            let mut tx = self.write_tx().await?;
+            let n = sqlx::query(AssertSqlSafe(sql.to_owned()))
+                .bind(bound)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            tx.commit().await?;
+            total += n;
+            if n < CHUNK as u64 {
+                return Ok(total);
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+use std::time::Duration;
+
+use crate::{alert, at, temp_state};
+use vigil_state::{AlertQuery, DeadLetterQuery, NewDeadLetter, Retention};
+
+fn letter(secs: i64) -> NewDeadLetter {
+    NewDeadLetter {
+        input: "syslog".into(),
+        received: at(secs),
+        peer: None,
+        code: "parse_error".into(),
+        message: format!("bad at {secs}"),
+        data: b"<x>".to_vec(),
+    }
+}
+
+fn days(n: u64) -> Duration {
+    Duration::from_secs(n * 86_400)
+}
+
+#[tokio::test]
+async fn alerts_go_by_age_then_by_count_oldest_first() {
+    let (state, _dir) = temp_state().await;
+    // One alert per day over 10 days.
+    let alerts: Vec<_> = (0..10)
+        .map(|d| alert(&format!("a{d}"), "r1", "high", at(d * 86_400)))
+        .collect();
+    assert_eq!(state.insert_alerts(&alerts).await.unwrap(), 10);
+
+    // Nothing to do: keep-all, and an age longer than the history.
+    assert_eq!(
+        state.prune_alerts(Retention::KEEP_ALL, at(10 * 86_400)).await.unwrap(),
+        0
+    );
+    let long = Retention {
+        max_age: Some(days(30)),
+        max_rows: None,
+    };
+    assert_eq!(state.prune_alerts(long, at(10 * 86_400)).await.unwrap(), 0);
+
+    // At day 10 with 7 days kept, days 0, 1 and 2 are older than the cutoff (day 3 is exactly on it and stays).
+    let week = Retention {
+        max_age: Some(days(7)),
+        max_rows: None,
+    };
+    assert_eq!(state.prune_alerts(week, at(10 * 86_400)).await.unwrap(), 3);
+    let left = state.list_alerts(&AlertQuery::default()).await.unwrap();
+    assert_eq!(left.total, 7);
+    assert_eq!(left.alerts.last().unwrap().id, "a3");
+    // Running it again at the same time deletes nothing more.
+    assert_eq!(state.prune_alerts(week, at(10 * 86_400)).await.unwrap(), 0);
+
+    // A count limit keeps the newest.
+    let five = Retention {
+        max_age: None,
+        max_rows: Some(5),
+    };
+    assert_eq!(state.prune_alerts(five, at(10 * 86_400)).await.unwrap(), 2);
+    let ids: Vec<_> = state
+        .list_alerts(&AlertQuery::default())
+        .await
+        .unwrap()
+        .alerts
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(ids, ["a9", "a8", "a7", "a6", "a5"]);
+    // Zero rows kept empties the table.
+    let none = Retention {
+        max_age: None,
+        max_rows: Some(0),
+    };
+    assert_eq!(state.prune_alerts(none, at(0)).await.unwrap(), 5);
+    assert_eq!(state.count_alerts().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn dead_letters_prune_in_chunks_and_cursors_stay_valid() {
+    let (state, _dir) = temp_state().await;
+    // More rows than one delete chunk (5,000), one per second.
+    let letters: Vec<_> = (0..12_000).map(letter).collect();
+    state.insert_dead_letters(&letters).await.unwrap();
+
+    // A client is paging from the newest.
+    let first = state
+        .list_dead_letters(&DeadLetterQuery {
+            limit: Some(100),
+            ..DeadLetterQuery::default()
+        })
+        .await
+        .unwrap();
+    let cursor = first.next_cursor.clone().expect("more pages");
+
+    // Keep the last hour (3,600 s) at t = 12,000 s: 8,400 rows go, over two chunks.
+    let hour = Retention {
+        max_age: Some(Duration::from_secs(3_600)),
+        max_rows: None,
+    };
+    assert_eq!(state.prune_dead_letters(hour, at(12_000)).await.unwrap(), 8_400);
+    assert_eq!(state.count_dead_letters().await.unwrap(), 3_600);
+    // The old cursor still works and continues below the first page.
+    let next = state
+        .list_dead_letters(&DeadLetterQuery {
+            limit: Some(100),
+            cursor: Some(cursor),
+            ..DeadLetterQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(next.dead_letters[0].message, "bad at 11899");
+
+    // Both limits at once: age first, then count.
+    let both = Retention {
+        max_age: Some(Duration::from_secs(3_000)),
+        max_rows: Some(1_000),
+    };
+    assert_eq!(state.prune_dead_letters(both, at(12_000)).await.unwrap(), 2_600);
+    let page = state.list_dead_letters(&DeadLetterQuery::default()).await.unwrap();
+    assert_eq!(page.total, 1_000);
+    assert_eq!(page.dead_letters[0].message, "bad at 11999");
+
+    // An age too large for the clock deletes nothing rather than failing.
+    let huge = Retention {
+        max_age: Some(Duration::from_secs(u64::MAX)),
+        max_rows: None,
+    };
+    assert_eq!(state.prune_dead_letters(huge, at(12_000)).await.unwrap(), 0);
+}
