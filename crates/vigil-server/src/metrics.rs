@@ -104,6 +104,18 @@ pub struct Gauges {
     pub rules_compiled: u64,
 }
 
+impl Gauges {
+    /// Spooled records the detect stage has not taken yet.
+    pub fn detect_lag(&self) -> u64 {
+        self.spool_committed.saturating_sub(self.pipeline_position.saturating_sub(1))
+    }
+
+    /// Spooled records not yet durable in the store (what a restart would replay).
+    pub fn store_lag(&self) -> u64 {
+        self.spool_committed.saturating_sub(self.spool_checkpoint)
+    }
+}
+
 impl Metrics {
     /// Registers an input's counters under its name.
     pub fn input(&self, name: &str) -> Arc<InputMetrics> {
@@ -229,7 +241,7 @@ impl Metrics {
                 v.load(Relaxed)
             );
         }
-        let gauges: [(&str, &str, u64); 8] = [
+        let gauges: [(&str, &str, u64); 9] = [
             (
                 "vigil_spool_bytes",
                 "Bytes held in the spool (not yet processed).",
@@ -247,8 +259,13 @@ impl Metrics {
             ),
             (
                 "vigil_pipeline_lag_records",
-                "Spooled records not yet processed (queue depth).",
-                g.spool_committed.saturating_sub(g.pipeline_position.saturating_sub(1)),
+                "Spooled records not yet through detection (the detect stage's queue depth).",
+                g.detect_lag(),
+            ),
+            (
+                "vigil_store_lag_records",
+                "Spooled records not yet committed to the store and checkpointed (end-to-end queue depth: detection, the store stage's queue, the next commit).",
+                g.store_lag(),
             ),
             ("vigil_store_events", "Events in the event store.", g.store_events),
             ("vigil_store_bytes", "Bytes on disk of the event store.", g.store_bytes),

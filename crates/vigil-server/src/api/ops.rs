@@ -73,7 +73,7 @@ pub async fn status(AxState(ctx): AxState<Ctx>, headers: HeaderMap) -> Result<Js
     let rules = ctx.rules.current();
     Ok(Json(json!({
         "spool": { "bytes": g.spool_bytes, "committed_seq": g.spool_committed, "checkpoint_seq": g.spool_checkpoint },
-        "pipeline": { "position": g.pipeline_position, "lag": g.spool_committed.saturating_sub(g.pipeline_position.saturating_sub(1)), "alive": ctx.pipeline_alive.load(Relaxed) },
+        "pipeline": { "position": g.pipeline_position, "lag": g.detect_lag(), "store_lag": g.store_lag(), "alive": ctx.pipeline_alive.load(Relaxed) },
         "store": ctx.store.stats(),
         "rules": rules.report,
         "events_indexed": ctx.metrics.events_indexed.load(Relaxed),

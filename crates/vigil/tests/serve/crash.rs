@@ -147,13 +147,14 @@ fn kill_9_under_load_loses_and_duplicates_nothing_acknowledged() {
     let deadline = Instant::now() + SEARCH_DEADLINE;
     loop {
         let stored = server.count(&query) as usize;
-        let lag = server.metric("vigil_pipeline_lag_records").unwrap_or(-1.0);
+        // Zero only once every spooled record is committed to the store and checkpointed.
+        let lag = server.metric("vigil_store_lag_records").unwrap_or(-1.0);
         if stored >= acked.len() && lag == 0.0 {
             break;
         }
         assert!(
             Instant::now() < deadline,
-            "after restart: {stored} of {} acknowledged events stored, pipeline lag {lag}",
+            "after restart: {stored} of {} acknowledged events stored, store lag {lag}",
             acked.len()
         );
         std::thread::sleep(Duration::from_millis(200));
