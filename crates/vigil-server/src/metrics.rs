@@ -107,7 +107,8 @@ pub struct Gauges {
 impl Gauges {
     /// Spooled records the detect stage has not taken yet.
     pub fn detect_lag(&self) -> u64 {
-        self.spool_committed.saturating_sub(self.pipeline_position.saturating_sub(1))
+        self.spool_committed
+            .saturating_sub(self.pipeline_position.saturating_sub(1))
     }
 
     /// Spooled records not yet durable in the store (what a restart would replay).

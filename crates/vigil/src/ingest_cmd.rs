@@ -77,28 +77,45 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
         let name = format!("file:{}", file.path.display());
         if file.format == Format::Evtx {
             // Binary: send each record's JSON rendering; the server's JSON parser maps Windows trees.
+            // Requests go out as the file is read, so memory holds one request, not the file.
             let origin = Origin::file("evtx", &file.path.display().to_string());
-            let mut lines = Vec::new();
-            let summary = read_evtx_file(&file.path, &origin, EvtxOptions::default(), &mut |r| match r {
-                Ok(event) => {
-                    if let Raw::Json(v) = &event.raw
-                        && serde_json::to_writer(&mut lines, v).is_ok()
-                    {
-                        lines.push(b'\n');
+            let (mut body, mut n) = (Vec::new(), 0u64);
+            let mut failed = None;
+            let summary = read_evtx_file(&file.path, &origin, EvtxOptions::default(), &mut |r| {
+                if failed.is_some() {
+                    return;
+                }
+                match r {
+                    Ok(event) => {
+                        if let Raw::Json(v) = &event.raw
+                            && serde_json::to_writer(&mut body, v).is_ok()
+                        {
+                            body.push(b'\n');
+                            n += 1;
+                        }
+                        if n as usize >= BATCH_LINES || body.len() >= BATCH_BYTES {
+                            let batch = std::mem::take(&mut body);
+                            if let Err(e) = runtime.block_on(sender.post(Format::Ndjson, &name, batch, n)) {
+                                failed = Some(e);
+                            }
+                            n = 0;
+                        }
+                    }
+                    Err(e) => {
+                        evtx_errors += 1;
+                        eprintln!("warning: {e}");
                     }
                 }
-                Err(e) => {
-                    evtx_errors += 1;
-                    eprintln!("warning: {e}");
-                }
             });
+            if let Some(e) = failed {
+                return Err(e);
+            }
             if let Err(e) = summary {
                 eprintln!("warning: {e}");
                 evtx_errors += 1;
             }
-            for chunk in chunks(&lines) {
-                let n = chunk.iter().filter(|b| **b == b'\n').count() as u64;
-                runtime.block_on(sender.post(Format::Ndjson, &name, chunk.to_vec(), n))?;
+            if n > 0 {
+                runtime.block_on(sender.post(Format::Ndjson, &name, body, n))?;
             }
             bar.inc(file.size);
             continue;
@@ -142,25 +159,4 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// Splits NDJSON bytes into request-sized pieces on line boundaries.
-fn chunks(lines: &[u8]) -> Vec<&[u8]> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut count = 0;
-    for (i, b) in lines.iter().enumerate() {
-        if *b == b'\n' {
-            count += 1;
-            if count >= BATCH_LINES || i + 1 - start >= BATCH_BYTES {
-                out.push(&lines[start..=i]);
-                start = i + 1;
-                count = 0;
-            }
-        }
-    }
-    if start < lines.len() {
-        out.push(&lines[start..]);
-    }
-    out
 }

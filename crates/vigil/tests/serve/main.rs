@@ -13,5 +13,6 @@ mod crash;
 mod harness;
 mod http;
 mod https;
+mod ingest_cli;
 mod malformed;
 mod rsyslog;
