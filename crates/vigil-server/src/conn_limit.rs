@@ -5,7 +5,6 @@
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -19,7 +18,7 @@ pub struct LimitedListener<L> {
     max: usize,
     metrics: Arc<InputMetrics>,
     /// Set while the limit is reached, so the warning is logged once per episode.
-    saturated: AtomicBool,
+    saturated: bool,
 }
 
 impl<L> LimitedListener<L> {
@@ -29,7 +28,7 @@ impl<L> LimitedListener<L> {
             permits: Arc::new(Semaphore::new(max.max(1))),
             max,
             metrics,
-            saturated: AtomicBool::new(false),
+            saturated: false,
         }
     }
 }
@@ -42,7 +41,7 @@ impl<L: axum::serve::Listener> axum::serve::Listener for LimitedListener<L> {
         let permit = match Arc::clone(&self.permits).try_acquire_owned() {
             Ok(p) => p,
             Err(_) => {
-                if !self.saturated.swap(true, Relaxed) {
+                if !std::mem::replace(&mut self.saturated, true) {
                     tracing::warn!(
                         max = self.max,
                         "HTTP connection limit reached (http.max_connections): new connections wait until one closes"
@@ -51,7 +50,7 @@ impl<L: axum::serve::Listener> axum::serve::Listener for LimitedListener<L> {
                 let Ok(p) = Arc::clone(&self.permits).acquire_owned().await else {
                     unreachable!("the connection semaphore is never closed")
                 };
-                self.saturated.store(false, Relaxed);
+                self.saturated = false;
                 p
             }
         };

@@ -15,6 +15,9 @@ use hyper_util::rt::TokioIo;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 
+/// Longest wait for the TCP connection and for the TLS handshake.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Largest response body read (search answers with 10,000 hits fit comfortably).
 const MAX_RESPONSE: usize = 256 << 20;
 
@@ -99,38 +102,34 @@ impl Client {
 
     async fn connect(&mut self) -> anyhow::Result<&mut SendRequest<Full<Bytes>>> {
         if self.sender.as_ref().is_none_or(|s| s.is_closed()) {
-            let stream = tokio::net::TcpStream::connect(&self.authority).await.with_context(|| {
-                format!(
-                    "cannot reach the Vigil server at {} (is `vigil serve` running?)",
-                    self.authority
-                )
-            })?;
+            let connect = tokio::net::TcpStream::connect(&self.authority);
+            let stream = tokio::time::timeout(CONNECT_TIMEOUT, connect)
+                .await
+                .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))
+                .and_then(|r| r)
+                .with_context(|| {
+                    format!(
+                        "cannot reach the Vigil server at {} (is `vigil serve` running?)",
+                        self.authority
+                    )
+                })?;
             // Small requests (searches, metrics) should not wait for Nagle.
             let _ = stream.set_nodelay(true);
             let sender = match &self.tls {
-                None => {
-                    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-                        .await
-                        .context("HTTP handshake")?;
-                    tokio::spawn(async move {
-                        let _ = conn.await;
-                    });
-                    sender
-                }
+                None => http1(stream).await?,
                 Some((connector, name)) => {
-                    let stream = connector.connect(name.clone(), stream).await.with_context(|| {
-                        format!(
-                            "TLS handshake with {} failed (is it HTTPS, and is its certificate trusted? see --ca-cert)",
-                            self.authority
-                        )
-                    })?;
-                    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                    let handshake = connector.connect(name.clone(), stream);
+                    let stream = tokio::time::timeout(CONNECT_TIMEOUT, handshake)
                         .await
-                        .context("HTTP handshake")?;
-                    tokio::spawn(async move {
-                        let _ = conn.await;
-                    });
-                    sender
+                        .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))
+                        .and_then(|r| r)
+                        .with_context(|| {
+                            format!(
+                                "TLS handshake with {} failed (is it HTTPS, and is its certificate trusted? see --ca-cert)",
+                                self.authority
+                            )
+                        })?;
+                    http1(stream).await?
                 }
             };
             self.sender = Some(sender);
@@ -189,6 +188,20 @@ impl Client {
             .await?
             .json()
     }
+}
+
+/// An HTTP/1.1 connection over `io`, driven by its own task.
+async fn http1<IO>(io: IO) -> anyhow::Result<SendRequest<Full<Bytes>>>
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+        .await
+        .context("HTTP handshake")?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(sender)
 }
 
 /// The rustls client configuration: roots from `--ca-cert` or the system, optional client certificate.
