@@ -37,6 +37,8 @@ pub struct HttpConfig {
     pub max_body_bytes: usize,
     /// Open connections at most; past it the listener waits for one to close.
     pub max_connections: usize,
+    /// A connection with nothing read or written for this long is closed.
+    pub idle_timeout: Duration,
     /// PEM certificate chain and key: when both are set the listener speaks HTTPS only.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
@@ -103,6 +105,7 @@ impl Default for ServerConfig {
                 listen: Some(SocketAddr::from(([127, 0, 0, 1], 9200))),
                 max_body_bytes: 32 << 20,
                 max_connections: 1024,
+                idle_timeout: Duration::from_secs(120),
                 tls_cert: None,
                 tls_key: None,
                 tls_client_ca: None,
@@ -193,6 +196,7 @@ struct HttpFile {
     listen: Option<String>,
     max_body: Option<String>,
     max_connections: Option<usize>,
+    idle_timeout: Option<String>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     tls_client_ca: Option<PathBuf>,
@@ -458,6 +462,9 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
         }
         Some(n) => c.http.max_connections = n,
         None => {}
+    }
+    if let Some(d) = r.duration("http", "idle_timeout", http.idle_timeout.as_deref()) {
+        c.http.idle_timeout = d;
     }
     c.http.tls_cert = http.tls_cert;
     c.http.tls_key = http.tls_key;

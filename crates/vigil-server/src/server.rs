@@ -291,17 +291,21 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
                 .local_addr()
                 .map_err(|source| ServerError::Http { addr, source })?;
             let stop = shutdown.clone();
-            let (max, conns) = (config.http.max_connections, metrics.input("http"));
+            let (max, idle, conns) = (
+                config.http.max_connections,
+                config.http.idle_timeout,
+                metrics.input("http"),
+            );
             let scheme = match tls::http_server_config(&config)? {
                 Some(tls) => {
                     let tls_listener = tls::TlsListener::new(listener, tls, shutdown.clone())
                         .map_err(|source| ServerError::Http { addr, source })?;
-                    let limited = LimitedListener::new(tls_listener, max, conns);
+                    let limited = LimitedListener::new(tls_listener, max, idle, conns);
                     tasks.push(tokio::spawn(serve_http(limited, app, stop)));
                     "https"
                 }
                 None => {
-                    let limited = LimitedListener::new(listener, max, conns);
+                    let limited = LimitedListener::new(listener, max, idle, conns);
                     tasks.push(tokio::spawn(serve_http(limited, app, stop)));
                     "http"
                 }

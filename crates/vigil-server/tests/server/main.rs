@@ -252,3 +252,37 @@ async fn http_connections_past_the_limit_wait_for_a_free_slot() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_http_connections_are_closed_and_free_their_slot() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = TestServer::start_with(None, |c| {
+        c.http.max_connections = 1;
+        c.http.idle_timeout = Duration::from_millis(500);
+    })
+    .await;
+    // A client that connects and says nothing holds the only slot until the idle timeout.
+    let mut idle = tokio::net::TcpStream::connect(s.http).await.expect("connect");
+    let mut buf = [0u8; 64];
+    let closed = tokio::time::timeout(Duration::from_secs(10), idle.read(&mut buf))
+        .await
+        .expect("the idle connection is closed by the server");
+    assert!(matches!(closed, Ok(0) | Err(_)), "idle connection got {closed:?}");
+    // The slot is free again: a normal request is served.
+    let mut c = tokio::net::TcpStream::connect(s.http).await.expect("connect");
+    c.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("send");
+    let mut answer = Vec::new();
+    #[expect(clippy::disallowed_methods, reason = "bounded by take(1 MiB)")]
+    tokio::time::timeout(Duration::from_secs(10), c.take(1 << 20).read_to_end(&mut answer))
+        .await
+        .expect("served")
+        .expect("read");
+    assert!(
+        answer.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    s.stop().await;
+}
