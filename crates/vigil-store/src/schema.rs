@@ -483,6 +483,16 @@ mod tests {
     }
 
     #[test]
+    fn stores_written_with_the_id_in_src_still_read() {
+        let old = br#"{"id":"808f67d9303ce1e134396fb6d4d38780","i":"file","o":7,"f":{"EventID":1}}"#;
+        let back = StoredEvent::decode(old, EventId(42)).unwrap();
+        assert_eq!(back.id, EventId(42), "the id comes from the fast fields");
+        assert_eq!(back.input, "file");
+        assert_eq!(back.offset, 7);
+        assert_eq!(back.fields.to_json(), serde_json::json!({"EventID": 1}));
+    }
+
+    #[test]
     fn numeric_strings_and_ips() {
         assert!(matches!(numeric_string("4688"), Some(OwnedValue::I64(4688))));
         assert!(matches!(numeric_string("-1.5"), Some(OwnedValue::F64(_))));
