@@ -33,8 +33,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cpu0 = cpu_seconds();
     for line in BufReader::new(std::fs::File::open(&path)?).split(b'\n') {
         let line = line?;
+        let offset = raw;
         raw += line.len() as u64 + 1;
-        match parse_line(format, &line, &origin, raw) {
+        match parse_line(format, &line, &origin, offset) {
             Ok(event) => {
                 n += 1;
                 store.add(n, &event, now)?;
@@ -114,7 +115,8 @@ fn walk(dir: &Path, by_kind: &mut BTreeMap<String, u64>) -> std::io::Result<()> 
     Ok(())
 }
 
-/// User + system CPU seconds of this process so far (Linux `/proc/self/stat`).
+/// User + system CPU seconds of this process so far (Linux `/proc/self/stat`, at the usual 100
+/// clock ticks per second).
 fn cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);

@@ -18,9 +18,9 @@
 //! * **Disk** — the event is stored once, as compact JSON in tantivy's zstd doc store (level 9,
 //!   128 KiB blocks; its id only in the id fast fields); field values are indexed as lower-cased
 //!   keywords and words of text, with doc ids only (no frequencies, positions or norms). On
-//!   synthetic Sysmon process-creation events the store takes about a quarter of the raw NDJSON
-//!   size (the `disk` integration test prints the figure); `examples/store_size.rs` breaks the
-//!   bytes down by component for any file of log lines.
+//!   synthetic Sysmon process-creation events the store takes 0.28× the raw NDJSON size (the
+//!   `disk` integration test prints the figure); `examples/store_size.rs` breaks the bytes down
+//!   by component for any file of log lines.
 //!
 //! The query syntax is vigil-query's; what each form matches here is described in
 //! [`translate`](crate::translate), and the aggregations in [`aggs`](crate::aggs).

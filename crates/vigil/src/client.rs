@@ -102,11 +102,8 @@ impl Client {
 
     async fn connect(&mut self) -> anyhow::Result<&mut SendRequest<Full<Bytes>>> {
         if self.sender.as_ref().is_none_or(|s| s.is_closed()) {
-            let connect = tokio::net::TcpStream::connect(&self.authority);
-            let stream = tokio::time::timeout(CONNECT_TIMEOUT, connect)
+            let stream = within_timeout(tokio::net::TcpStream::connect(&self.authority))
                 .await
-                .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))
-                .and_then(|r| r)
                 .with_context(|| {
                     format!(
                         "cannot reach the Vigil server at {} (is `vigil serve` running?)",
@@ -118,11 +115,8 @@ impl Client {
             let sender = match &self.tls {
                 None => http1(stream).await?,
                 Some((connector, name)) => {
-                    let handshake = connector.connect(name.clone(), stream);
-                    let stream = tokio::time::timeout(CONNECT_TIMEOUT, handshake)
+                    let stream = within_timeout(connector.connect(name.clone(), stream))
                         .await
-                        .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))
-                        .and_then(|r| r)
                         .with_context(|| {
                             format!(
                                 "TLS handshake with {} failed (is it HTTPS, and is its certificate trusted? see --ca-cert)",
@@ -188,6 +182,13 @@ impl Client {
             .await?
             .json()
     }
+}
+
+/// `io` bounded by [`CONNECT_TIMEOUT`] (running out is a `TimedOut` error).
+async fn within_timeout<T>(io: impl Future<Output = std::io::Result<T>>) -> std::io::Result<T> {
+    tokio::time::timeout(CONNECT_TIMEOUT, io)
+        .await
+        .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()))
 }
 
 /// An HTTP/1.1 connection over `io`, driven by its own task.

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use std::process::Command;
 
-use crate::harness::{Env, VIGIL, marker, python, run_python};
+use crate::harness::{Env, Server, VIGIL, marker, python, run_python};
 
 /// Writes a CA and a `localhost` server certificate it signed into the env's directory; returns
 /// the paths of the CA, the certificate and the key.
@@ -38,15 +38,8 @@ fn write_pki(env: &Env) -> [std::path::PathBuf; 3] {
     paths
 }
 
-#[test]
-fn https_serves_verified_clients_only() {
-    let Some(py) = python(
-        "https_serves_verified_clients_only",
-        &["elasticsearch", "elasticsearch.helpers", "requests"],
-    ) else {
-        return;
-    };
-    const N: usize = 200;
+/// A server with HTTPS on its HTTP listener, its certificate signed by a test CA (returned).
+fn https_server() -> (Env, std::path::PathBuf, Server) {
     let env = Env::new("version = 1\n");
     let [ca, cert, key] = write_pki(&env);
     let config = format!(
@@ -56,6 +49,19 @@ fn https_serves_verified_clients_only() {
     );
     std::fs::write(&env.config, config).expect("config");
     let server = env.start_https();
+    (env, ca, server)
+}
+
+#[test]
+fn https_serves_verified_clients_only() {
+    let Some(py) = python(
+        "https_serves_verified_clients_only",
+        &["elasticsearch", "elasticsearch.helpers", "requests"],
+    ) else {
+        return;
+    };
+    const N: usize = 200;
+    let (env, ca, server) = https_server();
     // Plain HTTP is not served on the HTTPS port (the harness's own client speaks plain HTTP).
     assert!(
         server.get("/healthz").map(|r| r.status).ok() != Some(200),
@@ -104,15 +110,7 @@ fn https_serves_verified_clients_only() {
 
 #[test]
 fn the_cli_ingests_and_searches_over_https_with_its_ca() {
-    let env = Env::new("version = 1\n");
-    let [ca, cert, key] = write_pki(&env);
-    let config = format!(
-        "version = 1\n[pipeline]\ncommit_interval = \"200ms\"\n[http]\ntls_cert = {:?}\ntls_key = {:?}\n",
-        cert.display().to_string(),
-        key.display().to_string()
-    );
-    std::fs::write(&env.config, config).expect("config");
-    let server = env.start_https();
+    let (env, ca, server) = https_server();
     let port = server.http.port();
     let m = marker("clihttps");
     let file = env.path("events.ndjson");
