@@ -37,7 +37,7 @@ pub struct HttpConfig {
     pub max_body_bytes: usize,
     /// Open connections at most; past it the listener waits for one to close.
     pub max_connections: usize,
-    /// A connection with nothing read or written for this long is closed.
+    /// A connection with nothing read or written for this long, and no request being handled, is closed.
     pub idle_timeout: Duration,
     /// PEM certificate chain and key: when both are set the listener speaks HTTPS only.
     pub tls_cert: Option<PathBuf>,

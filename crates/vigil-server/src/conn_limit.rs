@@ -1,12 +1,15 @@
 //! A cap on open HTTP connections: past `http.max_connections`, the listener stops accepting
 //! until one closes, so new clients wait in the kernel's backlog (and shippers retry) instead of
 //! the server running out of file descriptors or memory. A connection on which nothing is read or
-//! written for `http.idle_timeout` is closed, so idle or deliberately slow clients cannot hold the
-//! slots (keep-alive shippers reconnect).
+//! written for `http.idle_timeout` while no request of it is being handled is closed, so idle or
+//! deliberately slow clients cannot hold the slots (keep-alive shippers reconnect), while a slow
+//! handler (a long search, a rule reload) keeps its connection: [`track_requests`] marks requests
+//! in flight.
 
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -67,6 +70,7 @@ impl<L: axum::serve::Listener> axum::serve::Listener for LimitedListener<L> {
                 io,
                 idle: Box::pin(tokio::time::sleep(self.idle_timeout)),
                 timeout: self.idle_timeout,
+                in_flight: Arc::default(),
                 _permit: permit,
                 _guard: guard,
             },
@@ -85,24 +89,67 @@ pub struct Counted<T> {
     io: T,
     idle: Pin<Box<Sleep>>,
     timeout: Duration,
+    /// Requests of this connection being handled now (see [`track_requests`]).
+    in_flight: Arc<AtomicUsize>,
     _permit: OwnedSemaphorePermit,
     _guard: ConnectionGuard,
 }
 
 impl<T> Counted<T> {
-    /// Progress restarts the idle clock; waiting while the clock has run out is an error.
+    /// Progress restarts the idle clock; waiting while the clock has run out is an error, unless
+    /// a request is being handled (hyper reads on while its handler runs, to notice a hang-up).
     fn track<R>(&mut self, cx: &mut Context<'_>, polled: Poll<io::Result<R>>) -> Poll<io::Result<R>> {
         match polled {
             Poll::Ready(r) => {
                 self.idle.as_mut().reset(Instant::now() + self.timeout);
                 Poll::Ready(r)
             }
-            Poll::Pending if self.idle.as_mut().poll(cx).is_ready() => Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "idle HTTP connection closed (http.idle_timeout)",
-            ))),
+            Poll::Pending if self.idle.as_mut().poll(cx).is_ready() => {
+                if self.in_flight.load(Ordering::Acquire) == 0 {
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "idle HTTP connection closed (http.idle_timeout)",
+                    )));
+                }
+                // Busy, not idle: look again a timeout from now (the poll registers the wake-up).
+                self.idle.as_mut().reset(Instant::now() + self.timeout);
+                let _ = self.idle.as_mut().poll(cx);
+                Poll::Pending
+            }
             Poll::Pending => Poll::Pending,
         }
+    }
+}
+
+/// `app` for one connection: each request counts as in flight on `io` until its response is
+/// ready, so the idle timeout does not cut a slow handler off.
+pub fn track_requests<T>(app: axum::Router, io: &Counted<T>) -> axum::Router {
+    let in_flight = Arc::clone(&io.in_flight);
+    app.layer(axum::middleware::from_fn(
+        move |req: axum::extract::Request, next: axum::middleware::Next| {
+            let busy = InFlight::enter(&in_flight);
+            async move {
+                let response = next.run(req).await;
+                drop(busy);
+                response
+            }
+        },
+    ))
+}
+
+/// One request in flight; leaving drops the count.
+struct InFlight(Arc<AtomicUsize>);
+
+impl InFlight {
+    fn enter(count: &Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::AcqRel);
+        InFlight(Arc::clone(count))
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -143,5 +190,70 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Counted<T> {
 
     fn is_write_vectored(&self) -> bool {
         self.io.is_write_vectored()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Serves one route that takes `handler` to answer, behind a listener with `idle` timeout.
+    async fn serve(idle: Duration, handler: Duration) -> std::net::SocketAddr {
+        let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = tcp.local_addr().expect("addr");
+        let listener = LimitedListener::new(tcp, 4, idle, Arc::new(InputMetrics::default()));
+        let app = axum::Router::new().route(
+            "/slow",
+            axum::routing::get(move || async move {
+                tokio::time::sleep(handler).await;
+                "done"
+            }),
+        );
+        let make = tower::service_fn(move |stream: axum::serve::IncomingStream<'_, LimitedListener<_>>| {
+            std::future::ready(Ok::<_, std::convert::Infallible>(track_requests(
+                app.clone(),
+                stream.io(),
+            )))
+        });
+        tokio::spawn(async move { axum::serve(listener, make).await });
+        addr
+    }
+
+    async fn get(addr: std::net::SocketAddr) -> io::Result<String> {
+        let mut c = tokio::net::TcpStream::connect(addr).await?;
+        c.write_all(b"GET /slow HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .await?;
+        let mut answer = String::new();
+        #[expect(clippy::disallowed_methods, reason = "bounded by take(64 KiB)")]
+        c.take(64 << 10).read_to_string(&mut answer).await?;
+        Ok(answer)
+    }
+
+    #[tokio::test]
+    async fn a_handler_slower_than_the_idle_timeout_still_answers() {
+        let addr = serve(Duration::from_millis(200), Duration::from_millis(1200)).await;
+        let answer = tokio::time::timeout(Duration::from_secs(10), get(addr))
+            .await
+            .expect("answered in time")
+            .expect("read the answer");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+        assert!(answer.ends_with("done"), "{answer:?}");
+    }
+
+    #[tokio::test]
+    async fn a_client_that_stops_mid_request_is_disconnected() {
+        let addr = serve(Duration::from_millis(200), Duration::ZERO).await;
+        let mut c = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        c.write_all(b"GET /slow HTTP/1.1\r\nhost: x\r\n").await.expect("write");
+        let mut buf = Vec::new();
+        #[expect(clippy::disallowed_methods, reason = "bounded by take(64 KiB)")]
+        let read = tokio::time::timeout(Duration::from_secs(10), (&mut c).take(64 << 10).read_to_end(&mut buf))
+            .await
+            .expect("the server closes the connection");
+        assert!(
+            read.is_err() || buf.is_empty() || buf.starts_with(b"HTTP/1.1 408"),
+            "{buf:?}"
+        );
     }
 }

@@ -63,13 +63,14 @@ pub fn state_db_path(data_dir: &Path) -> PathBuf {
 
 /// Serves the API and HTTP inputs on `listener` (plain TCP or HTTPS) until `stop`. Handlers see
 /// the peer address as `ConnectInfo<SocketAddr>` either way.
-async fn serve_http<L>(listener: L, app: axum::Router, stop: CancellationToken)
+async fn serve_http<L, I>(listener: L, app: axum::Router, stop: CancellationToken)
 where
-    L: axum::serve::Listener<Addr = SocketAddr>,
+    L: axum::serve::Listener<Addr = SocketAddr, Io = crate::conn_limit::Counted<I>>,
 {
     let make_service = tower::service_fn(move |stream: axum::serve::IncomingStream<'_, L>| {
         let peer = *stream.remote_addr();
-        let app = app.clone().layer(axum::Extension(axum::extract::ConnectInfo(peer)));
+        let app = crate::conn_limit::track_requests(app.clone(), stream.io())
+            .layer(axum::Extension(axum::extract::ConnectInfo(peer)));
         std::future::ready(Ok::<_, std::convert::Infallible>(app))
     });
     let served = axum::serve(listener, make_service)

@@ -5,7 +5,7 @@
 //!   cargo run --release -p vigil-store --example store_size -- syslog bench/out/corpus-200000.log
 //!
 //! The store is written under a temporary directory (or `STORE_DIR`), committed every 100k events
-//! the way the server's store stage does, and the CPU seconds of building and committing are shown.
+//! (or every `COMMIT_EVERY`; the server commits every `commit_interval`), and the CPU seconds of building and committing are shown.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -26,6 +26,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let tmp = tempfile::tempdir()?;
     let dir = std::env::var_os("STORE_DIR").map_or_else(|| tmp.path().to_path_buf(), Into::into);
     let store = EventStore::open(StoreConfig::new(&dir))?;
+    let every: u64 = std::env::var("COMMIT_EVERY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
     let origin = Origin::file("file", &path);
     let now = Timestamp::now();
     let (mut raw, mut n, mut bad) = (0u64, 0u64, 0u64);
@@ -39,7 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Ok(event) => {
                 n += 1;
                 store.add(n, &event, now)?;
-                if n.is_multiple_of(100_000) {
+                if n.is_multiple_of(every) {
                     store.commit(n)?;
                 }
             }
