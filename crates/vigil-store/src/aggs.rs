@@ -2,8 +2,9 @@
 //!
 //! Terms and cardinality read the keyword index of the field (`f`): the matching documents of a
 //! segment are gathered in a bit set, then every value of the field's path is checked against it.
-//! Values are therefore the lower-cased keywords the queries match on: `Admin` and `admin` count
-//! as one value, `admin` (values longer than 16 KiB are not counted).
+//! Values are therefore counted as the lower-cased keywords the queries match on: `Admin` and
+//! `admin` count as one value (values longer than 16 KiB are not counted). A terms bucket's key is
+//! shown as one of its matching events wrote it (`Admin`), read back from that event.
 //!
 //! * `terms` — exact counts: every segment counts every value, partitions merge their full maps,
 //!   then the top `size` by count (ties by key) are kept. A document counts once per value; a
@@ -20,7 +21,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use tantivy::index::InvertedIndexReader;
 use tantivy::schema::{Field, IndexRecordOption, Type};
-use tantivy::{BitSet, DocId, SegmentReader, Term};
+use tantivy::{BitSet, DocAddress, DocId, SegmentOrdinal, SegmentReader, Term};
 
 use crate::StoreError;
 use crate::config::duration_serde;
@@ -103,6 +104,7 @@ enum Kind {
     /// `prefix`: the term bytes of the path's string values (path, end of path, type).
     Terms {
         prefix: Vec<u8>,
+        path: String,
         size: usize,
     },
     Histogram {
@@ -134,6 +136,7 @@ impl AggPlan {
                     }
                     Kind::Terms {
                         prefix: str_prefix(f, field),
+                        path: field.clone(),
                         size: *size,
                     }
                 }
@@ -160,7 +163,7 @@ impl AggPlan {
         self.aggs.is_empty()
     }
 
-    pub fn for_segment(&self, reader: &SegmentReader) -> tantivy::Result<SegmentAggs> {
+    pub fn for_segment(&self, segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<SegmentAggs> {
         let needs_docs = self
             .aggs
             .iter()
@@ -172,6 +175,7 @@ impl AggPlan {
             }
         }
         Ok(SegmentAggs {
+            segment,
             docs: needs_docs.then(|| BitSet::with_max_value(reader.max_doc())),
             index: if needs_docs {
                 Some(reader.inverted_index(self.field)?)
@@ -184,20 +188,34 @@ impl AggPlan {
     }
 
     /// Turns merged partials into answers; `total` is the number of matching events.
-    pub fn finish(&self, partial: AggPartial, total: u64) -> Result<BTreeMap<String, AggResult>, StoreError> {
+    /// `written(path, keyword, sample)` gives a terms bucket's key as the sample event wrote it.
+    pub fn finish(
+        &self,
+        partial: AggPartial,
+        total: u64,
+        written: &mut WrittenForm<'_>,
+    ) -> Result<BTreeMap<String, AggResult>, StoreError> {
         let mut out = BTreeMap::new();
         for ((name, kind), part) in self.aggs.iter().zip(partial.parts) {
             let result = match (kind, part) {
-                (Kind::Terms { size, .. }, Part::Terms(map)) => {
-                    let mut all: Vec<(String, u64)> = map.into_iter().collect();
-                    all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-                    let other = all.iter().skip(*size).map(|(_, c)| c).sum();
+                (Kind::Terms { size, path, .. }, Part::Terms(map)) => {
+                    let mut all: Vec<(String, TermCount)> = map.into_iter().collect();
+                    all.sort_by(|a, b| b.1.n.cmp(&a.1.n).then_with(|| a.0.cmp(&b.0)));
+                    let other = all.iter().skip(*size).map(|(_, c)| c.n).sum();
                     all.truncate(*size);
+                    let mut buckets = Vec::with_capacity(all.len());
+                    for (keyword, count) in all {
+                        let key = match count.sample {
+                            Some(sample) => written(path, &keyword, sample)?,
+                            None => None,
+                        };
+                        buckets.push(TermsBucket {
+                            key: key.unwrap_or(keyword),
+                            doc_count: count.n,
+                        });
+                    }
                     AggResult::Terms {
-                        buckets: all
-                            .into_iter()
-                            .map(|(key, doc_count)| TermsBucket { key, doc_count })
-                            .collect(),
+                        buckets,
                         sum_other_doc_count: other,
                     }
                 }
@@ -254,8 +272,25 @@ fn histogram(name: &str, interval: i64, map: HashMap<i64, u64>) -> Result<AggRes
     Ok(AggResult::DateHistogram { buckets })
 }
 
+/// `(path, keyword, sample)` → the keyword as the sample event wrote it at that path.
+pub(crate) type WrittenForm<'a> = dyn FnMut(&str, &str, Sample) -> Result<Option<String>, StoreError> + 'a;
+
+/// A matching event holding a value: which partition (its index in the search) and document.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sample {
+    pub partition: usize,
+    pub doc: DocAddress,
+}
+
+/// A terms bucket while counting: matching events with the value, and one of them.
+struct TermCount {
+    n: u64,
+    sample: Option<Sample>,
+}
+
 /// Aggregation state of one segment: the matching documents and the histograms' buckets.
 pub(crate) struct SegmentAggs {
+    segment: SegmentOrdinal,
     docs: Option<BitSet>,
     index: Option<std::sync::Arc<InvertedIndexReader>>,
     histograms: Vec<(i64, HashMap<i64, u64>)>,
@@ -283,8 +318,18 @@ impl SegmentAggs {
                 Kind::Terms { prefix, .. } => {
                     let mut map = HashMap::new();
                     if let (Some(docs), Some(index)) = (&self.docs, &self.index) {
-                        for_each_value(index, prefix, docs, |value, n| {
-                            map.insert(String::from_utf8_lossy(value).into_owned(), n);
+                        for_each_value(index, prefix, docs, |value, n, first| {
+                            let sample = Sample {
+                                partition: 0,
+                                doc: DocAddress::new(self.segment, first),
+                            };
+                            map.insert(
+                                String::from_utf8_lossy(value).into_owned(),
+                                TermCount {
+                                    n,
+                                    sample: Some(sample),
+                                },
+                            );
                         })?;
                     }
                     Part::Terms(map)
@@ -292,7 +337,7 @@ impl SegmentAggs {
                 Kind::Cardinality { prefix } => {
                     let mut set = HashSet::new();
                     if let (Some(docs), Some(index)) = (&self.docs, &self.index) {
-                        for_each_value(index, prefix, docs, |value, _| {
+                        for_each_value(index, prefix, docs, |value, _, _| {
                             set.insert(xxhash_rust::xxh3::xxh3_64(value));
                         })?;
                     }
@@ -306,12 +351,13 @@ impl SegmentAggs {
     }
 }
 
-/// Calls `found(value, matching docs)` for every value under `prefix` held by a document in `docs`.
+/// Calls `found(value, matching docs, the first of them)` for every value under `prefix` held by
+/// a document in `docs`.
 fn for_each_value(
     index: &InvertedIndexReader,
     prefix: &[u8],
     docs: &BitSet,
-    mut found: impl FnMut(&[u8], u64),
+    mut found: impl FnMut(&[u8], u64, DocId),
 ) -> tantivy::Result<()> {
     let mut end = prefix.to_vec();
     // The type byte is never 0xff, so bumping it bounds the prefix.
@@ -321,24 +367,27 @@ fn for_each_value(
     let mut terms = index.terms().range().ge(prefix).lt(&end).into_stream()?;
     while terms.advance() {
         let mut postings = index.read_block_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)?;
-        let mut n = 0u64;
+        let (mut n, mut first) = (0u64, None);
         loop {
             let block = postings.docs();
             if block.is_empty() {
                 break;
             }
-            n += block.iter().filter(|&&d| docs.contains(d)).count() as u64;
+            for &d in block.iter().filter(|&&d| docs.contains(d)) {
+                n += 1;
+                first.get_or_insert(d);
+            }
             postings.advance();
         }
-        if n > 0 {
-            found(&terms.key()[prefix.len()..], n);
+        if let Some(first) = first {
+            found(&terms.key()[prefix.len()..], n, first);
         }
     }
     Ok(())
 }
 
 enum Part {
-    Terms(HashMap<String, u64>),
+    Terms(HashMap<String, TermCount>),
     Histogram(HashMap<i64, u64>),
     Cardinality(HashSet<u64>),
     None,
@@ -350,12 +399,25 @@ pub(crate) struct AggPartial {
 }
 
 impl AggPartial {
+    /// Marks the samples as documents of the search's `partition`-th partition.
+    pub fn in_partition(&mut self, partition: usize) {
+        for part in &mut self.parts {
+            if let Part::Terms(map) = part {
+                for sample in map.values_mut().filter_map(|c| c.sample.as_mut()) {
+                    sample.partition = partition;
+                }
+            }
+        }
+    }
+
     pub fn merge(&mut self, other: AggPartial) {
         for (mine, theirs) in self.parts.iter_mut().zip(other.parts) {
             match (mine, theirs) {
                 (Part::Terms(a), Part::Terms(b)) => {
                     for (k, v) in b {
-                        *a.entry(k).or_insert(0) += v;
+                        let slot = a.entry(k).or_insert(TermCount { n: 0, sample: None });
+                        slot.n += v.n;
+                        slot.sample = slot.sample.or(v.sample);
                     }
                 }
                 (Part::Histogram(a), Part::Histogram(b)) => {

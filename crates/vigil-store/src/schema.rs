@@ -121,27 +121,7 @@ impl StoreSchema {
         doc.add_u64(self.id_lo, event.id.0 as u64);
         doc.add_bytes(self.src, &src_bytes(event, time_kept));
 
-        let mut leaves = Leaves::default();
-        for (key, value) in event.fields.iter() {
-            leaves.walk(key, value, 0, true);
-        }
-        let source = &event.source;
-        let tags = &event.logsource;
-        let meta = [
-            ("_input", Some(&*source.input)),
-            ("_host", source.host.as_deref()),
-            ("_path", source.path.as_deref()),
-            ("_product", tags.product.as_deref()),
-        ]
-        .into_iter()
-        .chain(tags.services.iter().map(|s| ("_service", Some(&**s))))
-        .chain(tags.categories.iter().map(|c| ("_category", Some(&**c))));
-        for (name, value) in meta {
-            if let Some(v) = value {
-                leaves.push(name.to_owned(), Leaf::Str(v), false);
-            }
-        }
-
+        let leaves = Leaves::of(event);
         let mut f = Vec::with_capacity(leaves.paths.len());
         let mut ip = Vec::new();
         for (path, values) in leaves.paths {
@@ -232,7 +212,44 @@ struct Leaves<'a> {
     names: IndexMap<String, ()>,
 }
 
+/// The value at `path` of `event` whose keyword (lower-cased) is `keyword`, as the event wrote it:
+/// how a terms aggregation shows its bucket keys.
+pub(crate) fn written_form(event: &Event, path: &str, keyword: &str) -> Option<String> {
+    Leaves::of(event)
+        .paths
+        .get(path)?
+        .iter()
+        .map(Leaf::text)
+        .find(|text| lowercase(text) == keyword)
+        .map(Cow::into_owned)
+}
+
 impl<'a> Leaves<'a> {
+    /// Every indexed value of `event`: its fields, then the `_input`, `_host`, … meta fields.
+    fn of(event: &'a Event) -> Self {
+        let mut leaves = Leaves::default();
+        for (key, value) in event.fields.iter() {
+            leaves.walk(key, value, 0, true);
+        }
+        let source = &event.source;
+        let tags = &event.logsource;
+        let meta = [
+            ("_input", Some(&*source.input)),
+            ("_host", source.host.as_deref()),
+            ("_path", source.path.as_deref()),
+            ("_product", tags.product.as_deref()),
+        ]
+        .into_iter()
+        .chain(tags.services.iter().map(|s| ("_service", Some(&**s))))
+        .chain(tags.categories.iter().map(|c| ("_category", Some(&**c))));
+        for (name, value) in meta {
+            if let Some(v) = value {
+                leaves.push(name.to_owned(), Leaf::Str(v), false);
+            }
+        }
+        leaves
+    }
+
     fn walk(&mut self, path: &str, value: &'a Value, depth: usize, full_text: bool) {
         if depth > MAX_DEPTH || path.is_empty() {
             return;

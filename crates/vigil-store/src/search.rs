@@ -17,7 +17,7 @@ use crate::aggs::{Agg, AggPartial, AggPlan, AggResult, SegmentAggs};
 use crate::cursor::{self, Rank, Sort};
 use crate::error::IndexContext;
 use crate::partition::Partition;
-use crate::schema::{StoreSchema, StoredEvent};
+use crate::schema::{StoreSchema, StoredEvent, written_form};
 use crate::translate::{translate, ts_range};
 use crate::{EventStore, StoreError, nanos};
 
@@ -121,7 +121,8 @@ pub(crate) fn run(store: &EventStore, req: &SearchRequest) -> Result<SearchRespo
         best.extend(fruit.top.into_iter().map(|(rank, addr)| (rank, i, addr)));
         best.sort_unstable_by_key(|(rank, ..)| *rank);
         best.truncate(req.size);
-        if let Some(p) = fruit.aggs {
+        if let Some(mut p) = fruit.aggs {
+            p.in_partition(i);
             partial.merge(p);
         }
         searchers.push(searcher);
@@ -146,7 +147,12 @@ pub(crate) fn run(store: &EventStore, req: &SearchRequest) -> Result<SearchRespo
     let aggs = if plan.is_empty() {
         BTreeMap::new()
     } else {
-        plan.finish(partial, total)?
+        plan.finish(partial, total, &mut |path, keyword, sample| {
+            let searcher = &searchers[sample.partition];
+            // Only the fields are read back; the id is not needed.
+            let stored = load(searcher, &store.schema, sample.doc, 0)?;
+            Ok(written_form(&stored.into_event(Timestamp::UNIX_EPOCH), path, keyword))
+        })?
     };
     Ok(SearchResponse {
         total,
@@ -274,7 +280,7 @@ impl Collector for PageCollector<'_> {
             aggs: if self.plan.is_empty() {
                 None
             } else {
-                Some(self.plan.for_segment(reader)?)
+                Some(self.plan.for_segment(segment, reader)?)
             },
         })
     }

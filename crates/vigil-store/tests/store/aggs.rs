@@ -128,3 +128,97 @@ fn aggregations_across_partitions() {
     let back: vigil_store::SearchResponse = serde_json::from_value(body).unwrap();
     assert_eq!(back, r);
 }
+
+/// Values differing only in case are one bucket (as queries match them), and the bucket's key is
+/// written as a matching event wrote it, including nested paths, arrays and the meta fields.
+#[test]
+fn terms_buckets_count_case_insensitively_and_show_the_written_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let mut events = Vec::new();
+    for (o, (user, image)) in [
+        ("Administrator", r"C:\Windows\System32\cmd.exe"),
+        ("ADMINISTRATOR", r"C:\Windows\System32\cmd.exe"),
+        (
+            "svc_Backup",
+            r"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe",
+        ),
+        ("Administrator", r"c:\windows\system32\cmd.exe"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let fields = json!({"User": user, "Proc": {"Image": image}, "Tags": ["Red", "blue"]});
+        events.push(event(o as u64 + 1, Some(day0(o as i64 * 30)), fields));
+    }
+    // Two daily partitions, several segments.
+    add_all(&store, 1, &events[..2], day0(0));
+    add_all(&store, 3, &events[2..], day0(0));
+    let aggs: BTreeMap<String, Agg> = serde_json::from_value(json!({
+        "users": {"terms": {"field": "User"}},
+        "images": {"terms": {"field": "Proc.Image"}},
+        "tags": {"terms": {"field": "Tags"}},
+        "hosts": {"terms": {"field": "_host"}}
+    }))
+    .unwrap();
+    let search = |query: &str| {
+        store
+            .search(&SearchRequest {
+                query: query.into(),
+                size: 0,
+                aggs: aggs.clone(),
+                ..SearchRequest::default()
+            })
+            .unwrap()
+    };
+    let buckets = |r: &vigil_store::SearchResponse, name: &str| -> Vec<(String, u64)> {
+        let AggResult::Terms { buckets, .. } = &r.aggs[name] else {
+            panic!("{:?}", r.aggs[name])
+        };
+        buckets.iter().map(|b| (b.key.clone(), b.doc_count)).collect()
+    };
+    let r = search("");
+    let users = buckets(&r, "users");
+    assert_eq!(users.len(), 2, "{users:?}");
+    assert_eq!(users[0].1, 3);
+    assert!(
+        ["Administrator", "ADMINISTRATOR"].contains(&users[0].0.as_str()),
+        "{users:?}"
+    );
+    assert_eq!(users[1], ("svc_Backup".to_owned(), 1));
+    let images = buckets(&r, "images");
+    assert_eq!(images[0].1, 3);
+    assert!(
+        images[0].0.eq_ignore_ascii_case(r"C:\Windows\System32\cmd.exe"),
+        "{images:?}"
+    );
+    assert_ne!(
+        images[0].0,
+        images[0].0.to_lowercase(),
+        "{images:?}: one of the written forms with capitals"
+    );
+    assert_eq!(
+        images[1],
+        (
+            r"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe".to_owned(),
+            1
+        )
+    );
+    assert_eq!(buckets(&r, "tags"), vec![("blue".to_owned(), 4), ("Red".to_owned(), 4)]);
+    assert_eq!(buckets(&r, "hosts"), vec![("host-1".to_owned(), 4)]);
+
+    // The key comes from a matching event: in this time range only the all-capitals one matches.
+    let r = store
+        .search(&SearchRequest {
+            from: Some(day0(30)),
+            to: Some(day0(31)),
+            size: 0,
+            aggs: aggs.clone(),
+            ..SearchRequest::default()
+        })
+        .unwrap();
+    assert_eq!(r.total, 1);
+    assert_eq!(buckets(&r, "users"), vec![("ADMINISTRATOR".to_owned(), 1)]);
+    let r = search("Proc.Image:*powershell.exe");
+    assert_eq!(buckets(&r, "users"), vec![("svc_Backup".to_owned(), 1)]);
+}
