@@ -1,6 +1,6 @@
 //! Windows event log files (EVTX), read with the `evtx` crate and flattened by [`crate::windows`].
 
-use std::{fs::File, io::Read, path::Path};
+use std::{fs::File, io::Read, ops::ControlFlow, path::Path};
 
 use evtx::{EvtxParser, ParserSettings};
 use vigil_event::{Event, Raw};
@@ -41,6 +41,20 @@ pub fn read_evtx_file(
     options: EvtxOptions,
     sink: &mut dyn FnMut(Result<Event, ParseError>),
 ) -> Result<EvtxSummary, ParseError> {
+    read_evtx_file_until(path, origin, options, &mut |r| {
+        sink(r);
+        ControlFlow::Continue(())
+    })
+}
+
+/// [`read_evtx_file`] whose sink can stop the reading early (`ControlFlow::Break`): the summary
+/// then counts the records read so far.
+pub fn read_evtx_file_until(
+    path: &Path,
+    origin: &Origin,
+    options: EvtxOptions,
+    sink: &mut dyn FnMut(Result<Event, ParseError>) -> ControlFlow<()>,
+) -> Result<EvtxSummary, ParseError> {
     let mut file = File::open(path).map_err(|e| origin.error(0, ErrorKind::Evtx(format!("cannot open: {e}"))))?;
     let mut magic = [0u8; 8];
     let is_evtx = file.read_exact(&mut magic).is_ok() && &magic == b"ElfFile\0";
@@ -57,7 +71,10 @@ pub fn read_evtx_file(
 /// Reads EVTX records from memory (used by the fuzz target and tests); errors go to the sink.
 pub fn read_evtx_bytes(data: Vec<u8>, origin: &Origin, sink: &mut dyn FnMut(Result<Event, ParseError>)) -> EvtxSummary {
     match EvtxParser::from_buffer(data) {
-        Ok(parser) => drain(parser, origin, EvtxOptions::default(), sink),
+        Ok(parser) => drain(parser, origin, EvtxOptions::default(), &mut |r| {
+            sink(r);
+            ControlFlow::Continue(())
+        }),
         Err(e) => {
             sink(Err(origin.error(0, ErrorKind::Evtx(e.to_string()))));
             EvtxSummary { records: 0, errors: 1 }
@@ -69,14 +86,14 @@ fn drain<T: Read + std::io::Seek>(
     parser: EvtxParser<T>,
     origin: &Origin,
     options: EvtxOptions,
-    sink: &mut dyn FnMut(Result<Event, ParseError>),
+    sink: &mut dyn FnMut(Result<Event, ParseError>) -> ControlFlow<()>,
 ) -> EvtxSummary {
     let settings = ParserSettings::new().num_threads(options.threads.max(1));
     let mut parser = parser.with_configuration(settings);
     let mut summary = EvtxSummary::default();
     let mut last_id = 0u64;
     for record in parser.records_json_value() {
-        match record {
+        let flow = match record {
             Ok(rec) => {
                 summary.records += 1;
                 last_id = rec.event_record_id;
@@ -94,22 +111,25 @@ fn drain<T: Read + std::io::Seek>(
                             flat.logsource,
                             flat.fields,
                             raw,
-                        )));
+                        )))
                     }
                     None => {
                         summary.errors += 1;
                         sink(Err(origin.error(
                             rec.event_record_id,
                             ErrorKind::Evtx("record has no Event/System element".into()),
-                        )));
+                        )))
                     }
                 }
             }
             Err(e) => {
                 summary.errors += 1;
                 // The crate's error names the chunk/offset; the offset here is the last good record id.
-                sink(Err(origin.error(last_id, ErrorKind::Evtx(e.to_string()))));
+                sink(Err(origin.error(last_id, ErrorKind::Evtx(e.to_string()))))
             }
+        };
+        if flow.is_break() {
+            break;
         }
     }
     summary

@@ -203,17 +203,26 @@ impl AggPlan {
                     all.sort_by(|a, b| b.1.n.cmp(&a.1.n).then_with(|| a.0.cmp(&b.0)));
                     let other = all.iter().skip(*size).map(|(_, c)| c.n).sum();
                     all.truncate(*size);
-                    let mut buckets = Vec::with_capacity(all.len());
-                    for (keyword, count) in all {
-                        let key = match count.sample {
-                            Some(sample) => written(path, &keyword, sample)?,
-                            None => None,
-                        };
-                        buckets.push(TermsBucket {
+                    // Read the samples in document order, so neighbours share a decompressed
+                    // doc-store block; a keyword without letters is written as it is.
+                    let mut order: Vec<usize> = (0..all.len())
+                        .filter(|&i| all[i].1.sample.is_some() && has_case(&all[i].0))
+                        .collect();
+                    order.sort_by_key(|&i| all[i].1.sample.map(|s| (s.partition, s.doc)));
+                    let mut keys: Vec<Option<String>> = vec![None; all.len()];
+                    for i in order {
+                        if let Some(sample) = all[i].1.sample {
+                            keys[i] = written(path, &all[i].0, sample)?;
+                        }
+                    }
+                    let buckets = all
+                        .into_iter()
+                        .zip(keys)
+                        .map(|((keyword, count), key)| TermsBucket {
                             key: key.unwrap_or(keyword),
                             doc_count: count.n,
-                        });
-                    }
+                        })
+                        .collect();
                     AggResult::Terms {
                         buckets,
                         sum_other_doc_count: other,
@@ -270,6 +279,13 @@ fn histogram(name: &str, interval: i64, map: HashMap<i64, u64>) -> Result<AggRes
         }
     }
     Ok(AggResult::DateHistogram { buckets })
+}
+
+/// Whether a lower-cased keyword may have been written differently (it has letters).
+fn has_case(keyword: &str) -> bool {
+    keyword
+        .chars()
+        .any(|c| c.is_alphabetic() || c.is_lowercase() || c.is_uppercase())
 }
 
 /// `(path, keyword, sample)` → the keyword as the sample event wrote it at that path.
@@ -373,10 +389,10 @@ fn for_each_value(
             if block.is_empty() {
                 break;
             }
-            for &d in block.iter().filter(|&&d| docs.contains(d)) {
-                n += 1;
-                first.get_or_insert(d);
+            if first.is_none() {
+                first = block.iter().copied().find(|&d| docs.contains(d));
             }
+            n += block.iter().filter(|&&d| docs.contains(d)).count() as u64;
             postings.advance();
         }
         if let Some(first) = first {

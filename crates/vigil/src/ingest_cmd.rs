@@ -2,6 +2,7 @@
 
 use std::{
     io::{BufRead, BufReader},
+    ops::ControlFlow,
     process::ExitCode,
     time::Duration,
 };
@@ -12,7 +13,7 @@ use hyper::{Method, StatusCode};
 use vigil_event::Raw;
 use vigil_parse::{
     Format, Origin,
-    evtx::{EvtxOptions, read_evtx_file},
+    evtx::{EvtxOptions, read_evtx_file_until},
 };
 
 use crate::{
@@ -81,10 +82,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
             let origin = Origin::file("evtx", &file.path.display().to_string());
             let (mut body, mut n) = (Vec::new(), 0u64);
             let mut failed = None;
-            let summary = read_evtx_file(&file.path, &origin, EvtxOptions::default(), &mut |r| {
-                if failed.is_some() {
-                    return;
-                }
+            let summary = read_evtx_file_until(&file.path, &origin, EvtxOptions::default(), &mut |r| {
                 match r {
                     Ok(event) => {
                         if let Raw::Json(v) = &event.raw
@@ -96,7 +94,9 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
                         if n as usize >= BATCH_LINES || body.len() >= BATCH_BYTES {
                             let batch = std::mem::take(&mut body);
                             if let Err(e) = runtime.block_on(sender.post(Format::Ndjson, &name, batch, n)) {
+                                // Stop reading: the rest of the file would have nowhere to go.
                                 failed = Some(e);
+                                return ControlFlow::Break(());
                             }
                             n = 0;
                         }
@@ -106,6 +106,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
                         eprintln!("warning: {e}");
                     }
                 }
+                ControlFlow::Continue(())
             });
             if let Some(e) = failed {
                 return Err(e);

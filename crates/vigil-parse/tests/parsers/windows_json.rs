@@ -152,3 +152,31 @@ fn sigmahq_regression_json_matches_evtx_flattening() {
         assert_eq!(micros(a.time), micros(b.time));
     }
 }
+
+/// A sink that breaks stops the reading there: nothing more is parsed or handed over.
+#[test]
+fn reading_an_evtx_file_stops_when_the_sink_breaks() {
+    use std::ops::ControlFlow;
+    use vigil_parse::evtx::{EvtxOptions, read_evtx_file, read_evtx_file_until};
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/evtx/EVTX-to-MITRE-Attack/TA0007-Discovery/T1069-Permission Groups Discovery/ID4662-Domain group enumeration CME.evtx");
+    if !sample.exists() {
+        eprintln!("skipped: {} is absent", sample.display());
+        return;
+    }
+    let origin = Origin::file("evtx", "big.evtx");
+    let all = read_evtx_file(&sample, &origin, EvtxOptions::default(), &mut |_| {}).expect("readable");
+    assert!(all.records > 10, "{all:?}");
+    let mut seen = 0u64;
+    let part = read_evtx_file_until(&sample, &origin, EvtxOptions::default(), &mut |_| {
+        seen += 1;
+        if seen == 3 {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    })
+    .expect("readable");
+    assert_eq!(seen, 3);
+    assert_eq!(part.records, 3, "{part:?}");
+}
