@@ -122,6 +122,9 @@ impl StoreSchema {
         doc.add_bytes(self.src, &src_bytes(event, time_kept));
 
         let leaves = Leaves::of(event);
+        for name in leaves.names() {
+            doc.add_text(self.names, name);
+        }
         let mut f = Vec::with_capacity(leaves.paths.len());
         let mut ip = Vec::new();
         for (path, values) in leaves.paths {
@@ -146,9 +149,9 @@ impl StoreSchema {
                 }
             }
             if !ipv.is_empty() {
-                ip.push((path.clone(), OwnedValue::Array(ipv)));
+                ip.push((path.to_string(), OwnedValue::Array(ipv)));
             }
-            f.push((path, OwnedValue::Array(fv)));
+            f.push((path.into_owned(), OwnedValue::Array(fv)));
         }
         doc.add_field_value(self.f, &OwnedValue::Object(f));
         if !ip.is_empty() {
@@ -156,9 +159,6 @@ impl StoreSchema {
         }
         for text in leaves.text {
             doc.add_text(self.all, text);
-        }
-        for name in leaves.names.keys() {
-            doc.add_text(self.names, name);
         }
         doc
     }
@@ -204,12 +204,11 @@ impl Leaf<'_> {
     }
 }
 
-/// The leaves of an event by dotted path, the text for `_all` and the names present.
-#[derive(Default)]
+/// The leaves of an event by dotted path (borrowed from the event where the path is a field
+/// name) and the text for `_all`.
 struct Leaves<'a> {
-    paths: IndexMap<String, Vec<Leaf<'a>>>,
+    paths: IndexMap<Cow<'a, str>, Vec<Leaf<'a>>, foldhash::fast::RandomState>,
     text: Vec<Cow<'a, str>>,
-    names: IndexMap<String, ()>,
 }
 
 /// The value at `path` of `event` whose keyword (lower-cased) is `keyword`, as the event wrote it:
@@ -227,9 +226,13 @@ pub(crate) fn written_form(event: &Event, path: &str, keyword: &str) -> Option<S
 impl<'a> Leaves<'a> {
     /// Every indexed value of `event`: its fields, then the `_input`, `_host`, … meta fields.
     fn of(event: &'a Event) -> Self {
-        let mut leaves = Leaves::default();
+        let n = event.fields.len() + 8;
+        let mut leaves = Leaves {
+            paths: IndexMap::with_capacity_and_hasher(n, Default::default()),
+            text: Vec::with_capacity(n),
+        };
         for (key, value) in event.fields.iter() {
-            leaves.walk(key, value, 0, true);
+            leaves.walk(Cow::Borrowed(key), value, 0, true);
         }
         let source = &event.source;
         let tags = &event.logsource;
@@ -244,35 +247,35 @@ impl<'a> Leaves<'a> {
         .chain(tags.categories.iter().map(|c| ("_category", Some(&**c))));
         for (name, value) in meta {
             if let Some(v) = value {
-                leaves.push(name.to_owned(), Leaf::Str(v), false);
+                leaves.push(Cow::Borrowed(name), Leaf::Str(v), false);
             }
         }
         leaves
     }
 
-    fn walk(&mut self, path: &str, value: &'a Value, depth: usize, full_text: bool) {
+    fn walk(&mut self, path: Cow<'a, str>, value: &'a Value, depth: usize, full_text: bool) {
         if depth > MAX_DEPTH || path.is_empty() {
             return;
         }
         match value {
             Value::Null => {}
-            Value::Bool(b) => self.push(path.to_owned(), Leaf::Bool(*b), full_text),
-            Value::Number(n) => self.push(path.to_owned(), Leaf::Num(n), full_text),
-            Value::String(s) => self.push(path.to_owned(), Leaf::Str(s), full_text),
+            Value::Bool(b) => self.push(path, Leaf::Bool(*b), full_text),
+            Value::Number(n) => self.push(path, Leaf::Num(n), full_text),
+            Value::String(s) => self.push(path, Leaf::Str(s), full_text),
             Value::Array(items) => {
                 for item in items {
-                    self.walk(path, item, depth + 1, full_text);
+                    self.walk(path.clone(), item, depth + 1, full_text);
                 }
             }
             Value::Object(map) => {
                 for (k, v) in map {
-                    self.walk(&format!("{path}.{k}"), v, depth + 1, full_text);
+                    self.walk(Cow::Owned(format!("{path}.{k}")), v, depth + 1, full_text);
                 }
             }
         }
     }
 
-    fn push(&mut self, path: String, leaf: Leaf<'a>, full_text: bool) {
+    fn push(&mut self, path: Cow<'a, str>, leaf: Leaf<'a>, full_text: bool) {
         if full_text {
             match &leaf {
                 Leaf::Str(s) => self.text.push(Cow::Borrowed(s)),
@@ -280,14 +283,27 @@ impl<'a> Leaves<'a> {
                 Leaf::Bool(_) => {}
             }
         }
-        if !self.names.contains_key(&path) {
-            // The path and each parent: `a.b.c` makes `a`, `a.b`, `a.b.c` exist.
-            for (i, _) in path.match_indices('.') {
-                self.names.entry(path[..i].to_owned()).or_insert(());
+        match self.paths.get_mut(&*path) {
+            Some(values) => values.push(leaf),
+            None => {
+                self.paths.insert(path, vec![leaf]);
             }
-            self.names.insert(path.clone(), ());
         }
-        self.paths.entry(path).or_default().push(leaf);
+    }
+
+    /// The field names present: every path and each parent (`a.b.c` makes `a`, `a.b`, `a.b.c`
+    /// exist), each once.
+    fn names(&self) -> impl Iterator<Item = &str> {
+        let mut parents: IndexMap<&str, (), foldhash::fast::RandomState> = IndexMap::default();
+        for path in self.paths.keys() {
+            for (i, _) in path.match_indices('.') {
+                let parent = &path[..i];
+                if !self.paths.contains_key(parent) {
+                    parents.insert(parent, ());
+                }
+            }
+        }
+        self.paths.keys().map(|p| &**p).chain(parents.into_keys())
     }
 }
 
@@ -534,20 +550,33 @@ mod tests {
             "Event",
             json!({"System": {"EventID": 4688}, "list": [{"a": "x"}, {"a": "y"}], "n": null}),
         );
-        let mut leaves = Leaves::default();
-        for (k, v) in fields.iter() {
-            leaves.walk(k, v, 0, true);
-        }
-        let paths: Vec<_> = leaves.paths.keys().cloned().collect();
+        let event = Event::new(
+            Source {
+                input: "test".into(),
+                host: None,
+                path: None,
+                offset: 0,
+            },
+            None,
+            LogSourceTags::default(),
+            fields,
+            Raw::None,
+        );
+        let leaves = Leaves::of(&event);
+        let paths: Vec<_> = leaves.paths.keys().map(|p| p.to_string()).collect();
         assert_eq!(
             paths,
-            vec!["process.executable", "Event.System.EventID", "Event.list.a"]
+            vec!["process.executable", "Event.System.EventID", "Event.list.a", "_input"]
         );
         assert_eq!(leaves.paths["Event.list.a"].len(), 2);
-        let names: Vec<_> = leaves.names.keys().cloned().collect();
+        let names: Vec<_> = leaves.names().map(str::to_owned).collect();
         assert!(names.contains(&"Event".to_owned()));
         assert!(names.contains(&"Event.System".to_owned()));
         assert!(names.contains(&"process".to_owned()));
+        let mut unique = names.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "each name once: {names:?}");
         assert!(!names.contains(&"Event.n".to_owned()), "null is absent");
     }
 }
