@@ -39,6 +39,10 @@ pub struct HttpConfig {
     pub max_connections: usize,
     /// A connection with nothing read or written for this long, and no request being handled, is closed.
     pub idle_timeout: Duration,
+    /// REST API requests per second per token (0: no limit); ingest routes are not limited.
+    pub api_rate_limit: u32,
+    /// REST API requests a token may make at once before the rate applies.
+    pub api_burst: u32,
     /// PEM certificate chain and key: when both are set the listener speaks HTTPS only.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
@@ -106,6 +110,8 @@ impl Default for ServerConfig {
                 max_body_bytes: 32 << 20,
                 max_connections: 1024,
                 idle_timeout: Duration::from_secs(120),
+                api_rate_limit: 50,
+                api_burst: 100,
                 tls_cert: None,
                 tls_key: None,
                 tls_client_ca: None,
@@ -197,6 +203,8 @@ struct HttpFile {
     max_body: Option<String>,
     max_connections: Option<usize>,
     idle_timeout: Option<String>,
+    api_rate_limit: Option<u32>,
+    api_burst: Option<u32>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     tls_client_ca: Option<PathBuf>,
@@ -466,6 +474,18 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
     if let Some(d) = r.duration("http", "idle_timeout", http.idle_timeout.as_deref()) {
         c.http.idle_timeout = d;
     }
+    match http.api_rate_limit {
+        Some(n) if n > 1_000_000 => r.problem(Some("http"), "api_rate_limit", "must be at most 1000000 (0: no limit)"),
+        Some(n) => c.http.api_rate_limit = n,
+        None => {}
+    }
+    match http.api_burst {
+        Some(n) if !(1..=1_000_000).contains(&n) => {
+            r.problem(Some("http"), "api_burst", "must be between 1 and 1000000")
+        }
+        Some(n) => c.http.api_burst = n,
+        None => {}
+    }
     c.http.tls_cert = http.tls_cert;
     c.http.tls_key = http.tls_key;
     c.http.tls_client_ca = http.tls_client_ca;
@@ -661,6 +681,15 @@ mod tests {
         assert!(lines.contains(&("syslog.colour", Some(7))), "{problems:?}");
         assert!(lines.contains(&("store.max_age", Some(9))), "{problems:?}");
         assert!(lines.contains(&("pipeline.batch", Some(11))), "{problems:?}");
+    }
+
+    #[test]
+    fn api_rate_limits() {
+        let c = parse("version = 1\n[http]\napi_rate_limit = 0\napi_burst = 7\n").expect("valid");
+        assert_eq!((c.http.api_rate_limit, c.http.api_burst), (0, 7));
+        let problems = parse("version = 1\n[http]\napi_rate_limit = 2000000\napi_burst = 0\n").expect_err("invalid");
+        let keys: Vec<_> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["http.api_rate_limit", "http.api_burst"], "{problems:?}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod conn_limit;
 pub mod engine;
 pub mod metrics;
 pub mod pipeline;
+pub mod rate_limit;
 pub mod server;
 pub mod sink;
 mod store_stage;

@@ -86,6 +86,7 @@ pub struct Metrics {
     /// Rows removed by retention.
     pub alerts_pruned: AtomicU64,
     pub dead_letters_pruned: AtomicU64,
+    pub api_rate_limited: AtomicU64,
     pub detection_latency: Histogram,
     pub batch_seconds: Histogram,
     pub commit_seconds: Histogram,
@@ -182,7 +183,7 @@ impl Metrics {
                 let _ = writeln!(out, "{name}{{input=\"{input}\"}} {}", get(m));
             }
         }
-        let counters: [(&str, &str, &AtomicU64); 11] = [
+        let counters: [(&str, &str, &AtomicU64); 12] = [
             (
                 "vigil_alerts_pruned_total",
                 "Alerts deleted by retention ([alerts] max_age, max_count).",
@@ -192,6 +193,11 @@ impl Metrics {
                 "vigil_dead_letters_pruned_total",
                 "Dead letters deleted by retention ([dead_letters] max_age, max_count).",
                 &self.dead_letters_pruned,
+            ),
+            (
+                "vigil_api_rate_limited_total",
+                "API requests refused with 429 because their token was over [http] api_rate_limit.",
+                &self.api_rate_limited,
             ),
             (
                 "vigil_events_indexed_total",

@@ -272,6 +272,12 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
                 pipeline_alive: pipeline_alive.clone(),
                 max_body_bytes: config.http.max_body_bytes,
                 api_ingest: metrics.input("api"),
+                limiter: (config.http.api_rate_limit > 0).then(|| {
+                    Arc::new(crate::rate_limit::RateLimiter::new(
+                        config.http.api_rate_limit,
+                        config.http.api_burst,
+                    ))
+                }),
             });
             let ingest = HttpIngest::new(
                 vigil_ingest::HttpIngestConfig {

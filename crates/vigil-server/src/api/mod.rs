@@ -46,6 +46,8 @@ pub struct ApiContext {
     pub max_body_bytes: usize,
     /// Counters of the native ingest endpoint (input `api`).
     pub api_ingest: Arc<vigil_ingest::InputMetrics>,
+    /// Per-token limits of the non-ingest routes (`None`: unlimited).
+    pub limiter: Option<Arc<crate::rate_limit::RateLimiter>>,
 }
 
 pub type Ctx = Arc<ApiContext>;
@@ -74,6 +76,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Sent as `Retry-After` (whole seconds, at least 1).
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl ApiError {
@@ -82,6 +86,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -109,6 +114,12 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
         }
+        if let Some(wait) = self.retry_after {
+            let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+        }
         response
     }
 }
@@ -130,7 +141,29 @@ pub async fn authorize(ctx: &ApiContext, headers: &HeaderMap, needed: Scope) -> 
         ));
     };
     match ctx.state.verify_token(secret.trim()).await {
-        Ok(Some(info)) if !info.revoked && info.scope.allows(needed) => Ok(()),
+        Ok(Some(info)) if !info.revoked && info.scope.allows(needed) => {
+            // Ingest has the spool's backpressure; the other routes share the token's budget.
+            if needed != Scope::Ingest
+                && let Some(limiter) = &ctx.limiter
+                && let Err(wait) = limiter.check(&info.id, std::time::Instant::now())
+            {
+                ctx.metrics
+                    .api_rate_limited
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let mut e = ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    format!(
+                        "token {} is over its API rate limit ([http] api_rate_limit); retry after {} ms",
+                        info.id,
+                        wait.as_millis().max(1)
+                    ),
+                );
+                e.retry_after = Some(wait);
+                return Err(e);
+            }
+            Ok(())
+        }
         Ok(Some(info)) if !info.revoked => Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden",

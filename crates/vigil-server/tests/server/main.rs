@@ -286,3 +286,60 @@ async fn idle_http_connections_are_closed_and_free_their_slot() {
     );
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_requests_over_a_tokens_rate_limit_get_429_with_retry_after() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = TestServer::start_with(None, |c| {
+        c.http.api_rate_limit = 1;
+        c.http.api_burst = 2;
+    })
+    .await;
+    let search = Some(json!({"query": "", "size": 1}));
+    for _ in 0..2 {
+        let (status, body) = http(s.http, "POST", "/api/v1/search", Some(&s.read_token), search.clone()).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    // The burst is spent: the next request is refused with a stable code and a Retry-After.
+    let body = search.clone().unwrap().to_string();
+    let mut c = tokio::net::TcpStream::connect(s.http).await.expect("connect");
+    let req = format!(
+        "POST /api/v1/search HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nAuthorization: Bearer {}\r\nContent-Length: {}\r\n\r\n{body}",
+        s.read_token,
+        body.len()
+    );
+    c.write_all(req.as_bytes()).await.expect("send");
+    let mut raw = Vec::new();
+    #[expect(clippy::disallowed_methods, reason = "bounded by take(1 MiB)")]
+    c.take(1 << 20).read_to_end(&mut raw).await.expect("read");
+    let text = String::from_utf8_lossy(&raw).to_ascii_lowercase();
+    assert!(text.starts_with("http/1.1 429"), "{text}");
+    assert!(text.contains("\r\nretry-after: 1\r\n"), "{text}");
+    assert!(text.contains(r#""code":"rate_limited""#), "{text}");
+    // Another token has its own budget.
+    let (status, body) = http(s.http, "GET", "/api/v1/alerts", Some(&s.admin_token), None).await;
+    assert_eq!(status, 200, "{body}");
+    // Ingest is not rate limited (it has the spool's backpressure).
+    for i in 0..5 {
+        let (status, body) = http(
+            s.http,
+            "POST",
+            "/api/v1/ingest?format=ndjson",
+            Some(&s.ingest_token),
+            Some(json!({"msg": format!("line {i}")})),
+        )
+        .await;
+        assert_ne!(status, 429, "{body}");
+        assert!(status < 300, "{status} {body}");
+    }
+    // The budget refills: a second later the read token is served again.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (status, body) = http(s.http, "POST", "/api/v1/search", Some(&s.read_token), search).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, metrics) = harness::http_text(s.http, "GET", "/metrics", None, None).await;
+    assert!(
+        metrics.lines().any(|l| l == "vigil_api_rate_limited_total 1"),
+        "{metrics}"
+    );
+    s.stop().await;
+}
