@@ -29,7 +29,8 @@ pub fn syslog_server_config(config: &ServerConfig) -> Result<Arc<rustls::ServerC
         .map_err(|e| ServerError::Tls(e.to_string()))
 }
 
-/// The rustls configuration for HTTPS (HTTP/2 and HTTP/1.1 by ALPN), when it is configured.
+/// The rustls configuration for HTTPS, when it is configured. ALPN offers HTTP/1.1 only: the
+/// server speaks no HTTP/2, and offering `h2` made HTTP/2-capable clients (curl) fail.
 pub fn http_server_config(config: &ServerConfig) -> Result<Option<Arc<rustls::ServerConfig>>, ServerError> {
     let (Some(cert), Some(key)) = (&config.http.tls_cert, &config.http.tls_key) else {
         return Ok(None);
@@ -37,7 +38,7 @@ pub fn http_server_config(config: &ServerConfig) -> Result<Option<Arc<rustls::Se
     let base = vigil_ingest::tls_server_config(cert, key, config.http.tls_client_ca.as_deref())
         .map_err(|e| ServerError::Tls(format!("http: {e}")))?;
     let mut tls = (*base).clone();
-    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Some(Arc::new(tls)))
 }
 

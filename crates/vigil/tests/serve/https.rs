@@ -178,3 +178,37 @@ fn the_cli_ingests_and_searches_over_https_with_its_ca() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("events.ndjson"), "{err}");
 }
+
+/// An HTTP/2-capable client (curl built with nghttp2, asking for HTTP/2) is served over HTTP/1.1:
+/// the server does not offer `h2` in ALPN, which it could not speak.
+#[test]
+fn an_http2_capable_client_negotiates_http1_and_is_served() {
+    if Command::new("curl").arg("--version").output().is_err() {
+        eprintln!("skipped: curl is absent (scripts/test installs it)");
+        return;
+    }
+    let (_env, ca, server) = https_server();
+    let out = Command::new("curl")
+        .args([
+            "--http2",
+            "-sS",
+            "--max-time",
+            "10",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_version} %{http_code}",
+        ])
+        .arg("--cacert")
+        .arg(&ca)
+        .arg(format!("https://localhost:{}/healthz", server.http.port()))
+        .output()
+        .expect("run curl");
+    let got = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "curl failed ({got}): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(got, "1.1 200");
+}
