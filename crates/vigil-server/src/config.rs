@@ -37,7 +37,8 @@ pub struct HttpConfig {
     pub max_body_bytes: usize,
     /// Open connections at most; past it the listener waits for one to close.
     pub max_connections: usize,
-    /// A connection with nothing read or written for this long, and no request being handled, is closed.
+    /// A connection with nothing read or written for this long, and no request being handled (read
+    /// to the end of its body, response not ready yet), is closed.
     pub idle_timeout: Duration,
     /// REST API requests per second per token (0: no limit); ingest routes are not limited.
     pub api_rate_limit: u32,

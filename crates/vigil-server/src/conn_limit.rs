@@ -3,13 +3,14 @@
 //! the server running out of file descriptors or memory. A connection on which nothing is read or
 //! written for `http.idle_timeout` while no request of it is being handled is closed, so idle or
 //! deliberately slow clients cannot hold the slots (keep-alive shippers reconnect), while a slow
-//! handler (a long search, a rule reload) keeps its connection: [`track_requests`] marks requests
-//! in flight.
+//! handler (a long search, a rule reload) keeps its connection: [`track_requests`] marks a request
+//! in flight from the end of its body (a client stalling inside a body is idle) until its response
+//! is ready (a response body that stalls is idle again).
 
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -121,35 +122,88 @@ impl<T> Counted<T> {
     }
 }
 
-/// `app` for one connection: each request counts as in flight on `io` until its response is
-/// ready, so the idle timeout does not cut a slow handler off.
+/// `app` for one connection: each request counts as in flight on `io` once its body has been
+/// read and until its response is ready, so the idle timeout does not cut a slow handler off.
 pub fn track_requests<T>(app: axum::Router, io: &Counted<T>) -> axum::Router {
     let in_flight = Arc::clone(&io.in_flight);
     app.layer(axum::middleware::from_fn(
         move |req: axum::extract::Request, next: axum::middleware::Next| {
-            let busy = InFlight::enter(&in_flight);
+            let request = Arc::new(InFlight {
+                count: Arc::clone(&in_flight),
+                counted: AtomicBool::new(false),
+            });
+            let req = if http_body::Body::is_end_stream(req.body()) {
+                request.enter();
+                req
+            } else {
+                let state = Arc::clone(&request);
+                req.map(|body| axum::body::Body::new(CountAtEnd { body, state }))
+            };
             async move {
                 let response = next.run(req).await;
-                drop(busy);
+                request.leave();
                 response
             }
         },
     ))
 }
 
-/// One request in flight; leaving drops the count.
-struct InFlight(Arc<AtomicUsize>);
+/// One request: counted in flight between [`enter`](Self::enter) and [`leave`](Self::leave) (or
+/// its drop, when the request future is cancelled).
+struct InFlight {
+    count: Arc<AtomicUsize>,
+    counted: AtomicBool,
+}
 
 impl InFlight {
-    fn enter(count: &Arc<AtomicUsize>) -> Self {
-        count.fetch_add(1, Ordering::AcqRel);
-        InFlight(Arc::clone(count))
+    fn enter(&self) {
+        if !self.counted.swap(true, Ordering::AcqRel) {
+            self.count.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+
+    fn leave(&self) {
+        if self.counted.swap(false, Ordering::AcqRel) {
+            self.count.fetch_sub(1, Ordering::AcqRel);
+        }
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+        self.leave();
+    }
+}
+
+/// A request body that marks its request in flight once the last byte has been read.
+struct CountAtEnd {
+    body: axum::body::Body,
+    state: Arc<InFlight>,
+}
+
+impl http_body::Body for CountAtEnd {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let polled = Pin::new(&mut self.body).poll_frame(cx);
+        match &polled {
+            Poll::Ready(None) => self.state.enter(),
+            Poll::Ready(Some(Ok(_))) if self.body.is_end_stream() => self.state.enter(),
+            _ => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
     }
 }
 
@@ -208,6 +262,10 @@ mod tests {
             axum::routing::get(move || async move {
                 tokio::time::sleep(handler).await;
                 "done"
+            })
+            .post(move |body: String| async move {
+                tokio::time::sleep(handler).await;
+                format!("read {}", body.len())
             }),
         );
         let make = tower::service_fn(move |stream: axum::serve::IncomingStream<'_, LimitedListener<_>>| {
@@ -221,9 +279,12 @@ mod tests {
     }
 
     async fn get(addr: std::net::SocketAddr) -> io::Result<String> {
+        send(addr, b"GET /slow HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").await
+    }
+
+    async fn send(addr: std::net::SocketAddr, request: &[u8]) -> io::Result<String> {
         let mut c = tokio::net::TcpStream::connect(addr).await?;
-        c.write_all(b"GET /slow HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
-            .await?;
+        c.write_all(request).await?;
         let mut answer = String::new();
         #[expect(clippy::disallowed_methods, reason = "bounded by take(64 KiB)")]
         c.take(64 << 10).read_to_string(&mut answer).await?;
@@ -239,6 +300,38 @@ mod tests {
             .expect("read the answer");
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
         assert!(answer.ends_with("done"), "{answer:?}");
+    }
+
+    #[tokio::test]
+    async fn a_handler_slower_than_the_idle_timeout_answers_after_reading_a_body() {
+        let addr = serve(Duration::from_millis(200), Duration::from_millis(1200)).await;
+        let request = b"POST /slow HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-length: 5\r\n\r\nhello";
+        let answer = tokio::time::timeout(Duration::from_secs(10), send(addr, request))
+            .await
+            .expect("answered in time")
+            .expect("read the answer");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+        assert!(answer.ends_with("read 5"), "{answer:?}");
+    }
+
+    /// A client that sends the headers and part of the body, then nothing, is idle: the handler
+    /// waiting for the body must not keep the connection (and its slot) alive.
+    #[tokio::test]
+    async fn a_client_that_stops_mid_body_is_disconnected() {
+        let addr = serve(Duration::from_millis(200), Duration::ZERO).await;
+        let mut c = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        c.write_all(b"POST /slow HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\nonly ten b")
+            .await
+            .expect("write");
+        let mut buf = Vec::new();
+        #[expect(clippy::disallowed_methods, reason = "bounded by take(64 KiB)")]
+        let read = tokio::time::timeout(Duration::from_secs(10), (&mut c).take(64 << 10).read_to_end(&mut buf))
+            .await
+            .expect("the server closes the connection");
+        assert!(
+            read.is_err() || !String::from_utf8_lossy(&buf).contains("read "),
+            "{buf:?}"
+        );
     }
 
     #[tokio::test]

@@ -4,7 +4,9 @@
 //! segment are gathered in a bit set, then every value of the field's path is checked against it.
 //! Values are therefore counted as the lower-cased keywords the queries match on: `Admin` and
 //! `admin` count as one value (values longer than 16 KiB are not counted). A terms bucket's key is
-//! shown as one of its matching events wrote it (`Admin`), read back from that event.
+//! shown as one of its matching events wrote it (`Admin`), read back from that event: the first
+//! match of the first segment holding the value, so which spelling shows may change when segments
+//! merge.
 //!
 //! * `terms` — exact counts: every segment counts every value, partitions merge their full maps,
 //!   then the top `size` by count (ties by key) are kept. A document counts once per value; a

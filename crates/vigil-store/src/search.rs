@@ -149,9 +149,15 @@ pub(crate) fn run(store: &EventStore, req: &SearchRequest) -> Result<SearchRespo
     } else {
         plan.finish(partial, total, &mut |path, keyword, sample| {
             let searcher = &searchers[sample.partition];
-            // Only the fields are read back; the id is not needed.
-            let stored = load(searcher, &store.schema, sample.doc, 0)?;
-            Ok(written_form(&stored.into_event(Timestamp::UNIX_EPOCH), path, keyword))
+            // Only the fields are read back; the id is not needed. A sample that cannot be read
+            // only costs the key its case: the counts are right either way.
+            match load(searcher, &store.schema, sample.doc, 0) {
+                Ok(stored) => Ok(written_form(&stored.into_event(Timestamp::UNIX_EPOCH), path, keyword)),
+                Err(e) => {
+                    tracing::warn!(error = %e, path, "cannot read back a terms bucket's sample event; its key stays lower-cased");
+                    Ok(None)
+                }
+            }
         })?
     };
     Ok(SearchResponse {

@@ -164,7 +164,7 @@ fn reading_an_evtx_file_stops_when_the_sink_breaks() {
         eprintln!("skipped: {} is absent", sample.display());
         return;
     }
-    let origin = Origin::file("evtx", "big.evtx");
+    let origin = Origin::file("evtx", "sample.evtx");
     let all = read_evtx_file(&sample, &origin, EvtxOptions::default(), &mut |_| {}).expect("readable");
     assert!(all.records > 10, "{all:?}");
     let mut seen = 0u64;
