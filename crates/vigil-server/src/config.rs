@@ -3,6 +3,7 @@
 
 use std::{
     net::SocketAddr,
+    ops::RangeInclusive,
     path::{Path, PathBuf},
     time::Duration,
 };
@@ -308,6 +309,20 @@ impl Reader<'_> {
         None
     }
 
+    /// `value` when it lies in `range`; otherwise a problem naming the range (and `None`).
+    fn within<T>(&mut self, section: &str, key: &str, value: Option<T>, range: RangeInclusive<T>) -> Option<T>
+    where
+        T: PartialOrd + std::fmt::Display,
+    {
+        let v = value?;
+        if range.contains(&v) {
+            return Some(v);
+        }
+        let message = format!("must be between {} and {}", range.start(), range.end());
+        self.problem(Some(section), key, message);
+        None
+    }
+
     fn problem(&mut self, section: Option<&str>, key: &str, message: impl Into<String>) {
         let line = self.line_of(section, key).or_else(|| self.line_of(section, ""));
         let dotted = match section {
@@ -465,27 +480,18 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
     if let Some(n) = r.bytes("http", "max_body", http.max_body.as_deref()) {
         c.http.max_body_bytes = usize::try_from(n).unwrap_or(usize::MAX);
     }
-    match http.max_connections {
-        Some(n) if !(1..=1_000_000).contains(&n) => {
-            r.problem(Some("http"), "max_connections", "must be between 1 and 1000000");
-        }
-        Some(n) => c.http.max_connections = n,
-        None => {}
+    if let Some(n) = r.within("http", "max_connections", http.max_connections, 1..=1_000_000) {
+        c.http.max_connections = n;
     }
     if let Some(d) = r.duration("http", "idle_timeout", http.idle_timeout.as_deref()) {
         c.http.idle_timeout = d;
     }
-    match http.api_rate_limit {
-        Some(n) if n > 1_000_000 => r.problem(Some("http"), "api_rate_limit", "must be at most 1000000 (0: no limit)"),
-        Some(n) => c.http.api_rate_limit = n,
-        None => {}
+    // 0: no limit.
+    if let Some(n) = r.within("http", "api_rate_limit", http.api_rate_limit, 0..=1_000_000) {
+        c.http.api_rate_limit = n;
     }
-    match http.api_burst {
-        Some(n) if !(1..=1_000_000).contains(&n) => {
-            r.problem(Some("http"), "api_burst", "must be between 1 and 1000000")
-        }
-        Some(n) => c.http.api_burst = n,
-        None => {}
+    if let Some(n) = r.within("http", "api_burst", http.api_burst, 1..=1_000_000) {
+        c.http.api_burst = n;
     }
     c.http.tls_cert = http.tls_cert;
     c.http.tls_key = http.tls_key;
@@ -559,12 +565,8 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
         c.spool.segment_bytes = n;
     }
     let pipeline: PipelineFile = r.section(&table, "pipeline");
-    if let Some(b) = pipeline.batch {
-        if b == 0 || b > 1_000_000 {
-            r.problem(Some("pipeline"), "batch", "must be between 1 and 1000000");
-        } else {
-            c.pipeline.batch = b;
-        }
+    if let Some(b) = r.within("pipeline", "batch", pipeline.batch, 1..=1_000_000) {
+        c.pipeline.batch = b;
     }
     if let Some(d) = r.duration("pipeline", "commit_interval", pipeline.commit_interval.as_deref()) {
         c.pipeline.commit_interval = d;

@@ -122,30 +122,42 @@ impl<T> Counted<T> {
     }
 }
 
-/// `app` for one connection: each request counts as in flight on `io` once its body has been
-/// read and until its response is ready, so the idle timeout does not cut a slow handler off.
-pub fn track_requests<T>(app: axum::Router, io: &Counted<T>) -> axum::Router {
+/// `app` wrapped (once, as a whole) for one connection: each request counts as in flight on `io`
+/// once its body has been read and until its response is ready, so the idle timeout does not cut
+/// a slow handler off.
+pub fn track_requests<T>(
+    app: axum::Router,
+    io: &Counted<T>,
+) -> impl tower::Service<
+    axum::extract::Request,
+    Response = axum::response::Response,
+    Error = std::convert::Infallible,
+    Future: Send,
+>
++ Clone
++ Send
++ 'static
++ use<T> {
     let in_flight = Arc::clone(&io.in_flight);
-    app.layer(axum::middleware::from_fn(
-        move |req: axum::extract::Request, next: axum::middleware::Next| {
-            let request = Arc::new(InFlight {
-                count: Arc::clone(&in_flight),
-                counted: AtomicBool::new(false),
-            });
-            let req = if http_body::Body::is_end_stream(req.body()) {
-                request.enter();
-                req
-            } else {
-                let state = Arc::clone(&request);
-                req.map(|body| axum::body::Body::new(CountAtEnd { body, state }))
-            };
-            async move {
-                let response = next.run(req).await;
-                request.leave();
-                response
-            }
-        },
-    ))
+    let layer = axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
+        let request = Arc::new(InFlight {
+            count: Arc::clone(&in_flight),
+            counted: AtomicBool::new(false),
+        });
+        let req = if http_body::Body::is_end_stream(req.body()) {
+            request.enter();
+            req
+        } else {
+            let state = Arc::clone(&request);
+            req.map(|body| axum::body::Body::new(CountAtEnd { body, state }))
+        };
+        async move {
+            let response = next.run(req).await;
+            request.leave();
+            response
+        }
+    });
+    tower::Layer::layer(&layer, app)
 }
 
 /// One request: counted in flight between [`enter`](Self::enter) and [`leave`](Self::leave) (or
@@ -278,26 +290,39 @@ mod tests {
         addr
     }
 
-    async fn get(addr: std::net::SocketAddr) -> io::Result<String> {
-        send(addr, b"GET /slow HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").await
+    /// The whole answer to `request` (which ends with `connection: close`), within 10 s.
+    async fn answer(addr: std::net::SocketAddr, request: &[u8]) -> String {
+        let ask = async {
+            let mut c = tokio::net::TcpStream::connect(addr).await?;
+            c.write_all(request).await?;
+            let mut answer = String::new();
+            #[expect(clippy::disallowed_methods, reason = "bounded by take(64 KiB)")]
+            c.take(64 << 10).read_to_string(&mut answer).await?;
+            io::Result::Ok(answer)
+        };
+        tokio::time::timeout(Duration::from_secs(10), ask)
+            .await
+            .expect("answered in time")
+            .expect("read the answer")
     }
 
-    async fn send(addr: std::net::SocketAddr, request: &[u8]) -> io::Result<String> {
-        let mut c = tokio::net::TcpStream::connect(addr).await?;
-        c.write_all(request).await?;
-        let mut answer = String::new();
+    /// Sends the start of a request and nothing more; returns what came back before the server
+    /// closed the connection (failing if it is still open after 10 s).
+    async fn cut_off(addr: std::net::SocketAddr, partial: &[u8]) -> (io::Result<usize>, Vec<u8>) {
+        let mut c = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        c.write_all(partial).await.expect("write");
+        let mut buf = Vec::new();
         #[expect(clippy::disallowed_methods, reason = "bounded by take(64 KiB)")]
-        c.take(64 << 10).read_to_string(&mut answer).await?;
-        Ok(answer)
+        let read = tokio::time::timeout(Duration::from_secs(10), (&mut c).take(64 << 10).read_to_end(&mut buf))
+            .await
+            .expect("the server closes the connection");
+        (read, buf)
     }
 
     #[tokio::test]
     async fn a_handler_slower_than_the_idle_timeout_still_answers() {
         let addr = serve(Duration::from_millis(200), Duration::from_millis(1200)).await;
-        let answer = tokio::time::timeout(Duration::from_secs(10), get(addr))
-            .await
-            .expect("answered in time")
-            .expect("read the answer");
+        let answer = answer(addr, b"GET /slow HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").await;
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
         assert!(answer.ends_with("done"), "{answer:?}");
     }
@@ -306,10 +331,7 @@ mod tests {
     async fn a_handler_slower_than_the_idle_timeout_answers_after_reading_a_body() {
         let addr = serve(Duration::from_millis(200), Duration::from_millis(1200)).await;
         let request = b"POST /slow HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-length: 5\r\n\r\nhello";
-        let answer = tokio::time::timeout(Duration::from_secs(10), send(addr, request))
-            .await
-            .expect("answered in time")
-            .expect("read the answer");
+        let answer = answer(addr, request).await;
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
         assert!(answer.ends_with("read 5"), "{answer:?}");
     }
@@ -319,15 +341,11 @@ mod tests {
     #[tokio::test]
     async fn a_client_that_stops_mid_body_is_disconnected() {
         let addr = serve(Duration::from_millis(200), Duration::ZERO).await;
-        let mut c = tokio::net::TcpStream::connect(addr).await.expect("connect");
-        c.write_all(b"POST /slow HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\nonly ten b")
-            .await
-            .expect("write");
-        let mut buf = Vec::new();
-        #[expect(clippy::disallowed_methods, reason = "bounded by take(64 KiB)")]
-        let read = tokio::time::timeout(Duration::from_secs(10), (&mut c).take(64 << 10).read_to_end(&mut buf))
-            .await
-            .expect("the server closes the connection");
+        let (read, buf) = cut_off(
+            addr,
+            b"POST /slow HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\nonly ten b",
+        )
+        .await;
         assert!(
             read.is_err() || !String::from_utf8_lossy(&buf).contains("read "),
             "{buf:?}"
@@ -337,13 +355,7 @@ mod tests {
     #[tokio::test]
     async fn a_client_that_stops_mid_request_is_disconnected() {
         let addr = serve(Duration::from_millis(200), Duration::ZERO).await;
-        let mut c = tokio::net::TcpStream::connect(addr).await.expect("connect");
-        c.write_all(b"GET /slow HTTP/1.1\r\nhost: x\r\n").await.expect("write");
-        let mut buf = Vec::new();
-        #[expect(clippy::disallowed_methods, reason = "bounded by take(64 KiB)")]
-        let read = tokio::time::timeout(Duration::from_secs(10), (&mut c).take(64 << 10).read_to_end(&mut buf))
-            .await
-            .expect("the server closes the connection");
+        let (read, buf) = cut_off(addr, b"GET /slow HTTP/1.1\r\nhost: x\r\n").await;
         assert!(
             read.is_err() || buf.is_empty() || buf.starts_with(b"HTTP/1.1 408"),
             "{buf:?}"

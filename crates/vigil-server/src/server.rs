@@ -69,8 +69,9 @@ where
 {
     let make_service = tower::service_fn(move |stream: axum::serve::IncomingStream<'_, L>| {
         let peer = *stream.remote_addr();
-        let app = crate::conn_limit::track_requests(app.clone(), stream.io())
-            .layer(axum::Extension(axum::extract::ConnectInfo(peer)));
+        // Wrapping the router as a whole, not each route: this runs for every connection.
+        let tracked = crate::conn_limit::track_requests(app.clone(), stream.io());
+        let app = tower::Layer::layer(&axum::Extension(axum::extract::ConnectInfo(peer)), tracked);
         std::future::ready(Ok::<_, std::convert::Infallible>(app))
     });
     let served = axum::serve(listener, make_service)

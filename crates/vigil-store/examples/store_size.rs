@@ -5,7 +5,8 @@
 //!   cargo run --release -p vigil-store --example store_size -- syslog bench/out/corpus-200000.log
 //!
 //! The store is written under a temporary directory (or `STORE_DIR`), committed every 100k events
-//! (or every `COMMIT_EVERY`; the server commits every `commit_interval`), and the CPU seconds of building and committing are shown.
+//! (or every `COMMIT_EVERY`; the server commits every `commit_interval`), and the CPU seconds of
+//! building and committing are shown.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};

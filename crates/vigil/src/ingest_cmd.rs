@@ -27,6 +27,34 @@ use crate::{
 const BATCH_LINES: usize = 5000;
 const BATCH_BYTES: usize = 4 << 20;
 
+/// Lines gathered into one request body.
+#[derive(Default)]
+struct Batch {
+    body: Vec<u8>,
+    lines: u64,
+}
+
+impl Batch {
+    /// Appends the line `write` puts into the body (nothing if it fails) and its newline; gives
+    /// the batch back once it is request-sized.
+    fn push(&mut self, write: impl FnOnce(&mut Vec<u8>) -> bool) -> Option<Batch> {
+        let start = self.body.len();
+        if !write(&mut self.body) {
+            self.body.truncate(start);
+            return None;
+        }
+        self.body.push(b'\n');
+        self.lines += 1;
+        let full = self.lines as usize >= BATCH_LINES || self.body.len() >= BATCH_BYTES;
+        full.then(|| std::mem::take(self))
+    }
+
+    /// What is left, if anything.
+    fn rest(self) -> Option<Batch> {
+        (self.lines > 0).then_some(self)
+    }
+}
+
 struct Sender {
     client: Client,
     sent: u64,
@@ -35,7 +63,8 @@ struct Sender {
 
 impl Sender {
     /// Posts one batch; on 429 waits as told and retries, so nothing is skipped.
-    async fn post(&mut self, format: Format, input_name: &str, body: Vec<u8>, records: u64) -> anyhow::Result<()> {
+    async fn post(&mut self, format: Format, input_name: &str, batch: Batch) -> anyhow::Result<()> {
+        let Batch { body, lines: records } = batch;
         let path = format!("/api/v1/ingest?format={}&input={}", format.name(), encode(input_name));
         let body = Bytes::from(body);
         loop {
@@ -80,25 +109,21 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
             // Binary: send each record's JSON rendering; the server's JSON parser maps Windows trees.
             // Requests go out as the file is read, so memory holds one request, not the file.
             let origin = Origin::file("evtx", &file.path.display().to_string());
-            let (mut body, mut n) = (Vec::new(), 0u64);
+            let mut batch = Batch::default();
             let mut failed = None;
             let summary = read_evtx_file_until(&file.path, &origin, EvtxOptions::default(), &mut |r| {
                 match r {
                     Ok(event) => {
-                        if let Raw::Json(v) = &event.raw
-                            && serde_json::to_writer(&mut body, v).is_ok()
+                        let full = batch.push(|body| match &event.raw {
+                            Raw::Json(v) => serde_json::to_writer(body, v).is_ok(),
+                            _ => false,
+                        });
+                        if let Some(full) = full
+                            && let Err(e) = runtime.block_on(sender.post(Format::Ndjson, &name, full))
                         {
-                            body.push(b'\n');
-                            n += 1;
-                        }
-                        if n as usize >= BATCH_LINES || body.len() >= BATCH_BYTES {
-                            let batch = std::mem::take(&mut body);
-                            if let Err(e) = runtime.block_on(sender.post(Format::Ndjson, &name, batch, n)) {
-                                // Stop reading: the rest of the file would have nowhere to go.
-                                failed = Some(e);
-                                return ControlFlow::Break(());
-                            }
-                            n = 0;
+                            // Stop reading: the rest of the file would have nowhere to go.
+                            failed = Some(e);
+                            return ControlFlow::Break(());
                         }
                     }
                     Err(e) => {
@@ -115,8 +140,8 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
                 eprintln!("warning: {e}");
                 evtx_errors += 1;
             }
-            if n > 0 {
-                runtime.block_on(sender.post(Format::Ndjson, &name, body, n))?;
+            if let Some(rest) = batch.rest() {
+                runtime.block_on(sender.post(Format::Ndjson, &name, rest))?;
             }
             bar.inc(file.size);
             continue;
@@ -124,24 +149,22 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
         let reader = BufReader::new(
             std::fs::File::open(&file.path).with_context(|| format!("opening {}", file.path.display()))?,
         );
-        let mut body = Vec::new();
-        let mut n = 0u64;
+        let mut batch = Batch::default();
         for line in reader.split(b'\n') {
             let line = line.with_context(|| format!("reading {}", file.path.display()))?;
             bar.inc(line.len() as u64 + 1);
             if line.trim_ascii().is_empty() {
                 continue;
             }
-            body.extend_from_slice(&line);
-            body.push(b'\n');
-            n += 1;
-            if n as usize >= BATCH_LINES || body.len() >= BATCH_BYTES {
-                runtime.block_on(sender.post(file.format, &name, std::mem::take(&mut body), n))?;
-                n = 0;
+            if let Some(full) = batch.push(|body| {
+                body.extend_from_slice(&line);
+                true
+            }) {
+                runtime.block_on(sender.post(file.format, &name, full))?;
             }
         }
-        if n > 0 {
-            runtime.block_on(sender.post(file.format, &name, body, n))?;
+        if let Some(rest) = batch.rest() {
+            runtime.block_on(sender.post(file.format, &name, rest))?;
         }
     }
     bar.finish_and_clear();

@@ -201,6 +201,23 @@ pub async fn http_text(
     token: Option<&str>,
     body: Option<Value>,
 ) -> (u16, String) {
+    let text = http_raw(addr, method, path, token, body).await;
+    let status: u16 = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status line");
+    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        dechunk(rest)
+    } else {
+        rest.to_string()
+    };
+    (status, body)
+}
+
+/// [`http`]'s whole response as text: status line, headers and body.
+pub async fn http_raw(addr: SocketAddr, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> String {
     let body = body.map(|b| b.to_string()).unwrap_or_default();
     let auth = token
         .map(|t| format!("Authorization: Bearer {t}\r\n"))
@@ -214,19 +231,7 @@ pub async fn http_text(
     let mut raw = Vec::new();
     #[expect(clippy::disallowed_methods, reason = "bounded by take(64 MiB)")]
     conn.take(64 << 20).read_to_end(&mut raw).await.expect("read");
-    let text = String::from_utf8_lossy(&raw);
-    let status: u16 = text
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status line");
-    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
-        dechunk(rest)
-    } else {
-        rest.to_string()
-    };
-    (status, body)
+    String::from_utf8_lossy(&raw).into_owned()
 }
 
 fn dechunk(mut s: &str) -> String {

@@ -255,7 +255,7 @@ async fn http_connections_past_the_limit_wait_for_a_free_slot() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_http_connections_are_closed_and_free_their_slot() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncReadExt;
     let s = TestServer::start_with(None, |c| {
         c.http.max_connections = 1;
         c.http.idle_timeout = Duration::from_millis(500);
@@ -269,27 +269,18 @@ async fn idle_http_connections_are_closed_and_free_their_slot() {
         .expect("the idle connection is closed by the server");
     assert!(matches!(closed, Ok(0) | Err(_)), "idle connection got {closed:?}");
     // The slot is free again: a normal request is served.
-    let mut c = tokio::net::TcpStream::connect(s.http).await.expect("connect");
-    c.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .await
-        .expect("send");
-    let mut answer = Vec::new();
-    #[expect(clippy::disallowed_methods, reason = "bounded by take(1 MiB)")]
-    tokio::time::timeout(Duration::from_secs(10), c.take(1 << 20).read_to_end(&mut answer))
-        .await
-        .expect("served")
-        .expect("read");
-    assert!(
-        answer.starts_with(b"HTTP/1.1 200"),
-        "{}",
-        String::from_utf8_lossy(&answer)
-    );
+    let answer = tokio::time::timeout(
+        Duration::from_secs(10),
+        harness::http_raw(s.http, "GET", "/healthz", None, None),
+    )
+    .await
+    .expect("served");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     s.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_requests_over_a_tokens_rate_limit_get_429_with_retry_after() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let s = TestServer::start_with(None, |c| {
         c.http.api_rate_limit = 1;
         c.http.api_burst = 2;
@@ -301,18 +292,9 @@ async fn api_requests_over_a_tokens_rate_limit_get_429_with_retry_after() {
         assert_eq!(status, 200, "{body}");
     }
     // The burst is spent: the next request is refused with a stable code and a Retry-After.
-    let body = search.clone().unwrap().to_string();
-    let mut c = tokio::net::TcpStream::connect(s.http).await.expect("connect");
-    let req = format!(
-        "POST /api/v1/search HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nAuthorization: Bearer {}\r\nContent-Length: {}\r\n\r\n{body}",
-        s.read_token,
-        body.len()
-    );
-    c.write_all(req.as_bytes()).await.expect("send");
-    let mut raw = Vec::new();
-    #[expect(clippy::disallowed_methods, reason = "bounded by take(1 MiB)")]
-    c.take(1 << 20).read_to_end(&mut raw).await.expect("read");
-    let text = String::from_utf8_lossy(&raw).to_ascii_lowercase();
+    let text = harness::http_raw(s.http, "POST", "/api/v1/search", Some(&s.read_token), search.clone())
+        .await
+        .to_ascii_lowercase();
     assert!(text.starts_with("http/1.1 429"), "{text}");
     assert!(text.contains("\r\nretry-after: 1\r\n"), "{text}");
     assert!(text.contains(r#""code":"rate_limited""#), "{text}");
