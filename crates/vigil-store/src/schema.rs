@@ -40,6 +40,9 @@ pub(crate) const KEYWORD_LOWER: &str = "vigil_keyword_lower";
 pub(crate) const TEXT: &str = "vigil_text";
 /// Longest value (bytes) indexed as one keyword term; longer values are found by bare terms only.
 pub(crate) const MAX_KEYWORD_BYTES: usize = 16_384;
+/// Longest word (bytes) of `_all`: a SHA-512 in hex (128 digits) is still a word; longer runs
+/// (base64 blobs, encoded commands) are found by field wildcards only.
+pub(crate) const MAX_WORD_BYTES: usize = 128;
 /// Deepest nesting indexed.
 const MAX_DEPTH: usize = 32;
 
@@ -174,7 +177,7 @@ fn keyword_analyzer() -> TextAnalyzer {
 /// The analyzer of `_all` (also used to tokenise bare query terms).
 pub(crate) fn text_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(64))
+        .filter(RemoveLongFilter::limit(MAX_WORD_BYTES + 1))
         .filter(LowerCaser)
         .build()
 }

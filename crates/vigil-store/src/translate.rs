@@ -38,7 +38,7 @@ use vigil_query::{PatternPart, Query, pattern_parts};
 
 use crate::StoreError;
 use crate::phrase::VerifiedPhrase;
-use crate::schema::{StoreSchema, ip_key, ip_u128, lowercase, numeric_string, parse_ip, text_analyzer};
+use crate::schema::{MAX_WORD_BYTES, StoreSchema, ip_key, ip_u128, lowercase, numeric_string, parse_ip, text_analyzer};
 
 /// Fields that name the event time.
 const TIME_FIELD: &str = "@timestamp";
@@ -72,7 +72,7 @@ impl Translator<'_> {
             | Query::Phrase {
                 field: None,
                 text: value,
-            } => self.text(value),
+            } => self.text(value)?,
             Query::Term { field: Some(f), value } => self.term(f, value)?,
             Query::Phrase { field: Some(f), text } => {
                 let mut body = String::from(".*");
@@ -118,7 +118,19 @@ impl Translator<'_> {
     }
 
     /// A word of `_all`, or several words in a row (a phrase, checked against the stored event).
-    fn text(&self, text: &str) -> Boxed {
+    fn text(&self, text: &str) -> Result<Boxed, StoreError> {
+        // `_all` splits words like tantivy's SimpleTokenizer and drops the long ones: say so
+        // rather than silently finding nothing.
+        if let Some(long) = text
+            .split(|c: char| !c.is_alphanumeric())
+            .find(|w| w.len() > MAX_WORD_BYTES)
+        {
+            let head: String = long.chars().take(16).collect();
+            return Err(StoreError::BadRequest(format!(
+                "the word {head}… is longer than {MAX_WORD_BYTES} bytes, and words that long are not indexed \
+                 for bare search: name the field and use a wildcard, e.g. CommandLine:*{head}*"
+            )));
+        }
         let mut analyzer = text_analyzer();
         let mut stream = analyzer.token_stream(text);
         let mut tokens = Vec::new();
@@ -131,7 +143,7 @@ impl Translator<'_> {
                 IndexRecordOption::Basic,
             ))
         };
-        match tokens.len() {
+        Ok(match tokens.len() {
             0 => Box::new(EmptyQuery),
             1 => term(&tokens[0]),
             _ => {
@@ -144,7 +156,7 @@ impl Translator<'_> {
                     tokens,
                 })
             }
-        }
+        })
     }
 
     fn term(&self, field: &str, value: &str) -> Result<Boxed, StoreError> {

@@ -1,7 +1,7 @@
 //! Every query form against a small, varied data set.
 
 use serde_json::json;
-use vigil_store::EventStore;
+use vigil_store::{EventStore, SearchRequest};
 
 use crate::common::*;
 
@@ -37,7 +37,8 @@ fn dataset() -> (tempfile::TempDir, EventStore) {
         event(
             4,
             Some(day0(4)),
-            json!({"message": "Hello World from Vigil", "ip": "2001:db9::5", "time": "2020-01-01T00:00:00Z", "mapped": "::ffff:10.9.9.9", "Gerät": {"Name": "Drucker-01"}}),
+            json!({"message": "Hello World from Vigil", "ip": "2001:db9::5", "time": "2020-01-01T00:00:00Z", "mapped": "::ffff:10.9.9.9", "Gerät": {"Name": "Drucker-01"},
+                "Hashes": "SHA256=658CDA1495E60AF593BD04CF0FD630F1F29D0DA9953F48F1A09F76B5A170B338,MD5=0E9A6B0C3E4F5A6B7C8D9E0F1A2B3C4D"}),
         ),
     ];
     add_all(&store, 1, &events, day0(0));
@@ -129,6 +130,37 @@ fn wildcards_and_phrases() {
             ("Gerät.Name:\"ER-0\"", 1),
             ("Gerät.Name:drucker-01", 1),
         ],
+    );
+}
+
+#[test]
+fn bare_words_find_file_hashes() {
+    // An analyst pastes an IOC hash without a field name: SHA-256 is 64 hex digits, SHA-512 128.
+    let (_d, store) = dataset();
+    let sha512 = "ab".repeat(64);
+    check(
+        &store,
+        &[
+            ("658CDA1495E60AF593BD04CF0FD630F1F29D0DA9953F48F1A09F76B5A170B338", 1),
+            ("658cda1495e60af593bd04cf0fd630f1f29d0da9953f48f1a09f76b5a170b338", 1),
+            ("0e9a6b0c3e4f5a6b7c8d9e0f1a2b3c4d", 1),
+            ("658cda1495e60af593bd04cf0fd630f1f29d0da9953f48f1a09f76b5a170b339", 0),
+            ("658CDA1495E60AF593BD04CF0FD630F1F29D0DA9953F48F1A09F76B5A170B3*", 1),
+            (sha512.as_str(), 0),
+        ],
+    );
+    // Longer words are not indexed: a clear error, not an empty answer.
+    let long = "a".repeat(129);
+    let err = store
+        .search(&SearchRequest {
+            query: long,
+            ..SearchRequest::default()
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("longer than 128 bytes") && err.contains("wildcard"),
+        "{err}"
     );
 }
 
