@@ -136,6 +136,8 @@ pub(crate) async fn submit_retrying(
                 ctx.metrics.add_backpressured();
                 (*retry_after).clamp(MIN_RETRY_WAIT, MAX_RETRY_WAIT)
             }
+            // Waiting cannot make room for it: the caller reports it.
+            SinkError::TooLarge(_) => return Err(err),
             SinkError::Unavailable(_) if !policy.retry_unavailable => return Err(err),
             SinkError::Unavailable(reason) => {
                 if attempts == 1 || attempts.is_multiple_of(60) {

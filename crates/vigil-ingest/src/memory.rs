@@ -18,6 +18,7 @@ struct State {
     dead_letters: Vec<DeadLetter>,
     full: Option<Duration>,
     unavailable: Option<String>,
+    max_batch: Option<usize>,
     refusals: u64,
     batches: u64,
 }
@@ -52,7 +53,7 @@ impl MemorySink {
         self.state().batches
     }
 
-    /// Submissions refused (Full or Unavailable) so far.
+    /// Submissions refused (Full, TooLarge or Unavailable) so far.
     pub fn refusals(&self) -> u64 {
         self.state().refusals
     }
@@ -65,6 +66,12 @@ impl MemorySink {
     /// `Some(reason)`: refuse every batch with `Unavailable`; `None`: accept again.
     pub fn set_unavailable(&self, reason: Option<String>) {
         self.state().unavailable = reason;
+    }
+
+    /// `Some(n)`: refuse batches of more than `n` records with `TooLarge` (as a spool smaller
+    /// than the batch does); `None`: no limit.
+    pub fn set_max_batch(&self, max: Option<usize>) {
+        self.state().max_batch = max;
     }
 
     /// Waits until at least `n` records were accepted or `timeout` passed; returns the records.
@@ -99,6 +106,12 @@ impl RecordSink for MemorySink {
                 let err = SinkError::Unavailable(reason.clone());
                 state.refusals += 1;
                 return Err(err);
+            }
+            if let Some(max) = state.max_batch
+                && batch.len() > max
+            {
+                state.refusals += 1;
+                return Err(SinkError::TooLarge(format!("{} records, at most {max}", batch.len())));
             }
             if let Some(retry_after) = state.full {
                 state.refusals += 1;

@@ -26,6 +26,10 @@ pub enum SinkError {
         /// A hint for when to retry.
         retry_after: Duration,
     },
+    /// The batch can never be accepted as it is (larger than the whole spool, or one record over
+    /// the record limit): retrying cannot help, so HTTP answers 413. Nothing of the batch was kept.
+    #[error("{0}")]
+    TooLarge(String),
     /// The sink cannot accept records (shutting down, disk error). Nothing of the batch was kept.
     #[error("sink unavailable: {0}")]
     Unavailable(String),

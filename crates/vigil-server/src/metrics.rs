@@ -95,7 +95,10 @@ pub struct Metrics {
 /// Values read live when rendering.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Gauges {
+    /// Bytes of spooled records not yet checkpointed (what backpressure counts).
     pub spool_bytes: u64,
+    /// Bytes of the spool's segment files.
+    pub spool_disk_bytes: u64,
     pub spool_committed: u64,
     pub spool_checkpoint: u64,
     pub pipeline_position: u64,
@@ -248,11 +251,16 @@ impl Metrics {
                 v.load(Relaxed)
             );
         }
-        let gauges: [(&str, &str, u64); 9] = [
+        let gauges: [(&str, &str, u64); 10] = [
             (
                 "vigil_spool_bytes",
-                "Bytes held in the spool (not yet processed).",
+                "Bytes held in the spool (not yet processed); backpressure starts at spool max_size.",
                 g.spool_bytes,
+            ),
+            (
+                "vigil_spool_disk_bytes",
+                "Bytes of the spool's segment files (processed records are deleted a segment at a time).",
+                g.spool_disk_bytes,
             ),
             (
                 "vigil_spool_committed_seq",

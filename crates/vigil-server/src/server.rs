@@ -119,8 +119,8 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let state = State::open(&state_db_path(dir)).await?;
     let mut spool_config = vigil_spool::SpoolConfig::new(dir.join("spool"));
     spool_config.max_bytes = config.spool.max_bytes;
-    // Space is released a whole segment at a time: a segment must be well below the limit or a
-    // small spool would stay full after its records were processed.
+    // Backpressure counts unprocessed records, but processed ones leave the disk a whole segment
+    // at a time: small segments keep the files near the limit.
     spool_config.segment_bytes = config.spool.segment_bytes.min((config.spool.max_bytes / 4).max(4096));
     let spool = Arc::new(tokio::task::block_in_place(|| Spool::open(spool_config))?);
     let store_config = vigil_store::StoreConfig {

@@ -30,6 +30,9 @@ impl SpoolSink {
             Err(SpoolError::Full { .. }) => Err(SinkError::Full {
                 retry_after: Duration::from_secs(1),
             }),
+            Err(e @ (SpoolError::BatchTooLarge { .. } | SpoolError::TooLarge(..))) => {
+                Err(SinkError::TooLarge(e.to_string()))
+            }
             Err(e) => {
                 tracing::error!(error = %e, "spool append failed");
                 Err(SinkError::Unavailable("the spool cannot accept records".into()))

@@ -6,8 +6,10 @@
 //! is shared. Consumers read committed records in order ([`Spool::read_from`]) and record their
 //! progress with [`Spool::checkpoint`]; whole segments below the checkpoint are deleted.
 //!
-//! Backpressure: when the spool holds more than `max_bytes` not yet checkpointed, `append` fails
-//! at once with [`SpoolError::Full`] (HTTP 429 / paused TCP reads upstream) — never a silent drop.
+//! Backpressure: when records not yet checkpointed would take more than `max_bytes`, `append`
+//! fails at once with [`SpoolError::Full`] (HTTP 429 / paused TCP reads upstream) — never a silent
+//! drop. A batch larger than `max_bytes` on its own fails with [`SpoolError::BatchTooLarge`]
+//! instead, since waiting cannot make room for it (HTTP 413 upstream).
 //!
 //! On disk: segment files `<first-seq>.seg`; each record is `len u32 | crc32 u32 | seq u64 |
 //! payload` (little-endian, CRC over seq and payload). Opening scans the segments, keeps every
@@ -30,6 +32,8 @@ pub enum SpoolError {
     Full { held: u64, limit: u64 },
     #[error("record of {0} bytes exceeds the {1}-byte record limit")]
     TooLarge(usize, usize),
+    #[error("a batch of {bytes} bytes can never fit in a spool of {limit} bytes (spool max_size)")]
+    BatchTooLarge { bytes: u64, limit: u64 },
     #[error("spool writer has stopped")]
     Closed,
     #[error("spool directory {0} is corrupt: {1}")]

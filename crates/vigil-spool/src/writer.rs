@@ -1,6 +1,7 @@
 //! The spool: one writer thread doing group commit, readers and checkpoints.
 
 use std::{
+    collections::VecDeque,
     fs::File,
     io::Write,
     path::{Path, PathBuf},
@@ -23,7 +24,9 @@ pub struct SpoolConfig {
     pub dir: PathBuf,
     /// Roll to a new segment file past this size.
     pub segment_bytes: u64,
-    /// Refuse appends (backpressure) while the spool holds more than this many bytes.
+    /// Refuse appends (backpressure) while records not yet checkpointed take more than this many
+    /// bytes. Checkpointed records are deleted a whole segment at a time, so the files on disk may
+    /// hold up to about one segment more.
     pub max_bytes: u64,
 }
 
@@ -56,10 +59,48 @@ struct State {
     segments: Vec<Segment>,
     committed: u64,
     checkpoint: u64,
+    /// Bytes of the segment files (what is on disk).
     held_bytes: u64,
+    /// Bytes of records not yet checkpointed (what backpressure counts).
+    unprocessed: Unprocessed,
     /// Bytes promised to appends not yet committed (counted against `max_bytes`).
     pending_bytes: u64,
     failed: Option<String>,
+}
+
+/// Bytes written but not yet checkpointed, as runs of records `(last seq, bytes)` in order. A run
+/// is released once the checkpoint covers its last record, so the count errs high (by at most one
+/// run), never low. Runs grow to [`Unprocessed::RUN_BYTES`] before a new one starts, which bounds
+/// their number by `max_bytes / RUN_BYTES`.
+#[derive(Default)]
+struct Unprocessed {
+    runs: VecDeque<(u64, u64)>,
+    bytes: u64,
+}
+
+impl Unprocessed {
+    const RUN_BYTES: u64 = 1 << 20;
+
+    fn add(&mut self, last_seq: u64, bytes: u64) {
+        self.bytes += bytes;
+        match self.runs.back_mut() {
+            Some((last, run)) if *run < Self::RUN_BYTES => {
+                *last = last_seq;
+                *run += bytes;
+            }
+            _ => self.runs.push_back((last_seq, bytes)),
+        }
+    }
+
+    fn release_through(&mut self, checkpoint: u64) {
+        while let Some(&(last, run)) = self.runs.front() {
+            if last > checkpoint {
+                break;
+            }
+            self.bytes -= run;
+            self.runs.pop_front();
+        }
+    }
 }
 
 struct Shared {
@@ -141,6 +182,12 @@ impl Spool {
         }
         let committed = segments.last().map(|s| s.last).unwrap_or(checkpoint).max(checkpoint);
         let held_bytes = segments.iter().map(|s| s.bytes).sum();
+        // A segment that straddles the checkpoint counts whole until the checkpoint passes it.
+        let mut unprocessed = Unprocessed::default();
+        for s in segments.iter().filter(|s| s.last > checkpoint) {
+            unprocessed.runs.push_back((s.last, s.bytes));
+            unprocessed.bytes += s.bytes;
+        }
         let shared = Arc::new(Shared {
             config,
             state: Mutex::new(State {
@@ -148,6 +195,7 @@ impl Spool {
                 committed,
                 checkpoint,
                 held_bytes,
+                unprocessed,
                 pending_bytes: 0,
                 failed: None,
             }),
@@ -167,7 +215,9 @@ impl Spool {
     }
 
     /// Appends records durably. Returns once they are fsynced, with their sequence numbers.
-    /// Fails at once with [`SpoolError::Full`] when the spool is over its byte limit.
+    /// Fails at once with [`SpoolError::Full`] when the records not yet checkpointed would pass the
+    /// byte limit (retry later), and with [`SpoolError::BatchTooLarge`] when the batch alone is
+    /// larger than the limit (retrying cannot help).
     pub fn append(&self, payloads: Vec<Vec<u8>>) -> Result<Appended, SpoolError> {
         if payloads.is_empty() {
             let c = self.committed();
@@ -177,6 +227,10 @@ impl Spool {
             return Err(SpoolError::TooLarge(big.len(), MAX_RECORD));
         }
         let bytes: u64 = payloads.iter().map(|p| (p.len() + HEADER) as u64).sum();
+        let limit = self.shared.config.max_bytes;
+        if bytes > limit {
+            return Err(SpoolError::BatchTooLarge { bytes, limit });
+        }
         {
             let mut st = self.shared.lock();
             if let Some(why) = &st.failed {
@@ -185,12 +239,9 @@ impl Spool {
                     source: std::io::Error::other(why.clone()),
                 });
             }
-            let held = st.held_bytes + st.pending_bytes;
-            if held + bytes > self.shared.config.max_bytes {
-                return Err(SpoolError::Full {
-                    held,
-                    limit: self.shared.config.max_bytes,
-                });
+            let held = st.unprocessed.bytes + st.pending_bytes;
+            if held + bytes > limit {
+                return Err(SpoolError::Full { held, limit });
             }
             st.pending_bytes += bytes;
         }
@@ -219,9 +270,14 @@ impl Spool {
         self.shared.lock().checkpoint
     }
 
-    /// Bytes on disk not yet released by a checkpoint (what backpressure counts).
+    /// Bytes of the segment files on disk (checkpointed records go a whole segment at a time).
     pub fn held_bytes(&self) -> u64 {
         self.shared.lock().held_bytes
+    }
+
+    /// Bytes of records not yet checkpointed: what backpressure counts against `max_bytes`.
+    pub fn unprocessed_bytes(&self) -> u64 {
+        self.shared.lock().unprocessed.bytes
     }
 
     /// Calls `visit` for every committed record with `seq >= from`, in order, up to `max` records.
@@ -293,6 +349,7 @@ impl Spool {
             }
             segment::write_atomic(&dir, CHECKPOINT, format!("{seq}\n").as_bytes())?;
             st.checkpoint = seq;
+            st.unprocessed.release_through(seq);
             let active = st.segments.len().saturating_sub(1);
             let mut doomed = Vec::new();
             let mut keep = Vec::new();
@@ -446,6 +503,7 @@ fn commit(shared: &Shared, active: &mut Option<(File, u64)>, batch: &[Request]) 
     let mut st = shared.lock();
     st.committed = seq - 1;
     st.held_bytes += buf.len() as u64;
+    st.unprocessed.add(seq - 1, buf.len() as u64);
     let batch_bytes: u64 = batch.iter().map(|r| r.bytes).sum();
     st.pending_bytes = st.pending_bytes.saturating_sub(batch_bytes);
     if let Some(s) = st.segments.last_mut() {

@@ -173,6 +173,70 @@ fn oversized_record_is_refused_with_reason() {
     assert_eq!(spool.committed(), 0);
 }
 
+#[test]
+fn batch_larger_than_the_whole_spool_is_refused_as_too_large_not_full() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spool = Spool::open(SpoolConfig {
+        max_bytes: 1000,
+        ..SpoolConfig::new(dir.path())
+    })
+    .expect("open");
+    let err = spool
+        .append(vec![vec![1u8; 600], vec![2u8; 600]])
+        .expect_err("too large");
+    assert!(
+        matches!(err, SpoolError::BatchTooLarge { bytes, limit: 1000 } if bytes > 1200),
+        "{err}"
+    );
+    assert_eq!(spool.committed(), 0);
+    spool
+        .append(vec![vec![3u8; 600]])
+        .expect("a batch that fits is accepted");
+}
+
+/// Backpressure counts records not yet checkpointed, not segment files: with one segment larger
+/// than the limit (it is never deleted while it is written to), a fully processed spool must
+/// accept again, also after a restart.
+#[test]
+fn processed_records_in_the_active_segment_no_longer_count_against_the_limit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = SpoolConfig {
+        segment_bytes: 1 << 20,
+        max_bytes: 2000,
+        ..SpoolConfig::new(dir.path())
+    };
+    let spool = Spool::open(config.clone()).expect("open");
+    let mut acked = 0;
+    let err = loop {
+        match spool.append(vec![vec![7u8; 200]]) {
+            Ok(a) => acked = a.last,
+            Err(e) => break e,
+        }
+        assert!(acked < 100, "the spool must fill up");
+    };
+    assert!(matches!(err, SpoolError::Full { .. }), "{err}");
+    let held = spool.held_bytes();
+    assert_eq!(spool.unprocessed_bytes(), held);
+    spool.checkpoint(acked - 2).expect("checkpoint");
+    assert!(spool.unprocessed_bytes() < 2000, "{}", spool.unprocessed_bytes());
+    spool.checkpoint(acked).expect("checkpoint");
+    assert_eq!(spool.unprocessed_bytes(), 0);
+    assert_eq!(spool.held_bytes(), held, "the active segment stays on disk");
+    let next = spool
+        .append(vec![vec![8u8; 200]])
+        .expect("room again: all was processed");
+    spool.checkpoint(next.last).expect("checkpoint");
+    drop(spool);
+    let spool = Spool::open(config).expect("reopen");
+    assert_eq!(
+        spool.unprocessed_bytes(),
+        0,
+        "a checkpointed segment counts nothing after a restart"
+    );
+    spool.append(vec![vec![9u8; 200]]).expect("room after the restart");
+    assert!(spool.unprocessed_bytes() > 0);
+}
+
 const CHILD_ENV: &str = "VIGIL_SPOOL_CRASH_CHILD";
 
 /// Not a test of its own: the writer process that `kill_9_loses_no_acknowledged_record` starts

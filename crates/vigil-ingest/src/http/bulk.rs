@@ -105,6 +105,12 @@ fn sink_error(err: SinkError) -> Response {
             response.headers_mut().insert(name, value);
             response
         }
+        SinkError::TooLarge(reason) => es_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "content_too_long_exception",
+            &format!("the request cannot be stored as it is: {reason}; send it in smaller requests"),
+            "body_too_large",
+        ),
         SinkError::Unavailable(_) => es_error(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable_shards_exception",

@@ -129,6 +129,7 @@ fn sink_error(err: SinkError) -> Response {
             response.headers_mut().insert(name, value);
             response
         }
+        SinkError::TooLarge(_) => hec(StatusCode::PAYLOAD_TOO_LARGE, "Content too large", 6),
         SinkError::Unavailable(_) => hec(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error", 8),
     }
 }

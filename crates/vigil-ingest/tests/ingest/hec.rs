@@ -220,6 +220,34 @@ async fn busy_sink_gives_503_code_9() {
 }
 
 #[tokio::test]
+async fn batch_that_can_never_fit_gives_413_code_6_not_busy() {
+    let fx = http_fixture();
+    fx.sink.set_max_batch(Some(1));
+    let reply = call(
+        &fx.router,
+        "POST",
+        "/services/collector/event",
+        &[SPLUNK],
+        r#"{"event":"a"}{"event":"b"}"#,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(reply.json(), json!({"text": "Content too large", "code": 6}));
+    assert_eq!(reply.header("retry-after"), None);
+    assert_eq!(fx.sink.record_count(), 0);
+    assert_eq!(fx.state.hec_metrics().backpressured(), 0);
+    let one = call(
+        &fx.router,
+        "POST",
+        "/services/collector/event",
+        &[SPLUNK],
+        r#"{"event":"a"}"#,
+    )
+    .await;
+    assert_eq!(one.status, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn gzip_envelopes() {
     let fx = http_fixture();
     let body = gzip(br#"{"event":"compressed"}"#);

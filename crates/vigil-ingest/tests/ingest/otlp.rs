@@ -225,6 +225,26 @@ async fn undecodable_bodies_are_400_and_dead_lettered() {
 }
 
 #[tokio::test]
+async fn batch_that_can_never_fit_gives_413_without_retry_after() {
+    let fx = http_fixture();
+    fx.sink.set_max_batch(Some(1));
+    let reply = call(
+        &fx.router,
+        "POST",
+        "/v1/logs",
+        &[BEARER, PROTOBUF],
+        request().encode_to_vec(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(reply.header("retry-after"), None);
+    let status = Status::decode(reply.body.as_ref()).expect("status");
+    assert_eq!(status.code, 3);
+    assert!(status.message.contains("smaller"), "{}", status.message);
+    assert_eq!(fx.sink.record_count(), 0);
+}
+
+#[tokio::test]
 async fn full_sink_gives_429_with_retry_after() {
     let fx = http_fixture();
     fx.sink.set_full(Some(Duration::from_millis(200)));

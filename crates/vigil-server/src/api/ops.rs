@@ -26,7 +26,7 @@ pub async fn readyz(AxState(ctx): AxState<Ctx>) -> Response {
         problems.push("the indexing pipeline has stopped");
     }
     // Within 1% of the limit counts as full.
-    if ctx.spool.held_bytes() as f64 >= 0.99 * ctx.spool.max_bytes() as f64 {
+    if ctx.spool.unprocessed_bytes() as f64 >= 0.99 * ctx.spool.max_bytes() as f64 {
         problems.push("the spool is full (inputs are being throttled)");
     }
     if problems.is_empty() {
@@ -44,7 +44,8 @@ impl super::ApiContext {
     pub fn gauges(&self) -> Gauges {
         let stats = self.store.stats();
         Gauges {
-            spool_bytes: self.spool.held_bytes(),
+            spool_bytes: self.spool.unprocessed_bytes(),
+            spool_disk_bytes: self.spool.held_bytes(),
             spool_committed: self.spool.committed(),
             spool_checkpoint: self.spool.checkpointed(),
             pipeline_position: self.position.load(Relaxed),
@@ -72,7 +73,7 @@ pub async fn status(AxState(ctx): AxState<Ctx>, headers: HeaderMap) -> Result<Js
     let g = ctx.gauges();
     let rules = ctx.rules.current();
     Ok(Json(json!({
-        "spool": { "bytes": g.spool_bytes, "committed_seq": g.spool_committed, "checkpoint_seq": g.spool_checkpoint },
+        "spool": { "bytes": g.spool_bytes, "disk_bytes": g.spool_disk_bytes, "committed_seq": g.spool_committed, "checkpoint_seq": g.spool_checkpoint },
         "pipeline": { "position": g.pipeline_position, "lag": g.detect_lag(), "store_lag": g.store_lag(), "alive": ctx.pipeline_alive.load(Relaxed) },
         "store": ctx.store.stats(),
         "rules": rules.report,

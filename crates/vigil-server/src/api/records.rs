@@ -197,10 +197,15 @@ pub async fn ingest(
             }
             Ok(r)
         }
+        Err(SinkError::TooLarge(reason)) => Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("the request cannot be stored as it is: {reason}; send it in smaller requests"),
+        )),
         Err(e) => Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",
-            format!("{e:?}"),
+            e.to_string(),
         )),
     }
 }

@@ -304,3 +304,52 @@ fn tiny_spool_with_default_segments_accepts_again_after_draining() {
     }
     server.wait_count(&format!("marker:{m}"), acked + 1);
 }
+
+/// A request larger than the whole spool can never be accepted: it must get 413 (so shippers split
+/// or drop it), not 429 forever; and the server keeps accepting requests that fit.
+#[test]
+fn request_larger_than_the_spool_gets_413_not_429() {
+    let env = Env::new("version = 1\n\n[spool]\nmax_size = \"256KiB\"\n");
+    let server = env.start(false);
+    let m = marker("bpbig");
+    let auth = format!("Bearer {}", env.ingest_token);
+    let doc = |i: u64| json!({ "marker": m, "seq": i, "pad": "x".repeat(PAD) }).to_string();
+    // ~330 KB of events in one request: more than the 256 KiB spool holds even when empty.
+    let big_ndjson: String = (0..80).map(|i| doc(i) + "\n").collect();
+    let r = post(
+        server.http,
+        "/api/v1/ingest?format=ndjson",
+        &auth,
+        "application/x-ndjson",
+        big_ndjson.as_bytes(),
+    );
+    assert_eq!(r.status, 413, "{}", r.text());
+    assert!(
+        r.text().contains("\"too_large\"") && r.text().contains("max_size"),
+        "{}",
+        r.text()
+    );
+    let big_bulk: String = (0..80)
+        .map(|i| format!("{{\"index\":{{\"_index\":\"logs\"}}}}\n{}\n", doc(100 + i)))
+        .collect();
+    let r = post(
+        server.http,
+        "/_bulk",
+        &auth,
+        "application/x-ndjson",
+        big_bulk.as_bytes(),
+    );
+    assert_eq!(r.status, 413, "{}", r.text());
+    assert!(r.text().contains("content_too_long_exception"), "{}", r.text());
+    // Nothing of either was kept, and a request that fits is still accepted.
+    let r = post(
+        server.http,
+        "/api/v1/ingest?format=ndjson",
+        &auth,
+        "application/x-ndjson",
+        doc(1000).as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    server.wait_count(&format!("marker:{m}"), 1);
+    assert_eq!(server.metric("vigil_dropped_events_total"), Some(0.0));
+}
