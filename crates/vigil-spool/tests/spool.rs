@@ -63,15 +63,8 @@ fn torn_tail_is_truncated_and_acknowledged_records_kept() {
     assert_eq!(all(&spool).last().map(|r| r.1.clone()), Some(b"next".to_vec()));
 }
 
-#[test]
-fn checkpoint_releases_segments_and_full_spool_refuses() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = SpoolConfig {
-        segment_bytes: 1000,
-        max_bytes: 5000,
-        ..SpoolConfig::new(dir.path())
-    };
-    let spool = Spool::open(config.clone()).expect("open");
+/// Appends 200-byte records until the spool answers Full; returns the last acknowledged seq.
+fn fill_until_full(spool: &Spool) -> u64 {
     let mut acked = 0;
     let err = loop {
         match spool.append(vec![vec![7u8; 200]]) {
@@ -81,6 +74,19 @@ fn checkpoint_releases_segments_and_full_spool_refuses() {
         assert!(acked < 1000, "the spool must fill up");
     };
     assert!(matches!(err, SpoolError::Full { .. }), "{err}");
+    acked
+}
+
+#[test]
+fn checkpoint_releases_segments_and_full_spool_refuses() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = SpoolConfig {
+        segment_bytes: 1000,
+        max_bytes: 5000,
+        ..SpoolConfig::new(dir.path())
+    };
+    let spool = Spool::open(config.clone()).expect("open");
+    let acked = fill_until_full(&spool);
     let held = spool.held_bytes();
     assert!(held <= 5000, "{held}");
     spool.checkpoint(acked).expect("checkpoint");
@@ -206,15 +212,7 @@ fn processed_records_in_the_active_segment_no_longer_count_against_the_limit() {
         ..SpoolConfig::new(dir.path())
     };
     let spool = Spool::open(config.clone()).expect("open");
-    let mut acked = 0;
-    let err = loop {
-        match spool.append(vec![vec![7u8; 200]]) {
-            Ok(a) => acked = a.last,
-            Err(e) => break e,
-        }
-        assert!(acked < 100, "the spool must fill up");
-    };
-    assert!(matches!(err, SpoolError::Full { .. }), "{err}");
+    let acked = fill_until_full(&spool);
     let held = spool.held_bytes();
     assert_eq!(spool.unprocessed_bytes(), held);
     spool.checkpoint(acked - 2).expect("checkpoint");

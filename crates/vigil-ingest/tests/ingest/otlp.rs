@@ -11,7 +11,7 @@ use vigil_ingest::http::otlp_proto::{
     LogRecord, Resource, ResourceLogs, ScopeLogs, Status, any_value,
 };
 
-use crate::support::{BEARER, call, gzip, http_fixture};
+use crate::support::{BEARER, HttpFixture, Reply, call, gzip, http_fixture};
 
 const PROTOBUF: (&str, &str) = ("content-type", "application/x-protobuf");
 const JSON: (&str, &str) = ("content-type", "application/json");
@@ -82,7 +82,7 @@ fn request() -> ExportLogsServiceRequest {
     }
 }
 
-fn docs(fx: &crate::support::HttpFixture) -> Vec<Value> {
+fn docs(fx: &HttpFixture) -> Vec<Value> {
     fx.sink
         .records()
         .iter()
@@ -90,17 +90,22 @@ fn docs(fx: &crate::support::HttpFixture) -> Vec<Value> {
         .collect()
 }
 
-#[tokio::test]
-async fn protobuf_request() {
-    let fx = http_fixture();
-    let reply = call(
+/// POSTs the two-record protobuf `request()` with a valid token.
+async fn export_protobuf(fx: &HttpFixture) -> Reply {
+    call(
         &fx.router,
         "POST",
         "/v1/logs",
         &[BEARER, PROTOBUF],
         request().encode_to_vec(),
     )
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn protobuf_request() {
+    let fx = http_fixture();
+    let reply = export_protobuf(&fx).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.header("content-type"), Some("application/x-protobuf"));
     let response = ExportLogsServiceResponse::decode(reply.body.as_ref()).expect("response");
@@ -228,14 +233,7 @@ async fn undecodable_bodies_are_400_and_dead_lettered() {
 async fn batch_that_can_never_fit_gives_413_without_retry_after() {
     let fx = http_fixture();
     fx.sink.set_max_batch(Some(1));
-    let reply = call(
-        &fx.router,
-        "POST",
-        "/v1/logs",
-        &[BEARER, PROTOBUF],
-        request().encode_to_vec(),
-    )
-    .await;
+    let reply = export_protobuf(&fx).await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(reply.header("retry-after"), None);
     let status = Status::decode(reply.body.as_ref()).expect("status");
@@ -248,27 +246,13 @@ async fn batch_that_can_never_fit_gives_413_without_retry_after() {
 async fn full_sink_gives_429_with_retry_after() {
     let fx = http_fixture();
     fx.sink.set_full(Some(Duration::from_millis(200)));
-    let reply = call(
-        &fx.router,
-        "POST",
-        "/v1/logs",
-        &[BEARER, PROTOBUF],
-        request().encode_to_vec(),
-    )
-    .await;
+    let reply = export_protobuf(&fx).await;
     assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(reply.header("retry-after"), Some("1"));
     assert_eq!(Status::decode(reply.body.as_ref()).expect("status").code, 8);
     assert_eq!(fx.sink.record_count(), 0);
     fx.sink.set_full(None);
-    let reply = call(
-        &fx.router,
-        "POST",
-        "/v1/logs",
-        &[BEARER, PROTOBUF],
-        request().encode_to_vec(),
-    )
-    .await;
+    let reply = export_protobuf(&fx).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(fx.sink.record_count(), 2);
 }
