@@ -153,6 +153,14 @@ impl Framer {
                             pos += i + 1;
                         }
                         None if avail.len() > self.max_message => {
+                            if trim_message(avail).len() <= self.max_message {
+                                // Only trailing CRs pass the limit. A terminator next trims them;
+                                // anything else makes the line too long. One CR past the limit
+                                // says as much as all of them, and keeps the buffer bounded, so
+                                // the outcome does not depend on where the stream was split.
+                                self.buf.truncate(pos + self.max_message + 1);
+                                return pos;
+                            }
                             let frame = self.too_large(avail.len(), avail);
                             out.push(frame);
                             self.discarding = true;
@@ -292,6 +300,32 @@ mod tests {
             assert!(alive);
             assert_eq!(frames, vec![msg("<1>ab"), msg("<13>hello"), msg("xyz")], "cut {cut}");
         }
+    }
+
+    /// Found by `fuzz_syslog_framing`: a short line followed by CRs past the limit was rejected
+    /// when the terminator came in a later read, and accepted when it came in the same one.
+    #[test]
+    fn trailing_crs_past_the_limit_frame_the_same_however_the_stream_is_split() {
+        let stream = b"[\r\r\r\r\r\r\r\r\r\r\r\r\0zt\n";
+        for split in 0..=stream.len() {
+            let (frames, open) = frame_all(7, &[&stream[..split], &stream[split..]]);
+            assert!(open);
+            assert_eq!(frames, vec![msg("["), msg("zt")], "split at {split}");
+        }
+        // Anything but a terminator after the CRs makes the line too long, split or not.
+        let (frames, _) = frame_all(7, &[b"ab\r\r\r\r\r\r", b"\r\r\rc\nok\n"]);
+        assert!(matches!(&frames[0], Frame::Rejected { code, .. } if *code == codes::FRAME_TOO_LARGE));
+        assert_eq!(frames[1..], [msg("ok")]);
+        let mut framer = Framer::new(4);
+        let mut out = Vec::new();
+        for _ in 0..1000 {
+            framer.push(b"x\r\r\r\r\r\r\r\r", &mut out);
+        }
+        assert!(
+            framer.buffered() <= 5,
+            "a run of CRs is held in bounded memory: {}",
+            framer.buffered()
+        );
     }
 
     #[test]
