@@ -30,7 +30,7 @@ use jiff::Timestamp;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use vigil_detect::{Correlator, Hit};
-use vigil_event::{Event, Fields, LogSourceTags, Raw};
+use vigil_event::{Event, EventId, Fields, LogSourceTags, Raw};
 use vigil_ingest::{Record, RecordFormat};
 use vigil_parse::{Format, Origin, ParseError};
 use vigil_spool::Spool;
@@ -338,8 +338,8 @@ impl Pipeline {
     }
 }
 
-/// Turns one spooled record into an event. The event id derives from the input name and the
-/// spool sequence number, so a replay produces the same ids.
+/// Turns one spooled record into an event. The event id is the input name's hash and the spool
+/// sequence number ([`EventId::spooled`]), so a replay produces the same ids.
 pub fn to_event(seq: u64, record: &Record, logsource: Option<&LogSourceTags>) -> Result<Event, ParseError> {
     let origin = Origin {
         input: record.input.clone(),
@@ -386,6 +386,7 @@ pub fn to_event(seq: u64, record: &Record, logsource: Option<&LogSourceTags>) ->
     {
         event.logsource = tags.clone();
     }
+    event.id = EventId::spooled(&record.input, seq);
     Ok(event)
 }
 

@@ -5,8 +5,8 @@
 //!   cargo run --release -p vigil-store --example store_size -- syslog bench/out/corpus-200000.log
 //!
 //! The store is written under a temporary directory (or `STORE_DIR`), committed every 100k events
-//! (or every `COMMIT_EVERY`; the server commits every `commit_interval`), and the CPU seconds of
-//! building and committing are shown.
+//! (or every `COMMIT_EVERY`; the server commits every `commit_interval`), with event ids as the
+//! server makes them, and the CPU seconds of building and committing are shown.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -41,8 +41,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let offset = raw;
         raw += line.len() as u64 + 1;
         match parse_line(format, &line, &origin, offset) {
-            Ok(event) => {
+            Ok(mut event) => {
                 n += 1;
+                // Ids as the server gives them (input hash, spool sequence number).
+                event.id = vigil_event::EventId::spooled("file", n);
                 store.add(n, &event, now)?;
                 if n.is_multiple_of(every) {
                     store.commit(n)?;

@@ -27,6 +27,11 @@ fn json_text_and_format_attr_records_become_events_with_stable_ids() {
     let b = to_event(7, &j, None).expect("json again");
     assert_eq!(a.id, b.id, "replaying a spool record gives the same id");
     assert_ne!(a.id, to_event(8, &j, None).expect("json").id);
+    assert_eq!(
+        a.id,
+        vigil_event::EventId::spooled(&j.input, 7),
+        "input hash, then the spool seq"
+    );
     assert_eq!(a.fields.get_str("user"), Some("alice"));
     assert_eq!(a.fields.get_str("index"), Some("logs"));
     assert_eq!(a.time.map(|t| t.to_string()).as_deref(), Some("2026-11-23T11:00:00Z"));
