@@ -101,6 +101,10 @@ pub struct PipelineConfig {
     pub batch: usize,
     /// Longest time between store commits (events become searchable after a commit).
     pub commit_interval: Duration,
+    /// An event dated further than this after its arrival is taken at its ingest time (a wrong
+    /// clock or a forged time must not park it in a future partition, hide it from searches of
+    /// the present, or move correlation windows).
+    pub future_tolerance: Duration,
 }
 
 impl Default for ServerConfig {
@@ -146,6 +150,7 @@ impl Default for ServerConfig {
             pipeline: PipelineConfig {
                 batch: 4096,
                 commit_interval: Duration::from_millis(500),
+                future_tolerance: Duration::from_secs(24 * 3600),
             },
             // Alerts are evidence: kept until an operator sets a limit. Dead letters hold raw input and a
             // flood of garbage must not fill the disk: 30 days, at most a million.
@@ -254,6 +259,7 @@ struct SpoolFile {
 struct PipelineFile {
     batch: Option<usize>,
     commit_interval: Option<String>,
+    future_tolerance: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -570,6 +576,9 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
     }
     if let Some(d) = r.duration("pipeline", "commit_interval", pipeline.commit_interval.as_deref()) {
         c.pipeline.commit_interval = d;
+    }
+    if let Some(d) = r.duration("pipeline", "future_tolerance", pipeline.future_tolerance.as_deref()) {
+        c.pipeline.future_tolerance = d;
     }
     for (name, slot) in [("alerts", &mut c.alerts), ("dead_letters", &mut c.dead_letters)] {
         let keep: KeepFile = r.section(&table, name);

@@ -75,6 +75,10 @@ pub struct Metrics {
     inputs: Mutex<Vec<(String, Arc<InputMetrics>)>>,
     pub events_indexed: AtomicU64,
     pub events_replayed: AtomicU64,
+    /// Events older than the store's max_age on arrival: detected, not stored.
+    pub events_expired: AtomicU64,
+    /// Events dated past pipeline.future_tolerance: kept at their ingest time.
+    pub events_future_time: AtomicU64,
     pub parse_errors: AtomicU64,
     pub dead_letters: AtomicU64,
     pub alerts: AtomicU64,
@@ -186,7 +190,7 @@ impl Metrics {
                 let _ = writeln!(out, "{name}{{input=\"{input}\"}} {}", get(m));
             }
         }
-        let counters: [(&str, &str, &AtomicU64); 12] = [
+        let counters: [(&str, &str, &AtomicU64); 14] = [
             (
                 "vigil_alerts_pruned_total",
                 "Alerts deleted by retention ([alerts] max_age, max_count).",
@@ -211,6 +215,17 @@ impl Metrics {
                 "vigil_events_replayed_total",
                 "Spooled records skipped on replay because they were already stored.",
                 &self.events_replayed,
+            ),
+            (
+                "vigil_events_expired_total",
+                "Events already older than [store] max_age on arrival: detected, but not stored.",
+                &self.events_expired,
+            ),
+            (
+                "vigil_events_future_time_total",
+                "Events dated more than [pipeline] future_tolerance after their arrival: detected, \
+                 correlated and stored at their ingest time (their own time stays in their fields).",
+                &self.events_future_time,
             ),
             (
                 "vigil_parse_errors_total",

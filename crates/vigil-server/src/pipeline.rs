@@ -316,7 +316,10 @@ impl Pipeline {
             }
         };
         match to_event(r.seq, &record, self.logsources.get(&*record.input)) {
-            Ok(event) => {
+            Ok(mut event) => {
+                if distrust_future_time(&mut event, record.received, self.config.future_tolerance) {
+                    self.metrics.events_future_time.fetch_add(1, Relaxed);
+                }
                 let hits = detector.detect(&event);
                 let doc = self.store.prepare(&event, record.received);
                 Processed::Event {
@@ -388,6 +391,25 @@ pub fn to_event(seq: u64, record: &Record, logsource: Option<&LogSourceTags>) ->
     }
     event.id = EventId::spooled(&record.input, seq);
     Ok(event)
+}
+
+/// Takes an event dated more than `tolerance` after its arrival at its ingest time: a wrong clock
+/// or a forged time must not park it in a future partition (where searches of the present and
+/// retention miss it) or move correlation windows ahead. Its own time stays in its fields. True
+/// when the time was set aside.
+pub fn distrust_future_time(event: &mut Event, received: Timestamp, tolerance: Duration) -> bool {
+    let Some(time) = event.time else {
+        return false;
+    };
+    let latest = jiff::SignedDuration::try_from(tolerance)
+        .ok()
+        .and_then(|d| received.checked_add(d).ok())
+        .unwrap_or(Timestamp::MAX);
+    if time <= latest {
+        return false;
+    }
+    event.time = None;
+    true
 }
 
 /// A time attribute: RFC 3339, or epoch seconds (HEC sends `1700000000.123`).

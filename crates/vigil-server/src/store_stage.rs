@@ -49,15 +49,15 @@ impl StoreStage {
             let hung_up = match batches.recv_timeout(wait) {
                 Ok(batch) => {
                     for (seq, doc) in batch.docs {
-                        let added = match doc {
-                            Some(doc) => self.store.add_prepared(seq, doc)?,
-                            None => false,
+                        let m = &self.metrics;
+                        let counter = match doc {
+                            Some(doc) => match self.store.add_prepared(seq, doc)? {
+                                true => &m.events_indexed,
+                                false => &m.events_replayed,
+                            },
+                            None => &m.events_expired,
                         };
-                        if added {
-                            self.metrics.events_indexed.fetch_add(1, Relaxed);
-                        } else {
-                            self.metrics.events_replayed.fetch_add(1, Relaxed);
-                        }
+                        counter.fetch_add(1, Relaxed);
                         uncommitted += 1;
                     }
                     last_seq = batch.last_seq;

@@ -67,3 +67,29 @@ fn bad_records_are_errors_with_codes_and_listener_logsource_applies() {
         "a parser's own logsource wins"
     );
 }
+
+#[test]
+fn events_dated_past_the_future_tolerance_are_taken_at_their_ingest_time() {
+    use std::time::Duration;
+    use vigil_server::pipeline::distrust_future_time;
+    let day = Duration::from_secs(24 * 3600);
+    let at = |t: &str| {
+        let r = record(RecordFormat::Json, &format!(r#"{{"@timestamp":"{t}","m":1}}"#), &[]);
+        (to_event(1, &r, None).expect("json"), r.received)
+    };
+    // 2099: a wrong clock or a forged time. The event keeps its own time in its fields.
+    let (mut e, received) = at("2099-01-01T00:00:00Z");
+    assert!(distrust_future_time(&mut e, received, day));
+    assert_eq!(e.time, None);
+    assert_eq!(e.fields.get_str("@timestamp"), Some("2099-01-01T00:00:00Z"));
+    // Within the tolerance (a time zone off by hours), and in the past: kept.
+    let (mut e, received) = at("2026-11-24T11:00:00Z");
+    assert!(!distrust_future_time(&mut e, received, day));
+    assert!(e.time.is_some());
+    let (mut e, received) = at("2001-01-01T00:00:00Z");
+    assert!(!distrust_future_time(&mut e, received, day));
+    assert!(e.time.is_some());
+    // One second past the tolerance is past it.
+    let (mut e, received) = at("2026-11-24T12:00:01Z");
+    assert!(distrust_future_time(&mut e, received, day));
+}
