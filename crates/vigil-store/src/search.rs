@@ -75,8 +75,11 @@ pub struct SearchResponse {
 pub struct Hit {
     /// The event id, 32 hex digits.
     pub id: String,
-    /// The event time (its ingest time when it had none).
+    /// The event time (its ingest time when it had none, or one the server did not trust).
     pub time: Timestamp,
+    /// True when `time` is the ingest time, not the event's own (its own, if any, is in `fields`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ingest_time: bool,
     /// The input it came from (`evtx`, `syslog`, …).
     pub input: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -135,6 +138,7 @@ pub(crate) fn run(store: &EventStore, req: &SearchRequest) -> Result<SearchRespo
         hits.push(Hit {
             id: stored.id.to_string(),
             time: Timestamp::from_nanosecond(ts.into()).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            ingest_time: !stored.time_kept,
             input: stored.input,
             host: stored.host,
             fields: stored.fields.to_json(),

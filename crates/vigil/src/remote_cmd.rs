@@ -66,11 +66,13 @@ pub fn search(args: SearchArgs) -> anyhow::Result<ExitCode> {
     if !hits.is_empty() {
         let mut t = table(&["time", "input", "event"]);
         for h in &hits {
-            t.add_row(vec![
-                short(&h["time"], 30),
-                short(&h["input"], 16),
-                short(&h["fields"], 160),
-            ]);
+            // An event without a time of its own (or with one the server did not trust) shows
+            // its ingest time, marked.
+            let mut time = short(&h["time"], 30);
+            if h["ingest_time"] == true {
+                time.push_str(" (ingest)");
+            }
+            t.add_row(vec![time, short(&h["input"], 16), short(&h["fields"], 160)]);
         }
         println!("{t}");
     }

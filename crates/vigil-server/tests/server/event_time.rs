@@ -37,6 +37,9 @@ async fn an_event_dated_far_in_the_future_is_kept_at_its_ingest_time() {
         hit.to_string().contains("2099-06-01T10:00:00"),
         "its own time is kept: {hit}"
     );
+    assert_eq!(hit["ingest_time"], true, "{hit}");
+    let good = s.search(json!({"query": "host:good01"})).await;
+    assert!(good["hits"][0].get("ingest_time").is_none(), "{good}");
     let (_, metrics) = http_text(s.http, "GET", "/metrics", None, None).await;
     assert!(
         metrics.lines().any(|l| l == "vigil_events_future_time_total 1"),
