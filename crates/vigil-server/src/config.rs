@@ -152,12 +152,14 @@ impl Default for ServerConfig {
                 commit_interval: Duration::from_millis(500),
                 future_tolerance: Duration::from_secs(24 * 3600),
             },
-            // Alerts are evidence: kept until an operator sets a limit. Dead letters hold raw input and a
-            // flood of garbage must not fill the disk: 30 days, at most a million.
+            // Alerts are evidence: kept until an operator sets a limit. Dead letters hold raw input
+            // (up to 64 KiB each) and a flood of garbage must not fill the disk: 30 days, at most a
+            // million, at most 1 GiB.
             alerts: vigil_state::Retention::KEEP_ALL,
             dead_letters: vigil_state::Retention {
                 max_age: Some(Duration::from_secs(30 * 86_400)),
                 max_rows: Some(1_000_000),
+                max_bytes: Some(1 << 30),
             },
         }
     }
@@ -267,6 +269,7 @@ struct PipelineFile {
 struct KeepFile {
     max_age: Option<String>,
     max_count: Option<u64>,
+    max_size: Option<String>,
 }
 
 const SECTIONS: &[&str] = &[
@@ -590,6 +593,14 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
         if let Some(n) = keep.max_count {
             slot.max_rows = (n > 0).then_some(n);
         }
+        match (name, keep.max_size.as_deref().map(str::trim)) {
+            (_, None) => {}
+            ("alerts", Some(_)) => {
+                r.problem(Some(name), "max_size", "alerts are kept by max_age and max_count only");
+            }
+            (_, Some("0" | "off")) => slot.max_bytes = None,
+            (_, text) => slot.max_bytes = r.bytes(name, "max_size", text).or(slot.max_bytes),
+        }
     }
     if r.problems.is_empty() { Ok(c) } else { Err(r.problems) }
 }
@@ -668,19 +679,31 @@ mod tests {
 
     #[test]
     fn alert_and_dead_letter_retention() {
-        let c = parse("version = 1\n[alerts]\nmax_age = \"400d\"\nmax_count = 5\n[dead_letters]\nmax_age = \"forever\"\nmax_count = 0\n")
+        let c = parse("version = 1\n[alerts]\nmax_age = \"400d\"\nmax_count = 5\n[dead_letters]\nmax_age = \"forever\"\nmax_count = 0\nmax_size = \"off\"\n")
             .expect("valid");
         assert_eq!(c.alerts.max_age, Some(Duration::from_secs(400 * 86_400)));
         assert_eq!(c.alerts.max_rows, Some(5));
         assert!(c.dead_letters.is_keep_all());
         let d = ServerConfig::default();
         assert!(d.alerts.is_keep_all());
-        assert_eq!(d.dead_letters.max_rows, Some(1_000_000));
+        assert_eq!(
+            (d.dead_letters.max_rows, d.dead_letters.max_bytes),
+            (Some(1_000_000), Some(1 << 30))
+        );
+        let sized = parse("version = 1\n[dead_letters]\nmax_size = \"200MiB\"\n").expect("valid");
+        assert_eq!(sized.dead_letters.max_bytes, Some(200 << 20));
         let problems =
-            parse("version = 1\n[alerts]\nmax_age = \"soon\"\n[dead_letters]\nmax_rows = 3\n").expect_err("invalid");
+            parse("version = 1\n[alerts]\nmax_age = \"soon\"\nmax_size = \"1GiB\"\n[dead_letters]\nmax_rows = 3\n")
+                .expect_err("invalid");
         let keys: Vec<_> = problems.iter().map(|p| (p.key.as_str(), p.line)).collect();
         assert!(keys.contains(&("alerts.max_age", Some(3))), "{problems:?}");
-        assert!(keys.contains(&("dead_letters.max_rows", Some(5))), "{problems:?}");
+        assert!(keys.contains(&("alerts.max_size", Some(4))), "{problems:?}");
+        assert!(keys.contains(&("dead_letters.max_rows", Some(6))), "{problems:?}");
+        let problems = parse("version = 1\n[dead_letters]\nmax_size = \"lots\"\n").expect_err("invalid");
+        assert_eq!(
+            (problems[0].key.as_str(), problems[0].line),
+            ("dead_letters.max_size", Some(3))
+        );
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Retention of alerts and dead letters: by age and by row count, applied at a time the caller
-//! gives (so tests drive the clock).
+//! Retention of alerts and dead letters: by age, by row count and (dead letters) by bytes, applied
+//! at a time the caller gives (so tests drive the clock).
 //!
 //! Rows go oldest first, in chunks of [`CHUNK`] per write transaction, so inserts of new alerts
 //! and dead letters wait at most one chunk's delete, never the whole prune. Sequence numbers are
@@ -24,6 +24,9 @@ pub struct Retention {
     pub max_age: Option<Duration>,
     /// Keep at most this many rows: the newest.
     pub max_rows: Option<u64>,
+    /// Keep the newest rows whose stored bytes (a dead letter's data and message) add up to at
+    /// most this. Alerts are small and kept by age and count only: this is ignored for them.
+    pub max_bytes: Option<u64>,
 }
 
 impl Retention {
@@ -31,11 +34,12 @@ impl Retention {
     pub const KEEP_ALL: Retention = Retention {
         max_age: None,
         max_rows: None,
+        max_bytes: None,
     };
 
     /// Whether this policy can delete anything.
     pub fn is_keep_all(&self) -> bool {
-        self.max_age.is_none() && self.max_rows.is_none()
+        self.max_age.is_none() && self.max_rows.is_none() && self.max_bytes.is_none()
     }
 }
 
@@ -51,6 +55,14 @@ impl Table {
         match self {
             Table::Alerts => "alerts",
             Table::DeadLetters => "dead_letters",
+        }
+    }
+
+    /// What one row weighs, for `max_bytes` (`None`: not limited by bytes).
+    fn size_expr(self) -> Option<&'static str> {
+        match self {
+            Table::Alerts => None,
+            Table::DeadLetters => Some("LENGTH(data) + LENGTH(message)"),
         }
     }
 
@@ -95,14 +107,35 @@ impl State {
                 .fetch_optional(&self.writer)
                 .await?;
             if let Some(last) = last {
-                let sql = format!(
-                    "DELETE FROM {t} WHERE seq IN (SELECT seq FROM {t} WHERE seq <= ? ORDER BY seq LIMIT {CHUNK})",
-                    t = table.name()
-                );
-                deleted += self.delete_chunks(&sql, last).await?;
+                deleted += self.delete_through(table, last).await?;
+            }
+        }
+        if let (Some(max), Some(size)) = (policy.max_bytes, table.size_expr()) {
+            // The newest row whose bytes, with those of every newer row, pass the limit: it and
+            // everything older go.
+            let sql = format!(
+                "SELECT seq FROM (SELECT seq, SUM({size}) OVER (ORDER BY seq DESC) AS kept FROM {t}) \
+                 WHERE kept > ? ORDER BY seq DESC LIMIT 1",
+                t = table.name()
+            );
+            let last: Option<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
+                .bind(i64::try_from(max).unwrap_or(i64::MAX))
+                .fetch_optional(&self.writer)
+                .await?;
+            if let Some(last) = last {
+                deleted += self.delete_through(table, last).await?;
             }
         }
         Ok(deleted)
+    }
+
+    /// Deletes the rows at or below `seq`, oldest first.
+    async fn delete_through(&self, table: Table, seq: i64) -> Result<u64, StateError> {
+        let sql = format!(
+            "DELETE FROM {t} WHERE seq IN (SELECT seq FROM {t} WHERE seq <= ? ORDER BY seq LIMIT {CHUNK})",
+            t = table.name()
+        );
+        self.delete_chunks(&sql, seq).await
     }
 
     /// Runs a chunked `DELETE … LIMIT CHUNK` with one bound value until it deletes less than a chunk.

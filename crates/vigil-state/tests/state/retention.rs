@@ -35,6 +35,7 @@ async fn alerts_go_by_age_then_by_count_oldest_first() {
     let long = Retention {
         max_age: Some(days(30)),
         max_rows: None,
+        max_bytes: None,
     };
     assert_eq!(state.prune_alerts(long, at(10 * 86_400)).await.unwrap(), 0);
 
@@ -42,6 +43,7 @@ async fn alerts_go_by_age_then_by_count_oldest_first() {
     let week = Retention {
         max_age: Some(days(7)),
         max_rows: None,
+        max_bytes: None,
     };
     assert_eq!(state.prune_alerts(week, at(10 * 86_400)).await.unwrap(), 3);
     let left = state.list_alerts(&AlertQuery::default()).await.unwrap();
@@ -54,6 +56,7 @@ async fn alerts_go_by_age_then_by_count_oldest_first() {
     let five = Retention {
         max_age: None,
         max_rows: Some(5),
+        max_bytes: None,
     };
     assert_eq!(state.prune_alerts(five, at(10 * 86_400)).await.unwrap(), 2);
     let ids: Vec<_> = state
@@ -69,6 +72,7 @@ async fn alerts_go_by_age_then_by_count_oldest_first() {
     let none = Retention {
         max_age: None,
         max_rows: Some(0),
+        max_bytes: None,
     };
     assert_eq!(state.prune_alerts(none, at(0)).await.unwrap(), 5);
     assert_eq!(state.count_alerts().await.unwrap(), 0);
@@ -95,6 +99,7 @@ async fn dead_letters_prune_in_chunks_and_cursors_stay_valid() {
     let hour = Retention {
         max_age: Some(Duration::from_secs(3_600)),
         max_rows: None,
+        max_bytes: None,
     };
     assert_eq!(state.prune_dead_letters(hour, at(12_000)).await.unwrap(), 8_400);
     assert_eq!(state.count_dead_letters().await.unwrap(), 3_600);
@@ -113,6 +118,7 @@ async fn dead_letters_prune_in_chunks_and_cursors_stay_valid() {
     let both = Retention {
         max_age: Some(Duration::from_secs(3_000)),
         max_rows: Some(1_000),
+        max_bytes: None,
     };
     assert_eq!(state.prune_dead_letters(both, at(12_000)).await.unwrap(), 2_600);
     let page = state.list_dead_letters(&DeadLetterQuery::default()).await.unwrap();
@@ -123,6 +129,38 @@ async fn dead_letters_prune_in_chunks_and_cursors_stay_valid() {
     let huge = Retention {
         max_age: Some(Duration::from_secs(u64::MAX)),
         max_rows: None,
+        max_bytes: None,
     };
     assert_eq!(state.prune_dead_letters(huge, at(12_000)).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn dead_letters_go_oldest_first_past_a_byte_budget_and_alerts_ignore_it() {
+    let (state, _dir) = temp_state().await;
+    // Ten dead letters of 1,000 data bytes and a 9-byte message each: 1,009 bytes apiece.
+    let letters: Vec<_> = (0..10)
+        .map(|i| NewDeadLetter {
+            data: vec![b'x'; 1000],
+            message: format!("message {i}"),
+            ..letter(i)
+        })
+        .collect();
+    state.insert_dead_letters(&letters).await.unwrap();
+    let budget = |bytes| Retention {
+        max_age: None,
+        max_rows: None,
+        max_bytes: Some(bytes),
+    };
+    // 10,090 bytes fit in 10,090: nothing goes; in 5,000 the newest four (4,036 bytes) stay.
+    assert_eq!(state.prune_dead_letters(budget(10_090), at(100)).await.unwrap(), 0);
+    assert_eq!(state.prune_dead_letters(budget(5_000), at(100)).await.unwrap(), 6);
+    let left = state.list_dead_letters(&DeadLetterQuery::default()).await.unwrap();
+    let messages: Vec<_> = left.dead_letters.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(messages, ["message 9", "message 8", "message 7", "message 6"]);
+    // A budget smaller than the newest row deletes every row.
+    assert_eq!(state.prune_dead_letters(budget(10), at(100)).await.unwrap(), 4);
+    // Alerts are kept by age and count only.
+    let alerts: Vec<_> = (0..3).map(|d| alert(&format!("a{d}"), "r1", "high", at(d))).collect();
+    state.insert_alerts(&alerts).await.unwrap();
+    assert_eq!(state.prune_alerts(budget(1), at(100)).await.unwrap(), 0);
 }
