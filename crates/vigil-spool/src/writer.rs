@@ -70,21 +70,27 @@ struct State {
 
 /// Bytes written but not yet checkpointed, as runs of records `(last seq, bytes)` in order. A run
 /// is released once the checkpoint covers its last record, so the count errs high (by at most one
-/// run), never low. Runs grow to [`Unprocessed::RUN_BYTES`] before a new one starts, which bounds
-/// their number by `max_bytes / RUN_BYTES`.
-#[derive(Default)]
+/// run), never low. Runs grow to `run_bytes` (1/64 of the limit, 4 KiB to 1 MiB) before a new one
+/// starts: at most ~64 runs fill the limit, and one run is a small part of it.
 struct Unprocessed {
     runs: VecDeque<(u64, u64)>,
     bytes: u64,
+    run_bytes: u64,
 }
 
 impl Unprocessed {
-    const RUN_BYTES: u64 = 1 << 20;
+    fn new(max_bytes: u64) -> Self {
+        Unprocessed {
+            runs: VecDeque::new(),
+            bytes: 0,
+            run_bytes: (max_bytes / 64).clamp(4 << 10, 1 << 20),
+        }
+    }
 
     fn add(&mut self, last_seq: u64, bytes: u64) {
         self.bytes += bytes;
         match self.runs.back_mut() {
-            Some((last, run)) if *run < Self::RUN_BYTES => {
+            Some((last, run)) if *run < self.run_bytes => {
                 *last = last_seq;
                 *run += bytes;
             }
@@ -183,10 +189,9 @@ impl Spool {
         let committed = segments.last().map(|s| s.last).unwrap_or(checkpoint).max(checkpoint);
         let held_bytes = segments.iter().map(|s| s.bytes).sum();
         // A segment that straddles the checkpoint counts whole until the checkpoint passes it.
-        let mut unprocessed = Unprocessed::default();
+        let mut unprocessed = Unprocessed::new(config.max_bytes);
         for s in segments.iter().filter(|s| s.last > checkpoint) {
-            unprocessed.runs.push_back((s.last, s.bytes));
-            unprocessed.bytes += s.bytes;
+            unprocessed.add(s.last, s.bytes);
         }
         let shared = Arc::new(Shared {
             config,

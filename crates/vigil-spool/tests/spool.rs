@@ -208,15 +208,20 @@ fn processed_records_in_the_active_segment_no_longer_count_against_the_limit() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = SpoolConfig {
         segment_bytes: 1 << 20,
-        max_bytes: 2000,
+        max_bytes: 64 << 10,
         ..SpoolConfig::new(dir.path())
     };
     let spool = Spool::open(config.clone()).expect("open");
     let acked = fill_until_full(&spool);
     let held = spool.held_bytes();
     assert_eq!(spool.unprocessed_bytes(), held);
-    spool.checkpoint(acked - 2).expect("checkpoint");
-    assert!(spool.unprocessed_bytes() < 2000, "{}", spool.unprocessed_bytes());
+    // Runs are small on a small spool: a partial checkpoint already releases bytes.
+    spool.checkpoint(acked / 2).expect("checkpoint");
+    assert!(
+        spool.unprocessed_bytes() < held,
+        "{} of {held}",
+        spool.unprocessed_bytes()
+    );
     spool.checkpoint(acked).expect("checkpoint");
     assert_eq!(spool.unprocessed_bytes(), 0);
     assert_eq!(spool.held_bytes(), held, "the active segment stays on disk");
