@@ -9,7 +9,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::syslog::{SyslogTcpConfig, SyslogTcpInput, SyslogUdpConfig, SyslogUdpInput};
-use crate::{BoxFuture, IngestError, InputMetrics, Record, RecordSink, SinkError};
+use crate::{BoxFuture, DeadLetter, IngestError, InputMetrics, Record, RecordSink, SinkError, codes};
 
 /// What a running input needs from the server.
 #[derive(Clone)]
@@ -108,14 +108,50 @@ const MAX_RETRY_WAIT: Duration = Duration::from_secs(1);
 const MIN_RETRY_WAIT: Duration = Duration::from_millis(10);
 
 /// Submits `batch`, retrying while the sink is Full (counting backpressure) until it is durable.
+/// A batch the sink can never take (`TooLarge`) is split in halves and submitted again; a single
+/// record it cannot take is dead-lettered (`frame_too_large`), so nothing is dropped unseen.
 /// Returns an error only for `Unavailable` (unless retried) or when the shutdown grace ran out.
 pub(crate) async fn submit_retrying(
     ctx: &InputContext,
     batch: Vec<Record>,
     policy: RetryPolicy,
 ) -> Result<(), SinkError> {
+    let mut pending = vec![batch];
+    while let Some(batch) = pending.pop() {
+        let Some(mut refused) = submit_until_taken(ctx, batch, policy).await? else {
+            continue;
+        };
+        if refused.len() > 1 {
+            let back = refused.split_off(refused.len() / 2);
+            pending.push(back);
+            pending.push(refused);
+        } else if let Some(record) = refused.pop() {
+            let letter = DeadLetter::new(
+                Arc::clone(&record.input),
+                record.peer,
+                codes::FRAME_TOO_LARGE,
+                format!(
+                    "a record of {} bytes is larger than the spool can take",
+                    record.data.len()
+                ),
+                &record.data,
+            );
+            ctx.metrics.add_rejected(1);
+            ctx.sink.dead_letter(letter).await;
+        }
+    }
+    Ok(())
+}
+
+/// Submits `batch` until it is durable (`None`), retrying while the sink is Full; gives the batch
+/// back when the sink says it is too large to ever take.
+async fn submit_until_taken(
+    ctx: &InputContext,
+    batch: Vec<Record>,
+    policy: RetryPolicy,
+) -> Result<Option<Vec<Record>>, SinkError> {
     if batch.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let count = batch.len() as u64;
     let bytes: u64 = batch.iter().map(|r| r.data.len() as u64).sum();
@@ -126,7 +162,7 @@ pub(crate) async fn submit_retrying(
         let err = match ctx.sink.submit(batch.clone()).await {
             Ok(()) => {
                 ctx.metrics.add_accepted(count, bytes);
-                return Ok(());
+                return Ok(None);
             }
             Err(err) => err,
         };
@@ -136,8 +172,7 @@ pub(crate) async fn submit_retrying(
                 ctx.metrics.add_backpressured();
                 (*retry_after).clamp(MIN_RETRY_WAIT, MAX_RETRY_WAIT)
             }
-            // Waiting cannot make room for it: the caller reports it.
-            SinkError::TooLarge(_) => return Err(err),
+            SinkError::TooLarge(_) => return Ok(Some(batch)),
             SinkError::Unavailable(_) if !policy.retry_unavailable => return Err(err),
             SinkError::Unavailable(reason) => {
                 if attempts == 1 || attempts.is_multiple_of(60) {

@@ -265,3 +265,34 @@ async fn bind_error_surfaces() {
     let again = SyslogTcpInput::bind(SyslogTcpConfig::new("b", taken.local_addr())).await;
     assert!(matches!(again, Err(vigil_ingest::IngestError::Bind { .. })));
 }
+
+/// A batch the sink can never take is split until it fits, in order; a single record it cannot
+/// take is dead-lettered. Nothing is dropped unseen and the connection keeps serving.
+#[tokio::test]
+async fn batches_too_large_for_the_sink_are_split_and_lone_records_dead_lettered() {
+    let running = tcp(SyslogTcpConfig::new("syslog-tcp", local())).await;
+    running.sink.set_max_batch(Some(2));
+    let mut stream = TcpStream::connect(running.addr).await.expect("connect");
+    let lines: String = (0..7).map(|i| format!("<13>line {i}\n")).collect();
+    stream.write_all(lines.as_bytes()).await.expect("write");
+    let records = running.sink.wait_for_records(7, WAIT).await;
+    let texts: Vec<_> = records
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.data).into_owned())
+        .collect();
+    assert_eq!(texts, (0..7).map(|i| format!("<13>line {i}")).collect::<Vec<_>>());
+    // Now not even one record fits: each becomes a dead letter.
+    running.sink.set_max_batch(Some(0));
+    stream
+        .write_all(b"<13>too big a\n<13>too big b\n")
+        .await
+        .expect("write");
+    let letters = running.sink.wait_for_dead_letters(2, WAIT).await;
+    assert_eq!(letters.len(), 2, "{letters:?}");
+    assert!(letters.iter().all(|l| l.code == codes::FRAME_TOO_LARGE));
+    assert_eq!(letters[0].data, b"<13>too big a");
+    running.sink.set_max_batch(None);
+    stream.write_all(b"<13>fits again\n").await.expect("write");
+    assert_eq!(running.sink.wait_for_records(8, WAIT).await.len(), 8);
+    running.stop().await;
+}
