@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 /// A 128-bit event identifier, stable across runs and versions.
 ///
-/// Derived from the event's source identity and raw bytes with XXH3-128, so re-reading the same
+/// Derived from the event's source identity and raw bytes with XXH3-128 ([`EventId::derive`]; the
+/// server numbers spooled records instead, [`EventId::spooled`]), so re-reading the same
 /// record from the same place yields the same id (which makes replay idempotent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EventId(pub u128);
@@ -24,13 +25,17 @@ impl EventId {
         EventId(h.digest128())
     }
 
-    /// The id of the record a server spooled as `seq` from `input`: the input's 64-bit hash, then
-    /// the sequence number. Unique per spool (its sequence numbers are), the same on every replay,
-    /// and nearly free to store: within a store partition the high half is constant per input
-    /// and the low half counts up, which tantivy's fast-field codecs pack to almost nothing (a
-    /// hashed id costs 16 incompressible bytes per event).
-    pub fn spooled(input: &str, seq: u64) -> Self {
-        EventId(u128::from(xxhash_rust::xxh3::xxh3_64(input.as_bytes())) << 64 | u128::from(seq))
+    /// The id of the record a server spooled as `seq` from `input`, in a spool of `epoch`: a 64-bit
+    /// hash of the epoch and the input, then the sequence number. Unique (a spool's sequence
+    /// numbers are, and a spool made anew has a new epoch), the same on every replay, and nearly
+    /// free to store: within a store partition the high half is constant per input and the low
+    /// half counts up, which tantivy's fast-field codecs pack to almost nothing (a content hash
+    /// costs 16 incompressible bytes per event).
+    pub fn spooled(epoch: u64, input: &str, seq: u64) -> Self {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        h.update(&epoch.to_le_bytes());
+        h.update(input.as_bytes());
+        EventId(u128::from(h.digest()) << 64 | u128::from(seq))
     }
 
     /// Parses the 32-hex-digit form produced by `Display`.
@@ -77,11 +82,12 @@ mod tests {
 
     #[test]
     fn spooled_ids_are_the_input_hash_then_the_sequence_number() {
-        let a = EventId::spooled("syslog-tcp", 41);
-        assert_eq!(a, EventId::spooled("syslog-tcp", 41));
+        let a = EventId::spooled(7, "syslog-tcp", 41);
+        assert_eq!(a, EventId::spooled(7, "syslog-tcp", 41));
         assert_eq!(a.0 as u64, 41);
-        assert_eq!(EventId::spooled("syslog-tcp", 42).0 >> 64, a.0 >> 64);
-        assert_ne!(EventId::spooled("http", 41).0 >> 64, a.0 >> 64);
+        assert_eq!(EventId::spooled(7, "syslog-tcp", 42).0 >> 64, a.0 >> 64);
+        assert_ne!(EventId::spooled(7, "http", 41).0 >> 64, a.0 >> 64);
+        assert_ne!(EventId::spooled(8, "syslog-tcp", 41), a, "a new spool, new ids");
         assert_eq!(EventId::parse(&a.to_string()), Some(a));
     }
 }

@@ -86,6 +86,15 @@ struct SavedCorrelation {
     snapshot: vigil_detect::CorrelationSnapshot,
 }
 
+/// The last spool sequence number the saved correlation state covers (0 when none is saved).
+pub async fn correlation_saved_seq(state: &State) -> Result<u64, vigil_state::StateError> {
+    Ok(state
+        .get_blob(CORRELATION_BLOB)
+        .await?
+        .and_then(|bytes| serde_json::from_slice::<SavedCorrelation>(&bytes).ok())
+        .map_or(0, |saved| saved.seq))
+}
+
 /// One spool record after parsing and detection.
 enum Processed {
     Event {
@@ -315,7 +324,7 @@ impl Pipeline {
                 });
             }
         };
-        match to_event(r.seq, &record, self.logsources.get(&*record.input)) {
+        match to_event(self.spool.epoch(), r.seq, &record, self.logsources.get(&*record.input)) {
             Ok(mut event) => {
                 if distrust_future_time(&mut event, record.received, self.config.future_tolerance) {
                     self.metrics.events_future_time.fetch_add(1, Relaxed);
@@ -341,9 +350,10 @@ impl Pipeline {
     }
 }
 
-/// Turns one spooled record into an event. The event id is the input name's hash and the spool
-/// sequence number ([`EventId::spooled`]), so a replay produces the same ids.
-pub fn to_event(seq: u64, record: &Record, logsource: Option<&LogSourceTags>) -> Result<Event, ParseError> {
+/// Turns one spooled record into an event. The event id is the hash of the spool's epoch and the
+/// input name, then the spool sequence number ([`EventId::spooled`]), so a replay produces the
+/// same ids.
+pub fn to_event(epoch: u64, seq: u64, record: &Record, logsource: Option<&LogSourceTags>) -> Result<Event, ParseError> {
     let origin = Origin {
         input: record.input.clone(),
         path: None,
@@ -389,7 +399,7 @@ pub fn to_event(seq: u64, record: &Record, logsource: Option<&LogSourceTags>) ->
     {
         event.logsource = tags.clone();
     }
-    event.id = EventId::spooled(&record.input, seq);
+    event.id = EventId::spooled(epoch, &record.input, seq);
     Ok(event)
 }
 

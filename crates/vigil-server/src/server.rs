@@ -135,6 +135,17 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         ..vigil_store::StoreConfig::new(dir.join("events"))
     };
     let store = Arc::new(tokio::task::block_in_place(|| EventStore::open(store_config))?);
+    // A spool made anew (lost, or deleted by hand) must not reuse the sequence numbers the store
+    // and the correlation state already hold: they would skip its records as replays.
+    let floor = store
+        .highest_seq()
+        .max(crate::pipeline::correlation_saved_seq(&state).await?);
+    if tokio::task::block_in_place(|| spool.continue_after(floor))? {
+        tracing::warn!(
+            next = floor + 1,
+            "the spool is new but the store holds records: numbering continues after them"
+        );
+    }
     let rules_config = config.rules.clone();
     let rules = tokio::task::spawn_blocking(move || engine::load(&rules_config, 0))
         .await

@@ -111,6 +111,8 @@ impl Unprocessed {
 
 struct Shared {
     config: SpoolConfig,
+    /// Random, made with the spool: tells its sequence numbers from those of a spool it replaced.
+    epoch: u64,
     state: Mutex<State>,
     /// Signalled after every commit (readers waiting for new records).
     committed_cv: Condvar,
@@ -152,6 +154,7 @@ impl Spool {
         let dir = config.dir.clone();
         std::fs::create_dir_all(&dir).map_err(|e| io_err(&dir, e))?;
         let checkpoint = read_checkpoint(&dir)?;
+        let epoch = read_or_make_epoch(&dir)?;
         let listed = segment::list(&dir)?;
         let mut segments = Vec::new();
         let count = listed.len();
@@ -195,6 +198,7 @@ impl Spool {
         }
         let shared = Arc::new(Shared {
             config,
+            epoch,
             state: Mutex::new(State {
                 segments,
                 committed,
@@ -263,6 +267,37 @@ impl Spool {
             return Err(SpoolError::Closed);
         }
         answer.recv().unwrap_or(Err(SpoolError::Closed))
+    }
+
+    /// A random number made with the spool (kept in its directory): sequence numbers are unique
+    /// within one epoch. A spool directory lost and made anew gets a new epoch.
+    pub fn epoch(&self) -> u64 {
+        self.shared.epoch
+    }
+
+    /// Makes the next sequence number at least `seq + 1`, for a spool made anew (lost, or deleted
+    /// by hand) while what it fed still holds records numbered up to `seq`: reusing those numbers
+    /// would make the consumers skip new records as replays. Only a spool holding no unprocessed
+    /// record is moved (its processed segments are deleted); call it before any append. Returns
+    /// whether it moved.
+    pub fn continue_after(&self, seq: u64) -> Result<bool, SpoolError> {
+        let dir = self.shared.config.dir.clone();
+        let doomed: Vec<PathBuf> = {
+            let mut st = self.shared.lock();
+            if st.committed >= seq || st.checkpoint < st.committed || st.pending_bytes > 0 {
+                return Ok(false);
+            }
+            segment::write_atomic(&dir, CHECKPOINT, format!("{seq}\n").as_bytes())?;
+            st.checkpoint = seq;
+            st.committed = seq;
+            st.held_bytes = 0;
+            std::mem::take(&mut st.segments).into_iter().map(|s| s.path).collect()
+        };
+        for path in &doomed {
+            std::fs::remove_file(path).map_err(|e| io_err(path, e))?;
+        }
+        segment::sync_dir(&dir)?;
+        Ok(true)
     }
 
     /// The highest committed (durable) sequence number; 0 when nothing was ever written.
@@ -395,6 +430,25 @@ impl Spool {
 impl Drop for Spool {
     fn drop(&mut self) {
         self.close();
+    }
+}
+
+const EPOCH: &str = "epoch";
+
+/// The spool's epoch, made (durably) the first time the directory is opened.
+fn read_or_make_epoch(dir: &Path) -> Result<u64, SpoolError> {
+    let path = dir.join(EPOCH);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => u64::from_str_radix(text.trim(), 16)
+            .map_err(|_| SpoolError::Corrupt(dir.display().to_string(), format!("{} is not an epoch", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut bytes = [0u8; 8];
+            getrandom::fill(&mut bytes).map_err(|e| io_err(&path, std::io::Error::other(e.to_string())))?;
+            let epoch = u64::from_le_bytes(bytes);
+            segment::write_atomic(dir, EPOCH, format!("{epoch:016x}\n").as_bytes())?;
+            Ok(epoch)
+        }
+        Err(e) => Err(io_err(&path, e)),
     }
 }
 

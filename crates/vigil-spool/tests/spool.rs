@@ -341,3 +341,26 @@ proptest! {
         prop_assert_eq!(got, expected);
     }
 }
+
+#[test]
+fn a_new_spool_continues_numbering_after_what_its_consumers_hold() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = SpoolConfig::new(dir.path());
+    let spool = Spool::open(config.clone()).expect("open");
+    let epoch = spool.epoch();
+    assert!(spool.continue_after(500).expect("continue"));
+    assert_eq!(spool.append(vec![b"a".to_vec()]).expect("append").first, 501);
+    // Unprocessed records are never skipped over; nor is a spool already past the floor moved.
+    assert!(!spool.continue_after(900).expect("continue"));
+    spool.checkpoint(501).expect("checkpoint");
+    assert!(!spool.continue_after(400).expect("continue"));
+    drop(spool);
+    let spool = Spool::open(config).expect("reopen");
+    assert_eq!(spool.epoch(), epoch, "the epoch is kept with the spool");
+    assert_eq!(spool.append(vec![b"b".to_vec()]).expect("append").first, 502);
+    let other = tempfile::tempdir().expect("tempdir");
+    assert_ne!(
+        Spool::open(SpoolConfig::new(other.path())).expect("open").epoch(),
+        epoch
+    );
+}

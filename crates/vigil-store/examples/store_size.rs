@@ -44,7 +44,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Ok(mut event) => {
                 n += 1;
                 // Ids as the server gives them (input hash, spool sequence number).
-                event.id = vigil_event::EventId::spooled("file", n);
+                event.id = vigil_event::EventId::spooled(0, "file", n);
                 store.add(n, &event, now)?;
                 if n.is_multiple_of(every) {
                     store.commit(n)?;

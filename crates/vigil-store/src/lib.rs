@@ -289,6 +289,15 @@ impl EventStore {
         self.committed.load(Ordering::Acquire)
     }
 
+    /// The highest spool sequence number any partition holds; 0 for an empty store.
+    pub fn highest_seq(&self) -> u64 {
+        self.snapshot(None, None)
+            .iter()
+            .map(|p| p.high_seq.load(Ordering::Acquire))
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Partition count, committed events and bytes on disk.
     pub fn stats(&self) -> StoreStats {
         let parts = self.snapshot(None, None);

@@ -3,6 +3,7 @@
 mod event_time;
 mod harness;
 mod pipeline;
+mod spool_reset;
 
 use std::time::Duration;
 
