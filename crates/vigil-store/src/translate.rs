@@ -119,23 +119,24 @@ impl Translator<'_> {
 
     /// A word of `_all`, or several words in a row (a phrase, checked against the stored event).
     fn text(&self, text: &str) -> Result<Boxed, StoreError> {
-        // `_all` splits words like tantivy's SimpleTokenizer and drops the long ones: say so
-        // rather than silently finding nothing.
-        if let Some(long) = text
-            .split(|c: char| !c.is_alphanumeric())
-            .find(|w| w.len() > MAX_WORD_BYTES)
+        let mut analyzer = text_analyzer();
+        let mut stream = analyzer.token_stream(text);
+        let mut tokens = Vec::new();
+        while stream.advance() {
+            tokens.push(stream.token().text.clone());
+        }
+        // `_all` drops words longer than MAX_WORD_BYTES, here and in phrases alike. A query made
+        // only of such words would find nothing: say so rather than answer empty.
+        if tokens.is_empty()
+            && let Some(long) = text
+                .split(|c: char| !c.is_alphanumeric())
+                .find(|w| w.len() > MAX_WORD_BYTES)
         {
             let head: String = long.chars().take(16).collect();
             return Err(StoreError::BadRequest(format!(
                 "the word {head}… is longer than {MAX_WORD_BYTES} bytes, and words that long are not indexed \
                  for bare search: name the field and use a wildcard, e.g. CommandLine:*{head}*"
             )));
-        }
-        let mut analyzer = text_analyzer();
-        let mut stream = analyzer.token_stream(text);
-        let mut tokens = Vec::new();
-        while stream.advance() {
-            tokens.push(stream.token().text.clone());
         }
         let term = |t: &String| -> Boxed {
             Box::new(TermQuery::new(

@@ -38,7 +38,7 @@ fn dataset() -> (tempfile::TempDir, EventStore) {
             4,
             Some(day0(4)),
             json!({"message": "Hello World from Vigil", "ip": "2001:db9::5", "time": "2020-01-01T00:00:00Z", "mapped": "::ffff:10.9.9.9", "Gerät": {"Name": "Drucker-01"},
-                "Hashes": "SHA256=658CDA1495E60AF593BD04CF0FD630F1F29D0DA9953F48F1A09F76B5A170B338,MD5=0E9A6B0C3E4F5A6B7C8D9E0F1A2B3C4D"}),
+                "Hashes": format!("SHA256=658CDA1495E60AF593BD04CF0FD630F1F29D0DA9953F48F1A09F76B5A170B338,MD5=0E9A6B0C3E4F5A6B7C8D9E0F1A2B3C4D,SHA512={}", "Ab".repeat(64))}),
         ),
     ];
     add_all(&store, 1, &events, day0(0));
@@ -137,7 +137,7 @@ fn wildcards_and_phrases() {
 fn bare_words_find_file_hashes() {
     // An analyst pastes an IOC hash without a field name: SHA-256 is 64 hex digits, SHA-512 128.
     let (_d, store) = dataset();
-    let sha512 = "ab".repeat(64);
+    let sha512 = "aB".repeat(64);
     check(
         &store,
         &[
@@ -146,10 +146,15 @@ fn bare_words_find_file_hashes() {
             ("0e9a6b0c3e4f5a6b7c8d9e0f1a2b3c4d", 1),
             ("658cda1495e60af593bd04cf0fd630f1f29d0da9953f48f1a09f76b5a170b339", 0),
             ("658CDA1495E60AF593BD04CF0FD630F1F29D0DA9953F48F1A09F76B5A170B3*", 1),
-            (sha512.as_str(), 0),
+            (sha512.as_str(), 1),
+            (&sha512[..127], 0),
         ],
     );
-    // Longer words are not indexed: a clear error, not an empty answer.
+    // A phrase with a longer word in it
+    // matches on its other words, as before.
+    check(&store, &[(format!("\"Hello {} World\"", "b".repeat(129)).as_str(), 1)]);
+    // A query made only of longer words cannot be answered from the index: a clear error, not
+    // an empty answer.
     let long = "a".repeat(129);
     let err = store
         .search(&SearchRequest {
