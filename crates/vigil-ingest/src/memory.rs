@@ -111,7 +111,10 @@ impl RecordSink for MemorySink {
                 && batch.len() > max
             {
                 state.refusals += 1;
-                return Err(SinkError::TooLarge(format!("{} records, at most {max}", batch.len())));
+                return Err(SinkError::TooLarge(format!(
+                    "{} records, at most {max}: send smaller requests",
+                    batch.len()
+                )));
             }
             if let Some(retry_after) = state.full {
                 state.refusals += 1;

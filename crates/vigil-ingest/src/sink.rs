@@ -27,7 +27,8 @@ pub enum SinkError {
         retry_after: Duration,
     },
     /// The batch can never be accepted as it is (larger than the whole spool, or one record over
-    /// the record limit): retrying cannot help, so HTTP answers 413. Nothing of the batch was kept.
+    /// the record limit): retrying cannot help, so HTTP answers 413 with this text, which says what
+    /// to send instead. Nothing of the batch was kept.
     #[error("{0}")]
     TooLarge(String),
     /// The sink cannot accept records (shutting down, disk error). Nothing of the batch was kept.

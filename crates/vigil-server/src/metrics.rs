@@ -224,7 +224,7 @@ impl Metrics {
             (
                 "vigil_events_future_time_total",
                 "Events dated more than [pipeline] future_tolerance after their arrival: detected, \
-                 correlated and stored at their ingest time (their own time stays in their fields).",
+                 correlated and stored at their ingest time (their own time in the field vigil_distrusted_time).",
                 &self.events_future_time,
             ),
             (

@@ -405,8 +405,9 @@ pub fn to_event(epoch: u64, seq: u64, record: &Record, logsource: Option<&LogSou
 
 /// Takes an event dated more than `tolerance` after its arrival at its ingest time: a wrong clock
 /// or a forged time must not park it in a future partition (where searches of the present and
-/// retention miss it) or move correlation windows ahead. Its own time stays in its fields. True
-/// when the time was set aside.
+/// retention miss it) or move correlation windows ahead. The time set aside goes in the field
+/// [`DISTRUSTED_TIME`] (`_exists_:vigil_distrusted_time` finds the hosts with wrong clocks). True
+/// when it was set aside.
 pub fn distrust_future_time(event: &mut Event, received: Timestamp, tolerance: Duration) -> bool {
     let Some(time) = event.time else {
         return false;
@@ -419,8 +420,12 @@ pub fn distrust_future_time(event: &mut Event, received: Timestamp, tolerance: D
         return false;
     }
     event.time = None;
+    event.fields.insert_if_absent(DISTRUSTED_TIME, time.to_string());
     true
 }
+
+/// The field holding an event time the server did not trust.
+pub const DISTRUSTED_TIME: &str = "vigil_distrusted_time";
 
 /// A time attribute: RFC 3339, or epoch seconds (HEC sends `1700000000.123`).
 fn parse_attr_time(v: &str) -> Option<Timestamp> {

@@ -30,9 +30,14 @@ impl SpoolSink {
             Err(SpoolError::Full { .. }) => Err(SinkError::Full {
                 retry_after: Duration::from_secs(1),
             }),
-            Err(e @ (SpoolError::BatchTooLarge { .. } | SpoolError::TooLarge(..))) => {
-                Err(SinkError::TooLarge(e.to_string()))
-            }
+            Err(SpoolError::BatchTooLarge { bytes, limit }) => Err(SinkError::TooLarge(format!(
+                "the request cannot be stored: its {bytes} bytes are more than the whole spool holds \
+                 ({limit} bytes, [spool] max_size); send smaller requests"
+            ))),
+            Err(SpoolError::TooLarge(bytes, limit)) => Err(SinkError::TooLarge(format!(
+                "the request cannot be stored: one of its records has {bytes} bytes, over the \
+                 {limit}-byte record limit; send smaller records"
+            ))),
             Err(e) => {
                 tracing::error!(error = %e, "spool append failed");
                 Err(SinkError::Unavailable("the spool cannot accept records".into()))

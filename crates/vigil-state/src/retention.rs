@@ -62,7 +62,7 @@ impl Table {
     fn size_expr(self) -> Option<&'static str> {
         match self {
             Table::Alerts => None,
-            Table::DeadLetters => Some("LENGTH(data) + LENGTH(message)"),
+            Table::DeadLetters => Some("LENGTH(data) + LENGTH(CAST(message AS BLOB))"),
         }
     }
 
@@ -112,7 +112,8 @@ impl State {
         }
         if let (Some(max), Some(size)) = (policy.max_bytes, table.size_expr()) {
             // The newest row whose bytes, with those of every newer row, pass the limit: it and
-            // everything older go.
+            // everything older go. The scan runs on the read pool (WAL), so it never holds up the
+            // writer; what it finds is only ever deleted.
             let sql = format!(
                 "SELECT seq FROM (SELECT seq, SUM({size}) OVER (ORDER BY seq DESC) AS kept FROM {t}) \
                  WHERE kept > ? ORDER BY seq DESC LIMIT 1",
@@ -120,7 +121,7 @@ impl State {
             );
             let last: Option<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
                 .bind(i64::try_from(max).unwrap_or(i64::MAX))
-                .fetch_optional(&self.writer)
+                .fetch_optional(&self.reader)
                 .await?;
             if let Some(last) = last {
                 deleted += self.delete_through(table, last).await?;

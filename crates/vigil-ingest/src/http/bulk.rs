@@ -108,7 +108,7 @@ fn sink_error(err: SinkError) -> Response {
         SinkError::TooLarge(reason) => es_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "content_too_long_exception",
-            &format!("the request cannot be stored as it is: {reason}; send it in smaller requests"),
+            &reason,
             "body_too_large",
         ),
         SinkError::Unavailable(_) => es_error(

@@ -189,8 +189,7 @@ async fn logs(State(state): State<HttpIngest>, req: Request) -> Response {
     if let Err(err) = submit(&shared, &shared.otlp, mapped.records).await {
         let (http, code, retry_after, message) = match err {
             SinkError::TooLarge(reason) => {
-                let message = format!("the request cannot be stored as it is: {reason}; send smaller batches");
-                return status(encoding, StatusCode::PAYLOAD_TOO_LARGE, INVALID_ARGUMENT, &message);
+                return status(encoding, StatusCode::PAYLOAD_TOO_LARGE, INVALID_ARGUMENT, &reason);
             }
             SinkError::Full { retry_after } => (
                 StatusCode::TOO_MANY_REQUESTS,

@@ -197,11 +197,7 @@ pub async fn ingest(
             }
             Ok(r)
         }
-        Err(SinkError::TooLarge(reason)) => Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            format!("the request cannot be stored as it is: {reason}; send it in smaller requests"),
-        )),
+        Err(SinkError::TooLarge(reason)) => Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", reason)),
         Err(e) => Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",

@@ -40,6 +40,8 @@ async fn an_event_dated_far_in_the_future_is_kept_at_its_ingest_time() {
     assert_eq!(hit["ingest_time"], true, "{hit}");
     let good = s.search(json!({"query": "host:good01"})).await;
     assert!(good["hits"][0].get("ingest_time").is_none(), "{good}");
+    let skewed_hosts = s.search(json!({"query": "_exists_:vigil_distrusted_time"})).await;
+    assert_eq!(skewed_hosts["total"], 1, "{skewed_hosts}");
     let (_, metrics) = http_text(s.http, "GET", "/metrics", None, None).await;
     assert!(
         metrics.lines().any(|l| l == "vigil_events_future_time_total 1"),

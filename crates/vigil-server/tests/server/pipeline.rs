@@ -90,6 +90,7 @@ fn events_dated_past_the_future_tolerance_are_taken_at_their_ingest_time() {
     assert!(distrust_future_time(&mut e, received, day));
     assert_eq!(e.time, None);
     assert_eq!(e.fields.get_str("@timestamp"), Some("2099-01-01T00:00:00Z"));
+    assert_eq!(e.fields.get_str("vigil_distrusted_time"), Some("2099-01-01T00:00:00Z"));
     // Within the tolerance (a time zone off by hours), and in the past: kept.
     let (mut e, received) = at("2026-11-24T11:00:00Z");
     assert!(!distrust_future_time(&mut e, received, day));
