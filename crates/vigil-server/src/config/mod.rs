@@ -3,14 +3,14 @@
 
 use std::{
     net::SocketAddr,
-    ops::RangeInclusive,
     path::{Path, PathBuf},
     time::Duration,
 };
 
 use serde::Deserialize;
 
-use crate::units::{parse_bytes, parse_duration};
+mod reader;
+use reader::Reader;
 
 /// The configuration file format version this build reads.
 pub const CONFIG_VERSION: i64 = 1;
@@ -285,135 +285,6 @@ const SECTIONS: &[&str] = &[
     "dead_letters",
 ];
 
-/// Collects problems while reading one file.
-struct Reader<'a> {
-    text: &'a str,
-    problems: Vec<ConfigProblem>,
-}
-
-impl Reader<'_> {
-    /// The line where `key` is assigned inside `[section]` (or at top level), if found.
-    fn line_of(&self, section: Option<&str>, key: &str) -> Option<usize> {
-        let mut current: Option<String> = None;
-        for (i, raw) in self.text.lines().enumerate() {
-            let line = raw.trim();
-            if let Some(name) = line.strip_prefix('[').and_then(|l| l.split(']').next()) {
-                current = Some(name.trim().to_string());
-                if section == Some(name.trim()) && key.is_empty() {
-                    return Some(i + 1);
-                }
-                continue;
-            }
-            let in_section = match section {
-                None => current.is_none(),
-                Some(s) => current.as_deref() == Some(s),
-            };
-            if in_section && !key.is_empty() {
-                let lhs = line.split('=').next().unwrap_or("").trim().trim_matches('"');
-                if line.contains('=') && lhs == key {
-                    return Some(i + 1);
-                }
-            }
-        }
-        None
-    }
-
-    /// `value` when it lies in `range`; otherwise a problem naming the range (and `None`).
-    fn within<T>(&mut self, section: &str, key: &str, value: Option<T>, range: RangeInclusive<T>) -> Option<T>
-    where
-        T: PartialOrd + std::fmt::Display,
-    {
-        let v = value?;
-        if range.contains(&v) {
-            return Some(v);
-        }
-        let message = format!("must be between {} and {}", range.start(), range.end());
-        self.problem(Some(section), key, message);
-        None
-    }
-
-    fn problem(&mut self, section: Option<&str>, key: &str, message: impl Into<String>) {
-        let line = self.line_of(section, key).or_else(|| self.line_of(section, ""));
-        let dotted = match section {
-            Some(s) if !key.is_empty() => format!("{s}.{key}"),
-            Some(s) => s.to_string(),
-            None => key.to_string(),
-        };
-        self.problems.push(ConfigProblem {
-            line,
-            key: dotted,
-            message: message.into(),
-        });
-    }
-
-    /// Deserializes one section; a type error or an unknown key becomes a problem.
-    fn section<T: for<'de> Deserialize<'de> + Default>(&mut self, table: &toml::Table, name: &str) -> T {
-        let Some(value) = table.get(name) else {
-            return T::default();
-        };
-        match value.clone().try_into::<T>() {
-            Ok(v) => v,
-            Err(e) => {
-                let message = e.message().to_string();
-                // serde names the offending field in backquotes: point at its line.
-                let key = message.split('`').nth(1).unwrap_or("").to_string();
-                self.problem(Some(name), &key, message);
-                T::default()
-            }
-        }
-    }
-
-    fn addr(
-        &mut self,
-        section: &str,
-        key: &str,
-        value: Option<&str>,
-        default: Option<SocketAddr>,
-    ) -> Option<SocketAddr> {
-        match value.map(str::trim) {
-            None => default,
-            Some("" | "off" | "none") => None,
-            Some(text) => match text.parse() {
-                Ok(a) => Some(a),
-                Err(_) => {
-                    self.problem(
-                        Some(section),
-                        key,
-                        format!("`{text}` is not an address (use IP:PORT, e.g. 127.0.0.1:5514, or \"off\")"),
-                    );
-                    default
-                }
-            },
-        }
-    }
-
-    fn bytes(&mut self, section: &str, key: &str, value: Option<&str>) -> Option<u64> {
-        let text = value?;
-        match parse_bytes(text) {
-            Ok(n) => Some(n),
-            Err(e) => {
-                self.problem(Some(section), key, e);
-                None
-            }
-        }
-    }
-
-    fn duration(&mut self, section: &str, key: &str, value: Option<&str>) -> Option<Duration> {
-        let text = value?;
-        match parse_duration(text) {
-            Ok(d) if !d.is_zero() => Some(d),
-            Ok(_) => {
-                self.problem(Some(section), key, "must be greater than zero");
-                None
-            }
-            Err(e) => {
-                self.problem(Some(section), key, e);
-                None
-            }
-        }
-    }
-}
-
 /// Reads a configuration file (every problem at once) and applies the overrides.
 pub fn load(path: Option<&Path>, overrides: &Overrides) -> Result<ServerConfig, ConfigError> {
     let (mut config, source_name) = match path {
@@ -666,7 +537,7 @@ fn apply(c: &mut ServerConfig, o: &Overrides) -> Result<(), Vec<ConfigProblem>> 
 }
 
 /// A commented example configuration (`vigil config example`).
-pub const EXAMPLE: &str = include_str!("../vigil.example.toml");
+pub const EXAMPLE: &str = include_str!("../../vigil.example.toml");
 
 #[cfg(test)]
 mod tests {
