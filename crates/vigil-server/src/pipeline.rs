@@ -403,6 +403,9 @@ pub fn to_event(epoch: u64, seq: u64, record: &Record, logsource: Option<&LogSou
     Ok(event)
 }
 
+/// The field holding an event time the server did not trust.
+pub const DISTRUSTED_TIME: &str = "vigil_distrusted_time";
+
 /// Takes an event dated more than `tolerance` after its arrival at its ingest time: a wrong clock
 /// or a forged time must not park it in a future partition (where searches of the present and
 /// retention miss it) or move correlation windows ahead. The time set aside goes in the field
@@ -423,9 +426,6 @@ pub fn distrust_future_time(event: &mut Event, received: Timestamp, tolerance: D
     event.fields.insert_if_absent(DISTRUSTED_TIME, time.to_string());
     true
 }
-
-/// The field holding an event time the server did not trust.
-pub const DISTRUSTED_TIME: &str = "vigil_distrusted_time";
 
 /// A time attribute: RFC 3339, or epoch seconds (HEC sends `1700000000.123`).
 fn parse_attr_time(v: &str) -> Option<Timestamp> {

@@ -198,10 +198,11 @@ pub async fn ingest(
             Ok(r)
         }
         Err(SinkError::TooLarge(reason)) => Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", reason)),
-        Err(e) => Err(ApiError::new(
+        // The cause (disk error, stopped writer) is logged by the sink; the client learns to retry.
+        Err(_) => Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",
-            e.to_string(),
+            "the ingest spool is unavailable, retry later",
         )),
     }
 }
