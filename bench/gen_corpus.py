@@ -14,6 +14,7 @@ kernel firewall), about 1 in 500 of them an attacker-like sudo or sshd line.
 Deterministic for a given --seed.
 """
 import argparse
+import hashlib
 import json
 import random
 
@@ -53,6 +54,14 @@ def guid(r):
     return "{%08X-%04X-%04X-%04X-%012X}" % (r.getrandbits(32), r.getrandbits(16), r.getrandbits(16), r.getrandbits(16), r.getrandbits(48))
 
 
+def image_hash(r, image):
+    """The Sysmon Hashes value of `image`: a hash names a binary, so it is the same on every host, as
+    in a real fleet (random per-event hashes gave 15 binaries 35k distinct values and overstated
+    the index). The random draw the old value used is kept, so a seed's other values stay as they were."""
+    r.getrandbits(256)
+    return "SHA256=" + hashlib.sha256(image.encode()).hexdigest().upper()
+
+
 def event(r, i, t0):
     ts = t0 + i * 0.003
     base = {
@@ -73,7 +82,7 @@ def event(r, i, t0):
         base.update({"EventID": 1, "Channel": SYSMON, "Provider_Name": "Microsoft-Windows-Sysmon", "Image": image_p,
                      "CommandLine": cmd, "ParentImage": parent, "ParentCommandLine": parent_cmd, "User": r.choice(USERS),
                      "ProcessGuid": guid(r), "ProcessId": r.randint(100, 60000), "IntegrityLevel": integrity,
-                     "Hashes": "SHA256=%064X" % r.getrandbits(256), "CurrentDirectory": "C:\\Windows\\system32\\",
+                     "Hashes": image_hash(r, image_p), "CurrentDirectory": "C:\\Windows\\system32\\",
                      "OriginalFileName": image_p.split("\\")[-1]})
     elif kind < 0.55:
         image = r.choice(IMAGES[:2])  # browsers make the network connections

@@ -31,20 +31,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
-    let origin = Origin::file("file", &path);
+    // Records as the server's `_bulk` input makes them: the peer's address as host, no path, and
+    // the spool sequence number as offset (see vigil-server's `pipeline::to_event`).
+    let origin = Origin {
+        input: "http-bulk".into(),
+        path: None,
+        host: Some("127.0.0.1".into()),
+    };
     let now = Timestamp::now();
     let (mut raw, mut n, mut bad) = (0u64, 0u64, 0u64);
     let started = Instant::now();
     let cpu0 = cpu_seconds();
     for line in BufReader::new(std::fs::File::open(&path)?).split(b'\n') {
         let line = line?;
-        let offset = raw;
         raw += line.len() as u64 + 1;
-        match parse_line(format, &line, &origin, offset) {
+        match parse_line(format, &line, &origin, n + 1) {
             Ok(mut event) => {
                 n += 1;
                 // Ids as the server gives them (input hash, spool sequence number).
-                event.id = vigil_event::EventId::spooled(0, "file", n);
+                event.id = vigil_event::EventId::spooled(0, "http-bulk", n);
                 store.add(n, &event, now)?;
                 if n.is_multiple_of(every) {
                     store.commit(n)?;
