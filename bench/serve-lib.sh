@@ -1,6 +1,7 @@
 # bench/serve-lib.sh — shared by bench/ingest.sh and bench/search.sh (source it; not a command).
 #
 #   bench_build                     release vigil + the loadgen example; sets VIGIL and LOADGEN
+#                                   (VIGIL_BIN=path serves another vigil binary instead: A/B runs)
 #   bench_serve DATA PORT [KEEP]    admin token (exported as VIGIL_TOKEN), `vigil serve --config
 #                                   DATA/vigil.toml` in the background, waits for /readyz; sets
 #                                   SERVER (pid), URL and READY (seconds to ready). DATA is removed
@@ -12,7 +13,7 @@ bench_build() {
   echo "building release binaries ..." >&2
   cargo build --release --locked -p vigil -q
   cargo build --release --locked -p vigil --example loadgen -q
-  VIGIL=target/release/vigil
+  VIGIL=${VIGIL_BIN:-target/release/vigil}
   LOADGEN=target/release/examples/loadgen
 }
 

@@ -20,6 +20,10 @@ use tantivy::schema::{BytesOptions, IndexRecordOption, NumericOptions, Schema, T
 use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{Index, IndexSettings, IndexWriter, TantivyDocument};
 
+// The allocator of the vigil binary.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let Some(path) = std::env::args().nth(1) else {
         eprintln!("usage: store_floor FILE.ndjson");

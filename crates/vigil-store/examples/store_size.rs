@@ -17,6 +17,10 @@ use jiff::Timestamp;
 use vigil_parse::{Format, Origin, parse_line};
 use vigil_store::{EventStore, StoreConfig};
 
+// The allocator of the vigil binary.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let (Some(format), Some(path)) = (args.next(), args.next()) else {
