@@ -17,6 +17,9 @@ use jiff::Timestamp;
 use vigil_parse::{Format, Origin, parse_line};
 use vigil_store::{EventStore, StoreConfig};
 
+mod measure;
+use measure::cpu_seconds;
+
 // The allocator of the vigil binary.
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
@@ -129,15 +132,4 @@ fn walk(dir: &Path, by_kind: &mut BTreeMap<String, u64>) -> std::io::Result<()> 
         }
     }
     Ok(())
-}
-
-/// User + system CPU seconds of this process so far (Linux `/proc/self/stat`, at the usual 100
-/// clock ticks per second).
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
-    // Fields after the command: state is 0, utime is 11, stime is 12.
-    (ticks(11) + ticks(12)) / 100.0
 }
