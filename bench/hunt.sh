@@ -77,7 +77,10 @@ RSIGMA_HITS=$(wc -l < "$OUT/rsigma-evtx.jsonl")
 RSIGMA_PROC_RSS=$(( $(sort -n "$OUT/rsigma-rss.txt" | tail -1) / 1024 ))
 
 CORPUS="$OUT/corpus-$EVENTS.ndjson"
-[ -s "$CORPUS" ] || python3 bench/gen_corpus.py --events "$EVENTS" --out "$CORPUS"
+# Made again when missing or older than the generator.
+if [ ! -s "$CORPUS" ] || [ bench/gen_corpus.py -nt "$CORPUS" ]; then
+  python3 bench/gen_corpus.py --events "$EVENTS" --out "$CORPUS"
+fi
 CORPUS_MB=$(( $(stat -c %s "$CORPUS") / 1048576 ))
 RUNS_SAVED=$RUNS; RUNS=$NDJSON_RUNS
 measure vigil_ndjson "$VIGIL" hunt --quiet -o jsonl -r "$RULES" "$CORPUS"
@@ -90,7 +93,7 @@ RUNS=$RUNS_SAVED
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 {
-  echo "### Run of $(date -u +%Y-%m-%dT%H:%MZ) — $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m), vigil $(git rev-parse --short HEAD)"
+  echo "### Run of $(date -u +%Y-%m-%dT%H:%MZ) — $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m), vigil $(git describe --always --dirty)"
   echo
   echo "EVTX: $EVTX_EVENTS records in $(find "$SHARED/evtx" -name '*.evtx' | wc -l) files of \`../shared/evtx\`; rules: $(find "$RULES" -name '*.yml' | wc -l) SigmaHQ rules (\`rules/\`). Median of $RUNS runs."
   echo

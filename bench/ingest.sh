@@ -37,10 +37,10 @@ bench_build
 
 NDJSON="$OUT/corpus-$EVENTS.ndjson"
 SYSLOG="$OUT/corpus-$EVENTS.log"
-[ -s "$NDJSON" ] || python3 bench/gen_corpus.py --events "$EVENTS" --out "$NDJSON"
-[ -s "$SYSLOG" ] || python3 bench/gen_corpus.py --format syslog --events "$EVENTS" --out "$SYSLOG"
+if bench_stale "$NDJSON"; then python3 bench/gen_corpus.py --events "$EVENTS" --out "$NDJSON"; fi
+if bench_stale "$SYSLOG"; then python3 bench/gen_corpus.py --format syslog --events "$EVENTS" --out "$SYSLOG"; fi
 PACED="$OUT/corpus-paced-$PACED_EVENTS.ndjson"
-[ -s "$PACED" ] || python3 bench/gen_corpus.py --seed 11 --events "$PACED_EVENTS" --out "$PACED"
+if bench_stale "$PACED"; then python3 bench/gen_corpus.py --seed 11 --events "$PACED_EVENTS" --out "$PACED"; fi
 
 DATA=$(mktemp -d /tmp/vigil-bench-ingest.XXXXXX)
 cat > "$DATA/vigil.toml" <<EOF
@@ -73,7 +73,7 @@ DROPPED=$(awk '$1 == "vigil_dropped_events_total" { print $2 }' <<<"$METRICS")
 RG=$( { /usr/bin/time -f '%e' rg -c 'powershell' "$NDJSON" > /dev/null; } 2>&1 | tail -1)
 
 python3 - "$OUT" "$EVENTS" "$RATE" "$READY" "$RULES" "$STORE_BYTES" "$STORE_EVENTS" "$DROPPED" "$RG" \
-  "$(stat -c %s "$NDJSON")" "$(stat -c %s "$SYSLOG")" "$(stat -c %s "$PACED")" "$(git rev-parse --short HEAD)" <<'EOF'
+  "$(stat -c %s "$NDJSON")" "$(stat -c %s "$SYSLOG")" "$(stat -c %s "$PACED")" "$(bench_label)" <<'EOF'
 import json, sys, datetime, os
 out, events, rate, ready, rules, sbytes, sevents, dropped, rg, nd_size, sl_size, paced_size, rev = sys.argv[1:]
 load = lambda n: json.load(open(os.path.join(out, n)))

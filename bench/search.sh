@@ -23,7 +23,10 @@ source bench/serve-lib.sh
 bench_build
 
 NDJSON="$OUT/corpus-$EVENTS.ndjson"
-[ -s "$NDJSON" ] || { echo "generating $EVENTS events ..." >&2; python3 bench/gen_corpus.py --events "$EVENTS" --out "$NDJSON"; }
+if bench_stale "$NDJSON"; then
+  echo "generating $EVENTS events ..." >&2
+  python3 bench/gen_corpus.py --events "$EVENTS" --out "$NDJSON"
+fi
 RAW_BYTES=$(stat -c %s "$NDJSON")
 FIRST=$(head -c 200 "$NDJSON" | grep -oE '"TimeCreated":"[^"]+"' | cut -d'"' -f4)
 # One hour of event time, starting an hour after the first event.
@@ -82,7 +85,7 @@ RG_TERM=$(rg_time "rg -c -F '\"Computer\":\"ws0042.corp.example\"' '$NDJSON'")
 RG_TERM_HITS=$(cat "$OUT/rg-out.txt")
 RG_TOP=$(rg_time "rg -o -N '\"EventID\":1,.*?\"Computer\":\"[^\"]*\"' '$NDJSON' | rg -o '\"Computer\":\"[^\"]*\"' | sort | uniq -c | sort -rn | head -10")
 
-python3 - "$OUT" "$EVENTS" "$RAW_BYTES" "$STORE_BYTES" "$STORE_EVENTS" "$PARTS" "$RSS" "$RG_TERM" "$RG_TERM_HITS" "$RG_TOP" "$REPEAT" "$(git rev-parse --short HEAD)" <<'EOF'
+python3 - "$OUT" "$EVENTS" "$RAW_BYTES" "$STORE_BYTES" "$STORE_EVENTS" "$PARTS" "$RSS" "$RG_TERM" "$RG_TERM_HITS" "$RG_TOP" "$REPEAT" "$(bench_label)" <<'EOF'
 import json, sys, datetime, os
 out, events, raw, sbytes, sevents, parts, rss, rg_term, rg_hits, rg_top, repeat, rev = sys.argv[1:]
 now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%MZ")

@@ -2,6 +2,9 @@
 #
 #   bench_build                     release vigil + the loadgen example; sets VIGIL and LOADGEN
 #                                   (VIGIL_BIN=path serves another vigil binary instead: A/B runs)
+#   bench_label                     what the report calls the binary: the commit (+ "-dirty" for
+#                                   uncommitted changes), or VIGIL_BIN's path when set
+#   bench_stale FILE                true when FILE is missing or older than bench/gen_corpus.py
 #   bench_serve DATA PORT [KEEP]    admin token (exported as VIGIL_TOKEN), `vigil serve --config
 #                                   DATA/vigil.toml` in the background, waits for /readyz; sets
 #                                   SERVER (pid), URL and READY (seconds to ready). DATA is removed
@@ -11,10 +14,18 @@ bench_build() {
   command -v rg >/dev/null || { apt-get update -qq && apt-get install -y -qq ripgrep; }
   command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
   echo "building release binaries ..." >&2
-  cargo build --release --locked -p vigil -q
+  [ -n "${VIGIL_BIN:-}" ] || cargo build --release --locked -p vigil -q
   cargo build --release --locked -p vigil --example loadgen -q
   VIGIL=${VIGIL_BIN:-target/release/vigil}
   LOADGEN=target/release/examples/loadgen
+}
+
+bench_label() {
+  if [ -n "${VIGIL_BIN:-}" ]; then echo "$VIGIL_BIN"; else git describe --always --dirty; fi
+}
+
+bench_stale() {
+  [ ! -s "$1" ] || [ bench/gen_corpus.py -nt "$1" ]
 }
 
 bench_serve() {

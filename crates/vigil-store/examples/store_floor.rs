@@ -24,6 +24,7 @@ mod measure;
 use measure::cpu_seconds;
 
 // The allocator of the vigil binary.
+#[cfg(unix)]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
@@ -85,7 +86,8 @@ fn index(dir: &Path, lines: &[Vec<u8>], level: i32, words: bool) -> tantivy::Res
         .settings(settings)
         .create_in_dir(dir)?;
     let options = tantivy::indexer::IndexWriterOptions::builder()
-        .memory_budget_per_thread(200_000_000)
+        // What each of the store's two writers gets (`StoreConfig::writer_heap_bytes` / 2).
+        .memory_budget_per_thread(32 * 1024 * 1024)
         .num_worker_threads(1)
         .num_merge_threads(1)
         .build();
@@ -98,7 +100,7 @@ fn index(dir: &Path, lines: &[Vec<u8>], level: i32, words: bool) -> tantivy::Res
             doc.add_text(all, String::from_utf8_lossy(line));
         }
         writer.add_document(doc)?;
-        if (i + 1) % 100_000 == 0 {
+        if (i + 1).is_multiple_of(100_000) {
             writer.commit()?;
         }
     }

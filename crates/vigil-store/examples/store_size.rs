@@ -21,6 +21,7 @@ mod measure;
 use measure::cpu_seconds;
 
 // The allocator of the vigil binary.
+#[cfg(unix)]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
@@ -38,10 +39,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
-    // Records as the server's `_bulk` input makes them: the peer's address as host, no path, and
-    // the spool sequence number as offset (see vigil-server's `pipeline::to_event`).
+    // Records as the server's `_bulk` input makes them (the syslog mode uses the same origin): the
+    // peer's address as host, no path, and the spool sequence number as offset (see
+    // vigil-server's `pipeline::to_event`).
     let origin = Origin {
-        input: "http-bulk".into(),
+        input: "elasticsearch".into(),
         path: None,
         host: Some("127.0.0.1".into()),
     };
@@ -56,7 +58,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Ok(mut event) => {
                 n += 1;
                 // Ids as the server gives them (input hash, spool sequence number).
-                event.id = vigil_event::EventId::spooled(0, "http-bulk", n);
+                event.id = vigil_event::EventId::spooled(0, "elasticsearch", n);
                 store.add(n, &event, now)?;
                 if n.is_multiple_of(every) {
                     store.commit(n)?;

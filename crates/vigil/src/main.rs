@@ -17,8 +17,8 @@ use clap::Parser;
 use crate::cli::{Cli, Command, RulesCommand};
 
 /// jemalloc instead of glibc malloc: with glibc, the server's per-thread arenas kept about twice
-/// the memory (491 against 287 MiB peak anonymous over a 3M-event fill) and every stage ran slower
-/// (docs/PERFORMANCE.md, "The allocator").
+/// the memory (654 against 317 MiB peak anonymous over a 10M-event fill) and every stage ran
+/// slower (docs/PERFORMANCE.md, "The allocator").
 #[cfg(unix)]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;

@@ -1,4 +1,5 @@
-//! Helpers shared by the store examples (not an example itself: Cargo only builds `examples/*/main.rs`).
+//! Helpers shared by the store examples. Not an example itself: a folder under examples/ is one
+//! only when it holds a main.rs.
 
 /// User + system CPU seconds of this process so far (Linux `/proc/self/stat`, at the usual 100
 /// clock ticks per second).
