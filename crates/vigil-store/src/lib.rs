@@ -315,12 +315,14 @@ impl EventStore {
 
     /// Calls `visit` with every committed event in `[from, to)`, rebuilt as an [`Event`] (without its
     /// raw record), partition by partition from the oldest, in time order within each partition
-    /// (ties by id). Stops early when `visit` returns `false`. Returns how many events were visited.
+    /// (ties by id). `visit` also gets the time the event is stored under: its own, or its ingest
+    /// time when it had none the server could trust (the event's `time` is then `None`). Stops
+    /// early when `visit` returns `false`. Returns how many events were visited.
     pub fn scan(
         &self,
         from: Option<Timestamp>,
         to: Option<Timestamp>,
-        visit: &mut dyn FnMut(Event) -> bool,
+        visit: &mut dyn FnMut(Event, Timestamp) -> bool,
     ) -> Result<u64, StoreError> {
         search::scan(self, from, to, visit)
     }

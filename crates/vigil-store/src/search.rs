@@ -176,7 +176,7 @@ pub(crate) fn scan(
     store: &EventStore,
     from: Option<Timestamp>,
     to: Option<Timestamp>,
-    visit: &mut dyn FnMut(Event) -> bool,
+    visit: &mut dyn FnMut(Event, Timestamp) -> bool,
 ) -> Result<u64, StoreError> {
     let (from, to) = window(from, to)?;
     let plan = AggPlan::new(store.schema.f, &BTreeMap::new())?;
@@ -200,7 +200,7 @@ pub(crate) fn scan(
             let time = Timestamp::from_nanosecond(ts.into()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let event = load(&searcher, &store.schema, addr, id)?.into_event(time);
             visited += 1;
-            if !visit(event) {
+            if !visit(event, time) {
                 return Ok(visited);
             }
         }

@@ -131,7 +131,7 @@ fn events_without_time_use_the_ingest_time() {
     assert_eq!(r.hits[0].time, day0(5));
     let mut seen = Vec::new();
     store
-        .scan(None, None, &mut |ev| {
+        .scan(None, None, &mut |ev, _| {
             seen.push(ev);
             true
         })
@@ -153,7 +153,7 @@ fn scan_round_trips_events_in_time_order() {
     add_all(&store, 1, &events, day0(0));
     let mut seen = Vec::new();
     let n = store
-        .scan(None, None, &mut |e| {
+        .scan(None, None, &mut |e, _| {
             seen.push(e);
             true
         })
@@ -171,7 +171,7 @@ fn scan_round_trips_events_in_time_order() {
         assert_eq!(e.fields, orig.fields);
     }
     // A window, and stopping early.
-    let n = store.scan(Some(day0(24)), Some(day0(48)), &mut |e| {
+    let n = store.scan(Some(day0(24)), Some(day0(48)), &mut |e, _| {
         assert!(e.time.unwrap() >= day0(24) && e.time.unwrap() < day0(48));
         true
     });
@@ -185,7 +185,7 @@ fn scan_round_trips_events_in_time_order() {
     let mut k = 0;
     assert_eq!(
         store
-            .scan(None, None, &mut |_| {
+            .scan(None, None, &mut |_, _| {
                 k += 1;
                 k < 5
             })
@@ -270,7 +270,7 @@ fn read_only_store_sees_a_snapshot_while_the_writer_runs() {
     assert_eq!(count(&reader, ""), 30);
     let mut n = 0;
     reader
-        .scan(None, None, &mut |_| {
+        .scan(None, None, &mut |_, _| {
             n += 1;
             true
         })

@@ -130,8 +130,9 @@ fn rsigma_pipeline(path: &std::path::Path) -> anyhow::Result<vigil_detect::Pipel
 #[derive(Default)]
 struct WorkResult {
     findings: Vec<Finding>,
-    /// Events with hits, kept for the correlation pass (only when correlation rules are loaded).
-    kept: Vec<(Event, Vec<Hit>)>,
+    /// Events with hits and the time they are correlated at, kept for the correlation pass (only
+    /// when correlation rules are loaded).
+    kept: Vec<(Event, Vec<Hit>, Option<Timestamp>)>,
     errors: Vec<ParseError>,
     events: u64,
     undated: u64,
@@ -152,8 +153,9 @@ struct Ctx<'a> {
 }
 
 /// Turns one event's hits into findings (minus correlation-only rules) and keeps the event for
-/// the correlation pass when needed. Shared by file hunts and `--stored` hunts.
-fn record_hits(event: Event, hits: Vec<Hit>, ctx: &Ctx<'_>, r: &mut WorkResult) {
+/// the correlation pass when needed, to be correlated at time `at` (none: not correlated). Shared
+/// by file hunts and `--stored` hunts.
+fn record_hits(event: Event, hits: Vec<Hit>, at: Option<Timestamp>, ctx: &Ctx<'_>, r: &mut WorkResult) {
     if hits.is_empty() {
         return;
     }
@@ -162,7 +164,7 @@ fn record_hits(event: Event, hits: Vec<Hit>, ctx: &Ctx<'_>, r: &mut WorkResult) 
             .push(Finding::detection(&ctx.detector.rules()[hit.rule], hit, &event));
     }
     if ctx.keep_events {
-        r.kept.push((event, hits));
+        r.kept.push((event, hits, at));
     }
 }
 
@@ -192,7 +194,8 @@ fn hunt_work(work: input::Work, ctx: &Ctx<'_>, bar: &indicatif::ProgressBar) -> 
                 }
             }
             let hits = ctx.detector.detect(&event);
-            record_hits(event, hits, ctx, &mut r);
+            let at = event.time;
+            record_hits(event, hits, at, ctx, &mut r);
         }
         Err(e) => r.errors.push(e),
     });
@@ -284,7 +287,7 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
     };
     let mut summary = output::Summary::default();
     let mut samples: Vec<ParseError> = Vec::new();
-    let mut kept: Vec<(Event, Vec<Hit>)> = Vec::new();
+    let mut kept: Vec<(Event, Vec<Hit>, Option<Timestamp>)> = Vec::new();
     let suppressed: HashSet<usize> = (0..detector.rules().len())
         .filter(|&i| correlator.as_ref().is_some_and(|c| c.is_correlation_only(i)))
         .collect();
@@ -362,9 +365,9 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
         out.flush().context("writing the errors file")?;
     }
     if let Some(correlator) = correlator.as_mut() {
-        kept.sort_by_key(|(e, _)| (e.time, e.source.path.clone(), e.source.offset));
-        for (event, hits) in &kept {
-            let Some(t) = event.time else { continue };
+        kept.sort_by_key(|(e, _, at)| (*at, e.source.path.clone(), e.source.offset));
+        for (event, hits, at) in &kept {
+            let Some(t) = at else { continue };
             for c in correlator.feed(event, hits, t.as_second()) {
                 let f = Finding::correlation(&detector.rules()[c.rule], &c, event);
                 summary.add(&f);

@@ -13,12 +13,13 @@ use super::{Ctx, WorkResult};
 const BATCH: usize = 4096;
 
 /// Scans the store in `data_dir` over [since, until), calling `visit` with batches of events in
-/// time order; `visit` returns false to stop. Returns the number of events scanned.
+/// time order, each with the time it is stored under; `visit` returns false to stop. Returns the
+/// number of events scanned.
 pub fn scan(
     data_dir: &Path,
     since: Option<Timestamp>,
     until: Option<Timestamp>,
-    visit: &mut dyn FnMut(Vec<Event>) -> bool,
+    visit: &mut dyn FnMut(Vec<(Event, Timestamp)>) -> bool,
 ) -> anyhow::Result<u64> {
     let dir = data_dir.join("events");
     if !dir.is_dir() {
@@ -32,8 +33,8 @@ pub fn scan(
     let mut batch = Vec::with_capacity(BATCH);
     let mut go_on = true;
     let n = store
-        .scan(since, until, &mut |event| {
-            batch.push(event);
+        .scan(since, until, &mut |event, stored_at| {
+            batch.push((event, stored_at));
             if batch.len() >= BATCH {
                 go_on = visit(std::mem::take(&mut batch));
             }
@@ -46,24 +47,26 @@ pub fn scan(
     Ok(n)
 }
 
-/// Detects over one batch of stored events.
-pub fn hunt_batch(events: Vec<Event>, ctx: &Ctx<'_>) -> WorkResult {
-    let per_event: Vec<(Event, Vec<vigil_detect::Hit>)> = events
+/// Detects over one batch of stored events. An event the server stored at its ingest time (it had
+/// no time, or one too far in the future) is correlated at that time, as the server correlated it.
+pub fn hunt_batch(events: Vec<(Event, Timestamp)>, ctx: &Ctx<'_>) -> WorkResult {
+    let per_event: Vec<(Event, Timestamp, Vec<vigil_detect::Hit>)> = events
         .into_par_iter()
-        .map(|mut event| {
+        .map(|(mut event, stored_at)| {
             if event.logsource.product.is_none()
                 && let Some(tags) = &ctx.default_logsource
             {
                 event.logsource = tags.clone();
             }
             let hits = ctx.detector.detect(&event);
-            (event, hits)
+            (event, stored_at, hits)
         })
         .collect();
     let mut r = WorkResult::default();
-    for (event, hits) in per_event {
+    for (event, stored_at, hits) in per_event {
         r.events += 1;
-        super::record_hits(event, hits, ctx, &mut r);
+        let at = event.time.unwrap_or(stored_at);
+        super::record_hits(event, hits, Some(at), ctx, &mut r);
     }
     r
 }

@@ -15,4 +15,5 @@ mod http;
 mod https;
 mod ingest_cli;
 mod malformed;
+mod retro_hunt;
 mod rsyslog;
