@@ -65,8 +65,8 @@ pub fn hunt_batch(events: Vec<(Event, Timestamp)>, ctx: &Ctx<'_>) -> WorkResult 
     let mut r = WorkResult::default();
     for (event, stored_at, hits) in per_event {
         r.events += 1;
-        let at = event.time.unwrap_or(stored_at);
-        super::record_hits(event, hits, Some(at), ctx, &mut r);
+        // The stored time is the event's own when it kept one, else its ingest time.
+        super::record_hits(event, hits, Some(stored_at), ctx, &mut r);
     }
     r
 }
