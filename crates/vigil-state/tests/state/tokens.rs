@@ -37,18 +37,62 @@ async fn create_verify_revoke() {
     assert!(listed[0].revoked);
 }
 
+/// The random part of a secret, split as `vigil-state` splits it: `vgl_`, the hex id (never `_`), then
+/// everything after the first `_` that follows the id. The random part is base64url and may itself hold
+/// `_`, so splitting at the last `_` would keep only a tail of it.
+fn random_part(secret: &str) -> &str {
+    let rest = secret.strip_prefix("vgl_").expect("secret starts with vgl_");
+    rest.split_once('_').expect("secret has an id").1
+}
+
+/// Every file of the state directory (database, WAL, shared memory) with its name.
+fn state_files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("state dir")
+        .map(|entry| {
+            let path = entry.expect("entry").path();
+            let name = path.file_name().expect("name").to_string_lossy().into_owned();
+            (name, std::fs::read(&path).expect("readable"))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
 #[tokio::test]
 async fn only_the_hash_is_stored() {
+    use sha2::Digest as _;
     let (state, dir) = temp_state().await;
     let (_, secret) = state.create_token(Scope::Admin, "admin").await.unwrap();
+    let random = random_part(&secret);
+    assert_eq!(random.len(), 43, "{secret}: 32 random bytes in base64url");
+    let hash = hex::encode(sha2::Sha256::digest(secret.as_bytes()));
+    let check = |files: &[(String, Vec<u8>)], when: &str| {
+        for (name, bytes) in files {
+            assert!(!contains(bytes, secret.as_bytes()), "{when}: {name} holds the secret");
+            assert!(
+                !contains(bytes, random.as_bytes()),
+                "{when}: {name} holds its random part"
+            );
+        }
+        // The files read are the ones written: the hash is in one of them.
+        assert!(
+            files.iter().any(|(_, bytes)| contains(bytes, hash.as_bytes())),
+            "{when}: no file holds the secret's hash ({:?})",
+            files.iter().map(|(n, _)| n).collect::<Vec<_>>()
+        );
+    };
+    // While open, the write sits in the WAL (and shm); after close it is checkpointed into the database.
+    let open = state_files(dir.path());
+    let names: Vec<_> = open.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(names.iter().any(|n| n.ends_with("-wal")), "WAL mode: {names:?}");
+    check(&open, "open");
     state.close().await;
-    let random_part = secret.rsplit('_').next().unwrap().to_owned();
-    let mut all = Vec::new();
-    for entry in std::fs::read_dir(dir.path()).unwrap() {
-        all.extend(std::fs::read(entry.unwrap().path()).unwrap());
-    }
-    let text = String::from_utf8_lossy(&all);
-    assert!(!text.contains(&secret) && !text.contains(&random_part));
+    check(&state_files(dir.path()), "closed");
 }
 
 #[tokio::test]
@@ -62,7 +106,7 @@ async fn wrong_secret_with_right_id_fails() {
     assert_eq!(state.verify_token(&forged).await.unwrap(), None);
     // Another token's secret with this token's id.
     let (_, other) = state.create_token(Scope::Read, "other").await.unwrap();
-    let swapped = format!("vgl_{}_{}", info.id, other.rsplit_once('_').unwrap().1);
+    let swapped = format!("vgl_{}_{}", info.id, random_part(&other));
     assert_eq!(state.verify_token(&swapped).await.unwrap(), None);
     assert!(state.verify_token(&secret).await.unwrap().is_some());
 }
