@@ -94,7 +94,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             100.0 * *bytes as f64 / total as f64
         );
     }
-    per_field(&dir.join("events"), n)?;
+    per_field(&dir, n)?;
     Ok(())
 }
 
@@ -102,7 +102,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 fn per_field(events: &Path, n: u64) -> Result<(), Box<dyn std::error::Error>> {
     let mut rows: BTreeMap<(String, &str), u64> = BTreeMap::new();
     for entry in std::fs::read_dir(events)? {
-        let index = tantivy::Index::open_in_dir(entry?.path())?;
+        let path = entry?.path();
+        if !path.is_dir() {
+            continue; // the store's state file
+        }
+        let index = tantivy::Index::open_in_dir(path)?;
         for seg in index.reader()?.searcher().space_usage()?.segments() {
             for (part, usage) in [
                 ("term", seg.termdict()),

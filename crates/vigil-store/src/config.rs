@@ -12,7 +12,7 @@ pub const MIN_WRITER_HEAP_BYTES: usize = 15_000_000;
 /// How the store is laid out and how much it keeps.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoreConfig {
-    /// Root directory; partitions live in `dir/events/<start>/`, e.g. `events/20261123T000000Z/`.
+    /// Root directory; partitions live in `dir/<start>/`, e.g. `dir/20261123T000000Z/`.
     pub dir: PathBuf,
     /// Length of one partition (default one day). Partitions are aligned to multiples of this length
     /// since the Unix epoch, so whole days or hours start at UTC midnight or on the hour. Must be

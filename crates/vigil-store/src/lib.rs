@@ -1,9 +1,11 @@
 //! Vigil's event store: time-partitioned tantivy indexes with idempotent replay, search,
 //! aggregations and retention.
 //!
-//! * **Layout** — `dir/events/<start>/` holds one tantivy index per partition (`20261123T000000Z`
+//! * **Layout** — `dir/<start>/` holds one tantivy index per partition (`20261123T000000Z`
 //!   for the day starting then); `dir/vigil-store.json` records the last committed spool sequence
-//!   number. Partitions are aligned to multiples of [`StoreConfig::partition`] since the epoch (UTC).
+//!   number. Partitions are aligned to multiples of [`StoreConfig::partition`] since the epoch
+//!   (UTC). Stores written before kept partitions one level down, in `dir/events/`: opening one
+//!   for writing moves them up; opening one read-only reads them where they are.
 //! * **Time** — an event goes in the partition of its own time, or of the `received` time passed to
 //!   [`EventStore::add`] when it has none (pass the time the spool recorded, so a replay maps it to the
 //!   same partition). Hits always carry a time: the event's own, else its ingest time.
@@ -24,6 +26,9 @@
 //!
 //! The query syntax is vigil-query's; what each form matches here is described in
 //! [`translate`](crate::translate), and the aggregations in [`aggs`](crate::aggs).
+
+/// Where stores written before kept their partitions, below the store's directory.
+const LEGACY_PARTITIONS: &str = "events";
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -150,11 +155,18 @@ impl EventStore {
 
     fn open_with(cfg: StoreConfig, read_only: bool) -> Result<EventStore, StoreError> {
         cfg.validate()?;
-        let root = cfg.dir.join("events");
+        let root = cfg.dir.clone();
+        let legacy = cfg.dir.join(LEGACY_PARTITIONS);
+        if !read_only && legacy.is_dir() {
+            partition::move_up(&legacy, &root)?;
+        }
         let schema = StoreSchema::new();
         let mut partitions = BTreeMap::new();
-        for p in partition::open_all(&root, &schema, &cfg, read_only)? {
-            partitions.insert(p.start, Arc::new(p));
+        // The older layout's directory is read only when it is still there (a read-only open).
+        for dir in [&root, &legacy].into_iter().filter(|d| *d == &root || d.is_dir()) {
+            for p in partition::open_all(dir, &schema, &cfg, read_only)? {
+                partitions.insert(p.start, Arc::new(p));
+            }
         }
         let state_path = cfg.dir.join(STATE_FILE);
         let committed = match fs::read(&state_path) {

@@ -215,7 +215,31 @@ pub(crate) fn dir_size(dir: &Path) -> u64 {
         .sum()
 }
 
-/// Opens every partition under `root`.
+/// Moves the partitions of an older layout's `legacy` directory up into `root`, then removes
+/// `legacy` when nothing else is left in it. A partition already present in `root` stays where it
+/// is (and is reported), so nothing is overwritten.
+pub(crate) fn move_up(legacy: &Path, root: &Path) -> Result<(), StoreError> {
+    let entries = fs::read_dir(legacy).map_err(StoreError::io("cannot list partitions", legacy))?;
+    for entry in entries {
+        let entry = entry.map_err(StoreError::io("cannot list partitions", legacy))?;
+        let name = entry.file_name();
+        if parse_dir_name(&name.to_string_lossy()).is_none() {
+            continue;
+        }
+        let target = root.join(&name);
+        if target.exists() {
+            tracing::warn!(partition = %entry.path().display(), "not moved: {} exists", target.display());
+            continue;
+        }
+        fs::rename(entry.path(), &target).map_err(StoreError::io("cannot move a partition", &target))?;
+        tracing::info!(partition = %target.display(), "moved up from the older layout");
+    }
+    // Fails (and is left) when something other than moved partitions remains.
+    let _ = fs::remove_dir(legacy);
+    Ok(())
+}
+
+/// Opens every partition under `root` (created when missing, unless `read_only`).
 pub(crate) fn open_all(
     root: &Path,
     schema: &StoreSchema,

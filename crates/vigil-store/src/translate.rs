@@ -17,6 +17,7 @@
 //! * bare `value` / `"a b"` — a word, or words in a row, of one field's text (tokenised on
 //!   non-alphanumerics, case-insensitive; a bare value of several words is a phrase); bare `pat*` —
 //!   a word of any field, or any field's whole value, matches.
+//! * `_id:<32 hex digits>` — the event with that id (as alerts list their events' ids).
 //! * Unknown fields match nothing.
 
 use std::net::IpAddr;
@@ -43,6 +44,8 @@ use crate::schema::{MAX_WORD_BYTES, StoreSchema, ip_key, ip_u128, lowercase, num
 /// Fields that name the event time.
 const TIME_FIELD: &str = "@timestamp";
 const TIME_ALIAS: &str = "time";
+/// The field that names an event by its id.
+const ID_FIELD: &str = "_id";
 
 type Boxed = Box<dyn TQuery>;
 
@@ -117,6 +120,23 @@ impl Translator<'_> {
         })
     }
 
+    /// The event with the given id: both halves of the id's fast fields equal.
+    fn id(&self, value: &str) -> Result<Boxed, StoreError> {
+        let id = vigil_event::EventId::parse(&value.to_ascii_lowercase()).ok_or_else(|| {
+            StoreError::BadRequest(format!(
+                "`_id:{value}`: an event id is 32 hexadecimal digits, as alerts list them"
+            ))
+        })?;
+        let exact = |field: Field, v: u64| -> Boxed {
+            let t = Term::from_field_u64(field, v);
+            Box::new(RangeQuery::new(Bound::Included(t.clone()), Bound::Included(t)))
+        };
+        Ok(Box::new(BooleanQuery::intersection(vec![
+            exact(self.s.id_hi, (id.0 >> 64) as u64),
+            exact(self.s.id_lo, id.0 as u64),
+        ])))
+    }
+
     /// A word of `_all`, or several words in a row (a phrase, checked against the stored event).
     fn text(&self, text: &str) -> Result<Boxed, StoreError> {
         let mut analyzer = text_analyzer();
@@ -161,6 +181,9 @@ impl Translator<'_> {
     }
 
     fn term(&self, field: &str, value: &str) -> Result<Boxed, StoreError> {
+        if field == ID_FIELD {
+            return self.id(value);
+        }
         if field == TIME_FIELD {
             return Ok(match parse_time(value) {
                 Some(t) => ts_range(self.s, Bound::Included(t), Bound::Included(t)),

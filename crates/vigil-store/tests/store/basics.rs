@@ -48,8 +48,40 @@ fn add_commit_reopen() {
     assert_eq!(count(&store, ""), 30);
     assert_eq!(store.stats().partitions, 3);
     for day in ["20261123T000000Z", "20261124T000000Z", "20261125T000000Z"] {
-        assert!(dir.path().join("events").join(day).is_dir(), "{day}");
+        assert!(
+            dir.path().join(day).is_dir(),
+            "{day}: partitions sit in the store's directory"
+        );
     }
+    assert!(!dir.path().join("events").exists(), "no second `events` level");
+}
+
+#[test]
+fn a_store_of_the_older_layout_is_read_and_moved_up() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = open(dir.path());
+        add_all(&store, 1, &batch(0, 30), day0(0));
+    }
+    // The older layout: partitions one level down, in `events/`.
+    let legacy = dir.path().join("events");
+    std::fs::create_dir(&legacy).unwrap();
+    for day in ["20261123T000000Z", "20261124T000000Z", "20261125T000000Z"] {
+        std::fs::rename(dir.path().join(day), legacy.join(day)).unwrap();
+    }
+    let read_only = EventStore::open_read_only(dir.path()).unwrap();
+    assert_eq!(count(&read_only, ""), 30, "read where they are");
+    assert!(legacy.is_dir(), "a read-only open moves nothing");
+    drop(read_only);
+    let store = open(dir.path());
+    assert_eq!(count(&store, ""), 30);
+    assert!(dir.path().join("20261124T000000Z").is_dir());
+    assert!(!legacy.exists(), "moved up, and the empty directory removed");
+    assert_eq!(
+        add_all(&store, 1, &batch(0, 30), day0(0)),
+        0,
+        "replays are still skipped"
+    );
 }
 
 #[test]

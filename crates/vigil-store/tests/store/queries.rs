@@ -305,3 +305,29 @@ fn extreme_bounds_do_not_overflow() {
         ],
     );
 }
+
+#[test]
+fn an_event_is_found_by_its_id() {
+    let (_d, store) = dataset();
+    let all = search(&store, "");
+    assert_eq!(all.hits.len(), 4);
+    for hit in &all.hits {
+        let found = search(&store, &format!("_id:{}", hit.id));
+        assert_eq!(found.hits.len(), 1, "{}", hit.id);
+        assert_eq!(found.hits[0].id, hit.id);
+        let upper = search(&store, &format!("_id:{}", hit.id.to_ascii_uppercase()));
+        assert_eq!(upper.hits.len(), 1, "hex digits in either case");
+    }
+    let (a, b) = (&all.hits[0].id, &all.hits[2].id);
+    assert_eq!(count(&store, &format!("_id:{a} OR _id:{b}")), 2);
+    assert_eq!(count(&store, &format!("_id:{a} AND user:nobody")), 0);
+    assert_eq!(count(&store, &format!("_id:{}", "0".repeat(32))), 0);
+    let bad = store.search(&SearchRequest {
+        query: "_id:xyz".into(),
+        ..SearchRequest::default()
+    });
+    assert!(
+        matches!(&bad, Err(vigil_store::StoreError::BadRequest(m)) if m.contains("32 hexadecimal")),
+        "{bad:?}"
+    );
+}

@@ -39,8 +39,8 @@ fn retention_by_age() {
     assert_eq!(store.stats().bytes_on_disk, before - r.bytes_freed);
     assert_eq!(store.stats().partitions, 3);
     assert_eq!(count(&store, ""), 30);
-    assert!(!dir.path().join("events/20261123T000000Z").exists());
-    assert!(dir.path().join("events/20261125T000000Z").exists());
+    assert!(!dir.path().join("20261123T000000Z").exists());
+    assert!(dir.path().join("20261125T000000Z").exists());
     // Events older than the retention are not stored again.
     let old = event(999, Some(day0(1)), json!({"late": true}));
     assert!(!store.add(1000, &old, day0(4 * 24 + 12)).unwrap());
