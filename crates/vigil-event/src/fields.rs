@@ -11,6 +11,26 @@ pub const MAX_NESTING: usize = 64;
 
 type Map = IndexMap<Box<str>, Value, foldhash::fast::RandomState>;
 
+/// Fields that name the host an event is about, in order: Windows' `Computer`, then the usual
+/// names of syslog, JSON and ECS records. Alerts, hunt output and the server's event source use
+/// this one list.
+pub const HOST_FIELDS: [&str; 5] = ["Computer", "host", "host.name", "hostname", "node"];
+
+/// The host named by a JSON object of fields (as [`Fields::host`] finds it).
+pub fn host_of_json(fields: &Value) -> Option<&str> {
+    HOST_FIELDS.iter().find_map(|name| {
+        let direct = fields.get(name);
+        let nested = || {
+            let (head, rest) = name.split_once('.')?;
+            fields.get(head)?.get(rest)
+        };
+        direct
+            .or_else(nested)
+            .and_then(Value::as_str)
+            .filter(|s| !s.trim().is_empty())
+    })
+}
+
 /// An event's fields, by Sigma field name, in insertion order.
 ///
 /// Keys are usually flat (`CommandLine`, `EventID`); a value may still be an object or array, and a
@@ -78,6 +98,14 @@ impl Fields {
             }
         }
         None
+    }
+
+    /// The host the event is about, from the first of [`HOST_FIELDS`] that holds non-empty text.
+    pub fn host(&self) -> Option<String> {
+        HOST_FIELDS.iter().find_map(|name| match self.lookup(name)?.as_ref() {
+            Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+            _ => None,
+        })
     }
 
     pub fn len(&self) -> usize {

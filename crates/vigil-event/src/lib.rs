@@ -15,6 +15,6 @@ mod logsource;
 mod sigma;
 
 pub use event::{Event, Raw, Source};
-pub use fields::{Fields, MAX_NESTING};
+pub use fields::{Fields, HOST_FIELDS, MAX_NESTING, host_of_json};
 pub use id::EventId;
 pub use logsource::LogSourceTags;

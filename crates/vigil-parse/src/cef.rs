@@ -47,13 +47,37 @@ pub fn parse(line: &[u8], origin: &Origin, offset: u64) -> Result<Event, ParseEr
         fields.insert_if_absent("syslog_header", head);
     }
     let time = event_time(&fields);
+    let tags = logsource(&fields);
     Ok(Event::new(
         origin.source(offset),
         time,
-        LogSourceTags::default(),
+        tags,
         fields,
         Raw::Text(text.into()),
     ))
+}
+
+/// (`deviceVendor`, `deviceProduct` prefix) → Sigma product, for the CEF sources Sigma has rules for.
+const VENDORS: [(&str, &str, &str); 3] = [
+    ("fortinet", "fortigate", "fortigate"),
+    ("palo alto networks", "", "paloalto"),
+    ("juniper", "", "juniper"),
+];
+
+/// The Sigma logsource a CEF record's vendor and product name; unknown (empty) for the others.
+pub fn logsource(fields: &Fields) -> LogSourceTags {
+    let lower = |name: &str| {
+        fields
+            .get_str(name)
+            .map(|v| v.trim().to_ascii_lowercase())
+            .unwrap_or_default()
+    };
+    let (vendor, product) = (lower("deviceVendor"), lower("deviceProduct"));
+    VENDORS
+        .iter()
+        .find(|(v, p, _)| vendor == *v && product.starts_with(p))
+        .map(|&(_, _, sigma)| LogSourceTags::product(sigma))
+        .unwrap_or_default()
 }
 
 /// The fields of a CEF record; `text` starts at `CEF:`. The error is a short reason.

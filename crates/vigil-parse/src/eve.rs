@@ -25,6 +25,21 @@ const EVENT_TYPES: [&str; 15] = [
 /// Parses one record.
 pub fn parse(line: &[u8], origin: &Origin, offset: u64) -> Result<Event, ParseError> {
     let (text, object) = parse_object(line, origin, offset)?;
+    Ok(from_object(object, Raw::JsonText(text.into()), origin, offset))
+}
+
+/// Whether a JSON object read from a stream of unknown kind is a Suricata EVE record: an
+/// `event_type` Vigil knows and EVE's `timestamp`.
+pub fn is_eve_record(object: &Value) -> bool {
+    object.get("timestamp").is_some_and(Value::is_string)
+        && object
+            .get("event_type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| EVENT_TYPES.contains(&t))
+}
+
+/// An event from an EVE record already read as a JSON object.
+pub fn from_object(object: Value, raw: Raw, origin: &Origin, offset: u64) -> Event {
     let time = object
         .get("timestamp")
         .and_then(Value::as_str)
@@ -33,9 +48,7 @@ pub fn parse(line: &[u8], origin: &Origin, offset: u64) -> Result<Event, ParseEr
         .get("event_type")
         .and_then(Value::as_str)
         .and_then(|t| known(&EVENT_TYPES, t));
-    Ok(network_event(
-        origin, offset, "suricata", event_type, time, object, text,
-    ))
+    network_event(origin, offset, "suricata", event_type, time, object, raw)
 }
 
 /// An event from a network sensor's JSON record: Sigma product, the log type as service (DNS
@@ -47,7 +60,7 @@ pub(crate) fn network_event(
     service: Option<&'static str>,
     time: Option<jiff::Timestamp>,
     object: Value,
-    text: &str,
+    raw: Raw,
 ) -> Event {
     let mut tags = LogSourceTags::product(product);
     if let Some(service) = service {
@@ -57,7 +70,7 @@ pub(crate) fn network_event(
         }
     }
     let fields = Fields::from_json_object(object);
-    Event::new(origin.source(offset), time, tags, fields, Raw::JsonText(text.into()))
+    Event::new(origin.source(offset), time, tags, fields, raw)
 }
 
 /// The static name equal to `name`, if `name` is in `list`.

@@ -4,8 +4,12 @@
 //! - a Windows event as the `evtx` crate renders it (`{"Event": {"System": …, "EventData": …}}`, the
 //!   shape of SigmaHQ's regression JSON) — flattened by [`crate::windows`];
 //! - Winlogbeat / Elastic Common Schema documents — mapped to Sigma names by [`crate::normalize`];
+//! - Zeek records that name their log type (`_path`, `ts`) and Suricata EVE records (`event_type`,
+//!   `timestamp`) — as [`crate::zeek`] and [`crate::eve`] read them;
 //! - anything else — kept as is; a top-level `product` / `service` / `category` (or a `logsource`
-//!   object with those keys) sets the Sigma logsource.
+//!   object with those keys) sets the Sigma logsource, else an ECS `event.dataset` / `event.module`
+//!   Vigil knows ([`crate::dataset`]). With none of these the logsource stays unknown, and only
+//!   rules that name no product see the event.
 
 use std::borrow::Cow;
 
@@ -14,9 +18,9 @@ use serde_json::Value;
 use vigil_event::{Event, Fields, LogSourceTags, Raw};
 
 use crate::{
-    ErrorKind, Origin, ParseError,
+    ErrorKind, Origin, ParseError, dataset, eve,
     normalize::{self, FieldMap},
-    time, windows,
+    time, windows, zeek,
 };
 
 /// Deepest JSON nesting walked when flattening.
@@ -68,9 +72,21 @@ pub fn from_value(value: Value, raw: Raw, origin: &Origin, offset: u64) -> Event
     if let Some(mapped) = normalize::map_known_shape(&value) {
         return Event::new(origin.source(offset), mapped.time, mapped.logsource, mapped.fields, raw);
     }
+    if zeek::is_zeek_record(&value) {
+        return zeek::from_object(value, raw, origin, offset);
+    }
+    if eve::is_eve_record(&value) {
+        return eve::from_object(value, raw, origin, offset);
+    }
+    let dataset = dataset::logsource(&value);
     let fields = Fields::from_json_object(value);
     let time = time_of(&fields);
-    let logsource = logsource_hints(&fields);
+    let mut logsource = logsource_hints(&fields);
+    if logsource.is_empty()
+        && let Some(tags) = dataset
+    {
+        logsource = tags;
+    }
     Event::new(origin.source(offset), time, logsource, fields, raw)
 }
 

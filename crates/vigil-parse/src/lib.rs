@@ -7,6 +7,7 @@
 
 pub mod auditd;
 pub mod cef;
+pub mod dataset;
 mod error;
 pub mod eve;
 pub mod evtx;

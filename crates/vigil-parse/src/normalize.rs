@@ -301,8 +301,13 @@ fn ecs() -> FieldMap {
     }
 }
 
-/// Sigma logsource of an ECS document from `host.os.type` and `event.category` / `event.type`.
+/// Sigma logsource of an ECS document: from its `event.dataset` / `event.module` when Vigil knows
+/// them (a Zeek sensor's documents carry the sensor's `host.os.type`, which says nothing of the
+/// log), else from `host.os.type` and `event.category` / `event.type`.
 fn ecs_logsource(doc: &Value) -> LogSourceTags {
+    if let Some(tags) = crate::dataset::logsource(doc) {
+        return tags;
+    }
     let os = ["host.os.type", "host.os.family", "os.type"]
         .iter()
         .find_map(|p| get_path(doc, p).and_then(Value::as_str))

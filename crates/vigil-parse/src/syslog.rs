@@ -483,10 +483,12 @@ impl Message<'_> {
             fields.insert("structured_data", Value::Object(sd));
         }
         let mut time = self.time;
+        let mut cef_product = None;
         if let Some(body) = self.message.filter(|m| m.starts_with("CEF:"))
             && let Ok(cef_fields) = cef::parse_cef_fields(body)
         {
             time = time.or_else(|| cef::event_time(&cef_fields));
+            cef_product = Some(cef::logsource(&cef_fields).product);
             for (key, value) in cef_fields.iter() {
                 if !fields.insert_if_absent(key, value.clone()) {
                     fields.insert_if_absent(&format!("cef_{key}"), value.clone());
@@ -502,7 +504,9 @@ impl Message<'_> {
         }
         services.push(Cow::Borrowed("syslog"));
         let tags = LogSourceTags {
-            product: Some(Cow::Borrowed("linux")),
+            // A CEF payload names the device that wrote it (a firewall, not a Linux host): its
+            // vendor's product when Vigil knows it, else none.
+            product: cef_product.unwrap_or(Some(Cow::Borrowed("linux"))),
             services,
             categories: vec![],
         };

@@ -12,7 +12,7 @@
 //! object [`crate::ErrorKind::NotAnObject`].
 
 use serde_json::Value;
-use vigil_event::Event;
+use vigil_event::{Event, Raw};
 
 use crate::{Origin, ParseError, eve, syslog, time};
 
@@ -41,6 +41,22 @@ const LOG_TYPES: [&str; 18] = [
 /// Parses one record.
 pub fn parse(line: &[u8], origin: &Origin, offset: u64) -> Result<Event, ParseError> {
     let (text, object) = eve::parse_object(line, origin, offset)?;
+    Ok(from_object(object, Raw::JsonText(text.into()), origin, offset))
+}
+
+/// Whether a JSON object read from a stream of unknown kind is a Zeek record: it names its log
+/// type (`_path`, which Zeek's JSON streaming writers add) and has Zeek's time, `ts`.
+pub fn is_zeek_record(object: &Value) -> bool {
+    object.get("_path").is_some_and(Value::is_string) && object.get("ts").is_some()
+}
+
+/// The Zeek log type Vigil tags as a Sigma service, if `name` is one.
+pub fn log_type(name: &str) -> Option<&'static str> {
+    eve::known(&LOG_TYPES, name)
+}
+
+/// An event from a Zeek record already read as a JSON object.
+pub fn from_object(object: Value, raw: Raw, origin: &Origin, offset: u64) -> Event {
     let time = match object.get("ts") {
         Some(Value::Number(n)) => time::from_json_number(n),
         Some(Value::String(s)) => syslog::parse_time(s),
@@ -50,7 +66,7 @@ pub fn parse(line: &[u8], origin: &Origin, offset: u64) -> Result<Event, ParseEr
         Some(path) => eve::known(&LOG_TYPES, path),
         None => origin.path.as_deref().and_then(service_from_path),
     };
-    Ok(eve::network_event(origin, offset, "zeek", service, time, object, text))
+    eve::network_event(origin, offset, "zeek", service, time, object, raw)
 }
 
 /// The Zeek log type (Sigma `service`) named by a log file's name, e.g. `dns.log` -> `dns`.

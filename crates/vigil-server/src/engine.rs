@@ -168,12 +168,10 @@ fn alert_id(parts: &[&str]) -> String {
 }
 
 fn host_of(event: &Event) -> Option<String> {
-    if let Some(h) = &event.source.host {
-        return Some(h.to_string());
+    match &event.source.host {
+        Some(h) => Some(h.to_string()),
+        None => event.fields.host(),
     }
-    ["Computer", "host", "hostname", "host.name"]
-        .iter()
-        .find_map(|k| event.fields.get_str(k).map(str::to_string))
 }
 
 fn base_alert(rule: &RuleInfo, kind: AlertKind, event: &Event, now: Timestamp) -> NewAlert {

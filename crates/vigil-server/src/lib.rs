@@ -9,6 +9,7 @@ pub mod api;
 pub mod config;
 mod conn_limit;
 pub mod engine;
+pub mod logsource;
 pub mod metrics;
 pub mod pipeline;
 pub mod rate_limit;

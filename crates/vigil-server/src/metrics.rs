@@ -69,6 +69,14 @@ impl Histogram {
     }
 }
 
+/// Distinct input names the per-input counters of the pipeline keep apart.
+pub const MAX_INPUT_LABELS: usize = 256;
+
+/// A Prometheus label value: backslash, double quote and line feed escaped.
+fn label_value(v: &str) -> String {
+    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
 /// Server-wide counters. Inputs keep their own [`InputMetrics`], registered here by name.
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -91,6 +99,8 @@ pub struct Metrics {
     pub alerts_pruned: AtomicU64,
     pub dead_letters_pruned: AtomicU64,
     pub api_rate_limited: AtomicU64,
+    /// Events whose Sigma logsource stayed unknown, per input (see [`Metrics::add_unknown_logsource`]).
+    unknown_logsource: Mutex<Vec<(Arc<str>, u64)>>,
     pub detection_latency: Histogram,
     pub batch_seconds: Histogram,
     pub commit_seconds: Histogram,
@@ -141,6 +151,46 @@ impl Metrics {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push((name.to_string(), m));
+    }
+
+    /// Adds a batch's counts of events of unknown logsource per input. Input names can come from
+    /// native ingest clients, so at most [`MAX_INPUT_LABELS`] names get a series of their own; the
+    /// rest count under `other`.
+    pub fn add_unknown_logsource(&self, counts: &[(Arc<str>, u64)]) {
+        if counts.is_empty() {
+            return;
+        }
+        let mut all = self
+            .unknown_logsource
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (input, n) in counts {
+            let full = all.len() >= MAX_INPUT_LABELS;
+            let name: &str = if full && !all.iter().any(|(k, _)| k == input) {
+                "other"
+            } else {
+                input
+            };
+            match all.iter_mut().find(|(k, _)| &**k == name) {
+                Some((_, total)) => *total += n,
+                None => all.push((name.into(), *n)),
+            }
+        }
+    }
+
+    fn render_unknown_logsource(&self, out: &mut String) {
+        let name = "vigil_events_unknown_logsource_total";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Events whose Sigma logsource neither their shape nor a [[logsource]] entry named, per input: only rules that name no product see them.\n# TYPE {name} counter"
+        );
+        let all = self
+            .unknown_logsource
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (input, n) in all.iter() {
+            let _ = writeln!(out, "{name}{{input=\"{}\"}} {n}", label_value(input));
+        }
     }
 
     /// Prometheus text exposition.
@@ -266,6 +316,7 @@ impl Metrics {
                 v.load(Relaxed)
             );
         }
+        self.render_unknown_logsource(&mut out);
         let gauges: [(&str, &str, u64); 10] = [
             (
                 "vigil_spool_bytes",
@@ -352,5 +403,26 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("vigil_dropped_events_total 0"));
+    }
+
+    #[test]
+    fn unknown_logsource_counts_per_input_with_bounded_and_escaped_labels() {
+        let m = Metrics::default();
+        m.add_unknown_logsource(&[("otlp".into(), 3), ("a\"b\n".into(), 1)]);
+        m.add_unknown_logsource(&[("otlp".into(), 2)]);
+        let names: Vec<(Arc<str>, u64)> = (0..MAX_INPUT_LABELS).map(|i| (format!("in{i}").into(), 1)).collect();
+        m.add_unknown_logsource(&names);
+        let text = m.render(&Gauges::default());
+        assert!(
+            text.contains("vigil_events_unknown_logsource_total{input=\"otlp\"} 5"),
+            "{text}"
+        );
+        assert!(text.contains("{input=\"a\\\"b\\n\"} 1"), "{text}");
+        assert!(text.contains("{input=\"other\"} 2"), "two names past the bound: {text}");
+        let series = text
+            .lines()
+            .filter(|l| l.starts_with("vigil_events_unknown_logsource_total{"))
+            .count();
+        assert_eq!(series, MAX_INPUT_LABELS + 1);
     }
 }

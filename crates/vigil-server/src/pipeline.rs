@@ -17,7 +17,6 @@
 //! records its saved state already covers — so every event is indexed and detected once in effect.
 
 use std::{
-    collections::HashMap,
     sync::{
         Arc,
         atomic::{AtomicBool, AtomicU64, Ordering::Relaxed},
@@ -40,6 +39,7 @@ use vigil_store::{EventStore, PreparedEvent};
 use crate::{
     config::PipelineConfig,
     engine::RuleHolder,
+    logsource::LogsourceMap,
     metrics::Metrics,
     store_stage::{StoreBatch, StoreStage},
 };
@@ -57,8 +57,8 @@ pub struct Pipeline {
     pub rules: Arc<RuleHolder>,
     pub metrics: Arc<Metrics>,
     pub config: PipelineConfig,
-    /// Logsource given to events of an input whose records carry none (e.g. `product=linux` for syslog).
-    pub logsources: HashMap<String, LogSourceTags>,
+    /// The logsource given to events whose own shape does not name one, by where they arrived.
+    pub logsources: LogsourceMap,
     pub runtime: tokio::runtime::Handle,
     pub shutdown: Arc<AtomicBool>,
     /// The next spool sequence number to process (for lag metrics and readiness).
@@ -103,6 +103,8 @@ enum Processed {
         received: Timestamp,
         /// Its store document, built on the parallel stage (`None`: too old to keep).
         doc: Result<Option<PreparedEvent>, vigil_store::StoreError>,
+        /// Neither its shape nor the configuration named its logsource.
+        unknown_logsource: bool,
     },
     Bad(NewDeadLetter),
 }
@@ -223,6 +225,7 @@ impl Pipeline {
         let mut alerts: Vec<(NewAlert, Timestamp)> = Vec::new();
         let mut letters = Vec::new();
         let mut docs = Vec::with_capacity(processed.len());
+        let mut unknown_logsource: Vec<(Arc<str>, u64)> = Vec::new();
         for (seq, p) in processed {
             run.last_seq = seq;
             match p {
@@ -232,7 +235,11 @@ impl Pipeline {
                     hits,
                     received,
                     doc,
+                    unknown_logsource: unknown,
                 } => {
+                    if unknown {
+                        count_input(&mut unknown_logsource, &event.source.input);
+                    }
                     for hit in hits.iter().filter(|h| !rules.suppressed.contains(&h.rule)) {
                         let rule = &rules.detector.rules()[hit.rule];
                         alerts.push((crate::engine::detection_alert(rule, hit, &event, now), received));
@@ -252,6 +259,7 @@ impl Pipeline {
                 }
             }
         }
+        self.metrics.add_unknown_logsource(&unknown_logsource);
         if !letters.is_empty() {
             self.metrics.parse_errors.fetch_add(letters.len() as u64, Relaxed);
             self.metrics.dead_letters.fetch_add(letters.len() as u64, Relaxed);
@@ -324,8 +332,9 @@ impl Pipeline {
                 });
             }
         };
-        match to_event(self.spool.epoch(), r.seq, &record, self.logsources.get(&*record.input)) {
+        match to_event(self.spool.epoch(), r.seq, &record) {
             Ok(mut event) => {
+                let unknown_logsource = self.logsources.assign(&record.input, &record.attrs, &mut event);
                 if distrust_future_time(&mut event, record.received, self.config.future_tolerance) {
                     self.metrics.events_future_time.fetch_add(1, Relaxed);
                 }
@@ -336,6 +345,7 @@ impl Pipeline {
                     hits,
                     received: record.received,
                     doc,
+                    unknown_logsource,
                 }
             }
             Err(e) => Processed::Bad(NewDeadLetter {
@@ -350,10 +360,19 @@ impl Pipeline {
     }
 }
 
-/// Turns one spooled record into an event. The event id is the hash of the spool's epoch and the
-/// input name, then the spool sequence number ([`EventId::spooled`]), so a replay produces the
-/// same ids.
-pub fn to_event(epoch: u64, seq: u64, record: &Record, logsource: Option<&LogSourceTags>) -> Result<Event, ParseError> {
+/// Adds one to `input`'s count (a batch holds a handful of inputs: a linear scan is enough).
+fn count_input(counts: &mut Vec<(Arc<str>, u64)>, input: &Arc<str>) {
+    match counts.iter_mut().find(|(name, _)| name == input) {
+        Some((_, n)) => *n += 1,
+        None => counts.push((input.clone(), 1)),
+    }
+}
+
+/// Turns one spooled record into an event, with the logsource its own shape names (the
+/// configuration's [`LogsourceMap`] completes it). The event id is the hash of the spool's epoch
+/// and the input name, then the spool sequence number ([`EventId::spooled`]), so a replay
+/// produces the same ids.
+pub fn to_event(epoch: u64, seq: u64, record: &Record) -> Result<Event, ParseError> {
     let origin = Origin {
         input: record.input.clone(),
         path: None,
@@ -394,13 +413,29 @@ pub fn to_event(epoch: u64, seq: u64, record: &Record, logsource: Option<&LogSou
             }
         }
     }
-    if event.logsource.product.is_none()
-        && let Some(tags) = logsource
-    {
-        event.logsource = tags.clone();
-    }
+    take_own_host(&mut event, record.peer);
     event.id = EventId::spooled(epoch, &record.input, seq);
     Ok(event)
+}
+
+/// The field holding the sender's address when the event names a host of its own.
+pub const SENDER: &str = "vigil_sender";
+
+/// An event shipped over the network is about the host it names (`Computer`, `host`,
+/// `host.name`, …), not the shipper or relay that sent it: that host becomes its source host, and
+/// the sender's address stays in the field [`SENDER`]. An event that names no host keeps the
+/// sender's address as its host.
+fn take_own_host(event: &mut Event, peer: Option<std::net::SocketAddr>) {
+    let Some(own) = event.fields.host() else {
+        return;
+    };
+    if let Some(peer) = peer {
+        let sender = peer.ip().to_string();
+        if sender != own {
+            event.fields.insert_if_absent(SENDER, sender);
+        }
+    }
+    event.source.host = Some(own.into());
 }
 
 /// The field holding an event time the server did not trust.

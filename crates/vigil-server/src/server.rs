@@ -2,7 +2,6 @@
 //! listener, and stops cleanly (inputs first, then the pipeline commits what was spooled).
 
 use std::{
-    collections::HashMap,
     net::SocketAddr,
     path::{Path, PathBuf},
     sync::{
@@ -24,6 +23,7 @@ use crate::{
     config::ServerConfig,
     conn_limit::LimitedListener,
     engine::{self, RuleHolder},
+    logsource::{LogsourceMap, LogsourceRule},
     metrics::Metrics,
     pipeline::Pipeline,
     sink::{SpoolSink, TokenAuth},
@@ -166,16 +166,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let position = Arc::new(AtomicU64::new(spool.checkpointed() + 1));
     let pipeline_alive = Arc::new(AtomicBool::new(true));
 
-    let mut logsources = HashMap::new();
-    if let Some(spec) = &config.syslog.logsource {
-        let tags = vigil_event::LogSourceTags::parse_spec(spec).map_err(|m| ServerError::Input {
-            input: "syslog".into(),
-            message: m,
-        })?;
-        for name in ["syslog-udp", "syslog-tcp", "syslog-tls"] {
-            logsources.insert(name.to_string(), tags.clone());
-        }
-    }
+    let logsources = logsource_map(&config)?;
     let pipeline = Pipeline {
         spool: spool.clone(),
         store: store.clone(),
@@ -431,4 +422,21 @@ impl RunningServer {
     pub fn pipeline_running(&self) -> bool {
         self.pipeline.as_ref().is_some_and(|h| !h.is_finished())
     }
+}
+
+/// The `[[logsource]]` entries, then `[syslog] logsource` as an entry for the syslog inputs.
+fn logsource_map(config: &ServerConfig) -> Result<LogsourceMap, ServerError> {
+    let mut rules = config.logsources.clone();
+    if let Some(spec) = &config.syslog.logsource {
+        let tags = vigil_event::LogSourceTags::parse_spec(spec).map_err(|m| ServerError::Input {
+            input: "syslog".into(),
+            message: m,
+        })?;
+        rules.push(LogsourceRule {
+            input: Some("syslog-*".into()),
+            tags,
+            ..LogsourceRule::default()
+        });
+    }
+    Ok(LogsourceMap::new(rules))
 }

@@ -21,7 +21,11 @@ mod tests {
         let t = parse_logsource("product=Linux, service=auditd").expect("valid");
         assert!(t.admits(Some("linux"), Some("auditd"), None));
         assert!(!t.admits(Some("windows"), None, None));
-        assert!(parse_logsource("service=auditd").is_err());
+        assert!(
+            parse_logsource("service=auditd").is_ok(),
+            "a service alone names a logsource"
+        );
+        assert!(parse_logsource("").is_err());
         assert!(parse_logsource("product").is_err());
         assert!(parse_logsource("product=linux,colour=red").is_err());
     }

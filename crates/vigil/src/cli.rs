@@ -357,9 +357,9 @@ pub struct HuntArgs {
     /// Input format of every input [default: detected per file].
     #[arg(short, long, value_enum, default_value_t = FormatArg::Auto)]
     pub format: FormatArg,
-    /// Sigma logsource for events whose own logsource is unknown (plain JSON without hints), as
-    /// `product=linux,service=auditd,category=...`. Without it such events are evaluated against
-    /// every rule (fail-open), where negation-only rules of other products can fire.
+    /// Sigma logsource for events whose own product is unknown (plain JSON without hints), as
+    /// `product=linux,service=auditd,category=...` (any non-empty subset). Without it such events
+    /// are seen only by rules that name no product.
     #[arg(long, value_name = "SPEC")]
     pub logsource: Option<String>,
     /// Extra field map (YAML) for JSON inputs, applied before the built-in Winlogbeat/ECS maps.

@@ -89,13 +89,26 @@ fn winlogbeat_document_fires_the_same_unmodified_rule() {
 }
 
 #[test]
-fn event_of_unknown_origin_fails_open() {
-    let (_, detector) = detector_from(RULES);
-    let ev = event(json!({"CommandLine": "whoami"}));
+fn an_unknown_logsource_is_never_guessed_into_a_match() {
+    let rules = format!(
+        "{RULES}---\ntitle: Publicly reachable RDP (a negation only)\nid: 00000000-0000-0000-0000-000000000005\n\
+logsource: {{product: zeek, service: rdp}}\ndetection:\n  filter: {{id.orig_h|cidr: '10.0.0.0/8'}}\n  condition: not filter\n\
+---\ntitle: Whoami in any process creation log\nid: 00000000-0000-0000-0000-000000000006\n\
+logsource: {{category: process_creation}}\ndetection:\n  sel: {{CommandLine|contains: whoami}}\n  condition: sel\n"
+    );
+    let (_, detector) = detector_from(&rules);
+    let plain = event(json!({"CommandLine": "whoami", "msg": "a plain line"}));
+    assert!(plain.logsource.is_empty());
     assert_eq!(
-        fired(detector.rules(), &detector.detect(&ev)).len(),
-        4,
-        "no logsource known: every rule may apply"
+        fired(detector.rules(), &detector.detect(&plain)),
+        Vec::<&str>::new(),
+        "no logsource known: no rule that names one applies"
+    );
+    let category_only = event(json!({"CommandLine": "whoami", "category": "process_creation"}));
+    assert_eq!(
+        fired(detector.rules(), &detector.detect(&category_only)),
+        ["00000000-0000-0000-0000-000000000006"],
+        "a known category without a product: only rules that name no more than it has"
     );
 }
 

@@ -9,8 +9,11 @@ use std::{
 
 use serde::Deserialize;
 
+mod logsource;
 mod reader;
 use reader::Reader;
+
+use crate::logsource::LogsourceRule;
 
 /// The configuration file format version this build reads.
 pub const CONFIG_VERSION: i64 = 1;
@@ -29,6 +32,8 @@ pub struct ServerConfig {
     /// What is kept of alerts and of dead letters (applied with the store's retention).
     pub alerts: vigil_state::Retention,
     pub dead_letters: vigil_state::Retention,
+    /// `[[logsource]]` entries, in file order: the Sigma logsource of events by where they arrived.
+    pub logsources: Vec<LogsourceRule>,
 }
 
 /// The HTTP listener: REST API, Elasticsearch `_bulk`, Splunk HEC and OTLP on one port.
@@ -161,6 +166,7 @@ impl Default for ServerConfig {
                 max_rows: Some(1_000_000),
                 max_bytes: Some(1 << 30),
             },
+            logsources: Vec::new(),
         }
     }
 }
@@ -283,6 +289,7 @@ const SECTIONS: &[&str] = &[
     "pipeline",
     "alerts",
     "dead_letters",
+    "logsource",
 ];
 
 /// Reads a configuration file (every problem at once) and applies the overrides.
@@ -415,6 +422,7 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
         }
         c.syslog.logsource = Some(spec);
     }
+    c.logsources = logsource::read(&mut r, &table);
     let rules: RulesFile = r.section(&table, "rules");
     c.rules.paths = rules.paths.unwrap_or_default();
     c.rules.pipelines = rules.pipelines.unwrap_or_default();

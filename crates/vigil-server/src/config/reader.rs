@@ -61,6 +61,15 @@ impl Reader<'_> {
         None
     }
 
+    /// A problem at a line found by the caller (entries of an array of tables).
+    pub(super) fn problem_at(&mut self, line: Option<usize>, key: &str, message: impl Into<String>) {
+        self.problems.push(ConfigProblem {
+            line,
+            key: key.to_string(),
+            message: message.into(),
+        });
+    }
+
     pub(super) fn problem(&mut self, section: Option<&str>, key: &str, message: impl Into<String>) {
         let line = self.line_of(section, key).or_else(|| self.line_of(section, ""));
         let dotted = match section {

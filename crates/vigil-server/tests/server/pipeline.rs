@@ -3,7 +3,10 @@
 use std::sync::Arc;
 
 use vigil_ingest::{Record, RecordFormat};
-use vigil_server::pipeline::to_event;
+use vigil_server::{
+    logsource::{LogsourceMap, LogsourceRule},
+    pipeline::to_event,
+};
 
 const EPOCH: u64 = 0x5eed;
 
@@ -25,10 +28,10 @@ fn json_text_and_format_attr_records_become_events_with_stable_ids() {
         r#"{"user":"alice","@timestamp":"2026-11-23T11:00:00Z"}"#,
         &[("index", "logs")],
     );
-    let a = to_event(EPOCH, 7, &j, None).expect("json");
-    let b = to_event(EPOCH, 7, &j, None).expect("json again");
+    let a = to_event(EPOCH, 7, &j).expect("json");
+    let b = to_event(EPOCH, 7, &j).expect("json again");
     assert_eq!(a.id, b.id, "replaying a spool record gives the same id");
-    assert_ne!(a.id, to_event(EPOCH, 8, &j, None).expect("json").id);
+    assert_ne!(a.id, to_event(EPOCH, 8, &j).expect("json").id);
     assert_eq!(
         a.id,
         vigil_event::EventId::spooled(EPOCH, &j.input, 7),
@@ -40,7 +43,7 @@ fn json_text_and_format_attr_records_become_events_with_stable_ids() {
     assert_eq!(a.source.host.as_deref(), Some("10.1.2.3"));
 
     let t = record(RecordFormat::Text, "plain words\n", &[("time", "1763895600.5")]);
-    let e = to_event(EPOCH, 1, &t, None).expect("text");
+    let e = to_event(EPOCH, 1, &t).expect("text");
     assert_eq!(e.fields.get_str("message"), Some("plain words"));
     assert_eq!(e.time.map(|t| t.to_string()).as_deref(), Some("2025-11-23T11:00:00.5Z"));
 
@@ -49,31 +52,75 @@ fn json_text_and_format_attr_records_become_events_with_stable_ids() {
         "CEF:0|Vendor|Prod|1.0|100|Thing|5|src=10.0.0.1",
         &[("format", "cef")],
     );
-    assert!(to_event(EPOCH, 2, &cef, None).expect("cef").fields.get("src").is_some());
+    assert!(to_event(EPOCH, 2, &cef).expect("cef").fields.get("src").is_some());
+}
+
+#[test]
+fn an_http_shipped_event_is_about_its_own_host_not_the_shipper() {
+    let ecs = record(RecordFormat::Json, r#"{"host":{"name":"ws-17"},"msg":"x"}"#, &[]);
+    let e = to_event(EPOCH, 1, &ecs).expect("json");
+    assert_eq!(e.source.host.as_deref(), Some("ws-17"));
+    assert_eq!(
+        e.fields.get_str("vigil_sender"),
+        Some("10.1.2.3"),
+        "the shipper is kept"
+    );
+    let hec = record(RecordFormat::Text, "login ok", &[("host", "db-2")]);
+    assert_eq!(
+        to_event(EPOCH, 1, &hec).expect("text").source.host.as_deref(),
+        Some("db-2")
+    );
+    let sys = record(
+        RecordFormat::Syslog,
+        "<13>1 2026-11-23T10:00:00Z web-9 app - - - hi",
+        &[],
+    );
+    assert_eq!(
+        to_event(EPOCH, 1, &sys).expect("syslog").source.host.as_deref(),
+        Some("web-9")
+    );
+    let bare = record(RecordFormat::Json, r#"{"msg":"x"}"#, &[]);
+    let e = to_event(EPOCH, 1, &bare).expect("json");
+    assert_eq!(
+        e.source.host.as_deref(),
+        Some("10.1.2.3"),
+        "no host of its own: the sender"
+    );
+    assert_eq!(e.fields.get("vigil_sender"), None);
 }
 
 #[test]
 fn bad_records_are_errors_with_codes_and_listener_logsource_applies() {
     let bad = record(RecordFormat::Json, "{not json", &[]);
-    assert_eq!(
-        to_event(EPOCH, 1, &bad, None).expect_err("bad").kind.code(),
-        "invalid_json"
-    );
+    assert_eq!(to_event(EPOCH, 1, &bad).expect_err("bad").kind.code(), "invalid_json");
     let empty = record(RecordFormat::Text, "   ", &[]);
-    assert_eq!(
-        to_event(EPOCH, 1, &empty, None).expect_err("empty").kind.code(),
-        "empty"
-    );
+    assert_eq!(to_event(EPOCH, 1, &empty).expect_err("empty").kind.code(), "empty");
     let tags = vigil_event::LogSourceTags::parse_spec("product=linux,service=auditd").expect("spec");
+    let map = LogsourceMap::new(vec![LogsourceRule {
+        input: Some("te*".into()),
+        tags: tags.clone(),
+        ..LogsourceRule::default()
+    }]);
     let plain = record(RecordFormat::Json, r#"{"a":1}"#, &[]);
-    assert_eq!(to_event(EPOCH, 1, &plain, Some(&tags)).expect("ok").logsource, tags);
+    let mut e = to_event(EPOCH, 1, &plain).expect("ok");
+    assert!(e.logsource.is_empty());
+    assert!(!map.assign("test", &plain.attrs, &mut e));
+    assert_eq!(e.logsource, tags);
     let sys = record(RecordFormat::Syslog, "<13>1 2026-11-23T10:00:00Z h app - - - hi", &[]);
-    let e = to_event(EPOCH, 1, &sys, Some(&tags)).expect("syslog");
+    let mut e = to_event(EPOCH, 1, &sys).expect("syslog");
+    assert!(!map.assign("test", &sys.attrs, &mut e));
     assert_eq!(
         e.logsource.product.as_deref(),
         Some("linux"),
         "a parser's own logsource wins"
     );
+    assert_eq!(e.logsource.services, ["syslog"]);
+    let mut e = to_event(EPOCH, 1, &plain).expect("ok");
+    assert!(
+        LogsourceMap::default().assign("test", &plain.attrs, &mut e),
+        "no entry: unknown"
+    );
+    assert_eq!(e.fields.get_str("vigil_logsource"), Some("unknown"));
 }
 
 #[test]
@@ -83,7 +130,7 @@ fn events_dated_past_the_future_tolerance_are_taken_at_their_ingest_time() {
     let day = Duration::from_secs(24 * 3600);
     let at = |t: &str| {
         let r = record(RecordFormat::Json, &format!(r#"{{"@timestamp":"{t}","m":1}}"#), &[]);
-        (to_event(EPOCH, 1, &r, None).expect("json"), r.received)
+        (to_event(EPOCH, 1, &r).expect("json"), r.received)
     };
     // 2099: a wrong clock or a forged time. The event keeps its own time in its fields.
     let (mut e, received) = at("2099-01-01T00:00:00Z");

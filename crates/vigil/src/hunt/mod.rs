@@ -175,10 +175,8 @@ fn hunt_work(work: input::Work, ctx: &Ctx<'_>, bar: &indicatif::ProgressBar) -> 
     let bytes = input::read_work(work, ctx.files, ctx.read_options, &mut |record| match record {
         Ok(mut event) => {
             r.events += 1;
-            if event.logsource.product.is_none()
-                && let Some(tags) = &ctx.default_logsource
-            {
-                event.logsource = tags.clone();
+            if let Some(tags) = &ctx.default_logsource {
+                event.logsource.fill_from(tags);
             }
             if timed {
                 match event.time {

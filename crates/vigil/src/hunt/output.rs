@@ -97,11 +97,7 @@ impl Finding {
     }
 
     fn host(&self) -> String {
-        ["Computer", "host", "hostname", "host.name", "node"]
-            .iter()
-            .find_map(|k| self.fields.get(k).and_then(Value::as_str))
-            .unwrap_or("")
-            .to_string()
+        vigil_event::host_of_json(&self.fields).unwrap_or("").to_string()
     }
 
     /// A short description of what happened, from the fields analysts look at first.

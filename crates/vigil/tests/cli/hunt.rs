@@ -216,11 +216,23 @@ detection:\n  filter: {id.orig_h|cidr: '10.0.0.0/8'}\n  condition: not filter\nl
         logs.to_string_lossy().into_owned(),
     );
     let out = vigil(&["hunt", "-r", &r, "-o", "jsonl", &l]);
+    assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         stdout(&out).lines().count(),
-        1,
-        "unknown origin: every rule applies (fail-open)"
+        0,
+        "unknown origin: a Zeek rule does not see a plain JSON line"
     );
+    let out = vigil(&[
+        "hunt",
+        "-r",
+        &r,
+        "-o",
+        "jsonl",
+        "--logsource",
+        "product=zeek,service=rdp",
+        &l,
+    ]);
+    assert_eq!(stdout(&out).lines().count(), 1, "tagged as Zeek RDP: the rule applies");
     let out = vigil(&[
         "hunt",
         "-r",
@@ -235,9 +247,9 @@ detection:\n  filter: {id.orig_h|cidr: '10.0.0.0/8'}\n  condition: not filter\nl
     assert_eq!(
         stdout(&out).lines().count(),
         0,
-        "tagged as Linux: the Zeek rule no longer applies"
+        "tagged as Linux: the Zeek rule does not apply"
     );
-    let out = vigil(&["hunt", "-r", &r, "--logsource", "service=app", &l]);
+    let out = vigil(&["hunt", "-r", &r, "--logsource", "colour=red", &l]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--logsource"), "{}", stderr(&out));
 }

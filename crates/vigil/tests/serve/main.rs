@@ -14,6 +14,7 @@ mod harness;
 mod http;
 mod https;
 mod ingest_cli;
+mod logsource;
 mod malformed;
 mod retro_hunt;
 mod rsyslog;
