@@ -15,7 +15,7 @@ use std::{
 use serde_json::json;
 
 use crate::{
-    harness::{Env, marker},
+    harness::{Env, SEARCH_DEADLINE, marker},
     http::{self, Response},
 };
 
@@ -249,14 +249,22 @@ fn syslog_tcp_sender_is_paused_not_dropped_by_a_full_spool() {
 
 /// With only `max_size` set (segments at their 64 MiB default), the spool must still drain once
 /// the pipeline has processed what it holds: ingest must be accepted again after the load.
+///
+/// Filling the spool races the pipeline, which releases bytes at each checkpoint (once per commit
+/// interval). With one 4 KB event per request and a 200 ms interval the test needed 64 requests
+/// within about 200 ms (3 ms each); under CPU and fsync load they took 4 ms each, the spool drained
+/// as fast as it filled and never answered 429. Eight events per request and a 1 s interval need
+/// 8 requests within about 1 s (125 ms each).
 #[test]
 fn tiny_spool_with_default_segments_accepts_again_after_draining() {
-    let env = Env::new("version = 1\n\n[spool]\nmax_size = \"256KiB\"\n\n[pipeline]\ncommit_interval = \"200ms\"\n");
+    const PER_REQUEST: u64 = 8;
+    let env = Env::new("version = 1\n\n[spool]\nmax_size = \"256KiB\"\n\n[pipeline]\ncommit_interval = \"1s\"\n");
     let server = env.start(false);
     let m = marker("bpseg");
     let auth = format!("Bearer {}", env.ingest_token);
-    let line = |i: u64| json!({ "marker": m, "seq": i, "pad": "x".repeat(PAD) }).to_string();
-    // Fill past the limit: 100 events of 4 KB, one per request, stopping at the first 429.
+    let line = |i: u64| json!({ "marker": m, "seq": i, "pad": "x".repeat(PAD) }).to_string() + "\n";
+    let lines = |first: u64| (first..first + PER_REQUEST).map(line).collect::<String>();
+    // Fill past the limit: requests of 8 events of 4 KB, stopping at the first 429.
     let mut acked = 0;
     let mut throttled = false;
     for i in 0..100 {
@@ -265,10 +273,10 @@ fn tiny_spool_with_default_segments_accepts_again_after_draining() {
             "/api/v1/ingest?format=ndjson",
             &auth,
             "application/x-ndjson",
-            line(i).as_bytes(),
+            lines(i * PER_REQUEST).as_bytes(),
         );
         match r.status {
-            200 => acked += 1,
+            200 => acked += PER_REQUEST,
             429 => {
                 throttled = true;
                 break;
@@ -276,10 +284,10 @@ fn tiny_spool_with_default_segments_accepts_again_after_draining() {
             s => panic!("status {s}: {}", r.text()),
         }
     }
-    assert!(throttled, "100 × 4 KB never filled a 256 KiB spool");
+    assert!(throttled, "100 × 32 KB never filled a 256 KiB spool");
     server.wait_count(&format!("marker:{m}"), acked);
     // Everything is processed and committed: the spool must accept a new event.
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + SEARCH_DEADLINE;
     loop {
         let r = post(
             server.http,

@@ -113,7 +113,7 @@ impl Env {
         let stderr = child.stderr.take().expect("stderr piped");
         let log = Arc::new(Mutex::new(Vec::<String>::new()));
         let (tx, rx) = mpsc::channel::<String>();
-        {
+        let reader = {
             let log = log.clone();
             std::thread::spawn(move || {
                 for line in BufReader::new(stderr).lines() {
@@ -123,8 +123,8 @@ impl Env {
                     }
                     log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(line);
                 }
-            });
-        }
+            })
+        };
         let mut server = Server {
             child: Some(child),
             http: "0.0.0.0:0".parse().expect("addr"),
@@ -132,6 +132,7 @@ impl Env {
             syslog_tcp: None,
             syslog_tls: None,
             log,
+            reader: Some(reader),
             ingest_token: self.ingest_token.clone(),
             read_token: self.read_token.clone(),
         };
@@ -146,7 +147,7 @@ impl Env {
                 }
             }
             if let Some(status) = server.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
-                std::thread::sleep(Duration::from_millis(100));
+                server.wait_for_log_end();
                 panic!("vigil serve exited ({status}) before serving:\n{}", server.log());
             }
             assert!(
@@ -205,6 +206,8 @@ pub struct Server {
     pub syslog_tcp: Option<SocketAddr>,
     pub syslog_tls: Option<SocketAddr>,
     log: Arc<Mutex<Vec<String>>>,
+    /// The thread copying stderr into `log`; it ends at EOF, once the process has exited.
+    reader: Option<std::thread::JoinHandle<()>>,
     pub ingest_token: String,
     pub read_token: String,
 }
@@ -235,6 +238,23 @@ impl Server {
             .join("\n")
     }
 
+    /// Waits (at most 30 s) until the stderr reader has read to EOF, so `log` holds the last
+    /// lines of an exited server (a fixed pause misses `vigil: stopped` whenever the reader thread
+    /// is not scheduled within it, as on a loaded machine).
+    fn wait_for_log_end(&mut self) {
+        let Some(reader) = self.reader.take() else { return };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !reader.is_finished() {
+            assert!(
+                Instant::now() < deadline,
+                "stderr of the exited vigil serve still open after 30 s:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = reader.join();
+    }
+
     /// `kill -9`: no chance to flush or commit anything.
     pub fn kill9(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -255,8 +275,7 @@ impl Server {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = child.try_wait().expect("try_wait") {
-                // Let the stderr reader catch up with the last lines.
-                std::thread::sleep(Duration::from_millis(200));
+                self.wait_for_log_end();
                 return status;
             }
             if Instant::now() > deadline {
