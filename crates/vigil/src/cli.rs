@@ -286,7 +286,8 @@ pub enum OutputFormat {
     Table,
     /// One JSON object per detection (the default when stdout is not a terminal).
     Jsonl,
-    /// Comma-separated values with a header row.
+    /// Comma-separated values with a header row; a cell that would start a spreadsheet formula
+    /// (=, +, -, @, tab, CR) gets a leading ' (OWASP, CSV injection).
     Csv,
 }
 
@@ -335,7 +336,10 @@ pub struct HuntArgs {
     /// The server's data directory, for --stored.
     #[arg(long, value_name = "DIR", default_value = "vigil-data")]
     pub data_dir: PathBuf,
-    /// Output format [default: table on a terminal, jsonl otherwise].
+    /// Output format [default: table on a terminal, jsonl otherwise]. Control and invisible
+    /// characters from the logs are shown as escapes (\x1b, \u{202e}) in tables and CSV, and as
+    /// \uXXXX in JSON; a CSV cell starting with =, +, -, @, tab or CR gets a leading ' so
+    /// spreadsheets take it as text, not as a formula (OWASP: CSV injection).
     #[arg(short, long, value_enum)]
     pub output: Option<OutputFormat>,
     /// Write detections to this file instead of stdout.

@@ -1,4 +1,9 @@
 //! `vigil`: the command-line binary. Argument parsing and wiring only; the work is in the crates.
+//!
+//! Nothing is printed with `println!`/`eprintln!`: every line goes through `term_safe` (`outln!`,
+//! `errln!`, `SafeTable`, `SafeCsv`, `term_safe::json`), so text from logs cannot drive the
+//! analyst's terminal.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod arg_values;
 mod cli;
@@ -9,12 +14,16 @@ mod progress;
 mod remote_cmd;
 mod rules_cmd;
 mod serve_cmd;
+mod term_safe;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, RulesCommand};
+use crate::{
+    cli::{Cli, Command, RulesCommand},
+    term_safe::errln,
+};
 
 /// jemalloc instead of glibc malloc: with glibc, the server's per-thread arenas kept about twice
 /// the memory (654 against 317 MiB peak anonymous over a 10M-event fill) and every stage ran
@@ -24,7 +33,10 @@ use crate::cli::{Cli, Command, RulesCommand};
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     let serving = matches!(cli.command, Command::Serve(_));
     let filter = match cli.verbose {
         0 if serving => "info",
@@ -57,10 +69,25 @@ fn main() -> ExitCode {
         // The reader went away (`vigil hunt … | head`): stop quietly, as Unix tools do.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            errln!("error: {e:#}");
             ExitCode::from(2)
         }
     }
+}
+
+/// A command line clap rejects: its message echoes what was typed (perhaps pasted from a log), so
+/// it is printed plain and escaped. Help and version go out as clap writes them.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+    }
+    errln!("{}", e.render().to_string().trim_end());
+    ExitCode::from(2)
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

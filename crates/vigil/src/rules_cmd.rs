@@ -4,7 +4,10 @@ use std::process::ExitCode;
 
 use vigil_detect::{RuleFilter, lint, ruletest};
 
-use crate::cli::{LintArgs, SeverityArg, TestArgs};
+use crate::{
+    cli::{LintArgs, SeverityArg, TestArgs},
+    term_safe::{self, Esc, errln, outln},
+};
 
 pub fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
     let min = match args.min_severity {
@@ -17,9 +20,9 @@ pub fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
     let shown: Vec<_> = findings.iter().filter(|f| f.severity >= min).collect();
     for f in &shown {
         if args.json {
-            println!("{}", serde_json::to_string(f)?);
+            outln!("{}", term_safe::json::to_string(f)?)?;
         } else {
-            println!("{f}");
+            outln!("{}", Esc(&f.to_string()))?;
         }
     }
     let errors = findings.iter().filter(|f| f.severity == lint::Severity::Error).count();
@@ -27,7 +30,7 @@ pub fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .filter(|f| f.severity == lint::Severity::Warning)
         .count();
-    eprintln!("{errors} errors, {warnings} warnings ({} findings shown)", shown.len());
+    errln!("{errors} errors, {warnings} warnings ({} findings shown)", shown.len());
     Ok(if errors > 0 {
         ExitCode::from(1)
     } else {
@@ -44,7 +47,7 @@ pub fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
     };
     let (cases, problems) = ruletest::discover(&test_paths)?;
     for p in &problems {
-        eprintln!("error: {p}");
+        errln!("error: {}", Esc(&p.to_string()));
     }
     let results = ruletest::run(&detector, &cases);
     let mut failed = 0;
@@ -53,23 +56,23 @@ pub fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
             failed += 1;
         }
         if args.json {
-            println!("{}", serde_json::to_string(r)?);
+            outln!("{}", term_safe::json::to_string(r)?)?;
         } else if !r.passed || args.verbose_pass {
             let verdict = if r.passed { "PASS" } else { "FAIL" };
             let expected = r.expected.map(|n| n.to_string()).unwrap_or_else(|| ">=1".into());
-            let why = r.error.as_deref().map(|e| format!(" — {e}")).unwrap_or_default();
-            println!(
+            let why = r.error.as_deref().map(|e| format!(" — {}", Esc(e))).unwrap_or_default();
+            outln!(
                 "{verdict} {} [{}] {}: matched {}/{} events, expected {expected}{why}",
-                r.declared_in.display(),
-                r.rule,
-                r.name,
+                Esc(&r.declared_in.display().to_string()),
+                Esc(&r.rule),
+                Esc(&r.name),
                 r.matched,
                 r.events
-            );
+            )?;
         }
     }
     let passed = results.len() - failed;
-    println!("{passed} passed, {failed} failed");
+    outln!("{passed} passed, {failed} failed")?;
     Ok(if failed > 0 || !problems.is_empty() {
         ExitCode::from(1)
     } else {

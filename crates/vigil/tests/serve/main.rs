@@ -11,6 +11,7 @@ mod backpressure;
 mod clients;
 mod crash;
 mod harness;
+mod hostile_cli;
 mod http;
 mod https;
 mod ingest_cli;
