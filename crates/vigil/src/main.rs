@@ -16,7 +16,7 @@ mod rules_cmd;
 mod serve_cmd;
 mod term_safe;
 
-use std::process::ExitCode;
+use std::{io::IsTerminal, process::ExitCode};
 
 use clap::Parser;
 
@@ -47,6 +47,10 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("VIGIL_LOG").unwrap_or_else(|_| filter.into()))
         .with_writer(std::io::stderr)
+        .with_ansi(log_colours(
+            std::io::stderr().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        ))
         .init();
     let result = match cli.command {
         Command::Hunt(args) => hunt::run(*args),
@@ -73,6 +77,12 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Colours in log lines only on a terminal, and never when `NO_COLOR` is set to a non-empty value
+/// (https://no-color.org): a log written to a file or a pipe carries no escape sequences.
+fn log_colours(stderr_is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    stderr_is_terminal && no_color.is_none_or(|v| v.is_empty())
 }
 
 /// A command line clap rejects: its message echoes what was typed (perhaps pasted from a log), so
@@ -102,4 +112,20 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
                 .downcast_ref::<serde_json::Error>()
                 .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+
+    use super::log_colours;
+
+    #[test]
+    fn log_colours_only_on_a_terminal_and_never_with_no_color() {
+        assert!(log_colours(true, None));
+        assert!(log_colours(true, Some(OsStr::new(""))), "an empty NO_COLOR is unset");
+        assert!(!log_colours(true, Some(OsStr::new("1"))));
+        assert!(!log_colours(false, None), "a file or a pipe gets no colours");
+        assert!(!log_colours(false, Some(OsStr::new("1"))));
+    }
 }

@@ -15,6 +15,7 @@ mod hostile_cli;
 mod http;
 mod https;
 mod ingest_cli;
+mod log_file;
 mod malformed;
 mod retro_hunt;
 mod rsyslog;
