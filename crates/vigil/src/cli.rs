@@ -18,7 +18,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
   vigil hunt --rules sigma/rules logs/
   vigil serve --rules sigma/rules
   vigil search 'EventID:4625' --since 24h
-  vigil rules test --rules my-rules
+  vigil rules test --rules my-rules --exceptions known-failures.yml
   vigil <command> --help
 
 Text from logs (host names, field values, rule titles …) is printed with control and invisible
@@ -332,11 +332,13 @@ pub enum RulesCommand {
     /// count), negative ones must not. Reads Vigil test files (`*.test.yml`) and SigmaHQ
     /// regression folders (`info.yml` beside `.evtx`/`.json` samples). See docs/rule-tests.md.
     ///
-    /// Exits 1 when a case fails or a test file is invalid.
+    /// Exits 1 when a case fails that no --exceptions entry excuses, or a test file is invalid.
     #[command(after_help = "Examples:
   vigil rules test --rules my-rules
   vigil rules test --rules my-rules tests/
-  vigil rules test --rules ../shared/sigma/rules ../shared/sigma/regression_data/rules")]
+  vigil rules test --rules ../shared/sigma/rules \\
+    --exceptions crates/vigil-detect/tests/data/regression-exceptions.yml \\
+    ../shared/sigma/regression_data/rules")]
     Test(TestArgs),
 }
 
@@ -476,6 +478,12 @@ pub struct TestArgs {
     /// [default: the rule paths themselves].
     #[arg(value_name = "TESTS")]
     pub tests: Vec<PathBuf>,
+    /// Known deviations (YAML, the format of vigil-detect's tests/data/regression-exceptions.yml):
+    /// a list of `{rule, kind: count, expected, actual, reason}`. A case of that rule that fires
+    /// but matches `actual` events where `expected` were declared is reported EXCEPTED with the
+    /// reason and does not fail the run; an exception no case needs any more is reported STALE.
+    #[arg(long, value_name = "FILE")]
+    pub exceptions: Option<PathBuf>,
     /// Print each passing test too, not only failures.
     #[arg(long)]
     pub verbose_pass: bool,

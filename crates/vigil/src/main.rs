@@ -12,6 +12,7 @@ mod hunt;
 mod ingest_cmd;
 mod progress;
 mod remote_cmd;
+mod rule_exceptions;
 mod rules_cmd;
 mod serve_cmd;
 mod term_safe;
