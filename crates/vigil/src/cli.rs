@@ -9,7 +9,21 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Start with `vigil hunt --rules <sigma rules> <logs>` to run Sigma rules over Windows event
 /// logs (EVTX), NDJSON, syslog, CEF, Suricata EVE, Zeek or auditd files.
 #[derive(Debug, Parser)]
-#[command(name = "vigil", version, propagate_version = true, max_term_width = 110)]
+#[command(
+    name = "vigil",
+    version,
+    propagate_version = true,
+    max_term_width = 110,
+    after_help = "Examples:
+  vigil hunt --rules sigma/rules logs/
+  vigil serve --rules sigma/rules
+  vigil search 'EventID:4625' --since 24h
+  vigil rules test --rules my-rules --exceptions known-failures.yml
+  vigil <command> --help
+
+Text from logs (host names, field values, rule titles …) is printed with control and invisible
+formatting characters as visible escapes (\\x1b, \\u{202e}): it cannot drive the terminal."
+)]
 pub struct Cli {
     /// More log output on stderr (-v info, -vv debug). VIGIL_LOG overrides, e.g. VIGIL_LOG=debug.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -27,14 +41,17 @@ pub enum Command {
     /// Windows events from EVTX, SigmaHQ-style JSON and Winlogbeat/ECS NDJSON are mapped to the
     /// field names SigmaHQ rules use, and each event is evaluated only against the rules whose
     /// logsource fits it.
-    ///
-    /// Examples:
-    ///   vigil hunt --rules sigma/rules logs/
-    ///   vigil hunt --rules sigma/rules --min-level high --output jsonl logs/*.evtx > hits.jsonl
-    ///   vigil hunt --rules my-rules --since 2024-05-01 --until 2024-05-02T12:00:00Z winlogbeat.ndjson
-    #[command(verbatim_doc_comment)]
+    #[command(after_help = "Examples:
+  vigil hunt --rules sigma/rules logs/
+  vigil hunt --rules sigma/rules --min-level high --output jsonl logs/*.evtx > hits.jsonl
+  vigil hunt --rules my-rules --since 2024-05-01 --until 2024-05-02T12:00:00Z winlogbeat.ndjson
+  vigil hunt --rules sigma/rules -o csv --out hits.csv logs/
+  vigil hunt --rules sigma/rules --stored --data-dir /var/lib/vigil --since 7d")]
     Hunt(Box<HuntArgs>),
     /// Detection-as-code: lint and test rule sets.
+    #[command(after_help = "Examples:
+  vigil rules lint my-rules/
+  vigil rules test --rules my-rules")]
     Rules {
         #[command(subcommand)]
         command: RulesCommand,
@@ -46,18 +63,25 @@ pub enum Command {
     /// listens on 127.0.0.1:9200, syslog on 127.0.0.1:5514 (UDP and TCP). Flags override the file.
     /// HTTP ingest and the API need a token: `vigil token create --scope ingest|read|admin`.
     /// SIGHUP reloads the rules; SIGINT/SIGTERM stop after committing what was acknowledged.
-    ///
-    /// Examples:
-    ///   vigil serve --rules sigma/rules
-    ///   vigil serve --config /etc/vigil/vigil.toml --syslog-tls 0.0.0.0:6514
-    #[command(verbatim_doc_comment)]
+    /// Log lines on stderr are coloured only on a terminal, never when NO_COLOR is set.
+    #[command(after_help = "Examples:
+  vigil serve --rules sigma/rules
+  vigil serve --config /etc/vigil/vigil.toml --syslog-tls 0.0.0.0:6514
+  vigil serve --data-dir /var/lib/vigil --http 0.0.0.0:9200 2> vigil.log")]
     Serve(ServeArgs),
     /// Configuration files: check one (every problem at once) or print a commented example.
+    #[command(after_help = "Examples:
+  vigil config example > vigil.toml
+  vigil config check vigil.toml")]
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
     },
     /// API tokens (stored hashed in the data directory; the secret is shown once).
+    #[command(after_help = "Examples:
+  vigil token create --scope ingest --name shipper
+  vigil token list
+  vigil token revoke 29d62df0adf75764")]
     Token {
         #[command(subcommand)]
         command: TokenCommand,
@@ -67,24 +91,28 @@ pub enum Command {
     /// Records are sent over HTTP with an ingest token and acknowledged once durably spooled;
     /// the server parses, detects and stores them. Records that do not parse are listed by
     /// `vigil dead-letters`.
-    ///
-    /// Example:
-    ///   vigil ingest --token $VIGIL_TOKEN logs/*.evtx auth.log
-    #[command(verbatim_doc_comment)]
+    #[command(after_help = "Examples:
+  vigil ingest --token $VIGIL_TOKEN logs/*.evtx auth.log
+  vigil ingest --server https://vigil.example:9200 --ca-cert ca.pem --format syslog /var/log/auth.log")]
     Ingest(IngestArgs),
     /// Search stored events on a running server.
     ///
     /// Query language: field:value, "phrases", wildcards (user:adm*), ranges (EventID:[4624 TO 4634],
     /// bytes:>1000), CIDR (src_ip:10.0.0.0/8), AND/OR/NOT, parentheses, _exists_:field.
-    ///
-    /// Examples:
-    ///   vigil search 'EventID:4625 AND TargetUserName:admin*' --since 24h
-    ///   vigil search 'Image:*\\powershell.exe' --terms Computer --size 0
-    #[command(verbatim_doc_comment)]
+    #[command(after_help = "Examples:
+  vigil search 'EventID:4625 AND TargetUserName:admin*' --since 24h
+  vigil search 'Image:*\\\\powershell.exe' --terms Computer --size 0
+  vigil search 'host:db01' --asc --json > page.json")]
     Search(SearchArgs),
     /// List alerts raised by in-stream detection on a running server (newest first).
+    #[command(after_help = "Examples:
+  vigil alerts --min-level high --limit 20
+  vigil alerts --since 24h --rule-id 8a582fe2-0882-4b89-a82a-da6b2dc32937 --json")]
     Alerts(AlertsArgs),
     /// List records the server could not accept or parse, with the reason.
+    #[command(after_help = "Examples:
+  vigil dead-letters
+  vigil dead-letters --since 1h --limit 200 --json")]
     DeadLetters(DeadLettersArgs),
 }
 
@@ -116,18 +144,27 @@ pub struct ServeArgs {
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Check a configuration file; every problem is listed with its line. Exits 2 when invalid.
+    #[command(after_help = "Examples:
+  vigil config check /etc/vigil/vigil.toml")]
     Check {
+        /// The configuration file (TOML) to check.
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
     /// Print a commented example configuration with the defaults.
+    #[command(after_help = "Examples:
+  vigil config example > vigil.toml")]
     Example,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Create a token and print its secret (only this once).
+    #[command(after_help = "Examples:
+  vigil token create --scope ingest --name shipper
+  vigil token create --scope read --name analyst --data-dir /var/lib/vigil")]
     Create {
+        /// The server's data directory (where the tokens are kept).
         #[arg(long, value_name = "DIR", default_value = "vigil-data")]
         data_dir: PathBuf,
         /// ingest: send events; read: search and list; admin: everything.
@@ -137,15 +174,22 @@ pub enum TokenCommand {
         #[arg(long, default_value = "")]
         name: String,
     },
-    /// List tokens (never their secrets).
+    /// List tokens (never their secrets): id, scope, name, creation time, state; tab-separated.
+    #[command(after_help = "Examples:
+  vigil token list --data-dir /var/lib/vigil")]
     List {
+        /// The server's data directory (where the tokens are kept).
         #[arg(long, value_name = "DIR", default_value = "vigil-data")]
         data_dir: PathBuf,
     },
     /// Revoke a token by its id.
+    #[command(after_help = "Examples:
+  vigil token revoke 29d62df0adf75764")]
     Revoke {
+        /// The server's data directory (where the tokens are kept).
         #[arg(long, value_name = "DIR", default_value = "vigil-data")]
         data_dir: PathBuf,
+        /// The token's id (the part after `vgl_`, as `vigil token list` shows it).
         id: String,
     },
 }
@@ -243,12 +287,16 @@ pub struct SearchArgs {
 pub struct AlertsArgs {
     #[command(flatten)]
     pub server: ServerArgs,
+    /// Only alerts raised at or after this time (RFC 3339, date, or age such as 24h).
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
+    /// Only alerts of rules at this level or above.
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub min_level: Option<LevelArg>,
-    #[arg(long)]
+    /// Only alerts of this rule (its id).
+    #[arg(long, value_name = "ID")]
     pub rule_id: Option<String>,
+    /// Alerts to show at most (1–1000).
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
     /// Print the raw JSON answer.
@@ -260,8 +308,10 @@ pub struct AlertsArgs {
 pub struct DeadLettersArgs {
     #[command(flatten)]
     pub server: ServerArgs,
+    /// Only records received at or after this time (RFC 3339, date, or age such as 24h).
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
+    /// Records to show at most (1–1000).
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
     /// Print the raw JSON answer.
@@ -273,10 +323,22 @@ pub struct DeadLettersArgs {
 pub enum RulesCommand {
     /// Lint rules: unparseable files, unknown modifiers, missing or duplicate ids, Sigma spec
     /// issues — each with file:line. Exits 1 when any error is found.
+    #[command(after_help = "Examples:
+  vigil rules lint my-rules/
+  vigil rules lint --min-severity error sigma/rules
+  vigil rules lint --json my-rules/ > findings.jsonl")]
     Lint(LintArgs),
     /// Test rules against their declared test events: positive cases must fire (with the expected
     /// count), negative ones must not. Reads Vigil test files (`*.test.yml`) and SigmaHQ
     /// regression folders (`info.yml` beside `.evtx`/`.json` samples). See docs/rule-tests.md.
+    ///
+    /// Exits 1 when a case fails that no --exceptions entry excuses, or a test file is invalid.
+    #[command(after_help = "Examples:
+  vigil rules test --rules my-rules
+  vigil rules test --rules my-rules tests/
+  vigil rules test --rules ../shared/sigma/rules \\
+    --exceptions crates/vigil-detect/tests/data/regression-exceptions.yml \\
+    ../shared/sigma/regression_data/rules")]
     Test(TestArgs),
 }
 
@@ -286,7 +348,8 @@ pub enum OutputFormat {
     Table,
     /// One JSON object per detection (the default when stdout is not a terminal).
     Jsonl,
-    /// Comma-separated values with a header row.
+    /// Comma-separated values with a header row; a cell that would start a spreadsheet formula
+    /// (=, +, -, @, tab, CR) gets a leading ' (OWASP, CSV injection).
     Csv,
 }
 
@@ -335,7 +398,10 @@ pub struct HuntArgs {
     /// The server's data directory, for --stored.
     #[arg(long, value_name = "DIR", default_value = "vigil-data")]
     pub data_dir: PathBuf,
-    /// Output format [default: table on a terminal, jsonl otherwise].
+    /// Output format [default: table on a terminal, jsonl otherwise]. Control and invisible
+    /// characters from the logs are shown as escapes (\x1b, \u{202e}) in tables and CSV, and as
+    /// \uXXXX in JSON; a CSV cell starting with =, +, -, @, tab or CR gets a leading ' so
+    /// spreadsheets take it as text, not as a formula (OWASP: CSV injection).
     #[arg(short, long, value_enum)]
     pub output: Option<OutputFormat>,
     /// Write detections to this file instead of stdout.
@@ -412,10 +478,67 @@ pub struct TestArgs {
     /// [default: the rule paths themselves].
     #[arg(value_name = "TESTS")]
     pub tests: Vec<PathBuf>,
+    /// Known deviations (YAML, the format of vigil-detect's tests/data/regression-exceptions.yml):
+    /// a list of `{rule, kind: count, expected, actual, reason}`. A case of that rule that fires
+    /// but matches `actual` events where `expected` were declared is reported EXCEPTED with the
+    /// reason and does not fail the run; an exception no case needs any more is reported STALE.
+    #[arg(long, value_name = "FILE")]
+    pub exceptions: Option<PathBuf>,
     /// Print each passing test too, not only failures.
     #[arg(long)]
     pub verbose_pass: bool,
     /// Print results as JSON lines.
     #[arg(long)]
     pub json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// What `--help` of `cmd` (named `path`) and of its subcommands lacks: a description of an
+    /// argument (clap's own help and version aside), or an "Examples:" block.
+    fn help_gaps(cmd: &clap::Command, path: &str, gaps: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            if matches!(id, "help" | "version") {
+                continue;
+            }
+            let described = [arg.get_help(), arg.get_long_help()]
+                .into_iter()
+                .flatten()
+                .any(|h| !h.to_string().trim().is_empty());
+            if !described {
+                gaps.push(format!("`{path}`: argument `{id}` has no description"));
+            }
+        }
+        let examples = [cmd.get_after_help(), cmd.get_after_long_help()]
+            .into_iter()
+            .flatten()
+            .any(|h| h.to_string().contains("Examples:\n  vigil "));
+        if !examples {
+            gaps.push(format!("`{path} --help` shows no \"Examples:\" block"));
+        }
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            help_gaps(sub, &format!("{path} {}", sub.get_name()), gaps);
+        }
+    }
+
+    #[test]
+    fn every_argument_is_described_and_every_command_has_examples() {
+        let cli = Cli::command();
+        cli.clone().debug_assert();
+        let mut gaps = Vec::new();
+        help_gaps(&cli, "vigil", &mut gaps);
+        assert!(gaps.is_empty(), "help text missing:\n{}", gaps.join("\n"));
+        let mut seen = Vec::new();
+        let mut stack = vec![cli];
+        while let Some(cmd) = stack.pop() {
+            seen.push(cmd.get_name().to_string());
+            stack.extend(cmd.get_subcommands().cloned());
+        }
+        assert!(seen.len() >= 17, "the walk reaches every subcommand: {seen:?}");
+    }
 }

@@ -21,6 +21,7 @@ use crate::{
     client::{Client, encode},
     hunt::{format_of, input},
     progress,
+    term_safe::{Esc, errln},
 };
 
 /// Records per request, and the byte size at which a request is sent early.
@@ -89,7 +90,7 @@ impl Sender {
 pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
     let (files, skipped) = input::collect(&args.inputs, format_of(args.format))?;
     for (path, why) in &skipped.files {
-        eprintln!("note: skipped {}: {why}", path.display());
+        errln!("note: skipped {}: {}", Esc(&path.display().to_string()), Esc(why));
     }
     let total: u64 = files.iter().map(|f| f.size).sum();
     let bar = progress::bytes_bar(total, args.quiet);
@@ -128,7 +129,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
                     }
                     Err(e) => {
                         evtx_errors += 1;
-                        eprintln!("warning: {e}");
+                        errln!("warning: {}", Esc(&e.to_string()));
                     }
                 }
                 ControlFlow::Continue(())
@@ -137,7 +138,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
                 return Err(e);
             }
             if let Err(e) = summary {
-                eprintln!("warning: {e}");
+                errln!("warning: {}", Esc(&e.to_string()));
                 evtx_errors += 1;
             }
             if let Some(rest) = batch.rest() {
@@ -168,7 +169,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
         }
     }
     bar.finish_and_clear();
-    eprintln!(
+    errln!(
         "ingest: {} records from {} files acknowledged by the server{}",
         sender.sent,
         files.len(),

@@ -1,4 +1,9 @@
 //! `vigil`: the command-line binary. Argument parsing and wiring only; the work is in the crates.
+//!
+//! Nothing is printed with `println!`/`eprintln!`: every line goes through `term_safe` (`outln!`,
+//! `errln!`, `SafeTable`, `SafeCsv`, `term_safe::json`), so text from logs cannot drive the
+//! analyst's terminal.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod arg_values;
 mod cli;
@@ -7,14 +12,19 @@ mod hunt;
 mod ingest_cmd;
 mod progress;
 mod remote_cmd;
+mod rule_exceptions;
 mod rules_cmd;
 mod serve_cmd;
+mod term_safe;
 
-use std::process::ExitCode;
+use std::{io::IsTerminal, process::ExitCode};
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, RulesCommand};
+use crate::{
+    cli::{Cli, Command, RulesCommand},
+    term_safe::errln,
+};
 
 /// jemalloc instead of glibc malloc: with glibc, the server's per-thread arenas kept about twice
 /// the memory (654 against 317 MiB peak anonymous over a 10M-event fill) and every stage ran
@@ -24,7 +34,10 @@ use crate::cli::{Cli, Command, RulesCommand};
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     let serving = matches!(cli.command, Command::Serve(_));
     let filter = match cli.verbose {
         0 if serving => "info",
@@ -35,6 +48,10 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("VIGIL_LOG").unwrap_or_else(|_| filter.into()))
         .with_writer(std::io::stderr)
+        .with_ansi(log_colours(
+            std::io::stderr().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        ))
         .init();
     let result = match cli.command {
         Command::Hunt(args) => hunt::run(*args),
@@ -57,10 +74,31 @@ fn main() -> ExitCode {
         // The reader went away (`vigil hunt … | head`): stop quietly, as Unix tools do.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            errln!("error: {e:#}");
             ExitCode::from(2)
         }
     }
+}
+
+/// Colours in log lines only on a terminal, and never when `NO_COLOR` is set to a non-empty value
+/// (https://no-color.org): a log written to a file or a pipe carries no escape sequences.
+fn log_colours(stderr_is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    stderr_is_terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+/// A command line clap rejects: its message echoes what was typed (perhaps pasted from a log), so
+/// it is printed plain and escaped. Help and version go out as clap writes them.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+    }
+    errln!("{}", e.render().to_string().trim_end());
+    ExitCode::from(2)
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -75,4 +113,20 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
                 .downcast_ref::<serde_json::Error>()
                 .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+
+    use super::log_colours;
+
+    #[test]
+    fn log_colours_only_on_a_terminal_and_never_with_no_color() {
+        assert!(log_colours(true, None));
+        assert!(log_colours(true, Some(OsStr::new(""))), "an empty NO_COLOR is unset");
+        assert!(!log_colours(true, Some(OsStr::new("1"))));
+        assert!(!log_colours(false, None), "a file or a pipe gets no colours");
+        assert!(!log_colours(false, Some(OsStr::new("1"))));
+    }
 }

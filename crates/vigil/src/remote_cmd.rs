@@ -3,12 +3,12 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::{Value, json};
 
 use crate::{
     cli::{AlertsArgs, DeadLettersArgs, LevelArg, SearchArgs},
     client::encode,
+    term_safe::{self, Esc, SafeTable, errln, outln},
 };
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -18,14 +18,19 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
-fn table(header: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(header.to_vec());
-    t
+/// The server's raw answer, pretty-printed (`--json`), with the same escapes as every JSON output.
+fn print_json(answer: &Value) -> anyhow::Result<ExitCode> {
+    outln!("{}", term_safe::json::to_string_pretty(answer)?)?;
+    Ok(ExitCode::SUCCESS)
 }
 
+/// A count from the answer, as text (the line it goes into is escaped as a whole; this keeps a
+/// string the server sent on one line).
+fn number(v: &Value) -> String {
+    Esc(&v.to_string()).to_string()
+}
+
+/// A JSON value as at most `max` characters of a table cell (the table escapes it).
 fn short(v: &Value, max: usize) -> String {
     let s = match v {
         Value::String(s) => s.clone(),
@@ -59,12 +64,11 @@ pub fn search(args: SearchArgs) -> anyhow::Result<ExitCode> {
         client.post_json("/api/v1/search", &body).await
     })?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&answer)?);
-        return Ok(ExitCode::SUCCESS);
+        return print_json(&answer);
     }
     let hits = answer["hits"].as_array().cloned().unwrap_or_default();
     if !hits.is_empty() {
-        let mut t = table(&["time", "input", "event"]);
+        let mut t = SafeTable::new(&["time", "input", "event"]);
         for h in &hits {
             // An event without a time of its own (or with one the server did not trust) shows
             // its ingest time, marked.
@@ -74,18 +78,18 @@ pub fn search(args: SearchArgs) -> anyhow::Result<ExitCode> {
             }
             t.add_row(vec![time, short(&h["input"], 16), short(&h["fields"], 160)]);
         }
-        println!("{t}");
+        outln!("{t}")?;
     }
     if let Some(buckets) = answer["aggs"]["top"]["buckets"].as_array() {
-        let mut t = table(&[args.terms.as_deref().unwrap_or("value"), "count"]);
+        let mut t = SafeTable::new(&[args.terms.as_deref().unwrap_or("value"), "count"]);
         for b in buckets {
             t.add_row(vec![short(&b["key"], 80), short(&b["doc_count"], 20)]);
         }
-        println!("{t}");
+        outln!("{t}")?;
     }
-    eprintln!("{} matching events, {} shown", answer["total"], hits.len());
+    errln!("{} matching events, {} shown", number(&answer["total"]), hits.len());
     if let Some(c) = answer["next_cursor"].as_str() {
-        eprintln!("next page: --cursor {c}");
+        errln!("next page: --cursor {}", Esc(c));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -116,11 +120,10 @@ pub fn alerts(args: AlertsArgs) -> anyhow::Result<ExitCode> {
         client.get_json(&path).await
     })?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&answer)?);
-        return Ok(ExitCode::SUCCESS);
+        return print_json(&answer);
     }
     let alerts = answer["alerts"].as_array().cloned().unwrap_or_default();
-    let mut t = table(&["detected", "level", "rule", "ATT&CK", "host", "event time"]);
+    let mut t = SafeTable::new(&["detected", "level", "rule", "ATT&CK", "host", "event time"]);
     for a in &alerts {
         let attack: Vec<String> = a["attack"]
             .as_array()
@@ -136,9 +139,9 @@ pub fn alerts(args: AlertsArgs) -> anyhow::Result<ExitCode> {
         ]);
     }
     if !alerts.is_empty() {
-        println!("{t}");
+        outln!("{t}")?;
     }
-    eprintln!("{} alerts match, {} shown", answer["total"], alerts.len());
+    errln!("{} alerts match, {} shown", number(&answer["total"]), alerts.len());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -152,11 +155,10 @@ pub fn dead_letters(args: DeadLettersArgs) -> anyhow::Result<ExitCode> {
         client.get_json(&path).await
     })?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&answer)?);
-        return Ok(ExitCode::SUCCESS);
+        return print_json(&answer);
     }
     let letters = answer["dead_letters"].as_array().cloned().unwrap_or_default();
-    let mut t = table(&["received", "input", "code", "reason", "data"]);
+    let mut t = SafeTable::new(&["received", "input", "code", "reason", "data"]);
     for d in &letters {
         t.add_row(vec![
             short(&d["received"], 30),
@@ -167,8 +169,8 @@ pub fn dead_letters(args: DeadLettersArgs) -> anyhow::Result<ExitCode> {
         ]);
     }
     if !letters.is_empty() {
-        println!("{t}");
+        outln!("{t}")?;
     }
-    eprintln!("{} dead letters, {} shown", answer["total"], letters.len());
+    errln!("{} dead letters, {} shown", number(&answer["total"]), letters.len());
     Ok(ExitCode::SUCCESS)
 }

@@ -6,7 +6,10 @@ use anyhow::Context;
 use vigil_server::{Overrides, config};
 use vigil_state::{Scope, State};
 
-use crate::cli::{ConfigCommand, ScopeArg, ServeArgs, TokenCommand};
+use crate::{
+    cli::{ConfigCommand, ScopeArg, ServeArgs, TokenCommand},
+    term_safe::{Esc, errln, outln},
+};
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
@@ -30,7 +33,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let server = vigil_server::start(config).await?;
         // Machine-readable readiness line for scripts and tests.
         let addr = |a: Option<std::net::SocketAddr>| a.map(|a| a.to_string()).unwrap_or_else(|| "off".into());
-        eprintln!(
+        errln!(
             "vigil: serving http={} syslog-udp={} syslog-tcp={} syslog-tls={}",
             addr(server.http),
             addr(server.syslog_udp),
@@ -40,7 +43,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         wait_for_signals(&server).await?;
         tracing::info!("stopping: finishing acknowledged records");
         server.stop().await?;
-        eprintln!("vigil: stopped");
+        errln!("vigil: stopped");
         anyhow::Ok(ExitCode::SUCCESS)
     })
 }
@@ -68,16 +71,16 @@ async fn wait_for_signals(server: &vigil_server::RunningServer) -> anyhow::Resul
 pub fn config_cmd(command: ConfigCommand) -> anyhow::Result<ExitCode> {
     match command {
         ConfigCommand::Example => {
-            print!("{}", config::EXAMPLE);
+            outln!("{}", config::EXAMPLE.trim_end())?;
             Ok(ExitCode::SUCCESS)
         }
         ConfigCommand::Check { file } => match config::load(Some(&file), &Overrides::default()) {
             Ok(_) => {
-                println!("{}: ok", file.display());
+                outln!("{}: ok", Esc(&file.display().to_string()))?;
                 Ok(ExitCode::SUCCESS)
             }
             Err(e) => {
-                eprintln!("{e}");
+                errln!("{e}");
                 Ok(ExitCode::from(2))
             }
         },
@@ -106,20 +109,21 @@ pub fn token(command: TokenCommand) -> anyhow::Result<ExitCode> {
             TokenCommand::Create { data_dir, scope, name } => {
                 let state = open_state(&data_dir).await?;
                 let (info, secret) = state.create_token(scope_of(scope), &name).await?;
-                eprintln!("created {} token {} (shown once; store it safely)", info.scope, info.id);
-                println!("{secret}");
+                errln!("created {} token {} (shown once; store it safely)", info.scope, info.id);
+                outln!("{secret}")?;
             }
             TokenCommand::List { data_dir } => {
                 let state = open_state(&data_dir).await?;
                 for t in state.list_tokens().await? {
-                    println!(
+                    // Tab-separated: a name's own tabs and line breaks are escaped.
+                    outln!(
                         "{}\t{}\t{}\tcreated {}\t{}",
-                        t.id,
+                        Esc(&t.id),
                         t.scope,
-                        if t.name.is_empty() { "-" } else { &t.name },
+                        Esc(if t.name.is_empty() { "-" } else { &t.name }),
                         t.created,
                         if t.revoked { "revoked" } else { "active" }
-                    );
+                    )?;
                 }
             }
             TokenCommand::Revoke { data_dir, id } => {
@@ -127,7 +131,7 @@ pub fn token(command: TokenCommand) -> anyhow::Result<ExitCode> {
                 if !state.revoke_token(&id).await? {
                     anyhow::bail!("no token with id {id}");
                 }
-                eprintln!("revoked {id}");
+                errln!("revoked {}", Esc(&id));
             }
         }
         Ok(ExitCode::SUCCESS)

@@ -24,6 +24,7 @@ use crate::{
     arg_values::{parse_logsource, parse_time},
     cli::{FormatArg, HuntArgs, LevelArg, OutputFormat, StatusArg},
     progress,
+    term_safe::{Esc, errln},
 };
 
 pub use output::Finding;
@@ -97,10 +98,10 @@ pub fn load_rules(
     all.extend(problems);
     if !quiet {
         for p in &all {
-            eprintln!("warning: rule not loaded: {p}");
+            errln!("warning: rule not loaded: {}", Esc(&p.to_string()));
         }
         let r = &set.report;
-        eprintln!(
+        errln!(
             "rules: {} files, {} detection + {} correlation rules loaded ({} compiled), {} deselected by level/status, {} problems",
             r.files,
             r.detection_rules,
@@ -260,7 +261,7 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
     };
     if !args.quiet {
         for (path, why) in &skipped.files {
-            eprintln!("note: skipped {}: {why}", path.display());
+            errln!("note: skipped {}: {}", Esc(&path.display().to_string()), Esc(why));
         }
     }
     let format = args
@@ -378,10 +379,10 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
     summary.files = files.len() as u64;
     if !args.quiet {
         for e in &samples {
-            eprintln!("parse error: {e}");
+            errln!("parse error: {}", Esc(&e.to_string()));
         }
         if summary.parse_errors > samples.len() as u64 {
-            eprintln!(
+            errln!(
                 "… {} more parse errors{}",
                 summary.parse_errors - samples.len() as u64,
                 if args.errors.is_some() {
@@ -394,7 +395,7 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
         if args.summary || std::io::stderr().is_terminal() {
             summary.print(started.elapsed(), detector.rules());
         } else {
-            eprintln!(
+            errln!(
                 "hunted {} events in {} files in {:.1}s: {} detections, {} parse errors",
                 summary.events,
                 summary.files,

@@ -7,13 +7,15 @@ use std::{
 };
 
 use anyhow::Context;
-use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 use serde_json::Value;
 use vigil_detect::{CorrelationHit, Hit, RuleInfo, RuleKind, attack::Attack, level_name, level_rank};
 use vigil_event::Event;
 
-use crate::cli::OutputFormat;
+use crate::{
+    cli::OutputFormat,
+    term_safe::{self, SafeCsv, SafeTable, errln},
+};
 
 /// One detection or correlation, as written out. The JSON shape is a contract (see README).
 #[derive(Debug, Clone, Serialize)]
@@ -142,12 +144,12 @@ impl Finding {
     }
 }
 
+/// At most `max` characters of `s` (the table and CSV escape what they show).
 fn truncate(s: &str, max: usize) -> String {
-    let one_line: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    if one_line.chars().count() <= max {
-        return one_line;
+    if s.chars().count() <= max {
+        return s.to_string();
     }
-    let cut: String = one_line.chars().take(max).collect();
+    let cut: String = s.chars().take(max).collect();
     format!("{cut}…")
 }
 
@@ -159,7 +161,7 @@ pub struct Writer {
 
 enum Sink {
     Jsonl(Box<dyn Write>),
-    Csv(Box<csv::Writer<Box<dyn Write>>>),
+    Csv(Box<SafeCsv<Box<dyn Write>>>),
     Table(Box<dyn Write>),
 }
 
@@ -169,8 +171,8 @@ impl Writer {
             OutputFormat::Jsonl => Sink::Jsonl(out),
             OutputFormat::Table => Sink::Table(out),
             OutputFormat::Csv => {
-                let mut w = csv::Writer::from_writer(out);
-                w.write_record([
+                let mut w = SafeCsv::new(out);
+                w.write_row([
                     "event_time",
                     "level",
                     "rule_id",
@@ -194,10 +196,10 @@ impl Writer {
     pub fn write(&mut self, f: Finding) -> anyhow::Result<()> {
         match &mut self.sink {
             Sink::Jsonl(out) => {
-                serde_json::to_writer(&mut *out, &f).context("writing JSON")?;
+                term_safe::json::to_writer(&mut *out, &f).context("writing JSON")?;
                 out.write_all(b"\n").context("writing detections")?;
             }
-            Sink::Csv(w) => w.write_record([
+            Sink::Csv(w) => w.write_row([
                 f.event_time.as_deref().unwrap_or(""),
                 f.level,
                 f.rule_id.as_deref().unwrap_or(""),
@@ -232,15 +234,12 @@ impl Writer {
     }
 }
 
-fn table(findings: &[Finding]) -> Table {
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
+fn table(findings: &[Finding]) -> SafeTable {
+    let mut t = SafeTable::new(&["Time", "Level", "Rule", "ATT&CK", "Host", "Source", "Details"]);
     if !std::io::stdout().is_terminal() {
         // No terminal to measure: wrap to a width that reads well in a pager or file.
         t.set_width(200);
     }
-    t.set_header(["Time", "Level", "Rule", "ATT&CK", "Host", "Source", "Details"]);
     for f in findings {
         let source = f
             .source
@@ -297,8 +296,8 @@ impl Summary {
     /// The closing summary on stderr: totals, by level, top rules, top ATT&CK techniques.
     pub fn print(&self, elapsed: Duration, rules: &[RuleInfo]) {
         let secs = elapsed.as_secs_f64().max(1e-9);
-        eprintln!();
-        eprintln!(
+        errln!();
+        errln!(
             "hunted {} events in {} files in {secs:.2}s ({:.0} events/s): {} detections from {} rules, {} parse errors",
             self.events,
             self.files,
@@ -308,9 +307,10 @@ impl Summary {
             self.parse_errors,
         );
         if self.undated + self.out_of_range > 0 {
-            eprintln!(
+            errln!(
                 "time filter: {} events outside --since/--until, {} events without a time left out",
-                self.out_of_range, self.undated
+                self.out_of_range,
+                self.undated
             );
         }
         let names = ["informational", "low", "medium", "high", "critical"];
@@ -318,12 +318,11 @@ impl Summary {
             .rev()
             .map(|i| format!("{} {}", names[i], self.by_level[i]))
             .collect();
-        eprintln!("by level: {}", levels.join(", "));
+        errln!("by level: {}", levels.join(", "));
         if self.findings == 0 {
             return;
         }
-        let mut t = Table::new();
-        t.load_preset(UTF8_FULL_CONDENSED).set_header(["Hits", "Level", "Rule"]);
+        let mut t = SafeTable::new(&["Hits", "Level", "Rule"]);
         for (key, n) in top(&self.by_rule, 15) {
             let rule = rules.iter().find(|r| r.key() == key);
             t.add_row([
@@ -332,11 +331,11 @@ impl Summary {
                 rule.map(|r| r.title.clone()).unwrap_or_else(|| key.to_string()),
             ]);
         }
-        eprintln!("top rules:\n{t}");
+        errln!("top rules:\n{t}");
         let line: Vec<String> = top(&self.by_technique, 15)
             .iter()
             .map(|(k, n)| format!("{k} ({n})"))
             .collect();
-        eprintln!("top ATT&CK techniques: {}", line.join(", "));
+        errln!("top ATT&CK techniques: {}", line.join(", "));
     }
 }

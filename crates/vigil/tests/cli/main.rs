@@ -1,6 +1,7 @@
 //! End-to-end tests of the `vigil` binary: one test binary (see STYLE.md).
 
 mod golden;
+mod hostile;
 mod hunt;
 mod rules;
 
