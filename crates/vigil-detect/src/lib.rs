@@ -33,37 +33,39 @@ pub enum DetectError {
     Io { path: String, source: std::io::Error },
 }
 
+/// Vigil's level ([`vigil_event::Level`], the one definition) of an rsigma level.
+pub fn domain_level(level: Level) -> vigil_event::Level {
+    match level {
+        Level::Informational => vigil_event::Level::Informational,
+        Level::Low => vigil_event::Level::Low,
+        Level::Medium => vigil_event::Level::Medium,
+        Level::High => vigil_event::Level::High,
+        Level::Critical => vigil_event::Level::Critical,
+    }
+}
+
+/// The rsigma level of Vigil's level.
+pub fn rsigma_level(level: vigil_event::Level) -> Level {
+    match level {
+        vigil_event::Level::Informational => Level::Informational,
+        vigil_event::Level::Low => Level::Low,
+        vigil_event::Level::Medium => Level::Medium,
+        vigil_event::Level::High => Level::High,
+        vigil_event::Level::Critical => Level::Critical,
+    }
+}
+
 /// Numeric rank of a Sigma level (informational = 0 … critical = 4), for ordering and filters.
 pub fn level_rank(level: Option<Level>) -> u8 {
-    match level {
-        None | Some(Level::Informational) => 0,
-        Some(Level::Low) => 1,
-        Some(Level::Medium) => 2,
-        Some(Level::High) => 3,
-        Some(Level::Critical) => 4,
-    }
+    level.map_or(0, |l| domain_level(l).rank())
 }
 
 /// The lowercase name of a level (`none` when the rule sets none).
 pub fn level_name(level: Option<Level>) -> &'static str {
-    match level {
-        None => "none",
-        Some(Level::Informational) => "informational",
-        Some(Level::Low) => "low",
-        Some(Level::Medium) => "medium",
-        Some(Level::High) => "high",
-        Some(Level::Critical) => "critical",
-    }
+    level.map_or("none", |l| domain_level(l).name())
 }
 
-/// Parses a level name as written in rules and on the command line.
+/// Parses a level name as written in rules and on the command line ([`vigil_event::Level::parse`]).
 pub fn parse_level(text: &str) -> Option<Level> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "informational" | "info" => Some(Level::Informational),
-        "low" => Some(Level::Low),
-        "medium" | "med" => Some(Level::Medium),
-        "high" => Some(Level::High),
-        "critical" | "crit" => Some(Level::Critical),
-        _ => None,
-    }
+    vigil_event::Level::parse(text).ok().map(rsigma_level)
 }

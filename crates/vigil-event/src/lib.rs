@@ -8,13 +8,17 @@
 //! [`Event`] implements rsigma-eval's [`rsigma_eval::Event`] trait directly over its field map, so
 //! detection reads fields in place: nothing is re-serialized per rule.
 
+mod dead_letter;
 mod event;
 mod fields;
 mod id;
+mod level;
 mod logsource;
 mod sigma;
 
+pub use dead_letter::DeadLetterCode;
 pub use event::{Event, Raw, Source};
 pub use fields::{Fields, HOST_FIELDS, MAX_NESTING, host_of_json};
 pub use id::EventId;
+pub use level::{Level, UnknownLevel};
 pub use logsource::LogSourceTags;

@@ -22,8 +22,9 @@ mod sink;
 pub mod syslog;
 
 pub use auth::{IngestAuth, StaticTokens};
+pub use codes::{DeadLetterCode, ErrorCode};
 pub use error::IngestError;
-pub use http::{HttpIngest, HttpIngestConfig, http_router};
+pub use http::{HttpIngest, HttpIngestConfig, error_response, http_router, retry_after_secs};
 pub use input::{Input, InputConfig, InputContext};
 pub use memory::MemorySink;
 pub use metrics::{ConnectionGuard, InputMetrics, MetricsSnapshot};

@@ -2,6 +2,8 @@
 
 use std::{fmt, sync::Arc};
 
+use vigil_event::DeadLetterCode;
+
 /// One record that could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ParseError {
@@ -50,19 +52,24 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// A stable code for counting and reporting errors by kind.
+    /// A stable code for counting and reporting errors by kind: the dead-letter code of the cause.
     pub fn code(&self) -> &'static str {
+        self.dead_letter_code().as_str()
+    }
+
+    /// The cause in Vigil's one table of dead-letter codes.
+    pub fn dead_letter_code(&self) -> DeadLetterCode {
         match self {
-            ErrorKind::Json(_) => "invalid_json",
-            ErrorKind::NotAnObject(_) => "not_an_object",
-            ErrorKind::Syslog(_) => "invalid_syslog",
-            ErrorKind::Cef(_) => "invalid_cef",
-            ErrorKind::Auditd(_) => "invalid_auditd",
-            ErrorKind::Evtx(_) => "invalid_evtx",
-            ErrorKind::NotUtf8 => "not_utf8",
-            ErrorKind::Empty => "empty",
-            ErrorKind::TooLarge(..) => "too_large",
-            ErrorKind::Io(_) => "io_error",
+            ErrorKind::Json(_) => DeadLetterCode::InvalidJson,
+            ErrorKind::NotAnObject(_) => DeadLetterCode::NotAnObject,
+            ErrorKind::Syslog(_) => DeadLetterCode::InvalidSyslog,
+            ErrorKind::Cef(_) => DeadLetterCode::InvalidCef,
+            ErrorKind::Auditd(_) => DeadLetterCode::InvalidAuditd,
+            ErrorKind::Evtx(_) => DeadLetterCode::InvalidEvtx,
+            ErrorKind::NotUtf8 => DeadLetterCode::NotUtf8,
+            ErrorKind::Empty => DeadLetterCode::Empty,
+            ErrorKind::TooLarge(..) => DeadLetterCode::TooLarge,
+            ErrorKind::Io(_) => DeadLetterCode::IoError,
         }
     }
 }

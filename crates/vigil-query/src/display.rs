@@ -4,7 +4,7 @@ use std::fmt::{self, Write};
 use std::ops::Bound;
 
 use crate::Query;
-use crate::parser::parse_cidr;
+use crate::parser::{bad_network, parse_cidr};
 
 pub(crate) fn write_query(q: &Query, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     match q {
@@ -103,7 +103,7 @@ fn escape_term(value: &str, has_field: bool) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     let keyword = ["and", "or", "not"].iter().any(|k| value.eq_ignore_ascii_case(k));
     // A field value that reads as `address/prefix` would parse as a network: escape its slashes.
-    let looks_like_cidr = has_field && parse_cidr(value).is_some();
+    let looks_like_cidr = has_field && (parse_cidr(value).is_some() || bad_network(value).is_some());
     for (i, c) in value.chars().enumerate() {
         if needs_escape(c, i, has_field) || (i == 0 && keyword && !has_field) || (looks_like_cidr && c == '/') {
             out.push('\\');

@@ -275,7 +275,7 @@ impl Parser {
                     return self.parse_field_value(field);
                 }
                 let value = self.read_value(false)?;
-                Ok(classify(default, value))
+                field_value(default, value, at)
             }
         }
     }
@@ -343,7 +343,7 @@ impl Parser {
             Some('<' | '>') => self.parse_compare(field),
             Some(_) => {
                 let value = self.read_value(false)?;
-                Ok(classify(Some(&field), value))
+                field_value(Some(&field), value, at)
             }
         }
     }
@@ -489,6 +489,50 @@ fn to_bound(value: Option<String>, inclusive: bool) -> Bound<String> {
         Some(v) if inclusive => Bound::Included(v),
         Some(v) => Bound::Excluded(v),
     }
+}
+
+/// [`classify`], refusing a field value written as a network that is not one (`10.0.0.0/33`,
+/// `10.0.0.300/8`): searching it as text would silently find nothing.
+fn field_value(field: Option<&str>, value: Value, at: usize) -> Result<Query, QueryError> {
+    if field.is_some() && !value.escaped && !value.has_wildcard() {
+        let text = value.text();
+        if let Some(why) = bad_network(&text) {
+            let escaped = text.replace('/', "\\/");
+            return Err(QueryError::new(
+                at,
+                format!("`{text}` is not a valid network: {why} (to search for the text, escape the slash: {escaped})"),
+            ));
+        }
+    }
+    Ok(classify(field, value))
+}
+
+/// Why `text`, written like `address/prefix` (four dotted numbers, or hex digits and colons, then
+/// a slash and digits), is not a network; `None` when it is one or is not written like one.
+pub(crate) fn bad_network(text: &str) -> Option<String> {
+    let (addr, prefix) = text.rsplit_once('/')?;
+    if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let v4_like = {
+        let parts: Vec<&str> = addr.split('.').collect();
+        parts.len() == 4
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let v6_like = addr.matches(':').count() >= 2 && addr.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.');
+    if !(v4_like || v6_like) || parse_cidr(text).is_some() {
+        return None;
+    }
+    let Ok(ip) = addr.parse::<IpAddr>() else {
+        return Some(format!("`{addr}` is not an IP address"));
+    };
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    Some(format!(
+        "the prefix of an {} address is at most /{max}",
+        if ip.is_ipv4() { "IPv4" } else { "IPv6" }
+    ))
 }
 
 /// Turns a read value into a query for the field (or for every field).

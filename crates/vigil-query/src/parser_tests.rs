@@ -182,9 +182,32 @@ fn cidr() {
             network: (v6, 32)
         }
     );
-    // Not a network: too long a prefix, or not an address.
-    assert_eq!(ok("ip:10.0.0.0/33"), term("ip", "10.0.0.0/33"));
+    // Written as a network but not one: an error naming it, never a search for the text (which
+    // would find nothing). Escaped, it is the text.
+    let (at, message) = err_at("a:1 AND ip:10.0.0.0/33");
+    assert_eq!(at, 11);
+    assert!(
+        message.contains("`10.0.0.0/33` is not a valid network: the prefix of an IPv4 address is at most /32"),
+        "{message}"
+    );
+    assert!(
+        err_at("ip:10.0.0.300/8")
+            .1
+            .contains("`10.0.0.300` is not an IP address")
+    );
+    assert!(err_at("ip:2001:db8::/129").1.contains("at most /128"));
+    assert!(err_at("ip:(10.0.0.0/40)").1.contains("not a valid network"));
+    assert_eq!(ok("ip:10.0.0.0\\/33"), term("ip", "10.0.0.0/33"));
+    assert_eq!(
+        ok("ip:\"10.0.0.0/33\""),
+        Query::Phrase {
+            field: Some("ip".into()),
+            text: "10.0.0.0/33".into()
+        }
+    );
+    // Not written like a network: text.
     assert_eq!(ok("path:usr/8"), term("path", "usr/8"));
+    assert_eq!(ok("version:1.2/3"), term("version", "1.2/3"));
     // Without a field it is just text.
     assert_eq!(ok("10.0.0.0/8"), bare("10.0.0.0/8"));
 }

@@ -54,7 +54,7 @@ pub enum RulesError {
 /// Loads the configured rules. With no rule paths the set is empty (the server still stores).
 pub fn load(config: &RulesConfig, generation: u64) -> Result<Rules, RulesError> {
     let filter = RuleFilter {
-        min_level: config.min_level.as_deref().and_then(vigil_detect::parse_level),
+        min_level: config.min_level.map(vigil_detect::rsigma_level),
         statuses: None,
         everything: false,
     };

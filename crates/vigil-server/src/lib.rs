@@ -13,6 +13,7 @@ pub mod logsource;
 pub mod metrics;
 pub mod pipeline;
 pub mod rate_limit;
+pub mod serde_text;
 pub mod server;
 pub mod sink;
 mod store_stage;

@@ -326,7 +326,7 @@ impl Pipeline {
                     input: "spool".into(),
                     received: Timestamp::now(),
                     peer: None,
-                    code: "bad_spool_record".into(),
+                    code: vigil_event::DeadLetterCode::BadSpoolRecord.as_str().into(),
                     message: e.to_string(),
                     data: r.payload.iter().copied().take(64 << 10).collect(),
                 });

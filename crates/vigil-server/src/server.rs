@@ -123,17 +123,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     // at a time: small segments keep the files near the limit.
     spool_config.segment_bytes = config.spool.segment_bytes.min((config.spool.max_bytes / 4).max(4096));
     let spool = Arc::new(tokio::task::block_in_place(|| Spool::open(spool_config))?);
-    let store_config = vigil_store::StoreConfig {
-        dir: dir.join("events"),
-        partition: jiff::SignedDuration::try_from(config.store.partition)
-            .unwrap_or(jiff::SignedDuration::from_hours(24)),
-        max_age: config
-            .store
-            .max_age
-            .and_then(|d| jiff::SignedDuration::try_from(d).ok()),
-        max_bytes: config.store.max_bytes,
-        ..vigil_store::StoreConfig::new(dir.join("events"))
-    };
+    let store_config = config.store_config();
     let store = Arc::new(tokio::task::block_in_place(|| EventStore::open(store_config))?);
     // A spool made anew (lost, or deleted by hand) must not reuse the sequence numbers the store
     // and the correlation state already hold: they would skip its records as replays.
@@ -281,6 +271,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
                         config.http.api_burst,
                     ))
                 }),
+                metrics_auth: config.http.metrics_need_token(),
             });
             let ingest = HttpIngest::new(
                 vigil_ingest::HttpIngestConfig {
@@ -293,7 +284,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
             metrics.register("elasticsearch", ingest.es_metrics());
             metrics.register("hec", ingest.hec_metrics());
             metrics.register("otlp", ingest.otlp_metrics());
-            let app = api::router(ctx).merge(vigil_ingest::http_router(ingest));
+            let app = api::app(ctx, vigil_ingest::http_router(ingest));
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .map_err(|source| ServerError::Http { addr, source })?;

@@ -1,12 +1,14 @@
-//! Human units in configuration: sizes (`64MiB`, `4GiB`, `1000`) and durations (`500ms`, `30s`,
-//! `12h`, `30d`, `2w`).
+//! Human units in configuration, the API and the CLI: sizes (`64MiB`, `4GiB`, `1000`), durations
+//! (`500ms`, `30s`, `12h`, `30d`, `2w`, `1h30m`: one grammar, [`vigil_store::parse_duration`]) and
+//! points in time (RFC 3339, dates, `now`, or an age written as a duration).
 
 use std::time::Duration;
 
-use jiff::{Span, Timestamp, civil::Date, tz::TimeZone};
+use jiff::{Timestamp, civil::Date, tz::TimeZone};
 
 /// Parses a point in time relative to `now`: RFC 3339 (`2024-05-01T10:00:00Z`), a date
-/// (`2024-05-01`, midnight UTC), `now`, or an age (`30d`, `12h`, `15m`: that long before `now`).
+/// (`2024-05-01`, midnight UTC), `now`, or an age (`30d`, `12h`, `15m`, `1h30m`: that long before
+/// `now`; any duration [`parse_duration`] reads).
 pub fn parse_time(text: &str, now: Timestamp) -> Result<Timestamp, String> {
     let t = text.trim();
     if t == "now" {
@@ -21,15 +23,14 @@ pub fn parse_time(text: &str, now: Timestamp) -> Result<Timestamp, String> {
             .map(|z| z.timestamp())
             .map_err(|e| format!("`{t}`: {e}"));
     }
-    if let Ok(span) = t.parse::<Span>() {
-        if span.is_negative() {
-            return Err(format!("age `{t}` must not be negative"));
-        }
-        return now
-            .to_zoned(TimeZone::UTC)
-            .checked_sub(span)
-            .map(|z| z.timestamp())
-            .map_err(|_| format!("age `{t}` is out of range"));
+    if t.starts_with(|c: char| c.is_ascii_digit() || c == 'P' || c == 'p') {
+        let age = parse_duration(t).map_err(|e| {
+            format!("{e}; a time is RFC 3339 (2024-05-01T10:00:00Z), a date (2024-05-01), now, or an age (30d, 12h)")
+        })?;
+        return jiff::SignedDuration::try_from(age)
+            .ok()
+            .and_then(|age| now.checked_sub(age).ok())
+            .ok_or_else(|| format!("age `{t}` is out of range"));
     }
     Err(format!(
         "`{t}` is not a time: use RFC 3339 (2024-05-01T10:00:00Z), a date (2024-05-01), now, or an age (30d, 12h)"
@@ -68,29 +69,11 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
     Ok(bytes as u64)
 }
 
-/// Parses a duration: a whole number with a unit (ms, s, m, h, d, w).
+/// Parses a duration that is not negative, with Vigil's one grammar ([`vigil_store::parse_duration`]:
+/// `500ms`, `30s`, `15m`, `12h`, `30d`, `2w`, `1h30m`, `PT90M`; no months or years).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let value: u64 = num
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration (e.g. 500ms, 30s, 15m, 12h, 30d, 2w)"))?;
-    let secs = |n: u64| value.checked_mul(n).map(Duration::from_secs);
-    let d = match unit.trim() {
-        "ms" => Some(Duration::from_millis(value)),
-        "s" => secs(1),
-        "m" => secs(60),
-        "h" => secs(3600),
-        "d" => secs(86_400),
-        "w" => secs(7 * 86_400),
-        other => {
-            return Err(format!(
-                "unknown duration unit `{other}` in `{text}` (use ms, s, m, h, d, w)"
-            ));
-        }
-    };
-    d.ok_or_else(|| format!("`{text}` is out of range"))
+    let d = vigil_store::parse_duration(text)?;
+    Duration::try_from(d).map_err(|_| format!("`{}` must not be negative", text.trim()))
 }
 
 #[cfg(test)]
@@ -111,7 +94,19 @@ mod tests {
         assert_eq!(parse_time("30d", now).expect("ok").to_string(), "2024-05-01T00:00:00Z");
         assert_eq!(parse_time("12h", now).expect("ok").to_string(), "2024-05-30T12:00:00Z");
         assert_eq!(parse_time("now", now), Ok(now));
+        assert_eq!(
+            parse_time("1h30m", now).expect("ok").to_string(),
+            "2024-05-30T22:30:00Z"
+        );
+        assert_eq!(parse_time("2w", now).expect("ok").to_string(), "2024-05-17T00:00:00Z");
         assert!(parse_time("yesterday-ish", now).is_err());
+        assert!(parse_time("-5m", now).is_err());
+        // An age of months or years has no fixed length: refused with the reason.
+        assert!(
+            parse_time("1y", now)
+                .expect_err("ambiguous")
+                .contains("no fixed length")
+        );
     }
 
     #[test]
@@ -130,6 +125,9 @@ mod tests {
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("30d"), Ok(Duration::from_secs(30 * 86_400)));
         assert_eq!(parse_duration("2w"), Ok(Duration::from_secs(14 * 86_400)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("30 d"), Ok(Duration::from_secs(30 * 86_400)));
+        assert!(parse_duration("-5m").expect_err("negative").contains("negative"));
         assert!(parse_duration("ten days").is_err());
         assert!(parse_duration("5y").is_err());
         assert!(parse_duration("99999999999999999999d").is_err());

@@ -6,6 +6,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row as _, Sqlite};
+pub use vigil_event::Level;
 
 /// Default page size of listings.
 pub const DEFAULT_LIMIT: u32 = 100;
@@ -44,15 +45,9 @@ impl AlertKind {
     }
 }
 
-/// Sigma levels in ascending severity.
-const LEVELS: [&str; 5] = ["informational", "low", "medium", "high", "critical"];
-
-/// Rank of a level name (case-insensitive): 0 = informational … 4 = critical.
-pub fn level_rank(level: &str) -> Option<u8> {
-    LEVELS
-        .iter()
-        .position(|l| l.eq_ignore_ascii_case(level))
-        .and_then(|i| u8::try_from(i).ok())
+/// Rank of a stored level name (0 = informational … 4 = critical); other names rank 0.
+fn stored_rank(level: &str) -> u8 {
+    Level::parse(level).map_or(0, Level::rank)
 }
 
 /// An alert to store. The caller derives `id` deterministically (e.g. from rule and event ids), which makes
@@ -139,7 +134,7 @@ pub struct AlertQuery {
     /// Only alerts of this rule.
     pub rule_id: Option<String>,
     /// Only alerts at or above this level (`informational` < `low` < `medium` < `high` < `critical`).
-    pub min_level: Option<String>,
+    pub min_level: Option<Level>,
     /// Page size: default [`DEFAULT_LIMIT`], clamped to `1..=`[`MAX_LIMIT`].
     pub limit: Option<u32>,
     /// Opaque `next_cursor` of the previous page.
@@ -189,7 +184,7 @@ fn alert_from_row(row: &SqliteRow) -> Result<Alert, StateError> {
 }
 
 /// Appends ` WHERE ...` for the filters of `q` (not the cursor) to `qb`; returns whether anything was added.
-fn push_filters(qb: &mut QueryBuilder<Sqlite>, q: &AlertQuery) -> Result<bool, StateError> {
+fn push_filters(qb: &mut QueryBuilder<Sqlite>, q: &AlertQuery) -> bool {
     let mut first = true;
     let mut and = |qb: &mut QueryBuilder<Sqlite>| {
         qb.push(if first { " WHERE " } else { " AND " });
@@ -207,14 +202,11 @@ fn push_filters(qb: &mut QueryBuilder<Sqlite>, q: &AlertQuery) -> Result<bool, S
         and(qb);
         qb.push("rule_id = ").push_bind(rule_id.clone());
     }
-    if let Some(min) = &q.min_level {
-        let rank = level_rank(min).ok_or_else(|| {
-            StateError::InvalidInput(format!("unknown level {min:?} (expected one of {})", LEVELS.join(", ")))
-        })?;
+    if let Some(min) = q.min_level {
         and(qb);
-        qb.push("level_rank >= ").push_bind(i64::from(rank));
+        qb.push("level_rank >= ").push_bind(i64::from(min.rank()));
     }
-    Ok(!first)
+    !first
 }
 
 const ALERT_COLUMNS: &str = "seq, id, status, rule_id, rule_title, level, kind, attack, tags, event_ids, \
@@ -250,7 +242,7 @@ impl State {
             .bind(&a.rule_id)
             .bind(&a.rule_title)
             .bind(&a.level)
-            .bind(i64::from(level_rank(&a.level).unwrap_or(0)))
+            .bind(i64::from(stored_rank(&a.level)))
             .bind(a.kind.as_str())
             .bind(attack)
             .bind(tags)
@@ -282,10 +274,10 @@ impl State {
         let limit = effective_limit(q.limit);
 
         let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM alerts");
-        push_filters(&mut count, q)?;
+        push_filters(&mut count, q);
 
         let mut page = QueryBuilder::<Sqlite>::new(format!("SELECT {ALERT_COLUMNS} FROM alerts"));
-        let filtered = push_filters(&mut page, q)?;
+        let filtered = push_filters(&mut page, q);
         if let Some(after) = after {
             page.push(if filtered { " AND " } else { " WHERE " });
             page.push("seq < ").push_bind(after);
@@ -329,11 +321,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn levels_rank_in_order() {
-        let ranks: Vec<_> = LEVELS.iter().map(|l| level_rank(l).unwrap()).collect();
+    fn stored_levels_rank_in_order() {
+        let ranks: Vec<_> = Level::ALL.iter().map(|l| stored_rank(l.name())).collect();
         assert_eq!(ranks, [0, 1, 2, 3, 4]);
-        assert_eq!(level_rank("HIGH"), Some(3));
-        assert_eq!(level_rank("severe"), None);
+        assert_eq!(stored_rank("HIGH"), 3);
+        assert_eq!(stored_rank("none"), 0);
     }
 
     #[test]
@@ -349,24 +341,17 @@ mod tests {
         let q = AlertQuery {
             since: Some(Timestamp::UNIX_EPOCH),
             rule_id: Some("r".into()),
-            min_level: Some("high".into()),
+            min_level: Some(Level::High),
             ..AlertQuery::default()
         };
         let mut qb = QueryBuilder::<Sqlite>::new("SELECT 1 FROM alerts");
-        assert!(push_filters(&mut qb, &q).unwrap());
+        assert!(push_filters(&mut qb, &q));
         let sql = qb.sql();
         assert_eq!(sql.as_str().matches("WHERE").count(), 1);
         assert_eq!(sql.as_str().matches(" AND ").count(), 2);
 
         let mut qb = QueryBuilder::<Sqlite>::new("SELECT 1 FROM alerts");
-        assert!(!push_filters(&mut qb, &AlertQuery::default()).unwrap());
-
-        let bad = AlertQuery {
-            min_level: Some("severe".into()),
-            ..AlertQuery::default()
-        };
-        let mut qb = QueryBuilder::<Sqlite>::new("SELECT 1 FROM alerts");
-        assert!(matches!(push_filters(&mut qb, &bad), Err(StateError::InvalidInput(_))));
+        assert!(!push_filters(&mut qb, &AlertQuery::default()));
     }
 
     #[test]
@@ -374,7 +359,9 @@ mod tests {
         let q: AlertQuery =
             serde_json::from_str(r#"{"since":"2026-01-01T00:00:00Z","min_level":"high","limit":10}"#).unwrap();
         assert_eq!(q.limit, Some(10));
-        assert_eq!(q.min_level.as_deref(), Some("high"));
+        assert_eq!(q.min_level, Some(Level::High));
+        let typo = serde_json::from_str::<AlertQuery>(r#"{"min_level":"hihg"}"#).expect_err("typo");
+        assert!(typo.to_string().contains("not a level"), "{typo}");
         assert!(q.since.is_some() && q.cursor.is_none());
     }
 }

@@ -9,6 +9,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row as _, Sqlite};
+use vigil_event::DeadLetterCode;
 
 /// A rejected input record to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +43,7 @@ pub struct DeadLetter {
     pub received: Timestamp,
     /// Remote address, if any.
     pub peer: Option<String>,
-    /// Machine-readable reason.
+    /// Machine-readable reason; a former name of a [`DeadLetterCode`] reads as the code it became.
     pub code: String,
     /// Human-readable reason.
     pub message: String,
@@ -95,7 +96,8 @@ pub struct DeadLetterQuery {
     pub until: Option<Timestamp>,
     /// Only letters from this input.
     pub input: Option<String>,
-    /// Only letters with this code.
+    /// Only letters with this code (a code of [`DeadLetterCode`] also finds letters stored under
+    /// its former names).
     pub code: Option<String>,
     /// Page size: default 100, clamped to `1..=1000`.
     pub limit: Option<u32>,
@@ -120,7 +122,7 @@ fn letter_from_row(row: &SqliteRow) -> Result<DeadLetter, StateError> {
         input: row.try_get("input")?,
         received: time::from_db(row.try_get("received")?)?,
         peer: row.try_get("peer")?,
-        code: row.try_get("code")?,
+        code: DeadLetterCode::canonical(&row.try_get::<String, _>("code")?).to_string(),
         message: row.try_get("message")?,
         data: row.try_get("data")?,
     })
@@ -146,7 +148,20 @@ fn push_filters(qb: &mut QueryBuilder<Sqlite>, q: &DeadLetterQuery, after: Optio
     }
     if let Some(code) = &q.code {
         and(qb);
-        qb.push("code = ").push_bind(code.clone());
+        match DeadLetterCode::parse(code) {
+            // Letters stored under a former name of the code match it too.
+            Some(known) => {
+                qb.push("code IN (");
+                let mut names = qb.separated(", ");
+                for name in known.spellings() {
+                    names.push_bind(name);
+                }
+                qb.push(")");
+            }
+            None => {
+                qb.push("code = ").push_bind(code.clone());
+            }
+        }
     }
     if let Some(after) = after {
         and(qb);

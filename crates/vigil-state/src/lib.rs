@@ -33,7 +33,7 @@ mod retention;
 mod time;
 mod tokens;
 
-pub use alerts::{Alert, AlertKind, AlertPage, AlertQuery, DEFAULT_LIMIT, MAX_LIMIT, NewAlert, level_rank};
+pub use alerts::{Alert, AlertKind, AlertPage, AlertQuery, DEFAULT_LIMIT, Level, MAX_LIMIT, NewAlert};
 pub use db::State;
 pub use dead_letters::{DeadLetter, DeadLetterPage, DeadLetterQuery, NewDeadLetter};
 pub use error::StateError;

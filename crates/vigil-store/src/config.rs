@@ -46,20 +46,34 @@ impl StoreConfig {
         }
     }
 
-    pub(crate) fn validate(&self) -> Result<(), StoreError> {
+    /// Checks the settings; the first problem is the error. [`EventStore::open`](crate::EventStore::open)
+    /// runs this, and `vigil config check` runs [`problems`](Self::problems), so a configuration
+    /// that passes the check also opens.
+    pub fn validate(&self) -> Result<(), StoreError> {
+        match self.problems().into_iter().next() {
+            Some((_, message)) => Err(StoreError::Config(message)),
+            None => Ok(()),
+        }
+    }
+
+    /// Every problem of the settings, each with the field it is about (`partition`, `max_age`,
+    /// `max_open_writers`).
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
         let p = self.partition;
         if p < SignedDuration::from_secs(1) || p.subsec_nanos() != 0 || p > SignedDuration::from_hours(24 * 366) {
-            return Err(StoreError::Config(format!(
-                "partition length must be whole seconds between 1s and 366 days, not {p:#}"
-            )));
+            out.push((
+                "partition",
+                format!("partition length must be whole seconds between 1s and 366 days, not {p:#}"),
+            ));
         }
         if self.max_age.is_some_and(|a| a <= SignedDuration::ZERO) {
-            return Err(StoreError::Config("max_age must be positive".into()));
+            out.push(("max_age", "max_age must be positive".into()));
         }
         if self.max_open_writers == 0 {
-            return Err(StoreError::Config("max_open_writers must be at least 1".into()));
+            out.push(("max_open_writers", "max_open_writers must be at least 1".into()));
         }
-        Ok(())
+        out
     }
 
     /// Memory budget of one writer.
@@ -68,30 +82,23 @@ impl StoreConfig {
     }
 }
 
-/// Reads a duration: `500ms`, `30s`, `5m`, `1h`, `1d`, `1w` (a number and one unit; days and weeks
-/// are fixed 24 h and 7 × 24 h), or anything jiff reads (`1h30m`, `PT1H`).
-pub fn parse_duration(text: &str) -> Option<SignedDuration> {
+/// Reads a duration — Vigil's one duration grammar, used by the configuration, the API and the CLI
+/// (ages such as `--since 30d`), and aggregation intervals. A number and a unit (`500ms`, `30s`,
+/// `15m`, `12h`, `30d`, `2w`; spaces allowed), several of them (`1h30m`, `1d 12h`), spelled-out
+/// units (`90 minutes`, `2 days`), or ISO 8601 (`PT90M`, `P1D`). Days are 24 hours and weeks 7
+/// days. Months and years are refused: their length is not fixed. Negative durations are read
+/// (callers that need a positive one say so).
+pub fn parse_duration(text: &str) -> Result<SignedDuration, String> {
     let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    if !num.is_empty()
-        && let Ok(n) = num.parse::<i64>()
-    {
-        let secs = |mult: i64| n.checked_mul(mult).map(SignedDuration::from_secs);
-        let d = match unit.trim() {
-            "ms" => Some(SignedDuration::from_millis(n)),
-            "s" => secs(1),
-            "m" => secs(60),
-            "h" => secs(3600),
-            "d" => secs(86_400),
-            "w" => secs(7 * 86_400),
-            _ => None,
-        };
-        if d.is_some() {
-            return d;
-        }
+    let hint = "(e.g. 500ms, 30s, 15m, 12h, 30d, 2w, 1h30m)";
+    let span: jiff::Span = t.parse().map_err(|_| format!("`{text}` is not a duration {hint}"))?;
+    if span.get_years() != 0 || span.get_months() != 0 {
+        return Err(format!(
+            "`{text}`: months and years have no fixed length; use days or weeks (e.g. 30d, 52w)"
+        ));
     }
-    t.parse().ok()
+    span.to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+        .map_err(|_| format!("`{text}` is out of range"))
 }
 
 /// The shortest `<n><unit>` form of a duration that [`parse_duration`] reads back.
@@ -123,8 +130,7 @@ pub(crate) mod duration_serde {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SignedDuration, D::Error> {
         let text = String::deserialize(d)?;
-        super::parse_duration(&text)
-            .ok_or_else(|| serde::de::Error::custom(format!("cannot read {text:?} as a duration (e.g. 1m, 1h, 1d)")))
+        super::parse_duration(&text).map_err(serde::de::Error::custom)
     }
 }
 
@@ -134,19 +140,49 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(parse_duration("1m"), Some(SignedDuration::from_mins(1)));
-        assert_eq!(parse_duration("1h"), Some(SignedDuration::from_hours(1)));
-        assert_eq!(parse_duration("1d"), Some(SignedDuration::from_hours(24)));
-        assert_eq!(parse_duration("2w"), Some(SignedDuration::from_hours(24 * 14)));
-        assert_eq!(parse_duration("250ms"), Some(SignedDuration::from_millis(250)));
-        assert_eq!(parse_duration("PT90M"), Some(SignedDuration::from_mins(90)));
-        assert_eq!(parse_duration("1h30m"), Some(SignedDuration::from_mins(90)));
-        assert_eq!(parse_duration("soon"), None);
-        for d in ["1d", "90m", "15s", "250ms", "2w"] {
-            let parsed = parse_duration(d).unwrap();
-            assert_eq!(parse_duration(&format_duration(parsed)), Some(parsed), "{d}");
+        let d = |t: &str| parse_duration(t).ok();
+        assert_eq!(d("1m"), Some(SignedDuration::from_mins(1)));
+        assert_eq!(d("1h"), Some(SignedDuration::from_hours(1)));
+        assert_eq!(d("1d"), Some(SignedDuration::from_hours(24)));
+        assert_eq!(d("2w"), Some(SignedDuration::from_hours(24 * 14)));
+        assert_eq!(d("250ms"), Some(SignedDuration::from_millis(250)));
+        assert_eq!(d("PT90M"), Some(SignedDuration::from_mins(90)));
+        assert_eq!(d("1h30m"), Some(SignedDuration::from_mins(90)));
+        assert_eq!(d("soon"), None);
+        for t in ["1d", "90m", "15s", "250ms", "2w"] {
+            let parsed = parse_duration(t).unwrap();
+            assert_eq!(d(&format_duration(parsed)), Some(parsed), "{t}");
         }
         assert_eq!(format_duration(SignedDuration::from_mins(90)), "90m");
+    }
+
+    #[test]
+    fn one_grammar_reads_what_config_and_ages_read_before() {
+        let secs = |t: &str| parse_duration(t).map(|d| d.as_secs());
+        // The configuration's former grammar: a whole number and one unit, spaces allowed.
+        for (t, want) in [
+            ("500ms", 0),
+            ("30s", 30),
+            ("15m", 900),
+            ("12h", 43_200),
+            ("30d", 2_592_000),
+        ] {
+            assert_eq!(secs(t), Ok(want), "{t}");
+        }
+        assert_eq!(secs(" 2w "), Ok(1_209_600));
+        assert_eq!(secs("30 d"), Ok(2_592_000));
+        // The ages' (and aggregation intervals') former grammar: jiff spans and ISO 8601.
+        assert_eq!(secs("1h30m"), Ok(5400));
+        assert_eq!(secs("1d 12h"), Ok(129_600));
+        assert_eq!(secs("90 minutes"), Ok(5400));
+        assert_eq!(secs("P30D"), Ok(2_592_000));
+        assert_eq!(secs("PT90M"), Ok(5400));
+        // Ambiguous lengths and nonsense are refused with the reason.
+        assert!(parse_duration("1y").unwrap_err().contains("no fixed length"));
+        assert!(parse_duration("2mo").unwrap_err().contains("no fixed length"));
+        for bad in ["", "ten days", "5x", "30", "99999999999999999999d"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -12,6 +12,11 @@ pub enum StoreError {
     /// HTTP 400 with code `bad_query`).
     #[error("bad query: {0}")]
     Query(#[from] QueryError),
+    /// The query parses but one of its parts cannot be searched: a range whose bounds are reversed,
+    /// a non-time on `@timestamp`, a word too long to be indexed, a wildcard too complex. The
+    /// message names the part (the API answers HTTP 400 with code `bad_query`).
+    #[error("bad query: {0}")]
+    BadQuery(String),
     /// The request is well-formed but not acceptable: page size too large, a cursor that is not
     /// ours, an aggregation that would make too many buckets, a wildcard too complex to compile.
     #[error("bad request: {0}")]

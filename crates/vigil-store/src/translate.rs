@@ -123,7 +123,7 @@ impl Translator<'_> {
     /// The event with the given id: both halves of the id's fast fields equal.
     fn id(&self, value: &str) -> Result<Boxed, StoreError> {
         let id = vigil_event::EventId::parse(&value.to_ascii_lowercase()).ok_or_else(|| {
-            StoreError::BadRequest(format!(
+            StoreError::BadQuery(format!(
                 "`_id:{value}`: an event id is 32 hexadecimal digits, as alerts list them"
             ))
         })?;
@@ -153,7 +153,7 @@ impl Translator<'_> {
                 .find(|w| w.len() > MAX_WORD_BYTES)
         {
             let head: String = long.chars().take(16).collect();
-            return Err(StoreError::BadRequest(format!(
+            return Err(StoreError::BadQuery(format!(
                 "the word {head}… is longer than {MAX_WORD_BYTES} bytes, and words that long are not indexed \
                  for bare search: name the field and use a wildcard, e.g. CommandLine:*{head}*"
             )));
@@ -185,10 +185,12 @@ impl Translator<'_> {
             return self.id(value);
         }
         if field == TIME_FIELD {
-            return Ok(match parse_time(value) {
-                Some(t) => ts_range(self.s, Bound::Included(t), Bound::Included(t)),
-                None => Box::new(EmptyQuery),
-            });
+            return match parse_time(value) {
+                Some(t) => Ok(ts_range(self.s, Bound::Included(t), Bound::Included(t))),
+                None => Err(StoreError::BadQuery(format!(
+                    "{TIME_FIELD}:{value}: `{value}` is not a time (use RFC 3339, e.g. 2026-11-23T10:00:00Z, or a date)"
+                ))),
+            };
         }
         let mut clauses: Vec<Boxed> = Vec::with_capacity(3);
         let text = lowercase(value);
@@ -272,6 +274,9 @@ impl Translator<'_> {
         if field == TIME_FIELD || field == TIME_ALIAS {
             match times {
                 (Some(lo), Some(hi)) => {
+                    if is_empty(&lo, &hi, |a, b| a.partial_cmp(b)) {
+                        return Err(empty_range(field, lower, upper));
+                    }
                     let time_query = ts_range(self.s, lo, hi);
                     if field == TIME_FIELD {
                         return Ok(time_query);
@@ -279,39 +284,46 @@ impl Translator<'_> {
                     // `time` may also be a field of the event.
                     return Ok(Box::new(BooleanQuery::union(vec![
                         time_query,
-                        self.field_range(field, lower, upper),
+                        self.field_range(field, lower, upper)?,
                     ])));
                 }
                 _ if field == TIME_FIELD => {
-                    return Err(StoreError::BadRequest(format!(
-                        "{TIME_FIELD} range bounds must be times (RFC 3339, e.g. 2026-11-23T10:00:00Z, or a date)"
+                    return Err(StoreError::BadQuery(format!(
+                        "{}: {TIME_FIELD} range bounds must be times (RFC 3339, e.g. 2026-11-23T10:00:00Z, or a date)",
+                        written_range(field, lower, upper)
                     )));
                 }
                 _ => {}
             }
         }
-        Ok(self.field_range(field, lower, upper))
+        self.field_range(field, lower, upper)
     }
 
-    fn field_range(&self, field: &str, lower: &Bound<String>, upper: &Bound<String>) -> Boxed {
+    fn field_range(&self, field: &str, lower: &Bound<String>, upper: &Bound<String>) -> Result<Boxed, StoreError> {
         let nums = (bound_map(lower, parse_num), bound_map(upper, parse_num));
         if let (Some(lo), Some(hi)) = nums {
-            return self.numeric_range(field, lo, hi);
+            if is_empty(&lo, &hi, Num::compare) {
+                return Err(empty_range(field, lower, upper));
+            }
+            return Ok(self.numeric_range(field, lo, hi));
         }
         let lo = lower.as_ref().map(|v| lowercase(v));
         let hi = upper.as_ref().map(|v| lowercase(v));
+        if is_empty(&lo, &hi, |a, b| a.partial_cmp(b)) {
+            return Err(empty_range(field, lower, upper));
+        }
         let typed = |v: &String| {
             let mut t = json_term(self.s.f, field);
             t.append_type_and_str(v);
             t
         };
-        Box::new(typed_range(
+        Ok(Box::new(typed_range(
             self.s.f,
             field,
             Type::Str,
             lo.as_ref().map(typed),
             hi.as_ref().map(typed),
-        ))
+        )))
     }
 
     /// Numbers are indexed as i64 when integral (u64 above i64::MAX) and f64 otherwise: range over all three.
@@ -440,6 +452,45 @@ fn typed_range(field: Field, path: &str, typ: Type, lo: Bound<Term>, hi: Bound<T
     InvertedIndexRangeQuery::new(lo, hi)
 }
 
+/// Whether a range with these bounds holds nothing: the lower bound above the upper, or equal
+/// bounds with one excluded.
+fn is_empty<T>(lo: &Bound<T>, hi: &Bound<T>, cmp: impl Fn(&T, &T) -> Option<std::cmp::Ordering>) -> bool {
+    use std::cmp::Ordering::{Equal, Greater};
+    let (a, b, inclusive) = match (lo, hi) {
+        (Bound::Included(a), Bound::Included(b)) => (a, b, true),
+        (Bound::Included(a) | Bound::Excluded(a), Bound::Included(b) | Bound::Excluded(b)) => (a, b, false),
+        _ => return false,
+    };
+    match cmp(a, b) {
+        Some(Greater) => true,
+        Some(Equal) => !inclusive,
+        _ => false,
+    }
+}
+
+/// The error for a range that can hold nothing (a typo, or bounds written the wrong way round).
+fn empty_range(field: &str, lower: &Bound<String>, upper: &Bound<String>) -> StoreError {
+    StoreError::BadQuery(format!(
+        "{}: the range is empty (its lower bound is above its upper bound)",
+        written_range(field, lower, upper)
+    ))
+}
+
+/// A range as written in the query language.
+fn written_range(field: &str, lower: &Bound<String>, upper: &Bound<String>) -> String {
+    let (open, lo) = match lower {
+        Bound::Included(v) => ('[', v.as_str()),
+        Bound::Excluded(v) => ('{', v.as_str()),
+        Bound::Unbounded => ('[', "*"),
+    };
+    let (hi, close) = match upper {
+        Bound::Included(v) => (v.as_str(), ']'),
+        Bound::Excluded(v) => (v.as_str(), '}'),
+        Bound::Unbounded => ("*", ']'),
+    };
+    format!("{field}:{open}{lo} TO {hi}{close}")
+}
+
 /// A bound mapped through a parser; `None` when a present bound does not parse.
 fn bound_map<T>(b: &Bound<String>, parse: impl Fn(&str) -> Option<T>) -> Option<Bound<T>> {
     Some(match b {
@@ -456,6 +507,13 @@ enum Num {
 }
 
 impl Num {
+    fn compare(a: &Num, b: &Num) -> Option<std::cmp::Ordering> {
+        match (a, b) {
+            (Num::Int(x), Num::Int(y)) => Some(x.cmp(y)),
+            _ => a.as_f64().partial_cmp(&b.as_f64()),
+        }
+    }
+
     fn as_f64(self) -> f64 {
         match self {
             Num::Int(i) => i as f64,
@@ -505,7 +563,7 @@ fn push_escaped(re: &mut String, c: char) {
 fn compile(re: &str) -> Result<Arc<Regex>, StoreError> {
     Regex::new(re)
         .map(Arc::new)
-        .map_err(|e| StoreError::BadRequest(format!("wildcard pattern too complex: {e}")))
+        .map_err(|e| StoreError::BadQuery(format!("wildcard pattern too complex: {e}")))
 }
 
 /// A regex over a field's terms, optionally restricted to one JSON path.

@@ -24,7 +24,7 @@ use serde_json::{Map, Value, json};
 use super::body::{BodyError, read_body};
 use super::es_probes::es_error;
 use super::{HttpIngest, Shared, dead_letters, json_response, letter, peer_of, retry_after_header, submit};
-use crate::{DeadLetter, Record, RecordFormat, SinkError, codes};
+use crate::{DeadLetter, ErrorCode, Record, RecordFormat, SinkError, codes};
 
 const SHARDS: fn() -> Value = || json!({"total": 1, "successful": 1, "failed": 0});
 
@@ -55,13 +55,12 @@ fn content_type_error(headers: &HeaderMap) -> Option<Response> {
         | "application/vnd.elasticsearch+json"
         | "application/vnd.elasticsearch+x-ndjson" => None,
         _ => Some(es_error(
-            StatusCode::NOT_ACCEPTABLE,
+            ErrorCode::NotAcceptable,
             "media_type_header_exception",
             &format!(
                 "Content-Type header [{}] is not supported",
                 value.to_str().unwrap_or("?")
             ),
-            "unsupported_media_type",
         )),
     }
 }
@@ -70,24 +69,16 @@ fn content_type_error(headers: &HeaderMap) -> Option<Response> {
 async fn body_error(shared: &Shared, peer: Option<SocketAddr>, err: BodyError) -> Response {
     let message = err.message();
     match err {
-        BodyError::TooLarge(_) => es_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "content_too_long_exception",
-            &message,
-            "body_too_large",
-        ),
+        BodyError::TooLarge(_) => es_error(ErrorCode::BodyTooLarge, "content_too_long_exception", &message),
         BodyError::BadEncoding { raw, .. } => {
             let dead = letter(&shared.es, peer, codes::BAD_ENCODING, &message, &raw);
             dead_letters(shared, &shared.es, vec![dead]).await;
-            es_error(StatusCode::BAD_REQUEST, "parse_exception", &message, "bad_encoding")
+            es_error(ErrorCode::BadEncoding, "parse_exception", &message)
         }
-        BodyError::UnsupportedEncoding(_) => es_error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "illegal_argument_exception",
-            &message,
-            "unsupported_encoding",
-        ),
-        BodyError::Read(_) => es_error(StatusCode::BAD_REQUEST, "parse_exception", &message, "bad_request"),
+        BodyError::UnsupportedEncoding(_) => {
+            es_error(ErrorCode::UnsupportedEncoding, "illegal_argument_exception", &message)
+        }
+        BodyError::Read(_) => es_error(ErrorCode::BadRequest, "parse_exception", &message),
     }
 }
 
@@ -96,26 +87,19 @@ fn sink_error(err: SinkError) -> Response {
     match err {
         SinkError::Full { retry_after } => {
             let mut response = es_error(
-                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::Backpressure,
                 "es_rejected_execution_exception",
                 "rejected execution: the ingest spool is full, retry later",
-                "backpressure",
             );
             let (name, value) = retry_after_header(retry_after);
             response.headers_mut().insert(name, value);
             response
         }
-        SinkError::TooLarge(reason) => es_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "content_too_long_exception",
-            &reason,
-            "body_too_large",
-        ),
+        SinkError::TooLarge(reason) => es_error(ErrorCode::BodyTooLarge, "content_too_long_exception", &reason),
         SinkError::Unavailable(_) => es_error(
-            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Unavailable,
             "unavailable_shards_exception",
             "the ingest spool is unavailable, retry later",
-            "unavailable",
         ),
     }
 }
@@ -148,29 +132,18 @@ async fn bulk_inner(state: HttpIngest, path_index: Option<String>, req: Request)
         Ok(Ok(parsed)) => parsed,
         Ok(Err(malformed)) => {
             dead_letters(&shared, &shared.es, vec![malformed.letter]).await;
-            return es_error(
-                StatusCode::BAD_REQUEST,
-                "illegal_argument_exception",
-                &malformed.reason,
-                "bad_request",
-            );
+            return es_error(ErrorCode::BadRequest, "illegal_argument_exception", &malformed.reason);
         }
         Err(err) => {
             tracing::error!(%err, "bulk parser task failed");
-            return es_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "exception",
-                "internal error",
-                "internal",
-            );
+            return es_error(ErrorCode::Internal, "exception", "internal error");
         }
     };
     if parsed.items.is_empty() {
         return es_error(
-            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
             "action_request_validation_exception",
             "Validation Failed: 1: no requests added;",
-            "bad_request",
         );
     }
     if let Err(err) = submit(&shared, &shared.es, parsed.records).await {
@@ -409,7 +382,7 @@ async fn doc_inner(state: HttpIngest, index: String, given_id: Option<String>, r
         let reason = format!("failed to parse: {reason}");
         let dead = letter(&shared.es, peer, codes::BAD_JSON, &reason, source);
         dead_letters(&shared, &shared.es, vec![dead]).await;
-        return es_error(StatusCode::BAD_REQUEST, "mapper_parsing_exception", &reason, "bad_json");
+        return es_error(ErrorCode::InvalidJson, "mapper_parsing_exception", &reason);
     }
     let received = Timestamp::now();
     let (id, seq) = match &given_id {

@@ -4,7 +4,7 @@
 
 use axum::Router;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -13,6 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
 use super::{HttpIngest, bulk, json_response};
+use crate::ErrorCode;
 use crate::auth::{AuthOutcome, authorize};
 
 /// The Elasticsearch version reported to clients.
@@ -36,9 +37,10 @@ pub(crate) fn cluster_uuid(cluster_name: &str) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// An Elasticsearch error body: `{"error":{"root_cause":[..],"type":..,"reason":..,"code":..},"status":N}`.
-/// `code` is Vigil's stable error code.
-pub(crate) fn es_error(status: StatusCode, kind: &str, reason: &str, code: &str) -> Response {
+/// An Elasticsearch error body: `{"error":{"root_cause":[..],"type":..,"reason":..,"code":..},"status":N}`,
+/// with the status of `code`, Vigil's stable error code.
+pub(crate) fn es_error(code: ErrorCode, kind: &str, reason: &str) -> Response {
+    let status = code.status();
     json_response(
         status,
         &json!({
@@ -46,15 +48,21 @@ pub(crate) fn es_error(status: StatusCode, kind: &str, reason: &str, code: &str)
                 "root_cause": [{"type": kind, "reason": reason}],
                 "type": kind,
                 "reason": reason,
-                "code": code,
+                "code": code.as_str(),
             },
             "status": status.as_u16(),
         }),
     )
 }
 
+/// A wrong method on an Elasticsearch route, worded as Elasticsearch does (axum adds `Allow`).
+pub(super) async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    let reason = format!("Incorrect HTTP method for uri [{uri}] and method [{method}]");
+    product_header(es_error(ErrorCode::MethodNotAllowed, "method_not_allowed", &reason)).await
+}
+
 fn unauthorized(reason: &str) -> Response {
-    let mut response = es_error(StatusCode::UNAUTHORIZED, "security_exception", reason, "unauthorized");
+    let mut response = es_error(ErrorCode::Unauthorized, "security_exception", reason);
     for challenge in [
         "Basic realm=\"security\" charset=\"UTF-8\"",
         "Bearer realm=\"security\"",
@@ -294,10 +302,9 @@ async fn data_stream(Path(name): Path<String>) -> Response {
 fn invalid_index(name: &str) -> Option<Response> {
     name.starts_with(['_', '-', '+']).then(|| {
         es_error(
-            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
             "invalid_index_name_exception",
             &format!("Invalid index name [{name}], must not start with '_', '-', or '+'"),
-            "bad_request",
         )
     })
 }

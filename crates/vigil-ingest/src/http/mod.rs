@@ -39,11 +39,12 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::any;
 use jiff::Timestamp;
 
-use crate::{DeadLetter, IngestAuth, InputMetrics, Record, RecordSink, SinkError};
+use crate::{DeadLetter, ErrorCode, IngestAuth, InputMetrics, Record, RecordSink, SinkError};
 
 pub use es_probes::ES_VERSION;
 
@@ -165,19 +166,49 @@ pub fn http_router(state: HttpIngest) -> Router {
 }
 
 /// The Elasticsearch-compatible routes (`_bulk` and probes). Every response carries
-/// `X-Elastic-Product: Elasticsearch`.
+/// `X-Elastic-Product: Elasticsearch`; a wrong method gets an Elasticsearch-shaped 405.
 pub fn es_router(state: HttpIngest) -> Router {
-    es_probes::router(state)
+    es_probes::router(state).method_not_allowed_fallback(es_probes::method_not_allowed)
 }
 
-/// The Splunk HEC routes.
+/// The Splunk HEC routes. A wrong method, or a path under `/services/collector/` that is not one
+/// of them, is answered in HEC's shape (`{"text", "code"}` with the HTTP status as `code`, as
+/// Splunk answers an unknown URL).
 pub fn hec_router(state: HttpIngest) -> Router {
     hec::router(state)
+        .route("/services/collector/{*rest}", any(hec_not_found))
+        .method_not_allowed_fallback(hec_method_not_allowed)
 }
 
-/// The OTLP/HTTP logs route (`POST /v1/logs`).
+/// The OTLP/HTTP logs route (`POST /v1/logs`); a wrong method gets Vigil's JSON 405.
 pub fn otlp_router(state: HttpIngest) -> Router {
-    otlp::router(state)
+    otlp::router(state).method_not_allowed_fallback(method_not_allowed)
+}
+
+/// Vigil's 405: `{"error": {"code": "method_not_allowed", ...}}` (axum adds `Allow`).
+pub async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    error_response(
+        ErrorCode::MethodNotAllowed,
+        &format!(
+            "{} does not take {method}; the Allow header lists what it takes",
+            uri.path()
+        ),
+    )
+}
+
+async fn hec_not_found() -> Response {
+    hec_shaped(StatusCode::NOT_FOUND, "The requested URL was not found on this server.")
+}
+
+async fn hec_method_not_allowed(method: Method) -> Response {
+    hec_shaped(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &format!("Method {method} is not allowed here; the Allow header lists what is"),
+    )
+}
+
+fn hec_shaped(status: StatusCode, text: &str) -> Response {
+    json_response(status, &serde_json::json!({"text": text, "code": status.as_u16()}))
 }
 
 /// The client's address, when the server provides `ConnectInfo`.
@@ -196,17 +227,23 @@ pub(crate) fn json_response(status: StatusCode, value: &serde_json::Value) -> Re
         .into_response()
 }
 
-/// `Retry-After` in whole seconds (at least 1).
-pub(crate) fn retry_after_header(retry_after: Duration) -> (header::HeaderName, HeaderValue) {
-    let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
-    (header::RETRY_AFTER, HeaderValue::from(secs.max(1)))
+/// The `Retry-After` value of a wait: whole seconds, rounded up, at least 1. Every 429 and 503
+/// Vigil sends computes it here.
+pub fn retry_after_secs(wait: Duration) -> u64 {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    secs.max(1)
 }
 
-/// The common error body of non-HEC routes: `{"error":{"code":..,"message":..}}`.
-pub(crate) fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+/// `Retry-After` in whole seconds (see [`retry_after_secs`]).
+pub(crate) fn retry_after_header(retry_after: Duration) -> (header::HeaderName, HeaderValue) {
+    (header::RETRY_AFTER, HeaderValue::from(retry_after_secs(retry_after)))
+}
+
+/// Vigil's error body, `{"error":{"code":..,"message":..}}`, with the code's status.
+pub fn error_response(code: ErrorCode, message: &str) -> Response {
     json_response(
-        status,
-        &serde_json::json!({"error": {"code": code, "message": message}}),
+        code.status(),
+        &serde_json::json!({"error": {"code": code.as_str(), "message": message}}),
     )
 }
 
@@ -286,6 +323,14 @@ pub(crate) fn timestamp_from_decimal(text: &str) -> Option<Timestamp> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds() {
+        assert_eq!(retry_after_secs(Duration::ZERO), 1);
+        assert_eq!(retry_after_secs(Duration::from_millis(1)), 1);
+        assert_eq!(retry_after_secs(Duration::from_millis(1500)), 2);
+        assert_eq!(retry_after_secs(Duration::from_secs(3)), 3);
+    }
 
     #[test]
     fn decimal_timestamps_are_exact() {

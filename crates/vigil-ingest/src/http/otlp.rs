@@ -45,7 +45,7 @@ use super::{
     HttpIngest, Shared, dead_letters, error_response, json_response, letter, peer_of, retry_after_header, submit,
 };
 use crate::auth::{AuthOutcome, authorize};
-use crate::{DeadLetter, Record, RecordFormat, SinkError, codes};
+use crate::{DeadLetter, ErrorCode, Record, RecordFormat, SinkError, codes};
 
 /// gRPC status codes used in `google.rpc.Status` bodies.
 const INVALID_ARGUMENT: i32 = 3;
@@ -84,7 +84,7 @@ async fn require_token(State(state): State<HttpIngest>, req: Request, next: Next
         AuthOutcome::Missing => "an ingest token is required",
         AuthOutcome::Malformed | AuthOutcome::Denied => "invalid ingest token",
     };
-    let mut response = error_response(StatusCode::UNAUTHORIZED, "unauthorized", message);
+    let mut response = error_response(ErrorCode::Unauthorized, message);
     response
         .headers_mut()
         .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -148,8 +148,7 @@ async fn logs(State(state): State<HttpIngest>, req: Request) -> Response {
     let shared = Arc::clone(&state.inner);
     let Some(encoding) = encoding(req.headers()) else {
         return error_response(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "Content-Type must be application/x-protobuf or application/json",
         );
     };

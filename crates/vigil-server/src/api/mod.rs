@@ -1,11 +1,17 @@
 //! The REST API: search, alerts, dead letters, rules, native ingest, health and metrics.
 //!
-//! Every error is JSON `{"error": {"code": "...", "message": "..."}}` with a stable code (see
-//! [`ApiError`]); internal details are logged, never sent.
+//! Every error is JSON `{"error": {"code": "...", "message": "..."}}` with a code of the one table
+//! ([`ErrorCode`], rendered in `docs/http-errors.md`), including 404, 405, 413, 414 and every
+//! extractor's rejection (see `extract.rs`); internal details are logged, never sent.
 
+mod error;
+mod extract;
 mod ops;
 mod records;
 mod search;
+
+pub use error::{ApiError, ErrorCode};
+pub use extract::{JsonBody, MAX_URI_BYTES, Params, RawBody, parse_json};
 
 use std::sync::{
     Arc,
@@ -13,10 +19,9 @@ use std::sync::{
 };
 
 use axum::{
-    Json, Router,
+    Router,
     extract::DefaultBodyLimit,
-    http::{HeaderMap, StatusCode, header},
-    response::{IntoResponse, Response},
+    http::{HeaderMap, header},
     routing::{get, post},
 };
 use vigil_spool::Spool;
@@ -48,11 +53,14 @@ pub struct ApiContext {
     pub api_ingest: Arc<vigil_ingest::InputMetrics>,
     /// Per-token limits of the non-ingest routes (`None`: unlimited).
     pub limiter: Option<Arc<crate::rate_limit::RateLimiter>>,
+    /// Whether `/metrics` needs a read (or admin) token (`[http] metrics_auth`).
+    pub metrics_auth: bool,
 }
 
 pub type Ctx = Arc<ApiContext>;
 
-/// The API routes (merged with the ingest routes by the server).
+/// The API routes. A wrong method gets the JSON 405 (the ingest routes answer theirs in their
+/// protocol's shape); use [`app`] for the whole listener.
 pub fn router(ctx: Ctx) -> Router {
     let max_body = ctx.max_body_bytes;
     Router::new()
@@ -68,75 +76,29 @@ pub fn router(ctx: Ctx) -> Router {
         .route("/api/v1/ingest", post(records::ingest))
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(ctx)
+        .method_not_allowed_fallback(vigil_ingest::http::method_not_allowed)
 }
 
-/// An API error with a stable machine-readable code.
-#[derive(Debug)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
-    pub message: String,
-    /// Sent as `Retry-After` (whole seconds, at least 1).
-    pub retry_after: Option<std::time::Duration>,
-}
-
-impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError {
-            status,
-            code,
-            message: message.into(),
-            retry_after: None,
-        }
-    }
-
-    pub fn bad_request(message: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
-    }
-
-    /// Logs the real cause and answers with a generic message.
-    pub fn internal(context: &str, cause: &dyn std::fmt::Display) -> Self {
-        tracing::error!(error = %cause, "{context}");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            format!("{context} failed; see the server log"),
-        )
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = serde_json::json!({ "error": { "code": self.code, "message": self.message } });
-        let mut response = (self.status, Json(body)).into_response();
-        if self.status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
-        }
-        if let Some(wait) = self.retry_after {
-            let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
-        }
-        response
-    }
+/// Everything the HTTP listener serves: the API and the `ingest` routes, a JSON 404 for every
+/// other path, and a JSON 414 for request targets over [`MAX_URI_BYTES`].
+pub fn app(ctx: Ctx, ingest: Router) -> Router {
+    router(ctx)
+        .merge(ingest)
+        .fallback(extract::not_found)
+        .layer(axum::middleware::from_fn(extract::limit_uri))
 }
 
 /// Requires `Authorization: Bearer <token>` with a scope allowing `needed`.
 pub async fn authorize(ctx: &ApiContext, headers: &HeaderMap, needed: Scope) -> Result<(), ApiError> {
     let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
         return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            ErrorCode::Unauthorized,
             "missing Authorization: Bearer <token> (create one with `vigil token create`)",
         ));
     };
     let Some(secret) = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")) else {
         return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            ErrorCode::Unauthorized,
             "the Authorization header must be `Bearer <token>`",
         ));
     };
@@ -150,30 +112,20 @@ pub async fn authorize(ctx: &ApiContext, headers: &HeaderMap, needed: Scope) -> 
                 ctx.metrics
                     .api_rate_limited
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let mut e = ApiError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "rate_limited",
-                    format!(
-                        "token {} is over its API rate limit ([http] api_rate_limit); retry after {} ms",
-                        info.id,
-                        wait.as_millis().max(1)
-                    ),
+                let message = format!(
+                    "token {} is over its API rate limit ([http] api_rate_limit); retry after {} ms",
+                    info.id,
+                    wait.as_millis().max(1)
                 );
-                e.retry_after = Some(wait);
-                return Err(e);
+                return Err(ApiError::new(ErrorCode::RateLimited, message).retry_after(wait));
             }
             Ok(())
         }
         Ok(Some(info)) if !info.revoked => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
+            ErrorCode::Forbidden,
             format!("this {} token cannot do what needs scope {needed}", info.scope),
         )),
-        Ok(_) => Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "unknown or revoked token",
-        )),
+        Ok(_) => Err(ApiError::new(ErrorCode::Unauthorized, "unknown or revoked token")),
         Err(e) => Err(ApiError::internal("token check", &e)),
     }
 }

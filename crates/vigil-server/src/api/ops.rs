@@ -11,7 +11,7 @@ use axum::{
 use serde_json::json;
 use vigil_state::Scope;
 
-use super::{ApiError, Ctx, authorize};
+use super::{ApiError, Ctx, ErrorCode, authorize};
 use crate::metrics::Gauges;
 
 /// Liveness: the process answers.
@@ -30,14 +30,13 @@ pub async fn readyz(AxState(ctx): AxState<Ctx>) -> Response {
         problems.push("the spool is full (inputs are being throttled)");
     }
     if problems.is_empty() {
-        (StatusCode::OK, Json(json!({ "status": "ready" }))).into_response()
-    } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "not_ready", "problems": problems })),
-        )
-            .into_response()
+        return (StatusCode::OK, Json(json!({ "status": "ready" }))).into_response();
     }
+    let error = ApiError::new(ErrorCode::NotReady, problems.join("; "));
+    let mut body = error.body();
+    body["status"] = json!("not_ready");
+    body["problems"] = json!(problems);
+    (error.status(), Json(body)).into_response()
 }
 
 impl super::ApiContext {
@@ -57,14 +56,17 @@ impl super::ApiContext {
     }
 }
 
-/// Prometheus text exposition.
-pub async fn metrics(AxState(ctx): AxState<Ctx>) -> Response {
+/// Prometheus text exposition; with `[http] metrics_auth` it needs a read or admin token.
+pub async fn metrics(AxState(ctx): AxState<Ctx>, headers: HeaderMap) -> Result<Response, ApiError> {
+    if ctx.metrics_auth {
+        authorize(&ctx, &headers, Scope::Read).await?;
+    }
     let text = ctx.metrics.render(&ctx.gauges());
-    (
+    Ok((
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         text,
     )
-        .into_response()
+        .into_response())
 }
 
 /// Pipeline, spool, store and rule state at a glance.

@@ -2,65 +2,56 @@
 
 use axum::{
     Json,
-    body::Bytes,
-    extract::{Query, State as AxState},
-    http::{HeaderMap, StatusCode, header},
+    extract::State as AxState,
+    http::{HeaderMap, StatusCode, Uri},
     response::{IntoResponse, Response},
 };
 use jiff::Timestamp;
-use serde::Deserialize;
 use serde_json::json;
+use vigil_event::{DeadLetterCode, Level};
 use vigil_ingest::{Record, RecordFormat, SinkError};
 use vigil_state::{AlertPage, AlertQuery, DeadLetterPage, DeadLetterQuery, Scope};
 
-use super::{ApiError, Ctx, authorize};
+use super::{ApiError, Ctx, ErrorCode, Params, RawBody, authorize};
 use crate::units::parse_time;
 
-fn time_param(v: Option<&str>, name: &str) -> Result<Option<Timestamp>, ApiError> {
-    v.map(|t| parse_time(t, Timestamp::now()).map_err(|e| ApiError::bad_request(format!("{name}: {e}"))))
-        .transpose()
+/// `limit`: 1 to 1000 (default 100).
+fn read_limit(p: &Params) -> Result<u32, ApiError> {
+    let limit = p.read("limit", |v| match v.trim().parse::<u32>() {
+        Ok(n @ 1..=1000) => Ok(n),
+        _ => Err(format!("`{v}` is not a number between 1 and 1000")),
+    })?;
+    Ok(limit.unwrap_or(100))
 }
 
-fn check_limit(limit: Option<u32>) -> Result<u32, ApiError> {
-    match limit.unwrap_or(100) {
-        n @ 1..=1000 => Ok(n),
-        _ => Err(ApiError::bad_request("limit must be between 1 and 1000")),
+fn read_time(p: &Params, name: &str) -> Result<Option<Timestamp>, ApiError> {
+    let now = Timestamp::now();
+    p.read(name, |v| parse_time(v, now))
+}
+
+/// State errors: a bad cursor names the parameter; others are the server's.
+fn state_error(context: &str, e: vigil_state::StateError) -> ApiError {
+    match e {
+        vigil_state::StateError::InvalidCursor => ApiError::param(
+            "cursor",
+            "not a cursor of this listing (pass the next_cursor of the previous page)",
+        ),
+        e if e.is_client_error() => ApiError::bad_request(e.to_string()),
+        e => ApiError::internal(context, &e),
     }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AlertParams {
-    since: Option<String>,
-    until: Option<String>,
-    rule_id: Option<String>,
-    min_level: Option<String>,
-    limit: Option<u32>,
-    cursor: Option<String>,
 }
 
 /// `GET /api/v1/alerts`: newest first, filtered, paginated by cursor.
-pub async fn alerts(
-    AxState(ctx): AxState<Ctx>,
-    headers: HeaderMap,
-    params: Result<Query<AlertParams>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<AlertPage>, ApiError> {
+pub async fn alerts(AxState(ctx): AxState<Ctx>, headers: HeaderMap, uri: Uri) -> Result<Json<AlertPage>, ApiError> {
     authorize(&ctx, &headers, Scope::Read).await?;
-    let Query(p) = params.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    if let Some(level) = &p.min_level
-        && vigil_detect::parse_level(level).is_none()
-    {
-        return Err(ApiError::bad_request(format!(
-            "min_level `{level}`: use informational, low, medium, high or critical"
-        )));
-    }
+    let p = Params::of(&uri, &["since", "until", "rule_id", "min_level", "limit", "cursor"])?;
     let q = AlertQuery {
-        since: time_param(p.since.as_deref(), "since")?,
-        until: time_param(p.until.as_deref(), "until")?,
-        rule_id: p.rule_id,
-        min_level: p.min_level,
-        limit: Some(check_limit(p.limit)?),
-        cursor: p.cursor,
+        since: read_time(&p, "since")?,
+        until: read_time(&p, "until")?,
+        rule_id: p.text("rule_id"),
+        min_level: p.read("min_level", Level::parse)?,
+        limit: Some(read_limit(&p)?),
+        cursor: p.text("cursor"),
     };
     ctx.state
         .list_alerts(&q)
@@ -69,39 +60,35 @@ pub async fn alerts(
         .map_err(|e| state_error("listing alerts", e))
 }
 
-fn state_error(context: &str, e: vigil_state::StateError) -> ApiError {
-    if e.is_client_error() {
-        ApiError::bad_request(e.to_string())
-    } else {
-        ApiError::internal(context, &e)
+/// A dead-letter code of the table (or a former name of one).
+fn read_code(text: &str) -> Result<String, String> {
+    match DeadLetterCode::parse(text) {
+        Some(code) => Ok(code.as_str().to_string()),
+        None => {
+            let all: Vec<&str> = DeadLetterCode::ALL.iter().map(|c| c.as_str()).collect();
+            Err(format!(
+                "`{text}` is not a dead-letter code; the codes are: {}",
+                all.join(", ")
+            ))
+        }
     }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeadLetterParams {
-    since: Option<String>,
-    input: Option<String>,
-    code: Option<String>,
-    limit: Option<u32>,
-    cursor: Option<String>,
 }
 
 /// `GET /api/v1/dead-letters`: records that could not be accepted or parsed, with the reason.
 pub async fn dead_letters(
     AxState(ctx): AxState<Ctx>,
     headers: HeaderMap,
-    params: Result<Query<DeadLetterParams>, axum::extract::rejection::QueryRejection>,
+    uri: Uri,
 ) -> Result<Json<DeadLetterPage>, ApiError> {
     authorize(&ctx, &headers, Scope::Read).await?;
-    let Query(p) = params.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let p = Params::of(&uri, &["since", "until", "input", "code", "limit", "cursor"])?;
     let q = DeadLetterQuery {
-        since: time_param(p.since.as_deref(), "since")?,
-        input: p.input,
-        until: None,
-        code: p.code,
-        limit: Some(check_limit(p.limit)?),
-        cursor: p.cursor,
+        since: read_time(&p, "since")?,
+        until: read_time(&p, "until")?,
+        input: p.text("input"),
+        code: p.read("code", read_code)?,
+        limit: Some(read_limit(&p)?),
+        cursor: p.text("cursor"),
     };
     ctx.state
         .list_dead_letters(&q)
@@ -127,44 +114,39 @@ pub async fn reload_rules(AxState(ctx): AxState<Ctx>, headers: HeaderMap) -> Res
         .map_err(|e| ApiError::internal("rule reload task", &e))?;
     match result {
         Ok(report) => Ok((StatusCode::OK, Json(json!({ "reloaded": true, "report": report }))).into_response()),
-        Err(e) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(json!({ "error": { "code": "rules_invalid", "message": e.to_string() }, "reloaded": false })),
-        )
-            .into_response()),
+        Err(e) => {
+            let error = ApiError::new(ErrorCode::RulesInvalid, e.to_string());
+            let mut body = error.body();
+            body["reloaded"] = json!(false);
+            Ok((error.status(), Json(body)).into_response())
+        }
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IngestParams {
-    /// Parser for the lines: ndjson (default), syslog, cef, eve, zeek, auditd.
-    format: Option<String>,
-    /// Input name recorded with the events (default `api`).
-    input: Option<String>,
-}
-
-/// `POST /api/v1/ingest?format=…` (ingest scope): one record per line, acknowledged once spooled.
-/// Lines are parsed by the pipeline; a line that does not parse goes to the dead letters.
+/// `POST /api/v1/ingest?format=…&input=…` (ingest scope): one record per line, acknowledged once
+/// spooled. `format`: ndjson (default), syslog, cef, eve, zeek, auditd; `input`: the input name
+/// recorded with the events (default `api`). Lines are parsed by the pipeline; a line that does not
+/// parse goes to the dead letters.
 pub async fn ingest(
     AxState(ctx): AxState<Ctx>,
     headers: HeaderMap,
-    params: Result<Query<IngestParams>, axum::extract::rejection::QueryRejection>,
-    body: Bytes,
+    uri: Uri,
+    RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
     authorize(&ctx, &headers, Scope::Ingest).await?;
-    let Query(p) = params.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let format = p.format.unwrap_or_else(|| "ndjson".into());
+    let p = Params::of(&uri, &["format", "input"])?;
+    let format = p.text("format").unwrap_or_else(|| "ndjson".into());
     match format.parse::<vigil_parse::Format>() {
         Ok(vigil_parse::Format::Evtx) => {
-            return Err(ApiError::bad_request(
+            return Err(ApiError::param(
+                "format",
                 "EVTX is binary: send its records as JSON lines (vigil ingest does this)",
             ));
         }
         Ok(_) => {}
-        Err(e) => return Err(ApiError::bad_request(e.to_string())),
+        Err(e) => return Err(ApiError::param("format", e)),
     }
-    let input: std::sync::Arc<str> = p.input.unwrap_or_else(|| "api".into()).into();
+    let input: std::sync::Arc<str> = p.text("input").unwrap_or_else(|| "api".into()).into();
     let received = Timestamp::now();
     let records: Vec<Record> = body
         .split(|b| *b == b'\n')
@@ -186,22 +168,12 @@ pub async fn ingest(
             Ok((StatusCode::OK, Json(json!({ "accepted": n }))).into_response())
         }
         Err(SinkError::Full { retry_after }) => {
-            let mut r = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "backpressure",
-                "the spool is full; retry later",
-            )
-            .into_response();
-            if let Ok(v) = header::HeaderValue::from_str(&retry_after.as_secs().max(1).to_string()) {
-                r.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            Ok(r)
+            Err(ApiError::new(ErrorCode::Backpressure, "the spool is full; retry later").retry_after(retry_after))
         }
-        Err(SinkError::TooLarge(reason)) => Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", reason)),
+        Err(SinkError::TooLarge(reason)) => Err(ApiError::new(ErrorCode::BodyTooLarge, reason)),
         // The cause (disk error, stopped writer) is logged by the sink; the client learns to retry.
         Err(_) => Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
+            ErrorCode::Unavailable,
             "the ingest spool is unavailable, retry later",
         )),
     }

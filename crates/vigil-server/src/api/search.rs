@@ -2,17 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use axum::{
-    Json,
-    extract::{State as AxState, rejection::JsonRejection},
-    http::{HeaderMap, StatusCode},
-};
+use axum::{Json, extract::State as AxState, http::HeaderMap};
 use jiff::Timestamp;
 use serde::Deserialize;
 use vigil_state::Scope;
 use vigil_store::{Agg, SearchRequest, SearchResponse, Sort, StoreError};
 
-use super::{ApiError, Ctx, authorize};
+use super::{ApiError, Ctx, ErrorCode, JsonBody, authorize};
 use crate::units::parse_time;
 
 /// The request body. Times are RFC 3339, dates, `now`, or ages such as `15m` / `30d`.
@@ -35,13 +31,13 @@ impl SearchBody {
     /// Validates and converts to the store's request.
     pub fn into_request(self, now: Timestamp) -> Result<SearchRequest, ApiError> {
         let time = |v: Option<String>, name: &str| {
-            v.map(|t| parse_time(&t, now).map_err(|e| ApiError::bad_request(format!("{name}: {e}"))))
+            v.map(|t| parse_time(&t, now).map_err(|e| ApiError::param(name, e)))
                 .transpose()
         };
         let sort = match self.sort.as_deref() {
             None | Some("desc" | "time_desc") => Sort::TimeDesc,
             Some("asc" | "time_asc") => Sort::TimeAsc,
-            Some(other) => return Err(ApiError::bad_request(format!("sort `{other}`: use desc or asc"))),
+            Some(other) => return Err(ApiError::param("sort", format!("`{other}`: use desc or asc"))),
         };
         let mut req = SearchRequest {
             query: self.query,
@@ -59,10 +55,11 @@ impl SearchBody {
     }
 }
 
-/// Maps store errors to stable API codes.
+/// Maps store errors to stable API codes; a query problem names the part (and its column).
 pub fn store_error(e: StoreError) -> ApiError {
     match e {
-        StoreError::Query(q) => ApiError::new(StatusCode::BAD_REQUEST, "bad_query", q.to_string()),
+        StoreError::Query(q) => ApiError::new(ErrorCode::BadQuery, format!("query {q}")),
+        StoreError::BadQuery(m) => ApiError::new(ErrorCode::BadQuery, format!("query: {m}")),
         StoreError::BadRequest(m) => ApiError::bad_request(m),
         other => ApiError::internal("search", &other),
     }
@@ -71,10 +68,10 @@ pub fn store_error(e: StoreError) -> ApiError {
 pub async fn search(
     AxState(ctx): AxState<Ctx>,
     headers: HeaderMap,
-    body: Result<Json<SearchBody>, JsonRejection>,
+    body: Result<JsonBody<SearchBody>, ApiError>,
 ) -> Result<Json<SearchResponse>, ApiError> {
     authorize(&ctx, &headers, Scope::Read).await?;
-    let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let JsonBody(body) = body?;
     let req = body.into_request(Timestamp::now())?;
     let store = ctx.store.clone();
     let answer = tokio::task::spawn_blocking(move || store.search(&req))

@@ -8,6 +8,7 @@ use std::{
 };
 
 use serde::Deserialize;
+use vigil_event::Level;
 
 mod logsource;
 mod reader;
@@ -50,11 +51,23 @@ pub struct HttpConfig {
     pub api_rate_limit: u32,
     /// REST API requests a token may make at once before the rate applies.
     pub api_burst: u32,
+    /// Whether `/metrics` needs a read or admin token (`[http] metrics_auth`); `None`: only when
+    /// the listener is not on a loopback address (see [`HttpConfig::metrics_need_token`]).
+    pub metrics_auth: Option<bool>,
     /// PEM certificate chain and key: when both are set the listener speaks HTTPS only.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
     /// PEM CA bundle: when set (with HTTPS), clients must present a certificate it signed.
     pub tls_client_ca: Option<PathBuf>,
+}
+
+impl HttpConfig {
+    /// Whether `/metrics` needs a token: `[http] metrics_auth` when set, else whenever the
+    /// listener is reachable from other hosts (not a loopback address).
+    pub fn metrics_need_token(&self) -> bool {
+        self.metrics_auth
+            .unwrap_or_else(|| self.listen.is_some_and(|a| !a.ip().is_loopback()))
+    }
 }
 
 /// The syslog listeners.
@@ -77,7 +90,7 @@ pub struct SyslogConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RulesConfig {
     pub paths: Vec<PathBuf>,
-    pub min_level: Option<String>,
+    pub min_level: Option<Level>,
     pub pipelines: Vec<PathBuf>,
 }
 
@@ -123,6 +136,7 @@ impl Default for ServerConfig {
                 idle_timeout: Duration::from_secs(120),
                 api_rate_limit: 50,
                 api_burst: 100,
+                metrics_auth: None,
                 tls_cert: None,
                 tls_key: None,
                 tls_client_ca: None,
@@ -167,6 +181,21 @@ impl Default for ServerConfig {
                 max_bytes: Some(1 << 30),
             },
             logsources: Vec::new(),
+        }
+    }
+}
+
+impl ServerConfig {
+    /// The event store's settings, as `vigil serve` opens the store with them; `vigil config check`
+    /// runs the same [`vigil_store::StoreConfig::problems`].
+    pub fn store_config(&self) -> vigil_store::StoreConfig {
+        let dir = self.data_dir.join("events");
+        let duration = |d: Duration| jiff::SignedDuration::try_from(d).unwrap_or(jiff::SignedDuration::MAX);
+        vigil_store::StoreConfig {
+            partition: duration(self.store.partition),
+            max_age: self.store.max_age.map(duration),
+            max_bytes: self.store.max_bytes,
+            ..vigil_store::StoreConfig::new(dir)
         }
     }
 }
@@ -220,6 +249,7 @@ struct HttpFile {
     idle_timeout: Option<String>,
     api_rate_limit: Option<u32>,
     api_burst: Option<u32>,
+    metrics_auth: Option<bool>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     tls_client_ca: Option<PathBuf>,
@@ -316,7 +346,8 @@ pub fn load(path: Option<&Path>, overrides: &Overrides) -> Result<ServerConfig, 
     Ok(config)
 }
 
-/// Parses configuration text, reporting every problem.
+/// Parses configuration text, reporting every problem: each unknown section or key, each bad
+/// value, and whatever the event store would refuse at start-up ([`ServerConfig::store_config`]).
 pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
     let table: toml::Table = match text.parse() {
         Ok(t) => t,
@@ -336,10 +367,11 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
     };
     for key in table.keys() {
         if !SECTIONS.contains(&key.as_str()) {
+            let what = if table[key].is_table() { "section" } else { "key" };
             r.problem(
                 None,
                 key,
-                format!("unknown key; expected one of: {}", SECTIONS.join(", ")),
+                format!("unknown {what}; expected one of: {}", SECTIONS.join(", ")),
             );
         }
     }
@@ -362,35 +394,55 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
         Some(toml::Value::String(s)) => c.data_dir = PathBuf::from(s),
         Some(_) => r.problem(None, "data_dir", "must be a string (a directory path)"),
     }
-    let http: HttpFile = r.section(&table, "http");
-    c.http.listen = r.addr("http", "listen", http.listen.as_deref(), c.http.listen);
+    read_http(&mut r, &table, &mut c.http);
+    read_syslog(&mut r, &table, &mut c);
+    c.logsources = logsource::read(&mut r, &table);
+    read_rules(&mut r, &table, &mut c.rules);
+    read_store(&mut r, &table, &mut c);
+    read_spool_and_pipeline(&mut r, &table, &mut c);
+    read_retention(&mut r, &table, &mut c);
+    if r.problems.is_empty() {
+        return Ok(c);
+    }
+    // In the order of the file; problems without a line last.
+    r.problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
+    Err(r.problems)
+}
+
+fn read_http(r: &mut Reader<'_>, table: &toml::Table, h: &mut HttpConfig) {
+    let http: HttpFile = r.section(table, "http");
+    h.listen = r.addr("http", "listen", http.listen.as_deref(), h.listen);
     if let Some(n) = r.bytes("http", "max_body", http.max_body.as_deref()) {
-        c.http.max_body_bytes = usize::try_from(n).unwrap_or(usize::MAX);
+        h.max_body_bytes = usize::try_from(n).unwrap_or(usize::MAX);
     }
     if let Some(n) = r.within("http", "max_connections", http.max_connections, 1..=1_000_000) {
-        c.http.max_connections = n;
+        h.max_connections = n;
     }
     if let Some(d) = r.duration("http", "idle_timeout", http.idle_timeout.as_deref()) {
-        c.http.idle_timeout = d;
+        h.idle_timeout = d;
     }
     // 0: no limit.
     if let Some(n) = r.within("http", "api_rate_limit", http.api_rate_limit, 0..=1_000_000) {
-        c.http.api_rate_limit = n;
+        h.api_rate_limit = n;
     }
     if let Some(n) = r.within("http", "api_burst", http.api_burst, 1..=1_000_000) {
-        c.http.api_burst = n;
+        h.api_burst = n;
     }
-    c.http.tls_cert = http.tls_cert;
-    c.http.tls_key = http.tls_key;
-    c.http.tls_client_ca = http.tls_client_ca;
-    if c.http.tls_client_ca.is_some() && c.http.tls_cert.is_none() {
+    h.metrics_auth = http.metrics_auth;
+    h.tls_cert = http.tls_cert;
+    h.tls_key = http.tls_key;
+    h.tls_client_ca = http.tls_client_ca;
+    if h.tls_client_ca.is_some() && h.tls_cert.is_none() {
         r.problem(
             Some("http"),
             "tls_client_ca",
             "client certificates need HTTPS: set tls_cert and tls_key too",
         );
     }
-    let syslog: SyslogFile = r.section(&table, "syslog");
+}
+
+fn read_syslog(r: &mut Reader<'_>, table: &toml::Table, c: &mut ServerConfig) {
+    let syslog: SyslogFile = r.section(table, "syslog");
     c.syslog.udp = r.addr("syslog", "udp", syslog.udp.as_deref(), c.syslog.udp);
     c.syslog.tcp = r.addr("syslog", "tcp", syslog.tcp.as_deref(), c.syslog.tcp);
     c.syslog.tls = r.addr("syslog", "tls", syslog.tls.as_deref(), c.syslog.tls);
@@ -422,21 +474,22 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
         }
         c.syslog.logsource = Some(spec);
     }
-    c.logsources = logsource::read(&mut r, &table);
-    let rules: RulesFile = r.section(&table, "rules");
-    c.rules.paths = rules.paths.unwrap_or_default();
-    c.rules.pipelines = rules.pipelines.unwrap_or_default();
-    if let Some(level) = rules.min_level {
-        if vigil_detect::parse_level(&level).is_none() {
-            r.problem(
-                Some("rules"),
-                "min_level",
-                format!("`{level}` is not a level (informational, low, medium, high, critical)"),
-            );
+}
+
+fn read_rules(r: &mut Reader<'_>, table: &toml::Table, rules: &mut RulesConfig) {
+    let file: RulesFile = r.section(table, "rules");
+    rules.paths = file.paths.unwrap_or_default();
+    rules.pipelines = file.pipelines.unwrap_or_default();
+    if let Some(level) = file.min_level {
+        match Level::parse(&level) {
+            Ok(l) => rules.min_level = Some(l),
+            Err(e) => r.problem(Some("rules"), "min_level", e.to_string()),
         }
-        c.rules.min_level = Some(level);
     }
-    let store: StoreFile = r.section(&table, "store");
+}
+
+fn read_store(r: &mut Reader<'_>, table: &toml::Table, c: &mut ServerConfig) {
+    let store: StoreFile = r.section(table, "store");
     if let Some(d) = r.duration("store", "partition", store.partition.as_deref()) {
         c.store.partition = d;
     }
@@ -445,14 +498,21 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
     if let Some(d) = r.duration("store", "retention_interval", store.retention_interval.as_deref()) {
         c.store.retention_interval = d;
     }
-    let spool: SpoolFile = r.section(&table, "spool");
+    // What the store checks when it opens, checked here too: a file that passes starts.
+    for (field, message) in c.store_config().problems() {
+        r.problem(Some("store"), field, message);
+    }
+}
+
+fn read_spool_and_pipeline(r: &mut Reader<'_>, table: &toml::Table, c: &mut ServerConfig) {
+    let spool: SpoolFile = r.section(table, "spool");
     if let Some(n) = r.bytes("spool", "max_size", spool.max_size.as_deref()) {
         c.spool.max_bytes = n;
     }
     if let Some(n) = r.bytes("spool", "segment_size", spool.segment_size.as_deref()) {
         c.spool.segment_bytes = n;
     }
-    let pipeline: PipelineFile = r.section(&table, "pipeline");
+    let pipeline: PipelineFile = r.section(table, "pipeline");
     if let Some(b) = r.within("pipeline", "batch", pipeline.batch, 1..=1_000_000) {
         c.pipeline.batch = b;
     }
@@ -462,8 +522,11 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
     if let Some(d) = r.duration("pipeline", "future_tolerance", pipeline.future_tolerance.as_deref()) {
         c.pipeline.future_tolerance = d;
     }
+}
+
+fn read_retention(r: &mut Reader<'_>, table: &toml::Table, c: &mut ServerConfig) {
     for (name, slot) in [("alerts", &mut c.alerts), ("dead_letters", &mut c.dead_letters)] {
-        let keep: KeepFile = r.section(&table, name);
+        let keep: KeepFile = r.section(table, name);
         match keep.max_age.as_deref().map(str::trim) {
             None => {}
             Some("forever" | "off") => slot.max_age = None,
@@ -481,7 +544,6 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
             (_, text) => slot.max_bytes = r.bytes(name, "max_size", text).or(slot.max_bytes),
         }
     }
-    if r.problems.is_empty() { Ok(c) } else { Err(r.problems) }
 }
 
 fn apply(c: &mut ServerConfig, o: &Overrides) -> Result<(), Vec<ConfigProblem>> {
@@ -548,125 +610,4 @@ fn apply(c: &mut ServerConfig, o: &Overrides) -> Result<(), Vec<ConfigProblem>> 
 pub const EXAMPLE: &str = include_str!("../../vigil.example.toml");
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn example_file_is_valid() {
-        parse(EXAMPLE).expect("the shipped example parses");
-    }
-
-    #[test]
-    fn alert_and_dead_letter_retention() {
-        let c = parse("version = 1\n[alerts]\nmax_age = \"400d\"\nmax_count = 5\n[dead_letters]\nmax_age = \"forever\"\nmax_count = 0\nmax_size = \"off\"\n")
-            .expect("valid");
-        assert_eq!(c.alerts.max_age, Some(Duration::from_secs(400 * 86_400)));
-        assert_eq!(c.alerts.max_rows, Some(5));
-        assert!(c.dead_letters.is_keep_all());
-        let d = ServerConfig::default();
-        assert!(d.alerts.is_keep_all());
-        assert_eq!(
-            (d.dead_letters.max_rows, d.dead_letters.max_bytes),
-            (Some(1_000_000), Some(1 << 30))
-        );
-        let sized = parse("version = 1\n[dead_letters]\nmax_size = \"200MiB\"\n").expect("valid");
-        assert_eq!(sized.dead_letters.max_bytes, Some(200 << 20));
-        let problems =
-            parse("version = 1\n[alerts]\nmax_age = \"soon\"\nmax_size = \"1GiB\"\n[dead_letters]\nmax_rows = 3\n")
-                .expect_err("invalid");
-        let keys: Vec<_> = problems.iter().map(|p| (p.key.as_str(), p.line)).collect();
-        assert!(keys.contains(&("alerts.max_age", Some(3))), "{problems:?}");
-        assert!(keys.contains(&("alerts.max_size", Some(4))), "{problems:?}");
-        assert!(keys.contains(&("dead_letters.max_rows", Some(6))), "{problems:?}");
-        let problems = parse("version = 1\n[dead_letters]\nmax_size = \"lots\"\n").expect_err("invalid");
-        assert_eq!(
-            (problems[0].key.as_str(), problems[0].line),
-            ("dead_letters.max_size", Some(3))
-        );
-    }
-
-    #[test]
-    fn every_problem_is_reported_at_once_with_lines() {
-        let text = "version = 1\nlisten = 3\n[http]\nlisten = \"nonsense\"\n[syslog]\ntcp = \"127.0.0.1:1\"\ncolour = \"red\"\n[store]\nmax_age = \"ten days\"\n[pipeline]\nbatch = 0\n";
-        let problems = parse(text).expect_err("invalid");
-        let lines: Vec<_> = problems.iter().map(|p| (p.key.as_str(), p.line)).collect();
-        assert!(lines.contains(&("listen", Some(2))), "{problems:?}");
-        assert!(lines.contains(&("http.listen", Some(4))), "{problems:?}");
-        assert!(lines.contains(&("syslog.colour", Some(7))), "{problems:?}");
-        assert!(lines.contains(&("store.max_age", Some(9))), "{problems:?}");
-        assert!(lines.contains(&("pipeline.batch", Some(11))), "{problems:?}");
-    }
-
-    #[test]
-    fn api_rate_limits() {
-        let c = parse("version = 1\n[http]\napi_rate_limit = 0\napi_burst = 7\n").expect("valid");
-        assert_eq!((c.http.api_rate_limit, c.http.api_burst), (0, 7));
-        let problems = parse("version = 1\n[http]\napi_rate_limit = 2000000\napi_burst = 0\n").expect_err("invalid");
-        let keys: Vec<_> = problems.iter().map(|p| p.key.as_str()).collect();
-        assert_eq!(keys, ["http.api_rate_limit", "http.api_burst"], "{problems:?}");
-    }
-
-    #[test]
-    fn version_is_required_and_checked() {
-        assert!(parse("").expect_err("no version")[0].message.contains("missing"));
-        assert!(parse("version = 2").expect_err("v2")[0].message.contains("unsupported"));
-    }
-
-    #[test]
-    fn overrides_win_and_off_disables() {
-        let o = Overrides {
-            http: Some("127.0.0.1:0".into()),
-            syslog_udp: Some("off".into()),
-            data_dir: Some("/tmp/x".into()),
-            ..Overrides::default()
-        };
-        let c = load(None, &o).expect("valid");
-        assert_eq!(c.http.listen, Some("127.0.0.1:0".parse().expect("addr")));
-        assert_eq!(c.syslog.udp, None);
-        assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
-        let bad = Overrides {
-            http: Some("x".into()),
-            syslog_tcp: Some("y".into()),
-            ..Overrides::default()
-        };
-        assert_eq!(load(None, &bad).expect_err("bad").problems.len(), 2);
-    }
-
-    #[test]
-    fn tls_settings_are_checked_together_and_files_must_exist() {
-        let text =
-            "version = 1\n[http]\ntls_cert = \"/a.crt\"\ntls_client_ca = \"/ca.crt\"\n[syslog]\ntls_key = \"/k\"\n";
-        let keys: Vec<String> = parse(text).expect_err("invalid").into_iter().map(|p| p.key).collect();
-        assert!(keys.contains(&"http.tls_cert".to_string()), "{keys:?}");
-        assert!(keys.contains(&"syslog.tls_cert".to_string()), "{keys:?}");
-        let only_ca = "version = 1\n[http]\ntls_client_ca = \"/ca.crt\"\n";
-        let keys: Vec<String> = parse(only_ca)
-            .expect_err("invalid")
-            .into_iter()
-            .map(|p| p.key)
-            .collect();
-        assert_eq!(keys, vec!["http.tls_client_ca".to_string()]);
-        let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join("vigil.toml");
-        std::fs::write(
-            &file,
-            "version = 1\n[http]\ntls_cert = \"/nonexistent/h.crt\"\ntls_key = \"/nonexistent/h.key\"\n",
-        )
-        .expect("write");
-        let e = load(Some(&file), &Overrides::default()).expect_err("missing files");
-        let missing: Vec<_> = e
-            .problems
-            .iter()
-            .filter(|p| p.key == "http")
-            .map(|p| p.message.as_str())
-            .collect();
-        assert_eq!(missing.len(), 2, "{:?}", e.problems);
-        assert!(missing[0].contains("/nonexistent/h.crt"), "{missing:?}");
-    }
-
-    #[test]
-    fn syntax_error_has_a_line() {
-        let e = parse("version = 1\n[http\n").expect_err("syntax");
-        assert_eq!(e[0].line, Some(2));
-    }
-}
+mod tests;

@@ -6,7 +6,20 @@ use std::{net::SocketAddr, ops::RangeInclusive, time::Duration};
 use serde::Deserialize;
 
 use super::ConfigProblem;
+use crate::serde_text::plain;
 use crate::units::{parse_bytes, parse_duration};
+
+/// The table name of a header line (`[http]`, `[[x.y]]`), if the line is one.
+fn table_header(line: &str) -> Option<String> {
+    let inner = line.strip_prefix("[[").or_else(|| line.strip_prefix('['))?;
+    let name = inner.split(']').next()?;
+    Some(
+        name.split('.')
+            .map(|part| part.trim().trim_matches('"'))
+            .collect::<Vec<_>>()
+            .join("."),
+    )
+}
 
 /// Collects problems while reading one file.
 pub(super) struct Reader<'a> {
@@ -15,16 +28,24 @@ pub(super) struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    /// The line where `key` is assigned inside `[section]` (or at top level), if found.
+    /// The line where `key` is assigned inside `[section]` (or at top level), if found. At top
+    /// level a key may also be a table: `[key]`, `[key.sub]` or `[[key]]`.
     pub(super) fn line_of(&self, section: Option<&str>, key: &str) -> Option<usize> {
         let mut current: Option<String> = None;
         for (i, raw) in self.text.lines().enumerate() {
             let line = raw.trim();
-            if let Some(name) = line.strip_prefix('[').and_then(|l| l.split(']').next()) {
-                current = Some(name.trim().to_string());
-                if section == Some(name.trim()) && key.is_empty() {
+            if let Some(name) = table_header(line) {
+                if section.is_none() && !key.is_empty() && (name == key || name.starts_with(&format!("{key}."))) {
                     return Some(i + 1);
                 }
+                if section == Some(name.as_str()) && key.is_empty() {
+                    return Some(i + 1);
+                }
+                // `[http.tls]`: the key `tls` of `[http]`, written as a table.
+                if section.is_some_and(|s| name == format!("{s}.{key}")) && !key.is_empty() {
+                    return Some(i + 1);
+                }
+                current = Some(name);
                 continue;
             }
             let in_section = match section {
@@ -84,21 +105,27 @@ impl Reader<'_> {
         });
     }
 
-    /// Deserializes one section; a type error or an unknown key becomes a problem.
+    /// Deserializes one section, key by key, so that every unknown key and every value of the wrong
+    /// type is a problem on its own line (serde stops at the first).
     pub(super) fn section<T: for<'de> Deserialize<'de> + Default>(&mut self, table: &toml::Table, name: &str) -> T {
         let Some(value) = table.get(name) else {
             return T::default();
         };
-        match value.clone().try_into::<T>() {
-            Ok(v) => v,
-            Err(e) => {
-                let message = e.message().to_string();
-                // serde names the offending field in backquotes: point at its line.
-                let key = message.split('`').nth(1).unwrap_or("").to_string();
-                self.problem(Some(name), &key, message);
-                T::default()
+        let Some(entries) = value.as_table() else {
+            self.problem(None, name, format!("must be a table: [{name}]"));
+            return T::default();
+        };
+        let mut good = toml::Table::new();
+        for (key, v) in entries {
+            let one = toml::Table::from_iter([(key.clone(), v.clone())]);
+            match toml::Value::Table(one).try_into::<T>() {
+                Ok(_) => {
+                    good.insert(key.clone(), v.clone());
+                }
+                Err(e) => self.problem(Some(name), key, plain(e.message())),
             }
         }
+        toml::Value::Table(good).try_into().unwrap_or_default()
     }
 
     pub(super) fn addr(

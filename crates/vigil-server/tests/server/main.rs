@@ -2,6 +2,7 @@
 
 mod event_time;
 mod harness;
+mod http_errors;
 mod pipeline;
 mod spool_reset;
 

@@ -121,3 +121,38 @@ async fn binary_data_is_kept_exactly_and_rendered_both_ways() {
     assert_eq!(l["peer"], "10.0.0.7:5514");
     assert_eq!(json["total"], 1);
 }
+
+/// `bad_json` (the inputs) and `invalid_json` (the parsers) were two codes for one cause; letters
+/// stored under the former name still list, read as `invalid_json` and match either filter.
+#[tokio::test]
+async fn letters_stored_under_a_former_code_still_list_under_the_unified_code() {
+    let (state, _dir) = temp_state().await;
+    state
+        .insert_dead_letters(&[
+            letter("elasticsearch", "bad_json", 1, b"{oops"),
+            letter("api", "invalid_json", 2, b"{nope"),
+            letter("syslog-udp", "frame_too_large", 3, b"big"),
+        ])
+        .await
+        .unwrap();
+    for filter in ["invalid_json", "bad_json"] {
+        let page = state
+            .list_dead_letters(&DeadLetterQuery {
+                code: Some(filter.into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(page.total, 2, "{filter}");
+        assert!(page.dead_letters.iter().all(|l| l.code == "invalid_json"), "{filter}");
+    }
+    let large = state
+        .list_dead_letters(&DeadLetterQuery {
+            code: Some("too_large".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(large.total, 1);
+    assert_eq!(large.dead_letters[0].code, "too_large");
+}

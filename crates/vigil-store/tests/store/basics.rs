@@ -260,7 +260,7 @@ fn bad_queries_and_requests() {
         query: "@timestamp:[soon TO later]".into(),
         ..SearchRequest::default()
     };
-    assert!(matches!(store.search(&bad_time), Err(StoreError::BadRequest(_))));
+    assert!(matches!(store.search(&bad_time), Err(StoreError::BadQuery(_))));
     let mut cfg = config(dir.path());
     cfg.partition = SignedDuration::from_millis(10);
     assert!(matches!(EventStore::open(cfg), Err(StoreError::Config(_))));

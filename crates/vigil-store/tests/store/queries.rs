@@ -1,7 +1,7 @@
 //! Every query form against a small, varied data set.
 
 use serde_json::json;
-use vigil_store::{EventStore, SearchRequest};
+use vigil_store::{EventStore, SearchRequest, StoreError};
 
 use crate::common::*;
 
@@ -284,7 +284,7 @@ mod arbitrary {
             match r {
                 Ok(r) => prop_assert!(r.total <= 4 && r.hits.len() as u64 <= r.total.min(5)),
                 Err(StoreError::Query(e)) => prop_assert!(e.position <= q.chars().count()),
-                Err(StoreError::BadRequest(_)) => {}
+                Err(StoreError::BadRequest(_) | StoreError::BadQuery(_)) => {}
                 Err(other) => prop_assert!(false, "{q:?}: {other}"),
             }
         }
@@ -327,7 +327,41 @@ fn an_event_is_found_by_its_id() {
         ..SearchRequest::default()
     });
     assert!(
-        matches!(&bad, Err(vigil_store::StoreError::BadRequest(m)) if m.contains("32 hexadecimal")),
+        matches!(&bad, Err(StoreError::BadQuery(m)) if m.contains("32 hexadecimal")),
         "{bad:?}"
     );
+}
+
+#[test]
+fn malformed_query_parts_are_errors_naming_the_part_not_zero_hits() {
+    let (_d, store) = dataset();
+    let search = |q: &str| {
+        store.search(&SearchRequest {
+            query: q.into(),
+            ..SearchRequest::default()
+        })
+    };
+    for (q, part) in [
+        ("n:[10 TO 5]", "n:[10 TO 5]"),
+        ("n:{5 TO 5}", "n:{5 TO 5}"),
+        ("user:[b TO a]", "user:[b TO a]"),
+        (
+            "@timestamp:[2026-11-24 TO 2026-11-23]",
+            "@timestamp:[2026-11-24 TO 2026-11-23]",
+        ),
+        ("@timestamp:yesterday", "@timestamp:yesterday"),
+    ] {
+        match search(q) {
+            Err(StoreError::BadQuery(m)) => assert!(m.contains(part), "{q}: {m}"),
+            other => panic!("{q}: {other:?}"),
+        }
+    }
+    for q in ["src_ip:10.0.0.0/33", "src_ip:10.0.0.300/8", "dst_ip:2001:db8::/129"] {
+        match search(q) {
+            Err(StoreError::Query(e)) => assert!(e.message.contains("not a valid network"), "{q}: {e}"),
+            other => panic!("{q}: {other:?}"),
+        }
+    }
+    // Equal inclusive bounds are a range of one value, not an error.
+    assert!(search("n:[5 TO 5]").is_ok());
 }

@@ -333,7 +333,7 @@ fn request_larger_than_the_spool_gets_413_not_429() {
     );
     assert_eq!(r.status, 413, "{}", r.text());
     assert!(
-        r.text().contains("\"too_large\"") && r.text().contains("max_size"),
+        r.text().contains("\"body_too_large\"") && r.text().contains("max_size"),
         "{}",
         r.text()
     );

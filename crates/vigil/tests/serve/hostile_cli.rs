@@ -79,7 +79,8 @@ fn remote_lists_show_hostile_text_escaped() {
     std::fs::create_dir_all(&rules).expect("rules dir");
     std::fs::write(rules.join("hostile.yml"), rule(&m)).expect("rule");
     let server = env.start_with(false, &["--rules", &rules.to_string_lossy()]);
-    let good = format!(r#"{{"marker":"{m}","host":"db01{EVIL_JSON}","msg":"x{EVIL_JSON}"}}"#);
+    // `category` names the event's logsource, so the rule (category test) sees it.
+    let good = format!(r#"{{"marker":"{m}","category":"test","host":"db01{EVIL_JSON}","msg":"x{EVIL_JSON}"}}"#);
     let broken = format!("{{\"marker\":\"{m}\", \u{1b}[2J\u{9b}31m\u{202e} broken");
     let r = server
         .ingest_post(

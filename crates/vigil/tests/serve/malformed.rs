@@ -87,7 +87,7 @@ fn syslog_udp_garbage_and_oversized_datagrams() {
         "binary garbage should keep its exact bytes: {g}"
     );
     expect_letter(&server, "syslog-udp", "invalid_syslog", Some("bad priority"));
-    expect_letter(&server, "syslog-udp", "frame_too_large", Some(&format!("{m}big")));
+    expect_letter(&server, "syslog-udp", "too_large", Some(&format!("{m}big")));
     finish(&server);
 }
 
@@ -142,8 +142,8 @@ fn syslog_tcp_bad_octet_count_oversized_and_truncated_frames() {
         );
     }
     expect_letter(&server, "syslog-tcp", "bad_octet_count", Some("12x"));
-    expect_letter(&server, "syslog-tcp", "frame_too_large", Some(&format!("{m}huge")));
-    expect_letter(&server, "syslog-tcp", "frame_too_large", Some(&format!("{m}long")));
+    expect_letter(&server, "syslog-tcp", "too_large", Some(&format!("{m}huge")));
+    expect_letter(&server, "syslog-tcp", "too_large", Some(&format!("{m}long")));
     expect_letter(&server, "syslog-tcp", "truncated_frame", Some(&format!("{m}cut")));
     finish(&server);
 }
@@ -220,8 +220,8 @@ fn bulk_invalid_json_lines_fail_per_item_and_the_rest_is_stored() {
         v
     };
     assert_eq!(seqs, [0, 2, 3]);
-    expect_letter(&server, "elasticsearch", "bad_json", Some("broken json"));
-    expect_letter(&server, "elasticsearch", "bad_json", Some("not an object"));
+    expect_letter(&server, "elasticsearch", "invalid_json", Some("broken json"));
+    expect_letter(&server, "elasticsearch", "invalid_json", Some("not an object"));
     expect_letter(
         &server,
         "elasticsearch",
@@ -267,7 +267,7 @@ fn hec_bad_envelopes_are_refused_with_splunk_codes_and_dead_lettered() {
         (
             format!("{{\"event\":\"unterminated {m}\""),
             6,
-            "bad_json",
+            "invalid_json",
             "unterminated",
         ),
     ];
@@ -378,7 +378,7 @@ fn otlp_bad_protobuf_and_bad_json_records() {
     assert_eq!(server.count(&format!("test_marker:{m}badjson")), 0);
     expect_letter(&server, "otlp", "bad_protobuf", None);
     expect_letter(&server, "otlp", "bad_otlp_record", Some("not a number"));
-    expect_letter(&server, "otlp", "bad_json", Some(&m));
+    expect_letter(&server, "otlp", "invalid_json", Some(&m));
     finish(&server);
 }
 

@@ -1,0 +1,193 @@
+//! Tests of reading configuration files.
+
+use super::*;
+
+#[test]
+fn example_file_is_valid() {
+    parse(EXAMPLE).expect("the shipped example parses");
+}
+
+#[test]
+fn alert_and_dead_letter_retention() {
+    let c = parse("version = 1\n[alerts]\nmax_age = \"400d\"\nmax_count = 5\n[dead_letters]\nmax_age = \"forever\"\nmax_count = 0\nmax_size = \"off\"\n")
+        .expect("valid");
+    assert_eq!(c.alerts.max_age, Some(Duration::from_secs(400 * 86_400)));
+    assert_eq!(c.alerts.max_rows, Some(5));
+    assert!(c.dead_letters.is_keep_all());
+    let d = ServerConfig::default();
+    assert!(d.alerts.is_keep_all());
+    assert_eq!(
+        (d.dead_letters.max_rows, d.dead_letters.max_bytes),
+        (Some(1_000_000), Some(1 << 30))
+    );
+    let sized = parse("version = 1\n[dead_letters]\nmax_size = \"200MiB\"\n").expect("valid");
+    assert_eq!(sized.dead_letters.max_bytes, Some(200 << 20));
+    let problems =
+        parse("version = 1\n[alerts]\nmax_age = \"soon\"\nmax_size = \"1GiB\"\n[dead_letters]\nmax_rows = 3\n")
+            .expect_err("invalid");
+    let keys: Vec<_> = problems.iter().map(|p| (p.key.as_str(), p.line)).collect();
+    assert!(keys.contains(&("alerts.max_age", Some(3))), "{problems:?}");
+    assert!(keys.contains(&("alerts.max_size", Some(4))), "{problems:?}");
+    assert!(keys.contains(&("dead_letters.max_rows", Some(6))), "{problems:?}");
+    let problems = parse("version = 1\n[dead_letters]\nmax_size = \"lots\"\n").expect_err("invalid");
+    assert_eq!(
+        (problems[0].key.as_str(), problems[0].line),
+        ("dead_letters.max_size", Some(3))
+    );
+}
+
+#[test]
+fn every_problem_is_reported_at_once_with_lines() {
+    let text = "version = 1\nlisten = 3\n[http]\nlisten = \"nonsense\"\n[syslog]\ntcp = \"127.0.0.1:1\"\ncolour = \"red\"\n[store]\nmax_age = \"ten days\"\n[pipeline]\nbatch = 0\n";
+    let problems = parse(text).expect_err("invalid");
+    let lines: Vec<_> = problems.iter().map(|p| (p.key.as_str(), p.line)).collect();
+    assert!(lines.contains(&("listen", Some(2))), "{problems:?}");
+    assert!(lines.contains(&("http.listen", Some(4))), "{problems:?}");
+    assert!(lines.contains(&("syslog.colour", Some(7))), "{problems:?}");
+    assert!(lines.contains(&("store.max_age", Some(9))), "{problems:?}");
+    assert!(lines.contains(&("pipeline.batch", Some(11))), "{problems:?}");
+}
+
+#[test]
+fn api_rate_limits() {
+    let c = parse("version = 1\n[http]\napi_rate_limit = 0\napi_burst = 7\n").expect("valid");
+    assert_eq!((c.http.api_rate_limit, c.http.api_burst), (0, 7));
+    let problems = parse("version = 1\n[http]\napi_rate_limit = 2000000\napi_burst = 0\n").expect_err("invalid");
+    let keys: Vec<_> = problems.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["http.api_rate_limit", "http.api_burst"], "{problems:?}");
+}
+
+#[test]
+fn version_is_required_and_checked() {
+    assert!(parse("").expect_err("no version")[0].message.contains("missing"));
+    assert!(parse("version = 2").expect_err("v2")[0].message.contains("unsupported"));
+}
+
+#[test]
+fn overrides_win_and_off_disables() {
+    let o = Overrides {
+        http: Some("127.0.0.1:0".into()),
+        syslog_udp: Some("off".into()),
+        data_dir: Some("/tmp/x".into()),
+        ..Overrides::default()
+    };
+    let c = load(None, &o).expect("valid");
+    assert_eq!(c.http.listen, Some("127.0.0.1:0".parse().expect("addr")));
+    assert_eq!(c.syslog.udp, None);
+    assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
+    let bad = Overrides {
+        http: Some("x".into()),
+        syslog_tcp: Some("y".into()),
+        ..Overrides::default()
+    };
+    assert_eq!(load(None, &bad).expect_err("bad").problems.len(), 2);
+}
+
+#[test]
+fn tls_settings_are_checked_together_and_files_must_exist() {
+    let text = "version = 1\n[http]\ntls_cert = \"/a.crt\"\ntls_client_ca = \"/ca.crt\"\n[syslog]\ntls_key = \"/k\"\n";
+    let keys: Vec<String> = parse(text).expect_err("invalid").into_iter().map(|p| p.key).collect();
+    assert!(keys.contains(&"http.tls_cert".to_string()), "{keys:?}");
+    assert!(keys.contains(&"syslog.tls_cert".to_string()), "{keys:?}");
+    let only_ca = "version = 1\n[http]\ntls_client_ca = \"/ca.crt\"\n";
+    let keys: Vec<String> = parse(only_ca)
+        .expect_err("invalid")
+        .into_iter()
+        .map(|p| p.key)
+        .collect();
+    assert_eq!(keys, vec!["http.tls_client_ca".to_string()]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("vigil.toml");
+    std::fs::write(
+        &file,
+        "version = 1\n[http]\ntls_cert = \"/nonexistent/h.crt\"\ntls_key = \"/nonexistent/h.key\"\n",
+    )
+    .expect("write");
+    let e = load(Some(&file), &Overrides::default()).expect_err("missing files");
+    let missing: Vec<_> = e
+        .problems
+        .iter()
+        .filter(|p| p.key == "http")
+        .map(|p| p.message.as_str())
+        .collect();
+    assert_eq!(missing.len(), 2, "{:?}", e.problems);
+    assert!(missing[0].contains("/nonexistent/h.crt"), "{missing:?}");
+}
+
+#[test]
+fn syntax_error_has_a_line() {
+    let e = parse("version = 1\n[http\n").expect_err("syntax");
+    assert_eq!(e[0].line, Some(2));
+}
+
+/// `vigil config check` lists every problem of a file with its key and line: unknown sections and
+/// keys (several in one section), values of the wrong type (in TOML's words), bad durations, and
+/// what the store would refuse at start-up (a partition that is not whole seconds or over 366 days).
+#[test]
+fn config_check_lists_every_problem_with_key_and_line() {
+    let text = "\
+version = 1
+[colour]
+shade = \"red\"
+[http]
+listen = \"127.0.0.1:9200\"
+listn = \"x\"
+max_conections = 5
+max_connections = \"many\"
+idle_timeout = \"2 fortnights\"
+[store]
+partition = \"1500ms\"
+retention_interval = \"1y\"
+[pipeline]
+commit_interval = \"soon\"
+[rules]
+min_level = \"hihg\"
+[http.extra]
+x = 1
+";
+    let problems = parse(text).expect_err("invalid");
+    let found: Vec<(&str, Option<usize>)> = problems.iter().map(|p| (p.key.as_str(), p.line)).collect();
+    for want in [
+        ("colour", Some(2)),
+        ("http.listn", Some(6)),
+        ("http.max_conections", Some(7)),
+        ("http.max_connections", Some(8)),
+        ("http.idle_timeout", Some(9)),
+        ("store.partition", Some(11)),
+        ("store.retention_interval", Some(12)),
+        ("pipeline.commit_interval", Some(14)),
+        ("rules.min_level", Some(16)),
+        ("http.extra", Some(17)),
+    ] {
+        assert!(found.contains(&want), "{want:?} missing from {problems:#?}");
+    }
+    assert_eq!(problems.len(), 10, "{problems:#?}");
+    let message = |key: &str| &problems.iter().find(|p| p.key == key).expect(key).message;
+    assert!(message("colour").starts_with("unknown section"), "{problems:#?}");
+    assert!(message("store.partition").contains("whole seconds"), "{problems:#?}");
+    assert!(
+        message("store.retention_interval").contains("no fixed length"),
+        "{problems:#?}"
+    );
+    assert!(!message("http.max_connections").contains("usize"), "{problems:#?}");
+    assert!(
+        message("rules.min_level").contains("informational, low"),
+        "{problems:#?}"
+    );
+    // A partition past the store's limit is refused here too, not only when the server starts.
+    let long = parse("version = 1\n[store]\npartition = \"400d\"\n").expect_err("too long");
+    assert_eq!((long[0].key.as_str(), long[0].line), ("store.partition", Some(3)));
+}
+
+#[test]
+fn metrics_auth_is_read_and_defaults_by_listener() {
+    let c = parse("version = 1\n[http]\nmetrics_auth = true\n").expect("valid");
+    assert_eq!(c.http.metrics_auth, Some(true));
+    assert!(c.http.metrics_need_token());
+    let open = parse("version = 1\n[http]\nlisten = \"0.0.0.0:9200\"\nmetrics_auth = false\n").expect("valid");
+    assert!(!open.http.metrics_need_token());
+    let default = parse("version = 1\n[http]\nlisten = \"0.0.0.0:9200\"\n").expect("valid");
+    assert!(default.http.metrics_need_token());
+    let bad = parse("version = 1\n[http]\nmetrics_auth = \"yes\"\n").expect_err("not a boolean");
+    assert_eq!((bad[0].key.as_str(), bad[0].line), ("http.metrics_auth", Some(3)));
+}
