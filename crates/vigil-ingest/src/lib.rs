@@ -8,6 +8,7 @@
 //! Every input acknowledges only what the sink reported durable; records that cannot be accepted
 //! are handed to [`RecordSink::dead_letter`] with a stable [`codes`] entry, never silently dropped.
 
+pub mod admit;
 mod auth;
 pub mod codes;
 mod error;
@@ -21,6 +22,7 @@ mod record;
 mod sink;
 pub mod syslog;
 
+pub use admit::{MAX_RECORD_BYTES, Refusal};
 pub use auth::{IngestAuth, StaticTokens};
 pub use error::IngestError;
 pub use http::{HttpIngest, HttpIngestConfig, http_router};
