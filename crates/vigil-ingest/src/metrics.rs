@@ -90,7 +90,8 @@ impl InputMetrics {
         self.records.fetch_add(records, Ordering::Relaxed);
         self.bytes.fetch_add(bytes, Ordering::Relaxed);
     }
-    pub(crate) fn add_rejected(&self, n: u64) {
+    /// Counts records rejected (dead-lettered).
+    pub fn add_rejected(&self, n: u64) {
         self.rejected.fetch_add(n, Ordering::Relaxed);
     }
     pub(crate) fn add_backpressured(&self) {

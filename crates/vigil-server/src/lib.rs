@@ -15,6 +15,7 @@ pub mod rate_limit;
 pub mod server;
 pub mod sink;
 mod store_stage;
+pub mod streams;
 mod tls;
 pub mod units;
 

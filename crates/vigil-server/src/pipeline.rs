@@ -63,6 +63,8 @@ pub struct Pipeline {
     pub shutdown: Arc<AtomicBool>,
     /// The next spool sequence number to process (for lag metrics and readiness).
     pub position: Arc<AtomicU64>,
+    /// The spool checkpoint stays below this seq ([`crate::streams::Streams::checkpoint_hold`]).
+    pub checkpoint_hold: Arc<AtomicU64>,
 }
 
 /// Errors that stop the pipeline (the server then reports not-ready and exits).
@@ -156,6 +158,7 @@ impl Pipeline {
             metrics: self.metrics.clone(),
             commit_interval: self.config.commit_interval,
             correlation_saved: correlation_saved.clone(),
+            checkpoint_hold: self.checkpoint_hold.clone(),
         };
         let store_thread = std::thread::Builder::new()
             .name("vigil-store".into())
@@ -352,14 +355,15 @@ impl Pipeline {
 
 /// Turns one spooled record into an event. The event id is the hash of the spool's epoch and the
 /// input name, then the spool sequence number ([`EventId::spooled`]), so a replay produces the
-/// same ids.
+/// same ids; a keyed record's ([`crate::streams`]) is the hash of its stream and ordinal.
 pub fn to_event(epoch: u64, seq: u64, record: &Record, logsource: Option<&LogSourceTags>) -> Result<Event, ParseError> {
+    let attr = |name: &str| record.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let origin = Origin {
         input: record.input.clone(),
-        path: None,
+        // Only the native ingest API sets `path` (the file a client read the record from).
+        path: attr("path").map(Into::into),
         host: record.peer.map(|p| p.ip().to_string().into()),
     };
-    let attr = |name: &str| record.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let format = attr("format").and_then(|f| f.parse::<Format>().ok());
     let mut event = match (format, record.format) {
         (Some(f), _) => vigil_parse::parse_line(f, &record.data, &origin, seq)?,
@@ -383,7 +387,7 @@ pub fn to_event(epoch: u64, seq: u64, record: &Record, logsource: Option<&LogSou
     };
     for (k, v) in &record.attrs {
         match k.as_str() {
-            "format" | "id" => {}
+            "format" | "id" | "path" | crate::streams::STREAM_ATTR | crate::streams::ORDINAL_ATTR => {}
             "time" => {
                 if event.time.is_none() {
                     event.time = parse_attr_time(v);
@@ -399,7 +403,11 @@ pub fn to_event(epoch: u64, seq: u64, record: &Record, logsource: Option<&LogSou
     {
         event.logsource = tags.clone();
     }
-    event.id = EventId::spooled(epoch, &record.input, seq);
+    event.id = match crate::streams::position(record) {
+        // A keyed record (native ingest stream): the same id however often it is sent.
+        Some((stream, ordinal)) => EventId::derive(&record.input, Some(stream), ordinal, b"keyed"),
+        None => EventId::spooled(epoch, &record.input, seq),
+    };
     Ok(event)
 }
 

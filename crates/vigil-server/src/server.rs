@@ -176,6 +176,13 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
             logsources.insert(name.to_string(), tags.clone());
         }
     }
+    // Before the pipeline runs: keyed ingest records it has not processed are still in the spool.
+    let streams = {
+        let (state, spool) = (state.clone(), spool.clone());
+        Arc::new(tokio::task::block_in_place(|| {
+            crate::streams::Streams::open(state, spool)
+        })?)
+    };
     let pipeline = Pipeline {
         spool: spool.clone(),
         store: store.clone(),
@@ -187,6 +194,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         runtime: tokio::runtime::Handle::current(),
         shutdown: stop_pipeline.clone(),
         position: position.clone(),
+        checkpoint_hold: streams.checkpoint_hold(),
     };
     let alive = pipeline_alive.clone();
     let pipeline = std::thread::Builder::new()
@@ -290,10 +298,13 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
                         config.http.api_burst,
                     ))
                 }),
+                streams: streams.clone(),
             });
             let ingest = HttpIngest::new(
                 vigil_ingest::HttpIngestConfig {
+                    // `max_body` bounds a body as sent and, decompressed, as read (as documented).
                     max_body_bytes: config.http.max_body_bytes,
+                    max_decoded_bytes: config.http.max_body_bytes,
                     ..Default::default()
                 },
                 Arc::new(sink.clone()),

@@ -65,7 +65,7 @@ impl Sender {
     /// Posts one batch; on 429 waits as told and retries, so nothing is skipped.
     async fn post(&mut self, format: Format, input_name: &str, batch: Batch) -> anyhow::Result<()> {
         let Batch { body, lines: records } = batch;
-        let path = format!("/api/v1/ingest?format={}&input={}", format.name(), encode(input_name));
+        let path = format!("/api/v1/ingest?format={}&path={}", format.name(), encode(input_name));
         let body = Bytes::from(body);
         loop {
             let answer = self

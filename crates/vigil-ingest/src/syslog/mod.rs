@@ -17,6 +17,17 @@ pub use udp::SyslogUdpInput;
 /// Default largest syslog message (bytes).
 pub const DEFAULT_MAX_MESSAGE: usize = 64 * 1024;
 
+/// A message longer than the record limit would be read and then refused by the parser.
+fn check_max_message(max: usize) -> Result<(), crate::IngestError> {
+    if max == 0 || max > crate::MAX_RECORD_BYTES {
+        return Err(crate::IngestError::Config(format!(
+            "max_message_size must be 1 to {} bytes (the record limit)",
+            crate::MAX_RECORD_BYTES
+        )));
+    }
+    Ok(())
+}
+
 /// Settings of a syslog TCP or TLS listener.
 #[derive(Debug, Clone)]
 pub struct SyslogTcpConfig {
@@ -24,8 +35,8 @@ pub struct SyslogTcpConfig {
     pub name: String,
     /// Address to bind (port 0 picks a free port).
     pub addr: SocketAddr,
-    /// Largest message; longer lines are dead-lettered (truncated) and skipped, a longer
-    /// octet count closes the connection.
+    /// Largest message (at most [`crate::MAX_RECORD_BYTES`]); longer lines are dead-lettered
+    /// (truncated) and skipped, a longer octet count closes the connection.
     pub max_message_size: usize,
     /// Connections beyond this are accepted and closed at once.
     pub max_connections: usize,
@@ -68,7 +79,8 @@ pub struct SyslogUdpConfig {
     pub name: String,
     /// Address to bind (port 0 picks a free port).
     pub addr: SocketAddr,
-    /// Largest message; longer datagrams are dead-lettered (truncated).
+    /// Largest message (at most [`crate::MAX_RECORD_BYTES`]); longer datagrams are dead-lettered
+    /// (truncated).
     pub max_message_size: usize,
     /// Submit a batch once it holds this many records...
     pub batch_max: usize,

@@ -54,6 +54,7 @@ impl SyslogTcpInput {
                 "max_connections and batch_max must be at least 1".into(),
             ));
         }
+        super::check_max_message(config.max_message_size)?;
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|source| IngestError::Bind {

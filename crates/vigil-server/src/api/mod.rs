@@ -3,6 +3,7 @@
 //! Every error is JSON `{"error": {"code": "...", "message": "..."}}` with a stable code (see
 //! [`ApiError`]); internal details are logged, never sent.
 
+mod ingest;
 mod ops;
 mod records;
 mod search;
@@ -48,6 +49,8 @@ pub struct ApiContext {
     pub api_ingest: Arc<vigil_ingest::InputMetrics>,
     /// Per-token limits of the non-ingest routes (`None`: unlimited).
     pub limiter: Option<Arc<crate::rate_limit::RateLimiter>>,
+    /// Keyed native ingest streams (idempotent resends).
+    pub streams: Arc<crate::streams::Streams>,
 }
 
 pub type Ctx = Arc<ApiContext>;
@@ -65,7 +68,7 @@ pub fn router(ctx: Ctx) -> Router {
         .route("/api/v1/dead-letters", get(records::dead_letters))
         .route("/api/v1/rules", get(records::rules))
         .route("/api/v1/rules/reload", post(records::reload_rules))
-        .route("/api/v1/ingest", post(records::ingest))
+        .route("/api/v1/ingest", post(ingest::ingest))
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(ctx)
 }
@@ -124,8 +127,8 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Requires `Authorization: Bearer <token>` with a scope allowing `needed`.
-pub async fn authorize(ctx: &ApiContext, headers: &HeaderMap, needed: Scope) -> Result<(), ApiError> {
+/// Requires `Authorization: Bearer <token>` with a scope allowing `needed`; gives the token's id.
+pub async fn authorize(ctx: &ApiContext, headers: &HeaderMap, needed: Scope) -> Result<String, ApiError> {
     let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -162,7 +165,7 @@ pub async fn authorize(ctx: &ApiContext, headers: &HeaderMap, needed: Scope) -> 
                 e.retry_after = Some(wait);
                 return Err(e);
             }
-            Ok(())
+            Ok(info.id)
         }
         Ok(Some(info)) if !info.revoked => Err(ApiError::new(
             StatusCode::FORBIDDEN,

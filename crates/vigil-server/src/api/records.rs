@@ -1,16 +1,14 @@
-//! Alerts, dead letters, rules and native ingest.
+//! Alerts, dead letters and rules.
 
 use axum::{
     Json,
-    body::Bytes,
     extract::{Query, State as AxState},
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
-use vigil_ingest::{Record, RecordFormat, SinkError};
 use vigil_state::{AlertPage, AlertQuery, DeadLetterPage, DeadLetterQuery, Scope};
 
 use super::{ApiError, Ctx, authorize};
@@ -132,77 +130,5 @@ pub async fn reload_rules(AxState(ctx): AxState<Ctx>, headers: HeaderMap) -> Res
             Json(json!({ "error": { "code": "rules_invalid", "message": e.to_string() }, "reloaded": false })),
         )
             .into_response()),
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IngestParams {
-    /// Parser for the lines: ndjson (default), syslog, cef, eve, zeek, auditd.
-    format: Option<String>,
-    /// Input name recorded with the events (default `api`).
-    input: Option<String>,
-}
-
-/// `POST /api/v1/ingest?format=…` (ingest scope): one record per line, acknowledged once spooled.
-/// Lines are parsed by the pipeline; a line that does not parse goes to the dead letters.
-pub async fn ingest(
-    AxState(ctx): AxState<Ctx>,
-    headers: HeaderMap,
-    params: Result<Query<IngestParams>, axum::extract::rejection::QueryRejection>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    authorize(&ctx, &headers, Scope::Ingest).await?;
-    let Query(p) = params.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let format = p.format.unwrap_or_else(|| "ndjson".into());
-    match format.parse::<vigil_parse::Format>() {
-        Ok(vigil_parse::Format::Evtx) => {
-            return Err(ApiError::bad_request(
-                "EVTX is binary: send its records as JSON lines (vigil ingest does this)",
-            ));
-        }
-        Ok(_) => {}
-        Err(e) => return Err(ApiError::bad_request(e.to_string())),
-    }
-    let input: std::sync::Arc<str> = p.input.unwrap_or_else(|| "api".into()).into();
-    let received = Timestamp::now();
-    let records: Vec<Record> = body
-        .split(|b| *b == b'\n')
-        .filter(|line| !line.trim_ascii().is_empty())
-        .map(|line| Record {
-            input: input.clone(),
-            format: RecordFormat::Text,
-            received,
-            peer: None,
-            attrs: vec![("format".into(), format.clone())],
-            data: line.to_vec(),
-        })
-        .collect();
-    let n = records.len();
-    let bytes_in = body.len() as u64;
-    match ctx.sink.append(records).await {
-        Ok(()) => {
-            ctx.api_ingest.add_accepted(n as u64, bytes_in);
-            Ok((StatusCode::OK, Json(json!({ "accepted": n }))).into_response())
-        }
-        Err(SinkError::Full { retry_after }) => {
-            let mut r = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "backpressure",
-                "the spool is full; retry later",
-            )
-            .into_response();
-            if let Ok(v) = header::HeaderValue::from_str(&retry_after.as_secs().max(1).to_string()) {
-                r.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            Ok(r)
-        }
-        Err(SinkError::TooLarge(reason)) => Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", reason)),
-        // The cause (disk error, stopped writer) is logged by the sink; the client learns to retry.
-        Err(_) => Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "the ingest spool is unavailable, retry later",
-        )),
     }
 }

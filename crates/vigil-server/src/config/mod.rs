@@ -403,8 +403,13 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
         }
     }
     if let Some(n) = r.bytes("syslog", "max_message", syslog.max_message.as_deref()) {
-        if !(480..=16 << 20).contains(&n) {
-            r.problem(Some("syslog"), "max_message", "must be between 480 bytes and 16MiB");
+        // A longer message would be acknowledged (read) and then refused by the parser.
+        if !(480..=vigil_ingest::MAX_RECORD_BYTES as u64).contains(&n) {
+            r.problem(
+                Some("syslog"),
+                "max_message",
+                "must be between 480 bytes and 1MiB (the record limit of every input)",
+            );
         } else {
             c.syslog.max_message_bytes = n as usize;
         }
@@ -587,6 +592,15 @@ mod tests {
         assert!(lines.contains(&("syslog.colour", Some(7))), "{problems:?}");
         assert!(lines.contains(&("store.max_age", Some(9))), "{problems:?}");
         assert!(lines.contains(&("pipeline.batch", Some(11))), "{problems:?}");
+    }
+
+    /// A syslog message over the record limit would be read, then refused by the parser.
+    #[test]
+    fn syslog_messages_stay_within_the_record_limit() {
+        let c = parse("version = 1\n[syslog]\nmax_message = \"1MiB\"\n").expect("valid");
+        assert_eq!(c.syslog.max_message_bytes, vigil_ingest::MAX_RECORD_BYTES);
+        let problems = parse("version = 1\n[syslog]\nmax_message = \"2MiB\"\n").expect_err("over the limit");
+        assert_eq!(problems[0].key, "syslog.max_message");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 mod event_time;
 mod harness;
+mod ingest_truth;
 mod pipeline;
 mod spool_reset;
 
