@@ -98,22 +98,26 @@ pub async fn ingest(AxState(ctx): AxState<Ctx>, req: Request) -> Result<Response
         let totals = store(&ctx, checked, bytes_in).await?;
         return Ok(answered(totals, None));
     };
-    let mut guard = ctx
-        .streams
-        .lock(&stream)
-        .await
-        .map_err(|e| ApiError::internal("reading the ingest stream", &e))?;
-    let next = guard.next();
-    let checked = check_lines(batch, body, next).await?;
-    let end = checked.end.max(first);
-    let hold = ctx.streams.hold();
-    let totals = store(&ctx, checked, bytes_in).await?;
-    if let Err(e) = guard.advance(end).await {
-        // The records are durable; only a resend after a restart could store them twice.
-        tracing::error!(error = %e, stream = guard.name(), "cannot record the ingest stream's progress");
-    }
-    drop(hold);
-    Ok(answered(totals, Some(guard.next())))
+    // Its own task: a client that hangs up must not cancel the request between the spool append
+    // and the stream's bookkeeping (a resend would then be stored again).
+    let task = tokio::spawn(async move {
+        let mut guard = ctx
+            .streams
+            .lock(&stream)
+            .await
+            .map_err(|e| ApiError::internal("reading the ingest stream", &e))?;
+        let checked = check_lines(batch, body, guard.next()).await?;
+        let end = checked.end.max(first);
+        let hold = ctx.streams.hold();
+        let totals = store(&ctx, checked, bytes_in).await?;
+        if let Err(e) = guard.advance(end).await {
+            // The records are durable; only a resend after a restart could store them twice.
+            tracing::error!(error = %e, stream = guard.name(), "cannot record the ingest stream's progress");
+        }
+        drop(hold);
+        Ok(answered(totals, Some(guard.next())))
+    });
+    task.await.map_err(|e| ApiError::internal("the ingest task", &e))?
 }
 
 /// The request's settings, or why they are refused.
