@@ -97,7 +97,8 @@ impl InputMetrics {
     pub(crate) fn add_backpressured(&self) {
         self.backpressured.fetch_add(1, Ordering::Relaxed);
     }
-    pub(crate) fn add_refused(&self) {
+    /// Counts a connection closed at once (a connection limit, a failed TLS handshake).
+    pub fn add_refused(&self) {
         self.connections_refused.fetch_add(1, Ordering::Relaxed);
     }
     pub(crate) fn add_request(&self) {

@@ -63,9 +63,10 @@ pub fn state_db_path(data_dir: &Path) -> PathBuf {
 
 /// Serves the API and HTTP inputs on `listener` (plain TCP or HTTPS) until `stop`. Handlers see
 /// the peer address as `ConnectInfo<SocketAddr>` either way.
-async fn serve_http<L, I>(listener: L, app: axum::Router, stop: CancellationToken)
+async fn serve_http<L>(listener: L, app: axum::Router, stop: CancellationToken)
 where
-    L: axum::serve::Listener<Addr = SocketAddr, Io = crate::conn_limit::Counted<I>>,
+    L: axum::serve::Listener<Addr = SocketAddr>,
+    L::Io: crate::conn_limit::CountedIo,
 {
     let make_service = tower::service_fn(move |stream: axum::serve::IncomingStream<'_, L>| {
         let peer = *stream.remote_addr();
@@ -256,6 +257,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         Some(addr) => {
             let mut c = vigil_ingest::SyslogTcpConfig::new("syslog-tcp", addr);
             c.max_message_size = max_msg;
+            c.max_connections_per_ip = config.syslog.max_connections_per_ip;
             c.batch_max_bytes = c.batch_max_bytes.min(batch_cap);
             let i = vigil_ingest::SyslogTcpInput::bind(c)
                 .await
@@ -269,6 +271,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
             let tls = tls::syslog_server_config(&config)?;
             let mut c = vigil_ingest::SyslogTcpConfig::new("syslog-tls", addr);
             c.max_message_size = max_msg;
+            c.max_connections_per_ip = config.syslog.max_connections_per_ip;
             c.batch_max_bytes = c.batch_max_bytes.min(batch_cap);
             let i = vigil_ingest::SyslogTcpInput::bind_tls(c, tls)
                 .await
@@ -321,21 +324,21 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
                 .local_addr()
                 .map_err(|source| ServerError::Http { addr, source })?;
             let stop = shutdown.clone();
-            let (max, idle, conns) = (
-                config.http.max_connections,
-                config.http.idle_timeout,
-                metrics.input("http"),
-            );
+            let limits = crate::conn_limit::Limits {
+                max_connections: config.http.max_connections,
+                max_connections_per_ip: config.http.max_connections_per_ip,
+                header_read_timeout: config.http.header_read_timeout,
+                idle_timeout: config.http.idle_timeout,
+            };
+            let limited = LimitedListener::new(listener, limits, metrics.input("http"));
             let scheme = match tls::http_server_config(&config)? {
                 Some(tls) => {
-                    let tls_listener = tls::TlsListener::new(listener, tls, shutdown.clone())
+                    let tls_listener = tls::TlsListener::new(limited, tls, shutdown.clone())
                         .map_err(|source| ServerError::Http { addr, source })?;
-                    let limited = LimitedListener::new(tls_listener, max, idle, conns);
-                    tasks.push(tokio::spawn(serve_http(limited, app, stop)));
+                    tasks.push(tokio::spawn(serve_http(tls_listener, app, stop)));
                     "https"
                 }
                 None => {
-                    let limited = LimitedListener::new(listener, max, idle, conns);
                     tasks.push(tokio::spawn(serve_http(limited, app, stop)));
                     "http"
                 }

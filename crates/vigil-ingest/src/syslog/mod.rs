@@ -14,6 +14,9 @@ pub use tcp::SyslogTcpInput;
 pub use tls::tls_server_config;
 pub use udp::SyslogUdpInput;
 
+/// Default cap of connections from one client address.
+pub const DEFAULT_MAX_CONNECTIONS_PER_IP: usize = 128;
+
 /// Default largest syslog message (bytes).
 pub const DEFAULT_MAX_MESSAGE: usize = 64 * 1024;
 
@@ -40,6 +43,9 @@ pub struct SyslogTcpConfig {
     pub max_message_size: usize,
     /// Connections beyond this are accepted and closed at once.
     pub max_connections: usize,
+    /// Connections from one client address beyond this are accepted and closed at once (TLS
+    /// handshakes in progress count), so one address cannot take every slot.
+    pub max_connections_per_ip: usize,
     /// Submit a batch once it holds this many records...
     pub batch_max: usize,
     /// ...or this many bytes...
@@ -55,13 +61,14 @@ pub struct SyslogTcpConfig {
 }
 
 impl SyslogTcpConfig {
-    /// Defaults: 64 KiB messages, 1024 connections, batches of 512 records / 4 MiB / 5 ms.
+    /// Defaults: 64 KiB messages, 1024 connections (128 per address), batches of 512 records / 4 MiB / 5 ms.
     pub fn new(name: impl Into<String>, addr: SocketAddr) -> SyslogTcpConfig {
         SyslogTcpConfig {
             name: name.into(),
             addr,
             max_message_size: DEFAULT_MAX_MESSAGE,
             max_connections: 1024,
+            max_connections_per_ip: DEFAULT_MAX_CONNECTIONS_PER_IP,
             batch_max: 512,
             batch_max_bytes: 4 * 1024 * 1024,
             flush_delay: Duration::from_millis(5),

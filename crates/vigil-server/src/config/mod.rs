@@ -38,6 +38,13 @@ pub struct HttpConfig {
     pub max_body_bytes: usize,
     /// Open connections at most; past it the listener waits for one to close.
     pub max_connections: usize,
+    /// Open connections from one client address at most (TLS handshakes included); one more is
+    /// closed at once.
+    pub max_connections_per_ip: usize,
+    /// Time a client has to send a whole request head, from the connection's start (TLS
+    /// handshake included) or from the first byte of a further request; past it the connection
+    /// is closed.
+    pub header_read_timeout: Duration,
     /// A connection with nothing read or written for this long, and no request being handled (read
     /// to the end of its body, response not ready yet), is closed.
     pub idle_timeout: Duration,
@@ -64,6 +71,8 @@ pub struct SyslogConfig {
     /// PEM CA bundle: when set, TLS clients must present a certificate it signed (mutual TLS).
     pub tls_client_ca: Option<PathBuf>,
     pub max_message_bytes: usize,
+    /// Open TCP/TLS connections from one client address at most; one more is closed at once.
+    pub max_connections_per_ip: usize,
     /// Sigma logsource given to syslog events, e.g. `product=linux`.
     pub logsource: Option<String>,
 }
@@ -115,6 +124,8 @@ impl Default for ServerConfig {
                 listen: Some(SocketAddr::from(([127, 0, 0, 1], 9200))),
                 max_body_bytes: 32 << 20,
                 max_connections: 1024,
+                max_connections_per_ip: 128,
+                header_read_timeout: Duration::from_secs(10),
                 idle_timeout: Duration::from_secs(120),
                 api_rate_limit: 50,
                 api_burst: 100,
@@ -130,6 +141,7 @@ impl Default for ServerConfig {
                 tls_key: None,
                 tls_client_ca: None,
                 max_message_bytes: 64 << 10,
+                max_connections_per_ip: 128,
                 logsource: None,
             },
             rules: RulesConfig {
@@ -211,6 +223,8 @@ struct HttpFile {
     listen: Option<String>,
     max_body: Option<String>,
     max_connections: Option<usize>,
+    max_connections_per_ip: Option<usize>,
+    header_read_timeout: Option<String>,
     idle_timeout: Option<String>,
     api_rate_limit: Option<u32>,
     api_burst: Option<u32>,
@@ -229,6 +243,7 @@ struct SyslogFile {
     tls_key: Option<PathBuf>,
     tls_client_ca: Option<PathBuf>,
     max_message: Option<String>,
+    max_connections_per_ip: Option<usize>,
     logsource: Option<String>,
 }
 
@@ -363,6 +378,17 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
     if let Some(n) = r.within("http", "max_connections", http.max_connections, 1..=1_000_000) {
         c.http.max_connections = n;
     }
+    if let Some(n) = r.within(
+        "http",
+        "max_connections_per_ip",
+        http.max_connections_per_ip,
+        1..=1_000_000,
+    ) {
+        c.http.max_connections_per_ip = n;
+    }
+    if let Some(d) = r.duration("http", "header_read_timeout", http.header_read_timeout.as_deref()) {
+        c.http.header_read_timeout = d;
+    }
     if let Some(d) = r.duration("http", "idle_timeout", http.idle_timeout.as_deref()) {
         c.http.idle_timeout = d;
     }
@@ -413,6 +439,14 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
         } else {
             c.syslog.max_message_bytes = n as usize;
         }
+    }
+    if let Some(n) = r.within(
+        "syslog",
+        "max_connections_per_ip",
+        syslog.max_connections_per_ip,
+        1..=1_000_000,
+    ) {
+        c.syslog.max_connections_per_ip = n;
     }
     if let Some(spec) = syslog.logsource {
         if let Err(e) = vigil_event::LogSourceTags::parse_spec(&spec) {

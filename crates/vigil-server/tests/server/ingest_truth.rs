@@ -190,6 +190,46 @@ async fn keyed_progress_survives_a_restart() {
     s.stop().await;
 }
 
+/// HEC's `host`/`source` and a `_bulk` index are the event's data; the input label and the
+/// recorded source stay the server's view (the endpoint and the connection).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_inputs_keep_their_labels_whatever_the_body_says() {
+    let s = TestServer::start(None).await;
+    let auth = format!("Splunk {}", s.ingest_token);
+    let hec = br#"{"event":"heclabelprobe","host":"10.6.6.6","source":"syslog-tls","index":"main"}"#;
+    let (status, text) = send(
+        s.http,
+        "POST",
+        "/services/collector/event?host=10.7.7.7",
+        &[("Authorization", &auth)],
+        hec,
+    )
+    .await;
+    assert_eq!(status, 200, "{text}");
+    let bearer = bearer(&s.ingest_token);
+    let bulk = b"{\"index\":{\"_index\":\"syslog-tls\"}}\n{\"m\":\"bulklabelprobe\",\"host\":\"10.6.6.6\"}\n";
+    let (status, text) = send(
+        s.http,
+        "POST",
+        "/_bulk",
+        &[("Authorization", &bearer), ("Content-Type", "application/x-ndjson")],
+        bulk,
+    )
+    .await;
+    assert_eq!(status, 200, "{text}");
+    for (probe, input) in [("heclabelprobe", "hec"), ("bulklabelprobe", "elasticsearch")] {
+        let found = s.search_until(probe, 1).await;
+        let hit = &found["hits"][0];
+        assert_eq!(
+            (hit["input"].as_str(), hit["host"].as_str()),
+            (Some(input), Some("127.0.0.1")),
+            "{hit}"
+        );
+        assert_eq!(hit["fields"]["host"], "10.6.6.6", "the event's own host is data: {hit}");
+    }
+    s.stop().await;
+}
+
 fn gzip(data: &[u8]) -> Vec<u8> {
     use std::io::Write;
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
