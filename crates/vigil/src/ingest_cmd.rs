@@ -327,10 +327,7 @@ fn report(
 ) -> anyhow::Result<ExitCode> {
     let mut notes = String::new();
     if sender.refused > 0 {
-        notes.push_str(&format!(
-            ", {} refused (see vigil dead-letters --input api)",
-            sender.refused
-        ));
+        notes.push_str(&format!(", {} refused (listed by vigil dead-letters)", sender.refused));
     }
     if tally.evtx_errors > 0 {
         notes.push_str(&format!(", {} EVTX records unreadable", tally.evtx_errors));
