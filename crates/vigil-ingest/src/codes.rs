@@ -102,6 +102,8 @@ make_error_codes! {
         "Elasticsearch routes: the `Content-Type` is not one Elasticsearch accepts (answered 406, as Elasticsearch does).";
     BodyTooLarge = "body_too_large", PAYLOAD_TOO_LARGE,
         "The request body is larger than `[http] max_body` (as sent or decompressed), or larger than the whole spool can hold: split it.";
+    RecordTooLarge = "record_too_large", PAYLOAD_TOO_LARGE,
+        "One record (a `_doc` document, a HEC event or raw line, an OTLP log record, an ingest line) is over the 1 MiB record limit. It was not stored; it is kept as a dead letter.";
     UriTooLong = "uri_too_long", URI_TOO_LONG,
         "The request target (path and query) is longer than 8 KiB.";
     UnsupportedMediaType = "unsupported_media_type", UNSUPPORTED_MEDIA_TYPE,

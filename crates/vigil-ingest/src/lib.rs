@@ -8,6 +8,7 @@
 //! Every input acknowledges only what the sink reported durable; records that cannot be accepted
 //! are handed to [`RecordSink::dead_letter`] with a stable [`codes`] entry, never silently dropped.
 
+pub mod admit;
 mod auth;
 pub mod codes;
 mod error;
@@ -17,10 +18,12 @@ pub mod http;
 mod input;
 mod memory;
 mod metrics;
+mod per_ip;
 mod record;
 mod sink;
 pub mod syslog;
 
+pub use admit::{MAX_RECORD_BYTES, Refusal};
 pub use auth::{IngestAuth, StaticTokens};
 pub use codes::{DeadLetterCode, ErrorCode};
 pub use error::IngestError;
@@ -28,6 +31,7 @@ pub use http::{HttpIngest, HttpIngestConfig, error_response, http_router, retry_
 pub use input::{Input, InputConfig, InputContext};
 pub use memory::MemorySink;
 pub use metrics::{ConnectionGuard, InputMetrics, MetricsSnapshot};
+pub use per_ip::{IpSlot, PerIpLimit};
 pub use record::{Record, RecordFormat};
 pub use sink::{BoxFuture, DeadLetter, MAX_DEAD_LETTER_BYTES, RecordSink, SinkError};
 pub use syslog::{SyslogTcpConfig, SyslogTcpInput, SyslogUdpConfig, SyslogUdpInput, tls_server_config};

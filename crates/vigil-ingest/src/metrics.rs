@@ -90,13 +90,15 @@ impl InputMetrics {
         self.records.fetch_add(records, Ordering::Relaxed);
         self.bytes.fetch_add(bytes, Ordering::Relaxed);
     }
-    pub(crate) fn add_rejected(&self, n: u64) {
+    /// Counts records rejected (dead-lettered).
+    pub fn add_rejected(&self, n: u64) {
         self.rejected.fetch_add(n, Ordering::Relaxed);
     }
     pub(crate) fn add_backpressured(&self) {
         self.backpressured.fetch_add(1, Ordering::Relaxed);
     }
-    pub(crate) fn add_refused(&self) {
+    /// Counts a connection closed at once (a connection limit, a failed TLS handshake).
+    pub fn add_refused(&self) {
         self.connections_refused.fetch_add(1, Ordering::Relaxed);
     }
     pub(crate) fn add_request(&self) {

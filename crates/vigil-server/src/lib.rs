@@ -17,6 +17,7 @@ pub mod serde_text;
 pub mod server;
 pub mod sink;
 mod store_stage;
+pub mod streams;
 mod tls;
 pub mod units;
 

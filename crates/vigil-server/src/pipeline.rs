@@ -63,6 +63,8 @@ pub struct Pipeline {
     pub shutdown: Arc<AtomicBool>,
     /// The next spool sequence number to process (for lag metrics and readiness).
     pub position: Arc<AtomicU64>,
+    /// The spool checkpoint stays below this seq ([`crate::streams::Streams::checkpoint_hold`]).
+    pub checkpoint_hold: Arc<AtomicU64>,
 }
 
 /// Errors that stop the pipeline (the server then reports not-ready and exits).
@@ -158,6 +160,7 @@ impl Pipeline {
             metrics: self.metrics.clone(),
             commit_interval: self.config.commit_interval,
             correlation_saved: correlation_saved.clone(),
+            checkpoint_hold: self.checkpoint_hold.clone(),
         };
         let store_thread = std::thread::Builder::new()
             .name("vigil-store".into())
@@ -371,14 +374,16 @@ fn count_input(counts: &mut Vec<(Arc<str>, u64)>, input: &Arc<str>) {
 /// Turns one spooled record into an event, with the logsource its own shape names (the
 /// configuration's [`LogsourceMap`] completes it). The event id is the hash of the spool's epoch
 /// and the input name, then the spool sequence number ([`EventId::spooled`]), so a replay
-/// produces the same ids.
+/// produces the same ids; a keyed record's ([`crate::streams`]) is the hash of its stream and
+/// ordinal.
 pub fn to_event(epoch: u64, seq: u64, record: &Record) -> Result<Event, ParseError> {
+    let attr = |name: &str| record.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let origin = Origin {
         input: record.input.clone(),
-        path: None,
+        // Only the native ingest API sets `path` (the file a client read the record from).
+        path: attr("path").map(Into::into),
         host: record.peer.map(|p| p.ip().to_string().into()),
     };
-    let attr = |name: &str| record.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let format = attr("format").and_then(|f| f.parse::<Format>().ok());
     let mut event = match (format, record.format) {
         (Some(f), _) => vigil_parse::parse_line(f, &record.data, &origin, seq)?,
@@ -402,7 +407,7 @@ pub fn to_event(epoch: u64, seq: u64, record: &Record) -> Result<Event, ParseErr
     };
     for (k, v) in &record.attrs {
         match k.as_str() {
-            "format" | "id" => {}
+            "format" | "id" | "path" | crate::streams::STREAM_ATTR | crate::streams::ORDINAL_ATTR => {}
             "time" => {
                 if event.time.is_none() {
                     event.time = parse_attr_time(v);
@@ -414,28 +419,29 @@ pub fn to_event(epoch: u64, seq: u64, record: &Record) -> Result<Event, ParseErr
         }
     }
     take_own_host(&mut event, record.peer);
-    event.id = EventId::spooled(epoch, &record.input, seq);
+    event.id = match crate::streams::position(record) {
+        // A keyed record (native ingest stream): the same id however often it is sent.
+        Some((stream, ordinal)) => EventId::derive(&record.input, Some(stream), ordinal, b"keyed"),
+        None => EventId::spooled(epoch, &record.input, seq),
+    };
     Ok(event)
 }
 
-/// The field holding the sender's address when the event names a host of its own.
+/// The field holding the address of the connection an event came in on (the shipper or relay).
 pub const SENDER: &str = "vigil_sender";
 
 /// An event shipped over the network is about the host it names (`Computer`, `host`,
-/// `host.name`, …), not the shipper or relay that sent it: that host becomes its source host, and
-/// the sender's address stays in the field [`SENDER`]. An event that names no host keeps the
-/// sender's address as its host.
+/// `host.name`, …), not the shipper or relay that sent it: that host becomes its source host. An
+/// event that names no host keeps the sender's address as its host. Either way the sender's
+/// address is set in the field [`SENDER`], replacing whatever the event said there, so a client
+/// cannot forge where its events came from.
 fn take_own_host(event: &mut Event, peer: Option<std::net::SocketAddr>) {
-    let Some(own) = event.fields.host() else {
-        return;
-    };
     if let Some(peer) = peer {
-        let sender = peer.ip().to_string();
-        if sender != own {
-            event.fields.insert_if_absent(SENDER, sender);
-        }
+        event.fields.insert(SENDER, peer.ip().to_string());
     }
-    event.source.host = Some(own.into());
+    if let Some(own) = event.fields.host() {
+        event.source.host = Some(own.into());
+    }
 }
 
 /// The field holding an event time the server did not trust.

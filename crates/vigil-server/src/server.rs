@@ -63,9 +63,10 @@ pub fn state_db_path(data_dir: &Path) -> PathBuf {
 
 /// Serves the API and HTTP inputs on `listener` (plain TCP or HTTPS) until `stop`. Handlers see
 /// the peer address as `ConnectInfo<SocketAddr>` either way.
-async fn serve_http<L, I>(listener: L, app: axum::Router, stop: CancellationToken)
+async fn serve_http<L>(listener: L, app: axum::Router, stop: CancellationToken)
 where
-    L: axum::serve::Listener<Addr = SocketAddr, Io = crate::conn_limit::Counted<I>>,
+    L: axum::serve::Listener<Addr = SocketAddr>,
+    L::Io: crate::conn_limit::CountedIo,
 {
     let make_service = tower::service_fn(move |stream: axum::serve::IncomingStream<'_, L>| {
         let peer = *stream.remote_addr();
@@ -157,6 +158,13 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let pipeline_alive = Arc::new(AtomicBool::new(true));
 
     let logsources = logsource_map(&config)?;
+    // Before the pipeline runs: keyed ingest records it has not processed are still in the spool.
+    let streams = {
+        let (state, spool) = (state.clone(), spool.clone());
+        Arc::new(tokio::task::block_in_place(|| {
+            crate::streams::Streams::open(state, spool)
+        })?)
+    };
     let pipeline = Pipeline {
         spool: spool.clone(),
         store: store.clone(),
@@ -168,6 +176,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         runtime: tokio::runtime::Handle::current(),
         shutdown: stop_pipeline.clone(),
         position: position.clone(),
+        checkpoint_hold: streams.checkpoint_hold(),
     };
     let alive = pipeline_alive.clone();
     let pipeline = std::thread::Builder::new()
@@ -229,6 +238,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         Some(addr) => {
             let mut c = vigil_ingest::SyslogTcpConfig::new("syslog-tcp", addr);
             c.max_message_size = max_msg;
+            c.max_connections_per_ip = config.syslog.max_connections_per_ip;
             c.batch_max_bytes = c.batch_max_bytes.min(batch_cap);
             let i = vigil_ingest::SyslogTcpInput::bind(c)
                 .await
@@ -242,6 +252,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
             let tls = tls::syslog_server_config(&config)?;
             let mut c = vigil_ingest::SyslogTcpConfig::new("syslog-tls", addr);
             c.max_message_size = max_msg;
+            c.max_connections_per_ip = config.syslog.max_connections_per_ip;
             c.batch_max_bytes = c.batch_max_bytes.min(batch_cap);
             let i = vigil_ingest::SyslogTcpInput::bind_tls(c, tls)
                 .await
@@ -272,10 +283,13 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
                     ))
                 }),
                 metrics_auth: config.http.metrics_need_token(),
+                streams: streams.clone(),
             });
             let ingest = HttpIngest::new(
                 vigil_ingest::HttpIngestConfig {
+                    // `max_body` bounds a body as sent and, decompressed, as read (as documented).
                     max_body_bytes: config.http.max_body_bytes,
+                    max_decoded_bytes: config.http.max_body_bytes,
                     ..Default::default()
                 },
                 Arc::new(sink.clone()),
@@ -292,21 +306,21 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
                 .local_addr()
                 .map_err(|source| ServerError::Http { addr, source })?;
             let stop = shutdown.clone();
-            let (max, idle, conns) = (
-                config.http.max_connections,
-                config.http.idle_timeout,
-                metrics.input("http"),
-            );
+            let limits = crate::conn_limit::Limits {
+                max_connections: config.http.max_connections,
+                max_connections_per_ip: config.http.max_connections_per_ip,
+                header_read_timeout: config.http.header_read_timeout,
+                idle_timeout: config.http.idle_timeout,
+            };
+            let limited = LimitedListener::new(listener, limits, metrics.input("http"));
             let scheme = match tls::http_server_config(&config)? {
                 Some(tls) => {
-                    let tls_listener = tls::TlsListener::new(listener, tls, shutdown.clone())
+                    let tls_listener = tls::TlsListener::new(limited, tls, shutdown.clone())
                         .map_err(|source| ServerError::Http { addr, source })?;
-                    let limited = LimitedListener::new(tls_listener, max, idle, conns);
-                    tasks.push(tokio::spawn(serve_http(limited, app, stop)));
+                    tasks.push(tokio::spawn(serve_http(tls_listener, app, stop)));
                     "https"
                 }
                 None => {
-                    let limited = LimitedListener::new(listener, max, idle, conns);
                     tasks.push(tokio::spawn(serve_http(limited, app, stop)));
                     "http"
                 }

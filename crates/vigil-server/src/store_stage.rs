@@ -32,6 +32,8 @@ pub(crate) struct StoreStage {
     pub commit_interval: Duration,
     /// The detect stage has saved the correlation state through this seq.
     pub correlation_saved: Arc<AtomicU64>,
+    /// The checkpoint stays below this seq (keyed ingest appends in flight, [`crate::streams`]).
+    pub checkpoint_hold: Arc<AtomicU64>,
 }
 
 impl StoreStage {
@@ -77,7 +79,10 @@ impl StoreStage {
                 last_commit = Instant::now();
             }
             // Replay after a crash starts behind both the store commit and the correlation state.
-            let through = committed.min(self.correlation_saved.load(Relaxed));
+            let hold = self.checkpoint_hold.load(std::sync::atomic::Ordering::Acquire);
+            let through = committed
+                .min(self.correlation_saved.load(Relaxed))
+                .min(hold.saturating_sub(1));
             if through > self.spool.checkpointed() {
                 self.spool.checkpoint(through)?;
             }

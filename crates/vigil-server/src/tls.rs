@@ -7,11 +7,15 @@
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio_rustls::{TlsAcceptor, server::TlsStream};
 use tokio_util::sync::CancellationToken;
 
-use crate::{config::ServerConfig, server::ServerError};
+use crate::{
+    config::ServerConfig,
+    conn_limit::{Counted, LimitedListener},
+    server::ServerError,
+};
 
 /// How long a client may take to finish its TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -63,21 +67,23 @@ fn self_signed(data_dir: &std::path::Path) -> Result<(PathBuf, PathBuf), ServerE
     Ok((cert, key))
 }
 
-/// An HTTPS listener for `axum::serve`. Handshakes run off the accept path, each in its own task
-/// with a timeout (at most `MAX_HANDSHAKES` at once), so a slow or silent client cannot hold up
-/// the others; a failed handshake is
-/// logged and the connection dropped.
+/// An HTTPS listener for `axum::serve` over a [`LimitedListener`]: the connection limits apply
+/// from the TCP accept, so handshakes in progress take slots too. Handshakes run off the accept
+/// path, each in its own task with a timeout (at most `MAX_HANDSHAKES` at once), so a slow or
+/// silent client cannot hold up the others; a failed handshake is logged and the connection
+/// dropped.
 pub struct TlsListener {
-    ready: tokio::sync::mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+    ready: tokio::sync::mpsc::Receiver<(TlsStream<Counted<TcpStream>>, SocketAddr)>,
     local: SocketAddr,
 }
 
 impl TlsListener {
     pub fn new(
-        listener: TcpListener,
+        mut listener: LimitedListener,
         tls: Arc<rustls::ServerConfig>,
         stop: CancellationToken,
     ) -> std::io::Result<Self> {
+        use axum::serve::Listener as _;
         let local = listener.local_addr()?;
         let (tx, ready) = tokio::sync::mpsc::channel(64);
         let acceptor = TlsAcceptor::from(tls);
@@ -86,15 +92,7 @@ impl TlsListener {
             loop {
                 let (tcp, peer) = tokio::select! {
                     _ = stop.cancelled() => return,
-                    accepted = listener.accept() => match accepted {
-                        Ok(a) => a,
-                        Err(e) => {
-                            // Out of file descriptors and the like: back off instead of spinning.
-                            tracing::warn!(error = %e, "HTTPS accept failed");
-                            tokio::time::sleep(Duration::from_millis(100)).await;
-                            continue;
-                        }
-                    },
+                    accepted = listener.accept() => accepted,
                 };
                 let Ok(permit) = handshakes.clone().try_acquire_owned() else {
                     tracing::warn!(%peer, "too many HTTPS handshakes in progress; closing");
@@ -123,7 +121,7 @@ impl TlsListener {
 }
 
 impl axum::serve::Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
+    type Io = TlsStream<Counted<TcpStream>>;
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {

@@ -251,6 +251,11 @@ pub struct IngestArgs {
     /// No progress bar.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Progress file: where each file stands is written here after every acknowledged request,
+    /// and an interrupted ingest run again with it goes on from there. (Without it a repeated
+    /// ingest sends everything again; the server stores nothing twice either way.)
+    #[arg(long, value_name = "FILE")]
+    pub resume: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

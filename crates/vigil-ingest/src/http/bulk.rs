@@ -1,10 +1,14 @@
 //! Elasticsearch `_bulk` (and single-document `_doc`/`_create`) ingestion.
 //!
 //! NDJSON action/source pairs; `index` and `create` become [`RecordFormat::Json`] records with the
-//! source line as data and attributes `index` and (when given) `id`. `delete` and `update` get a
-//! per-item error without failing the others. A malformed source line gets a per-item 400
-//! (`mapper_parsing_exception`) and is dead-lettered; a malformed action line makes the whole
-//! request 400, as in Elasticsearch (the pairing of the following lines is unknown).
+//! source line as data and attributes `index` and (when given) `id`. An item is answered `201
+//! created` only when it will be stored: a source that the pipeline would refuse (not a JSON
+//! object, invalid UTF-8, nested past serde_json's limit, a number out of range, over the record
+//! limit — see [`crate::admit`]) gets its own 400 error (`mapper_parsing_exception`, or
+//! `illegal_argument_exception` for size) with `"errors": true` and is dead-lettered, while the
+//! other items are stored. `delete` and `update` get a per-item error without failing the others.
+//! A malformed action line makes the whole request 400, as in Elasticsearch (the pairing of the
+//! following lines is unknown).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -18,13 +22,12 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::Bytes;
 use jiff::Timestamp;
-use serde::de::IgnoredAny;
 use serde_json::{Map, Value, json};
 
 use super::body::{BodyError, read_body};
 use super::es_probes::es_error;
 use super::{HttpIngest, Shared, dead_letters, json_response, letter, peer_of, retry_after_header, submit};
-use crate::{DeadLetter, ErrorCode, Record, RecordFormat, SinkError, codes};
+use crate::{DeadLetter, ErrorCode, Record, RecordFormat, Refusal, SinkError, admit, codes};
 
 const SHARDS: fn() -> Value = || json!({"total": 1, "successful": 1, "failed": 0});
 
@@ -193,16 +196,6 @@ fn item_error(op: &str, index: Option<&str>, id: Option<&str>, status: u16, kind
     }})
 }
 
-/// Why a source document is not acceptable, if it is not.
-fn source_error(source: &[u8]) -> Option<String> {
-    if source.first() != Some(&b'{') {
-        return Some("the document is not a JSON object".into());
-    }
-    serde_json::from_slice::<IgnoredAny>(source)
-        .err()
-        .map(|e| e.to_string())
-}
-
 fn meta_string(meta: &Map<String, Value>, key: &str) -> Option<String> {
     match meta.get(key)? {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
@@ -260,68 +253,14 @@ fn parse_bulk(
             "index" | "create" => {
                 let source = lines.get(i).copied();
                 i += 1;
-                let (id, seq) = match &given_id {
-                    Some(id) => (id.clone(), shared.sequence.fetch_add(1, Ordering::Relaxed)),
-                    None => next_id(shared, received),
+                let item = Item {
+                    op: &op,
+                    index,
+                    given_id,
+                    line_no,
+                    action: line,
                 };
-                let mut fail = |kind: &str, reason: String, code: &'static str, data: &[u8]| {
-                    out.items
-                        .push(item_error(&op, index.as_deref(), Some(&id), 400, kind, &reason));
-                    out.letters.push(letter(es, peer, code, reason, data));
-                    out.errors = true;
-                };
-                let source = match source {
-                    Some(source) if !source.is_empty() => source,
-                    _ => {
-                        fail(
-                            "action_request_validation_exception",
-                            format!("Validation Failed: 1: source is missing (action line [{line_no}]);"),
-                            codes::MISSING_SOURCE,
-                            line,
-                        );
-                        continue;
-                    }
-                };
-                if let Some(reason) = source_error(source) {
-                    fail(
-                        "mapper_parsing_exception",
-                        format!("failed to parse: {reason}"),
-                        codes::BAD_JSON,
-                        source,
-                    );
-                    continue;
-                }
-                let Some(index) = index else {
-                    fail(
-                        "action_request_validation_exception",
-                        "Validation Failed: 1: index is missing;".into(),
-                        codes::MISSING_INDEX,
-                        source,
-                    );
-                    continue;
-                };
-                let mut attrs = vec![("index".to_owned(), index.clone())];
-                if let Some(id) = &given_id {
-                    attrs.push(("id".to_owned(), id.clone()));
-                }
-                out.records.push(Record {
-                    input: Arc::clone(&es.input),
-                    format: RecordFormat::Json,
-                    received,
-                    peer,
-                    attrs,
-                    data: source.to_vec(),
-                });
-                out.items.push(json!({op: {
-                    "_index": index,
-                    "_id": id,
-                    "_version": 1,
-                    "result": "created",
-                    "_shards": SHARDS(),
-                    "_seq_no": seq,
-                    "_primary_term": 1,
-                    "status": 201,
-                }}));
+                index_item(shared, &mut out, item, source, received, peer);
             }
             "update" | "delete" => {
                 let mut data = line.to_vec();
@@ -356,6 +295,116 @@ fn parse_bulk(
     Ok(out)
 }
 
+/// One `index`/`create` action of a bulk request.
+struct Item<'a> {
+    op: &'a str,
+    index: Option<String>,
+    given_id: Option<String>,
+    line_no: usize,
+    action: &'a [u8],
+}
+
+/// Adds the record of one `index`/`create` item and its answer, or its error and dead letter
+/// when it cannot be stored (see [`crate::admit`]).
+fn index_item(
+    shared: &Shared,
+    out: &mut Parsed,
+    item: Item<'_>,
+    source: Option<&[u8]>,
+    received: Timestamp,
+    peer: Option<SocketAddr>,
+) {
+    let es = &shared.es;
+    let Item {
+        op,
+        index,
+        given_id,
+        line_no,
+        action,
+    } = item;
+    let (id, seq) = match &given_id {
+        Some(id) => (id.clone(), shared.sequence.fetch_add(1, Ordering::Relaxed)),
+        None => next_id(shared, received),
+    };
+    let mut fail = |kind: &str, reason: String, code: &'static str, data: &[u8]| {
+        out.items
+            .push(item_error(op, index.as_deref(), Some(&id), 400, kind, &reason));
+        out.letters.push(letter(es, peer, code, reason, data));
+        out.errors = true;
+    };
+    let source = match source {
+        Some(source) if !source.is_empty() => source,
+        _ => {
+            let reason = format!("Validation Failed: 1: source is missing (action line [{line_no}]);");
+            fail(
+                "action_request_validation_exception",
+                reason,
+                codes::MISSING_SOURCE,
+                action,
+            );
+            return;
+        }
+    };
+    let Some(index) = index.clone() else {
+        let reason = "Validation Failed: 1: index is missing;".to_owned();
+        fail(
+            "action_request_validation_exception",
+            reason,
+            codes::MISSING_INDEX,
+            source,
+        );
+        return;
+    };
+    let record = document_record(es, index.clone(), given_id, source, received, peer);
+    if let Err(refusal) = admit::check(&record) {
+        let (kind, reason) = refusal_error(&refusal);
+        fail(kind, reason, refusal.code(), source);
+        return;
+    }
+    out.records.push(record);
+    out.items.push(json!({op: {
+        "_index": index,
+        "_id": id,
+        "_version": 1,
+        "result": "created",
+        "_shards": SHARDS(),
+        "_seq_no": seq,
+        "_primary_term": 1,
+        "status": 201,
+    }}));
+}
+
+/// The record of one document: its source, with attributes `index` and (when given) `id`.
+fn document_record(
+    es: &super::Endpoint,
+    index: String,
+    given_id: Option<String>,
+    source: &[u8],
+    received: Timestamp,
+    peer: Option<SocketAddr>,
+) -> Record {
+    let mut attrs = vec![("index".to_owned(), index)];
+    if let Some(id) = given_id {
+        attrs.push(("id".to_owned(), id));
+    }
+    Record {
+        input: Arc::clone(&es.input),
+        format: RecordFormat::Json,
+        received,
+        peer,
+        attrs,
+        data: source.to_vec(),
+    }
+}
+
+/// Elasticsearch's error type and reason for a document that cannot be stored.
+fn refusal_error(refusal: &Refusal) -> (&'static str, String) {
+    match refusal {
+        Refusal::TooLarge { .. } => ("illegal_argument_exception", format!("document rejected: {refusal}")),
+        _ => ("mapper_parsing_exception", format!("failed to parse: {refusal}")),
+    }
+}
+
 /// `POST /{index}/_doc` (generated id).
 pub(super) async fn doc_auto_id(State(state): State<HttpIngest>, Path(index): Path<String>, req: Request) -> Response {
     doc_inner(state, index, None, req).await
@@ -378,28 +427,21 @@ async fn doc_inner(state: HttpIngest, index: String, given_id: Option<String>, r
         Err(response) => return response,
     };
     let source = body.trim_ascii();
-    if let Some(reason) = source_error(source) {
-        let reason = format!("failed to parse: {reason}");
-        let dead = letter(&shared.es, peer, codes::BAD_JSON, &reason, source);
-        dead_letters(&shared, &shared.es, vec![dead]).await;
-        return es_error(ErrorCode::InvalidJson, "mapper_parsing_exception", &reason);
-    }
     let received = Timestamp::now();
+    let record = document_record(&shared.es, index.clone(), given_id.clone(), source, received, peer);
+    if let Err(refusal) = admit::check(&record) {
+        let (kind, reason) = refusal_error(&refusal);
+        let dead = letter(&shared.es, peer, refusal.code(), &reason, source);
+        dead_letters(&shared, &shared.es, vec![dead]).await;
+        let code = match refusal {
+            Refusal::TooLarge { .. } => ErrorCode::RecordTooLarge,
+            _ => ErrorCode::InvalidJson,
+        };
+        return es_error(code, kind, &reason);
+    }
     let (id, seq) = match &given_id {
         Some(id) => (id.clone(), shared.sequence.fetch_add(1, Ordering::Relaxed)),
         None => next_id(&shared, received),
-    };
-    let mut attrs = vec![("index".to_owned(), index.clone())];
-    if let Some(id) = &given_id {
-        attrs.push(("id".to_owned(), id.clone()));
-    }
-    let record = Record {
-        input: Arc::clone(&shared.es.input),
-        format: RecordFormat::Json,
-        received,
-        peer,
-        attrs,
-        data: source.to_vec(),
     };
     if let Err(err) = submit(&shared, &shared.es, vec![record]).await {
         return sink_error(err);

@@ -8,13 +8,16 @@
 //! `fields` entry an attribute `field.<name>` (arrays give one attribute per element). Query
 //! parameters of the same names are defaults for envelopes that lack them.
 //!
-//! Invalid envelopes: every valid envelope of the request is accepted, every invalid one is
-//! dead-lettered, and the answer is 400 with the code of the first invalid one and its zero-based
-//! `invalid-event-number`. A client that resends such a request duplicates the valid events,
-//! which is preferred to losing them (clients usually drop a batch answered 400).
+//! An answer tells exactly what is stored. Envelopes are taken in order up to the first one that
+//! cannot be stored — an invalid envelope, or an event the pipeline would refuse (over the record
+//! limit of [`crate::MAX_RECORD_BYTES`] with its attributes, see [`crate::admit`]): that one is
+//! dead-lettered and answered with its code and zero-based `invalid-event-number` (400; 413 for
+//! an event over the record limit); the envelopes before it are stored, nothing after it is. A
+//! client may so resend from the event the answer names without duplicating anything.
 //!
-//! `/services/collector/raw`: each non-empty line of the body is a Text record, with attributes
-//! from the query (`host`, `source`, `sourcetype`, `index`, `time`).
+//! `/services/collector/raw`: each non-blank line of the body is a Text record, with attributes
+//! from the query (`host`, `source`, `sourcetype`, `index`, `time`); a line over the record limit
+//! is answered like an event (its number counts the non-blank lines), and stops the request there.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -36,7 +39,7 @@ use super::{
     timestamp_from_decimal,
 };
 use crate::auth::{AuthOutcome, authorize};
-use crate::{DeadLetter, Record, RecordFormat, SinkError, codes};
+use crate::{DeadLetter, Record, RecordFormat, Refusal, SinkError, admit, codes};
 
 fn hec(status: StatusCode, text: &str, code: u16) -> Response {
     json_response(status, &json!({"text": text, "code": code}))
@@ -64,6 +67,11 @@ const EVENT_BLANK: HecStatus = HecStatus {
 const BAD_FIELDS: HecStatus = HecStatus {
     code: 15,
     text: "Error in handling indexed fields",
+};
+/// One event over the record limit (answered 413, as a body over the request limit is).
+const TOO_LARGE: HecStatus = HecStatus {
+    code: 6,
+    text: "Content too large",
 };
 
 pub(super) fn router(state: HttpIngest) -> Router {
@@ -183,7 +191,11 @@ async fn finish(shared: &Shared, parsed: Parsed) -> Response {
     match parsed.first_error {
         None => hec(StatusCode::OK, "Success", 0),
         Some((number, status)) => json_response(
-            StatusCode::BAD_REQUEST,
+            if status == TOO_LARGE {
+                StatusCode::PAYLOAD_TOO_LARGE
+            } else {
+                StatusCode::BAD_REQUEST
+            },
             &json!({"text": status.text, "code": status.code, "invalid-event-number": number}),
         ),
     }
@@ -210,6 +222,9 @@ async fn event(State(state): State<HttpIngest>, req: Request) -> Response {
     }
 }
 
+/// The envelopes of an event request, in order, up to the first one that cannot be stored: that
+/// one is dead-lettered and its number answered; nothing after it is looked at, so what the
+/// answer admits to is exactly what is stored and a client may resend from that number.
 fn parse_events(shared: &Shared, body: &[u8], query: &HecQuery, peer: Option<SocketAddr>) -> Parsed {
     let received = Timestamp::now();
     let mut out = Parsed {
@@ -224,37 +239,55 @@ fn parse_events(shared: &Shared, body: &[u8], query: &HecQuery, peer: Option<Soc
         let Some(next) = stream.next() else {
             break;
         };
-        match next {
-            Ok(value) => {
-                let raw = body.get(start..stream.byte_offset()).unwrap_or_default().trim_ascii();
-                match envelope(value, query) {
-                    Ok((format, data, attrs)) => out.records.push(Record {
-                        input: Arc::clone(&shared.hec.input),
-                        format,
-                        received,
-                        peer,
-                        attrs,
-                        data,
-                    }),
-                    Err(status) => {
-                        out.letters
-                            .push(letter(&shared.hec, peer, codes::BAD_ENVELOPE, status.text, raw));
-                        out.first_error.get_or_insert((number, status));
-                    }
-                }
-            }
+        let value = match next {
+            Ok(value) => value,
             Err(err) => {
                 // Framing is lost: the rest of the body is one dead letter.
                 let rest = body.get(start..).unwrap_or_default().trim_ascii();
                 out.letters
                     .push(letter(&shared.hec, peer, codes::BAD_JSON, err.to_string(), rest));
-                out.first_error.get_or_insert((number, INVALID_FORMAT));
+                out.first_error = Some((number, INVALID_FORMAT));
                 break;
             }
+        };
+        let raw = body.get(start..stream.byte_offset()).unwrap_or_default().trim_ascii();
+        let refused = match envelope(value, query) {
+            Ok((format, data, attrs)) => {
+                let record = Record {
+                    input: Arc::clone(&shared.hec.input),
+                    format,
+                    received,
+                    peer,
+                    attrs,
+                    data,
+                };
+                match admit::check(&record) {
+                    Ok(()) => {
+                        out.records.push(record);
+                        None
+                    }
+                    Err(refusal) => Some((refusal.code(), refusal.to_string(), refused_status(&refusal))),
+                }
+            }
+            Err(status) => Some((codes::BAD_ENVELOPE, status.text.to_owned(), status)),
+        };
+        if let Some((code, message, status)) = refused {
+            out.letters.push(letter(&shared.hec, peer, code, message, raw));
+            out.first_error = Some((number, status));
+            break;
         }
         number += 1;
     }
     out
+}
+
+/// The HEC status of an event the pipeline would refuse.
+fn refused_status(refusal: &Refusal) -> HecStatus {
+    match refusal {
+        Refusal::TooLarge { .. } => TOO_LARGE,
+        Refusal::Blank => EVENT_BLANK,
+        _ => INVALID_FORMAT,
+    }
 }
 
 /// Attribute text of a JSON value (strings without quotes).
@@ -355,26 +388,49 @@ async fn raw(State(state): State<HttpIngest>, req: Request) -> Response {
             _ => return hec(StatusCode::BAD_REQUEST, INVALID_FORMAT.text, INVALID_FORMAT.code),
         }
     }
+    let parse_shared = Arc::clone(&shared);
+    let parsed = tokio::task::spawn_blocking(move || raw_lines(&parse_shared, &body, &attrs, peer)).await;
+    match parsed {
+        Ok(parsed) => finish(&shared, parsed).await,
+        Err(err) => {
+            tracing::error!(%err, "hec raw task failed");
+            hec(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error", 8)
+        }
+    }
+}
+
+/// The lines of a raw request up to the first that cannot be stored (dead-lettered, its number
+/// among the non-blank lines answered), as for events.
+fn raw_lines(shared: &Shared, body: &[u8], attrs: &[(String, String)], peer: Option<SocketAddr>) -> Parsed {
     let received = Timestamp::now();
-    let records = body
+    let mut out = Parsed {
+        records: Vec::new(),
+        letters: Vec::new(),
+        first_error: None,
+    };
+    let lines = body
         .split(|&b| b == b'\n')
         .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
-        .filter(|line| !line.trim_ascii().is_empty())
-        .map(|line| Record {
+        .filter(|line| admit::check_text(line).is_ok());
+    for (number, line) in lines.enumerate() {
+        let record = Record {
             input: Arc::clone(&shared.hec.input),
             format: RecordFormat::Text,
             received,
             peer,
-            attrs: attrs.clone(),
+            attrs: attrs.to_vec(),
             data: line.to_vec(),
-        })
-        .collect();
-    let parsed = Parsed {
-        records,
-        letters: Vec::new(),
-        first_error: None,
-    };
-    finish(&shared, parsed).await
+        };
+        if let Err(refusal) = admit::check(&record) {
+            let data = &line[..line.len().min(crate::MAX_DEAD_LETTER_BYTES)];
+            out.letters
+                .push(letter(&shared.hec, peer, refusal.code(), refusal.to_string(), data));
+            out.first_error = Some((number, refused_status(&refusal)));
+            break;
+        }
+        out.records.push(record);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -425,18 +481,27 @@ mod tests {
     }
 
     #[test]
-    fn each_invalid_envelope_is_dead_lettered_and_the_first_reported() {
+    fn the_first_invalid_envelope_ends_the_request() {
         let parsed = parse(
             r#"{"event":"ok"}{"time":1}{"event":""}{"event":"x","time":"soon"}{"event":"y","fields":3}[1]{"event":"z"}"#,
         );
         assert_eq!(parsed.first_error, Some((1, EVENT_REQUIRED)));
-        assert_eq!(parsed.records.len(), 2);
-        assert_eq!(parsed.letters.len(), 5);
+        assert_eq!(parsed.records.len(), 1);
+        assert_eq!(parsed.letters.len(), 1);
         assert_eq!(parsed.letters[0].data, br#"{"time":1}"#);
         let blank = parse(r#"{"event":"  "}"#);
         assert_eq!(blank.first_error, Some((0, EVENT_BLANK)));
         let fields = parse(r#"{"event":"e","fields":"no"}"#);
         assert_eq!(fields.first_error, Some((0, BAD_FIELDS)));
+    }
+
+    #[test]
+    fn an_event_over_the_record_limit_ends_the_request() {
+        let big = "x".repeat(crate::MAX_RECORD_BYTES + 1);
+        let parsed = parse(&format!(r#"{{"event":"a"}}{{"event":"{big}"}}{{"event":"b"}}"#));
+        assert_eq!(parsed.first_error, Some((1, TOO_LARGE)));
+        assert_eq!(parsed.records.len(), 1);
+        assert_eq!(parsed.letters[0].code, codes::FRAME_TOO_LARGE);
     }
 
     #[test]

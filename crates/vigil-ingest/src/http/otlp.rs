@@ -16,8 +16,11 @@
 //! | `resource` | object of the resource attributes (when any) |
 //! | `scope` | `{name, version, attributes}` of the instrumentation scope (when set) |
 //!
-//! Answers: 200 with an empty `ExportLogsServiceResponse` (protobuf) or `{}` (JSON);
-//! `partial_success` when OTLP/JSON records were rejected (dead-lettered); 400 for a body that
+//! Answers: 200 with an empty `ExportLogsServiceResponse` (protobuf) or `{}` (JSON), every record
+//! stored; or `partial_success` (`rejected_log_records`, `error_message` with the first reason)
+//! when some were rejected and dead-lettered — a malformed OTLP/JSON record, or a record the
+//! pipeline would refuse (over the record limit of [`crate::MAX_RECORD_BYTES`], see
+//! [`crate::admit`]) in either encoding — and only the others stored; 400 for a body that
 //! does not decode; 429 + `Retry-After` when the spool is full; error bodies are `google.rpc.Status`
 //! in the request's encoding, except 401 (the common JSON error).
 
@@ -45,7 +48,7 @@ use super::{
     HttpIngest, Shared, dead_letters, error_response, json_response, letter, peer_of, retry_after_header, submit,
 };
 use crate::auth::{AuthOutcome, authorize};
-use crate::{DeadLetter, ErrorCode, Record, RecordFormat, SinkError, codes};
+use crate::{DeadLetter, ErrorCode, Record, RecordFormat, SinkError, admit, codes};
 
 /// gRPC status codes used in `google.rpc.Status` bodies.
 const INVALID_ARGUMENT: i32 = 3;
@@ -262,8 +265,8 @@ fn decode(
         },
     };
     let received = Timestamp::now();
-    let first_reason = rejected.first().map(|(reason, _)| reason.clone());
-    let letters = rejected
+    let mut first_reason = rejected.first().map(|(reason, _)| reason.clone());
+    let mut letters: Vec<DeadLetter> = rejected
         .into_iter()
         .map(|(reason, data)| letter(endpoint, peer, codes::BAD_OTLP_RECORD, reason, &data))
         .collect();
@@ -277,14 +280,23 @@ fn decode(
             let scope = scope_logs.scope.as_ref().and_then(scope_object);
             for log in &scope_logs.log_records {
                 let doc = document(log, resource.as_ref(), scope.as_ref(), received);
-                records.push(Record {
+                let record = Record {
                     input: Arc::clone(&endpoint.input),
                     format: RecordFormat::Json,
                     received,
                     peer,
                     attrs: Vec::new(),
                     data: serde_json::to_vec(&doc).unwrap_or_default(),
-                });
+                };
+                // A record the pipeline would refuse is rejected here, in partial_success.
+                match admit::check(&record) {
+                    Ok(()) => records.push(record),
+                    Err(refusal) => {
+                        let reason = refusal.to_string();
+                        first_reason.get_or_insert_with(|| reason.clone());
+                        letters.push(letter(endpoint, peer, refusal.code(), reason, &record.data));
+                    }
+                }
             }
         }
     }

@@ -14,8 +14,22 @@ pub use tcp::SyslogTcpInput;
 pub use tls::tls_server_config;
 pub use udp::SyslogUdpInput;
 
+/// Default cap of connections from one client address.
+pub const DEFAULT_MAX_CONNECTIONS_PER_IP: usize = 128;
+
 /// Default largest syslog message (bytes).
 pub const DEFAULT_MAX_MESSAGE: usize = 64 * 1024;
+
+/// A message longer than the record limit would be read and then refused by the parser.
+fn check_max_message(max: usize) -> Result<(), crate::IngestError> {
+    if max == 0 || max > crate::MAX_RECORD_BYTES {
+        return Err(crate::IngestError::Config(format!(
+            "max_message_size must be 1 to {} bytes (the record limit)",
+            crate::MAX_RECORD_BYTES
+        )));
+    }
+    Ok(())
+}
 
 /// Settings of a syslog TCP or TLS listener.
 #[derive(Debug, Clone)]
@@ -24,11 +38,14 @@ pub struct SyslogTcpConfig {
     pub name: String,
     /// Address to bind (port 0 picks a free port).
     pub addr: SocketAddr,
-    /// Largest message; longer lines are dead-lettered (truncated) and skipped, a longer
-    /// octet count closes the connection.
+    /// Largest message (at most [`crate::MAX_RECORD_BYTES`]); longer lines are dead-lettered
+    /// (truncated) and skipped, a longer octet count closes the connection.
     pub max_message_size: usize,
     /// Connections beyond this are accepted and closed at once.
     pub max_connections: usize,
+    /// Connections from one client address beyond this are accepted and closed at once (TLS
+    /// handshakes in progress count), so one address cannot take every slot.
+    pub max_connections_per_ip: usize,
     /// Submit a batch once it holds this many records...
     pub batch_max: usize,
     /// ...or this many bytes...
@@ -44,13 +61,14 @@ pub struct SyslogTcpConfig {
 }
 
 impl SyslogTcpConfig {
-    /// Defaults: 64 KiB messages, 1024 connections, batches of 512 records / 4 MiB / 5 ms.
+    /// Defaults: 64 KiB messages, 1024 connections (128 per address), batches of 512 records / 4 MiB / 5 ms.
     pub fn new(name: impl Into<String>, addr: SocketAddr) -> SyslogTcpConfig {
         SyslogTcpConfig {
             name: name.into(),
             addr,
             max_message_size: DEFAULT_MAX_MESSAGE,
             max_connections: 1024,
+            max_connections_per_ip: DEFAULT_MAX_CONNECTIONS_PER_IP,
             batch_max: 512,
             batch_max_bytes: 4 * 1024 * 1024,
             flush_delay: Duration::from_millis(5),
@@ -68,7 +86,8 @@ pub struct SyslogUdpConfig {
     pub name: String,
     /// Address to bind (port 0 picks a free port).
     pub addr: SocketAddr,
-    /// Largest message; longer datagrams are dead-lettered (truncated).
+    /// Largest message (at most [`crate::MAX_RECORD_BYTES`]); longer datagrams are dead-lettered
+    /// (truncated).
     pub max_message_size: usize,
     /// Submit a batch once it holds this many records...
     pub batch_max: usize,

@@ -49,11 +49,12 @@ impl SyslogTcpInput {
     }
 
     async fn bind_inner(config: SyslogTcpConfig, tls: Option<TlsAcceptor>) -> Result<SyslogTcpInput, IngestError> {
-        if config.max_connections == 0 || config.batch_max == 0 {
+        if config.max_connections == 0 || config.max_connections_per_ip == 0 || config.batch_max == 0 {
             return Err(IngestError::Config(
-                "max_connections and batch_max must be at least 1".into(),
+                "max_connections, max_connections_per_ip and batch_max must be at least 1".into(),
             ));
         }
+        super::check_max_message(config.max_message_size)?;
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|source| IngestError::Bind {
@@ -93,6 +94,7 @@ impl Input for SyslogTcpInput {
 impl SyslogTcpInput {
     async fn accept_loop(self, ctx: InputContext) -> Result<(), IngestError> {
         let limit = Arc::new(Semaphore::new(self.config.max_connections));
+        let per_ip = crate::PerIpLimit::new(self.config.max_connections_per_ip);
         let tracker = TaskTracker::new();
         tracing::info!(input = %self.name, addr = %self.local_addr, tls = self.tls.is_some(),
             "syslog stream listener started");
@@ -117,6 +119,12 @@ impl SyslogTcpInput {
                 drop(stream);
                 continue;
             };
+            let Some(slot) = per_ip.try_acquire(addr.ip()) else {
+                ctx.metrics.add_refused();
+                tracing::debug!(input = %self.name, peer = %addr, "per-address connection limit reached, closing");
+                drop(stream);
+                continue;
+            };
             let _ = stream.set_nodelay(true);
             let (name, config, ctx, tls) = (
                 Arc::clone(&self.name),
@@ -125,7 +133,7 @@ impl SyslogTcpInput {
                 self.tls.clone(),
             );
             tracker.spawn(async move {
-                let _permit = permit;
+                let _permit = (permit, slot);
                 let _open = ctx.metrics.open_connection();
                 let Some(acceptor) = tls else {
                     let peer = Peer {

@@ -52,6 +52,7 @@ impl SyslogUdpInput {
                 "batch_max and max_pending_bytes must be at least 1".into(),
             ));
         }
+        super::check_max_message(config.max_message_size)?;
         let socket = UdpSocket::bind(config.addr).await.map_err(|source| IngestError::Bind {
             addr: config.addr,
             source,

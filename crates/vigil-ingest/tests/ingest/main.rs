@@ -8,3 +8,4 @@ mod served;
 mod support;
 mod syslog;
 mod tls;
+mod truth;

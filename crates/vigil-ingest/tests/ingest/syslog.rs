@@ -150,6 +150,29 @@ async fn connection_limit_closes_extra_connections() {
     running.stop().await;
 }
 
+/// Hundreds of sockets from one address get only its share of the connections: a sender from
+/// another address is still served.
+#[tokio::test]
+async fn one_address_cannot_take_every_connection() {
+    let mut config = SyslogTcpConfig::new("syslog-tcp", local());
+    config.max_connections = 16;
+    config.max_connections_per_ip = 4;
+    let running = tcp(config).await;
+    let mut crowd = Vec::new();
+    for _ in 0..300 {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.bind("127.0.0.2:0".parse().expect("addr")).expect("bind");
+        crowd.push(socket.connect(running.addr).await.expect("connect"));
+    }
+    assert!(eventually(|| running.metrics.connections_refused() == 296).await);
+    let mut other = TcpStream::connect(running.addr).await.expect("connect");
+    other.write_all(b"<13>served\n").await.expect("write");
+    running.sink.wait_for_records(1, WAIT).await;
+    assert_eq!(datas(&running), vec!["<13>served"]);
+    drop(crowd);
+    running.stop().await;
+}
+
 #[tokio::test]
 async fn full_sink_pauses_reading_until_freed_and_nothing_is_lost() {
     let running = tcp(SyslogTcpConfig::new("syslog-tcp", local())).await;

@@ -6,6 +6,7 @@
 
 mod error;
 mod extract;
+mod ingest;
 mod ops;
 mod records;
 mod search;
@@ -55,6 +56,8 @@ pub struct ApiContext {
     pub limiter: Option<Arc<crate::rate_limit::RateLimiter>>,
     /// Whether `/metrics` needs a read (or admin) token (`[http] metrics_auth`).
     pub metrics_auth: bool,
+    /// Keyed native ingest streams (idempotent resends).
+    pub streams: Arc<crate::streams::Streams>,
 }
 
 pub type Ctx = Arc<ApiContext>;
@@ -73,7 +76,7 @@ pub fn router(ctx: Ctx) -> Router {
         .route("/api/v1/dead-letters", get(records::dead_letters))
         .route("/api/v1/rules", get(records::rules))
         .route("/api/v1/rules/reload", post(records::reload_rules))
-        .route("/api/v1/ingest", post(records::ingest))
+        .route("/api/v1/ingest", post(ingest::ingest))
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(ctx)
         .method_not_allowed_fallback(vigil_ingest::http::method_not_allowed)
@@ -88,8 +91,8 @@ pub fn app(ctx: Ctx, ingest: Router) -> Router {
         .layer(axum::middleware::from_fn(extract::limit_uri))
 }
 
-/// Requires `Authorization: Bearer <token>` with a scope allowing `needed`.
-pub async fn authorize(ctx: &ApiContext, headers: &HeaderMap, needed: Scope) -> Result<(), ApiError> {
+/// Requires `Authorization: Bearer <token>` with a scope allowing `needed`; gives the token's id.
+pub async fn authorize(ctx: &ApiContext, headers: &HeaderMap, needed: Scope) -> Result<String, ApiError> {
     let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
         return Err(ApiError::new(
             ErrorCode::Unauthorized,
@@ -119,7 +122,7 @@ pub async fn authorize(ctx: &ApiContext, headers: &HeaderMap, needed: Scope) -> 
                 );
                 return Err(ApiError::new(ErrorCode::RateLimited, message).retry_after(wait));
             }
-            Ok(())
+            Ok(info.id)
         }
         Ok(Some(info)) if !info.revoked => Err(ApiError::new(
             ErrorCode::Forbidden,

@@ -1,4 +1,4 @@
-//! Alerts, dead letters, rules and native ingest.
+//! Alerts, dead letters and rules.
 
 use axum::{
     Json,
@@ -9,10 +9,9 @@ use axum::{
 use jiff::Timestamp;
 use serde_json::json;
 use vigil_event::{DeadLetterCode, Level};
-use vigil_ingest::{Record, RecordFormat, SinkError};
 use vigil_state::{AlertPage, AlertQuery, DeadLetterPage, DeadLetterQuery, Scope};
 
-use super::{ApiError, Ctx, ErrorCode, Params, RawBody, authorize};
+use super::{ApiError, Ctx, ErrorCode, Params, authorize};
 use crate::units::parse_time;
 
 /// `limit`: 1 to 1000 (default 100).
@@ -120,61 +119,5 @@ pub async fn reload_rules(AxState(ctx): AxState<Ctx>, headers: HeaderMap) -> Res
             body["reloaded"] = json!(false);
             Ok((error.status(), Json(body)).into_response())
         }
-    }
-}
-
-/// `POST /api/v1/ingest?format=…&input=…` (ingest scope): one record per line, acknowledged once
-/// spooled. `format`: ndjson (default), syslog, cef, eve, zeek, auditd; `input`: the input name
-/// recorded with the events (default `api`). Lines are parsed by the pipeline; a line that does not
-/// parse goes to the dead letters.
-pub async fn ingest(
-    AxState(ctx): AxState<Ctx>,
-    headers: HeaderMap,
-    uri: Uri,
-    RawBody(body): RawBody,
-) -> Result<Response, ApiError> {
-    authorize(&ctx, &headers, Scope::Ingest).await?;
-    let p = Params::of(&uri, &["format", "input"])?;
-    let format = p.text("format").unwrap_or_else(|| "ndjson".into());
-    match format.parse::<vigil_parse::Format>() {
-        Ok(vigil_parse::Format::Evtx) => {
-            return Err(ApiError::param(
-                "format",
-                "EVTX is binary: send its records as JSON lines (vigil ingest does this)",
-            ));
-        }
-        Ok(_) => {}
-        Err(e) => return Err(ApiError::param("format", e)),
-    }
-    let input: std::sync::Arc<str> = p.text("input").unwrap_or_else(|| "api".into()).into();
-    let received = Timestamp::now();
-    let records: Vec<Record> = body
-        .split(|b| *b == b'\n')
-        .filter(|line| !line.trim_ascii().is_empty())
-        .map(|line| Record {
-            input: input.clone(),
-            format: RecordFormat::Text,
-            received,
-            peer: None,
-            attrs: vec![("format".into(), format.clone())],
-            data: line.to_vec(),
-        })
-        .collect();
-    let n = records.len();
-    let bytes_in = body.len() as u64;
-    match ctx.sink.append(records).await {
-        Ok(()) => {
-            ctx.api_ingest.add_accepted(n as u64, bytes_in);
-            Ok((StatusCode::OK, Json(json!({ "accepted": n }))).into_response())
-        }
-        Err(SinkError::Full { retry_after }) => {
-            Err(ApiError::new(ErrorCode::Backpressure, "the spool is full; retry later").retry_after(retry_after))
-        }
-        Err(SinkError::TooLarge(reason)) => Err(ApiError::new(ErrorCode::BodyTooLarge, reason)),
-        // The cause (disk error, stopped writer) is logged by the sink; the client learns to retry.
-        Err(_) => Err(ApiError::new(
-            ErrorCode::Unavailable,
-            "the ingest spool is unavailable, retry later",
-        )),
     }
 }

@@ -44,6 +44,13 @@ pub struct HttpConfig {
     pub max_body_bytes: usize,
     /// Open connections at most; past it the listener waits for one to close.
     pub max_connections: usize,
+    /// Open connections from one client address at most (TLS handshakes included); one more is
+    /// closed at once.
+    pub max_connections_per_ip: usize,
+    /// Time a client has to send a whole request head, from the connection's start (TLS
+    /// handshake included) or from the first byte of a further request; past it the connection
+    /// is closed.
+    pub header_read_timeout: Duration,
     /// A connection with nothing read or written for this long, and no request being handled (read
     /// to the end of its body, response not ready yet), is closed.
     pub idle_timeout: Duration,
@@ -82,6 +89,8 @@ pub struct SyslogConfig {
     /// PEM CA bundle: when set, TLS clients must present a certificate it signed (mutual TLS).
     pub tls_client_ca: Option<PathBuf>,
     pub max_message_bytes: usize,
+    /// Open TCP/TLS connections from one client address at most; one more is closed at once.
+    pub max_connections_per_ip: usize,
     /// Sigma logsource given to syslog events, e.g. `product=linux`.
     pub logsource: Option<String>,
 }
@@ -133,6 +142,8 @@ impl Default for ServerConfig {
                 listen: Some(SocketAddr::from(([127, 0, 0, 1], 9200))),
                 max_body_bytes: 32 << 20,
                 max_connections: 1024,
+                max_connections_per_ip: 128,
+                header_read_timeout: Duration::from_secs(10),
                 idle_timeout: Duration::from_secs(120),
                 api_rate_limit: 50,
                 api_burst: 100,
@@ -149,6 +160,7 @@ impl Default for ServerConfig {
                 tls_key: None,
                 tls_client_ca: None,
                 max_message_bytes: 64 << 10,
+                max_connections_per_ip: 128,
                 logsource: None,
             },
             rules: RulesConfig {
@@ -246,6 +258,8 @@ struct HttpFile {
     listen: Option<String>,
     max_body: Option<String>,
     max_connections: Option<usize>,
+    max_connections_per_ip: Option<usize>,
+    header_read_timeout: Option<String>,
     idle_timeout: Option<String>,
     api_rate_limit: Option<u32>,
     api_burst: Option<u32>,
@@ -265,6 +279,7 @@ struct SyslogFile {
     tls_key: Option<PathBuf>,
     tls_client_ca: Option<PathBuf>,
     max_message: Option<String>,
+    max_connections_per_ip: Option<usize>,
     logsource: Option<String>,
 }
 
@@ -418,6 +433,17 @@ fn read_http(r: &mut Reader<'_>, table: &toml::Table, h: &mut HttpConfig) {
     if let Some(n) = r.within("http", "max_connections", http.max_connections, 1..=1_000_000) {
         h.max_connections = n;
     }
+    if let Some(n) = r.within(
+        "http",
+        "max_connections_per_ip",
+        http.max_connections_per_ip,
+        1..=1_000_000,
+    ) {
+        h.max_connections_per_ip = n;
+    }
+    if let Some(d) = r.duration("http", "header_read_timeout", http.header_read_timeout.as_deref()) {
+        h.header_read_timeout = d;
+    }
     if let Some(d) = r.duration("http", "idle_timeout", http.idle_timeout.as_deref()) {
         h.idle_timeout = d;
     }
@@ -462,11 +488,24 @@ fn read_syslog(r: &mut Reader<'_>, table: &toml::Table, c: &mut ServerConfig) {
         }
     }
     if let Some(n) = r.bytes("syslog", "max_message", syslog.max_message.as_deref()) {
-        if !(480..=16 << 20).contains(&n) {
-            r.problem(Some("syslog"), "max_message", "must be between 480 bytes and 16MiB");
+        // A longer message would be acknowledged (read) and then refused by the parser.
+        if !(480..=vigil_ingest::MAX_RECORD_BYTES as u64).contains(&n) {
+            r.problem(
+                Some("syslog"),
+                "max_message",
+                "must be between 480 bytes and 1MiB (the record limit of every input)",
+            );
         } else {
             c.syslog.max_message_bytes = n as usize;
         }
+    }
+    if let Some(n) = r.within(
+        "syslog",
+        "max_connections_per_ip",
+        syslog.max_connections_per_ip,
+        1..=1_000_000,
+    ) {
+        c.syslog.max_connections_per_ip = n;
     }
     if let Some(spec) = syslog.logsource {
         if let Err(e) = vigil_event::LogSourceTags::parse_spec(&spec) {

@@ -191,3 +191,12 @@ fn metrics_auth_is_read_and_defaults_by_listener() {
     let bad = parse("version = 1\n[http]\nmetrics_auth = \"yes\"\n").expect_err("not a boolean");
     assert_eq!((bad[0].key.as_str(), bad[0].line), ("http.metrics_auth", Some(3)));
 }
+
+/// A syslog message over the record limit would be read, then refused by the parser.
+#[test]
+fn syslog_messages_stay_within_the_record_limit() {
+    let c = parse("version = 1\n[syslog]\nmax_message = \"1MiB\"\n").expect("valid");
+    assert_eq!(c.syslog.max_message_bytes, vigil_ingest::MAX_RECORD_BYTES);
+    let problems = parse("version = 1\n[syslog]\nmax_message = \"2MiB\"\n").expect_err("over the limit");
+    assert_eq!(problems[0].key, "syslog.max_message");
+}

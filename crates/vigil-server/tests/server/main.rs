@@ -3,6 +3,7 @@
 mod event_time;
 mod harness;
 mod http_errors;
+mod ingest_truth;
 mod pipeline;
 mod spool_reset;
 

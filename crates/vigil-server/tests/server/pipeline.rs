@@ -86,7 +86,14 @@ fn an_http_shipped_event_is_about_its_own_host_not_the_shipper() {
         Some("10.1.2.3"),
         "no host of its own: the sender"
     );
-    assert_eq!(e.fields.get("vigil_sender"), None);
+    assert_eq!(e.fields.get_str("vigil_sender"), Some("10.1.2.3"));
+    let forged = record(RecordFormat::Json, r#"{"host":"ws-1","vigil_sender":"8.8.8.8"}"#, &[]);
+    let e = to_event(EPOCH, 1, &forged).expect("json");
+    assert_eq!(
+        e.fields.get_str("vigil_sender"),
+        Some("10.1.2.3"),
+        "the sender is the connection's, whatever the event says"
+    );
 }
 
 #[test]

@@ -144,3 +144,45 @@ fn opentelemetry_sdk_otlp_http_log_exporter() {
     );
     assert_eq!(server.metric("vigil_dropped_events_total"), Some(0.0));
 }
+
+/// Real clients see the truth: elasticsearch-py reports exactly the documents that cannot be
+/// stored as failed (the others are stored), and a HEC request that names its invalid event has
+/// stored exactly the events before it, so resending the rest duplicates nothing.
+#[test]
+fn real_clients_are_told_exactly_what_was_stored() {
+    let Some(py) = python(
+        "real_clients_are_told_exactly_what_was_stored",
+        &["elasticsearch", "elasticsearch.helpers", "requests"],
+    ) else {
+        return;
+    };
+    let env = Env::new(BASE_CONFIG);
+    let server = env.start(false);
+    let m = marker("truth");
+    let args = vec![
+        "--port".into(),
+        server.http.port().to_string(),
+        "--token".into(),
+        env.ingest_token.clone(),
+        "--marker".into(),
+        m.clone(),
+    ];
+    let r = run_python(&py, "truth.py", &args);
+    assert_eq!(r["bulk_ok"], 3, "{r}");
+    assert_eq!(
+        r["bulk_failed"],
+        serde_json::json!([[400, "illegal_argument_exception"], [400, "mapper_parsing_exception"]]),
+        "{r}"
+    );
+    assert_eq!(
+        (r["hec_status"].as_u64(), r["hec_named"].as_u64()),
+        (Some(400), Some(1)),
+        "{r}"
+    );
+    assert_eq!(r["hec_retry_status"], 200, "{r}");
+    // Three documents and two HEC events, each once.
+    server.wait_count(&format!("marker:{m}"), 5);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(server.count(&format!("marker:{m}")), 5);
+    assert_eq!(server.count(&format!("marker:{m} AND hec:ok3")), 1);
+}

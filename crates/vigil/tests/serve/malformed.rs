@@ -383,7 +383,7 @@ fn otlp_bad_protobuf_and_bad_json_records() {
 }
 
 #[test]
-fn native_ingest_bad_lines_are_dead_lettered_by_the_pipeline() {
+fn native_ingest_bad_lines_are_refused_and_dead_lettered() {
     let (_env, server) = start();
     let m = marker("api");
     let body = format!(
@@ -393,7 +393,10 @@ fn native_ingest_bad_lines_are_dead_lettered_by_the_pipeline() {
         .ingest_post("/api/v1/ingest?format=ndjson", "application/x-ndjson", body.as_bytes())
         .expect("ingest");
     assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(r.json()["accepted"], 4, "every line is spooled; parsing comes later");
+    let answer = r.json();
+    assert_eq!(answer["accepted"], 2, "only the lines that will be stored: {answer}");
+    assert_eq!(answer["rejected"][0]["line"], 2, "{answer}");
+    assert_eq!(answer["rejected"][1]["code"], "not_an_object", "{answer}");
     let r = server
         .ingest_post("/api/v1/ingest?format=nonsense", "text/plain", b"x\n")
         .expect("ingest");
@@ -402,6 +405,7 @@ fn native_ingest_bad_lines_are_dead_lettered_by_the_pipeline() {
     server.wait_count(&format!("marker:{m}"), 2);
     expect_letter(&server, "api", "invalid_json", Some("broken"));
     expect_letter(&server, "api", "not_an_object", Some("array"));
-    assert_eq!(server.metric("vigil_parse_errors_total"), Some(2.0));
+    // Refused at ingest, with the parser's codes: the pipeline never sees them.
+    assert_eq!(server.metric("vigil_parse_errors_total"), Some(0.0));
     finish(&server);
 }

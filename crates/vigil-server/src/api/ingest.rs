@@ -1,0 +1,299 @@
+//! `POST /api/v1/ingest`: the native ingest API (what `vigil ingest` sends).
+//!
+//! One record per non-blank line, parsed as `format` (ndjson by default). Each line is checked at
+//! once as the pipeline would parse it, so the answer tells what is stored: `accepted` lines are
+//! stored; each `rejected` line (over the record limit of [`vigil_ingest::MAX_RECORD_BYTES`], or
+//! one the parser refuses) is dead-lettered with the parser's code (`too_large`, `invalid_json`,
+//! …) and is listed with its line number, code and reason.
+//!
+//! The input label of the records is `api` and their source the connection's address: a client
+//! cannot choose them. It may name the file the lines come from (`path`, kept as the event's
+//! source path) and number them in a stream (`stream=KEY&first=N`, see [`crate::streams`]) so
+//! that resending them stores nothing twice; `duplicates` then counts lines taken before, and
+//! `next` is the stream's next ordinal.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use axum::{
+    Json,
+    extract::{ConnectInfo, Request, State as AxState},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use jiff::Timestamp;
+use serde_json::{Value, json};
+use vigil_ingest::{DeadLetter, Record, RecordFormat, SinkError, admit};
+use vigil_parse::{Format, Origin};
+use vigil_state::Scope;
+
+use super::{ApiError, Ctx, ErrorCode, Params, authorize};
+use crate::streams::{self, ORDINAL_ATTR, STREAM_ATTR};
+
+/// The input label of natively ingested records.
+pub const INPUT: &str = "api";
+
+/// The query parameters: `format` (ndjson by default, syslog, cef, eve, zeek, auditd), `path`
+/// (the file the lines come from: the events' source path), `stream` and `first` (the stream
+/// the lines are numbered in, and the ordinal of the first line). `input` is refused with an
+/// explanation: the server sets the input label.
+const PARAMS: &[&str] = &["format", "input", "path", "stream", "first"];
+
+/// One line of the request that is not stored.
+struct Rejected {
+    line: usize,
+    ordinal: Option<u64>,
+    code: &'static str,
+    message: String,
+}
+
+/// What the lines of a request came to.
+struct Checked {
+    records: Vec<Record>,
+    rejected: Vec<Rejected>,
+    letters: Vec<DeadLetter>,
+    duplicates: usize,
+    /// Ordinal after the last line (keyed requests).
+    end: u64,
+}
+
+/// How the request's lines are turned into records.
+struct Batch {
+    format: Format,
+    attrs: Vec<(String, String)>,
+    peer: Option<SocketAddr>,
+    /// Stream name and the ordinal of the first line, for keyed requests.
+    stream: Option<(String, u64)>,
+}
+
+pub async fn ingest(AxState(ctx): AxState<Ctx>, req: Request) -> Result<Response, ApiError> {
+    let token = authorize(&ctx, req.headers(), Scope::Ingest).await?;
+    let (parts, body) = req.into_parts();
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let params = Params::of(&parts.uri, PARAMS)?;
+    let batch = batch_of(&params, &token, peer)?;
+    let body = axum::body::to_bytes(body, ctx.max_body_bytes).await.map_err(|_| {
+        ApiError::new(
+            ErrorCode::BodyTooLarge,
+            format!(
+                "the request body is larger than {} bytes ([http] max_body); split it",
+                ctx.max_body_bytes
+            ),
+        )
+    })?;
+    let bytes_in = body.len() as u64;
+    let Some((stream, first)) = batch.stream.clone() else {
+        let checked = check_lines(batch, body, 0).await?;
+        let totals = store(&ctx, checked, bytes_in).await?;
+        return Ok(answered(totals, None));
+    };
+    // Its own task: a client that hangs up must not cancel the request between the spool append
+    // and the stream's bookkeeping (a resend would then be stored again).
+    let task = tokio::spawn(async move {
+        let mut guard = ctx
+            .streams
+            .lock(&stream)
+            .await
+            .map_err(|e| ApiError::internal("reading the ingest stream", &e))?;
+        let checked = check_lines(batch, body, guard.next()).await?;
+        let end = checked.end.max(first);
+        let hold = ctx.streams.hold();
+        let totals = store(&ctx, checked, bytes_in).await?;
+        if let Err(e) = guard.advance(end).await {
+            // The records are durable; only a resend after a restart could store them twice.
+            tracing::error!(error = %e, stream = guard.name(), "cannot record the ingest stream's progress");
+        }
+        drop(hold);
+        Ok(answered(totals, Some(guard.next())))
+    });
+    task.await.map_err(|e| ApiError::internal("the ingest task", &e))?
+}
+
+/// The request's settings, or why they are refused.
+fn batch_of(params: &Params, token: &str, peer: Option<SocketAddr>) -> Result<Batch, ApiError> {
+    if params.text("input").is_some() {
+        return Err(ApiError::param(
+            "input",
+            "not a parameter: the server labels these records `api` (name the file with `path`)",
+        ));
+    }
+    let format = match params.text("format").as_deref().unwrap_or("ndjson").parse::<Format>() {
+        Ok(Format::Evtx) => {
+            return Err(ApiError::param(
+                "format",
+                "EVTX is binary: send its records as JSON lines (vigil ingest does this)",
+            ));
+        }
+        Ok(format) => format,
+        Err(e) => return Err(ApiError::param("format", e)),
+    };
+    let mut attrs = vec![("format".to_owned(), format.name().to_owned())];
+    if let Some(path) = params.text("path").filter(|p| !p.is_empty()) {
+        attrs.push(("path".to_owned(), path));
+    }
+    let first = params.read("first", |v| {
+        v.trim()
+            .parse::<u64>()
+            .map_err(|_| format!("`{v}` is not an ordinal (a whole number from 0)"))
+    })?;
+    let stream = match (params.text("stream"), first) {
+        (None, None) => None,
+        (Some(key), Some(first)) if streams::valid_key(&key) => Some((format!("{token}/{key}"), first)),
+        (Some(_), Some(_)) => {
+            return Err(ApiError::param("stream", "1 to 128 characters of A-Z a-z 0-9 . _ : -"));
+        }
+        _ => return Err(ApiError::bad_request("`stream` and `first` go together")),
+    };
+    Ok(Batch {
+        format,
+        attrs,
+        peer,
+        stream,
+    })
+}
+
+/// Checks every line on the blocking pool (parsing costs CPU).
+async fn check_lines(batch: Batch, body: axum::body::Bytes, next: u64) -> Result<Checked, ApiError> {
+    tokio::task::spawn_blocking(move || check_lines_now(&batch, &body, next))
+        .await
+        .map_err(|e| ApiError::internal("the ingest check task", &e))
+}
+
+fn check_lines_now(batch: &Batch, body: &[u8], next: u64) -> Checked {
+    let input: Arc<str> = Arc::from(INPUT);
+    let received = Timestamp::now();
+    let origin = Origin {
+        input: Arc::clone(&input),
+        path: None,
+        host: None,
+    };
+    let first = batch.stream.as_ref().map_or(0, |(_, first)| *first);
+    let mut out = Checked {
+        records: Vec::new(),
+        rejected: Vec::new(),
+        letters: Vec::new(),
+        duplicates: 0,
+        end: first,
+    };
+    let lines = body.split(|b| *b == b'\n').enumerate();
+    for (ordinal, (index, line)) in (first..).zip(lines.filter(|(_, l)| !l.trim_ascii().is_empty())) {
+        out.end = ordinal + 1;
+        let keyed = batch.stream.as_ref();
+        if keyed.is_some() && ordinal < next {
+            out.duplicates += 1;
+            continue;
+        }
+        let mut attrs = batch.attrs.clone();
+        if let Some((stream, _)) = keyed {
+            attrs.push((STREAM_ATTR.to_owned(), stream.clone()));
+            attrs.push((ORDINAL_ATTR.to_owned(), ordinal.to_string()));
+        }
+        let record = Record {
+            input: Arc::clone(&input),
+            format: RecordFormat::Text,
+            received,
+            peer: batch.peer,
+            attrs,
+            data: line.to_vec(),
+        };
+        match refusal(batch.format, &record, &origin) {
+            None => out.records.push(record),
+            Some((code, message)) => {
+                out.letters.push(DeadLetter::new(
+                    Arc::clone(&input),
+                    batch.peer,
+                    code,
+                    message.clone(),
+                    line,
+                ));
+                out.rejected.push(Rejected {
+                    line: index + 1,
+                    ordinal: keyed.map(|_| ordinal),
+                    code,
+                    message,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Why the pipeline would not store `record` (the parser's code and reason), if it would not.
+fn refusal(format: Format, record: &Record, origin: &Origin) -> Option<(&'static str, String)> {
+    let bytes = admit::record_bytes(record);
+    if bytes > admit::MAX_RECORD_BYTES {
+        let kind = vigil_parse::ErrorKind::TooLarge(bytes, admit::MAX_RECORD_BYTES);
+        return Some((kind.code(), kind.to_string()));
+    }
+    // The JSON parser fails only where this check does, at a fraction of the cost; the parser
+    // then runs for its own code and reason.
+    if format == Format::Ndjson && admit::check_json_object(&record.data).is_ok() {
+        return None;
+    }
+    vigil_parse::parse_line(format, &record.data, origin, 0)
+        .err()
+        .map(|e| (e.kind.code(), e.kind.to_string()))
+}
+
+/// Counts of a stored request.
+struct Totals {
+    accepted: usize,
+    duplicates: usize,
+    rejected: Vec<Rejected>,
+}
+
+/// Appends the records; then (only then) keeps the dead letters.
+async fn store(ctx: &Ctx, checked: Checked, bytes_in: u64) -> Result<Totals, ApiError> {
+    let Checked {
+        records,
+        rejected,
+        letters,
+        duplicates,
+        ..
+    } = checked;
+    let accepted = records.len();
+    ctx.sink.append(records).await.map_err(sink_error)?;
+    ctx.api_ingest.add_accepted(accepted as u64, bytes_in);
+    ctx.api_ingest.add_rejected(letters.len() as u64);
+    for letter in letters {
+        ctx.sink.store_dead_letter(letter).await;
+    }
+    Ok(Totals {
+        accepted: accepted + duplicates,
+        duplicates,
+        rejected,
+    })
+}
+
+fn answered(totals: Totals, next: Option<u64>) -> Response {
+    let rejected: Vec<Value> = totals
+        .rejected
+        .iter()
+        .map(|r| {
+            let mut item = json!({"line": r.line, "code": r.code, "message": r.message});
+            if let Some(ordinal) = r.ordinal {
+                item["ordinal"] = json!(ordinal);
+            }
+            item
+        })
+        .collect();
+    let mut body = json!({
+        "accepted": totals.accepted,
+        "rejected": rejected,
+    });
+    if let Some(next) = next {
+        body["duplicates"] = json!(totals.duplicates);
+        body["next"] = json!(next);
+    }
+    (StatusCode::OK, Json(body)).into_response()
+}
+
+fn sink_error(err: SinkError) -> ApiError {
+    match err {
+        SinkError::Full { retry_after } => {
+            ApiError::new(ErrorCode::Backpressure, "the spool is full; retry later").retry_after(retry_after)
+        }
+        SinkError::TooLarge(reason) => ApiError::new(ErrorCode::BodyTooLarge, reason),
+        // The cause (disk error, stopped writer) is logged by the sink; the client learns to retry.
+        _ => ApiError::new(ErrorCode::Unavailable, "the ingest spool is unavailable, retry later"),
+    }
+}
