@@ -95,7 +95,7 @@ make_error_codes! {
     Forbidden = "forbidden", FORBIDDEN,
         "The token's scope does not allow this route (ingest ⊂ admin, read ⊂ admin).";
     NotFound = "not_found", NOT_FOUND,
-        "No route has this path.";
+        "No route has this path, or what it names (an alert) does not exist.";
     MethodNotAllowed = "method_not_allowed", METHOD_NOT_ALLOWED,
         "The path exists but not with this method; the `Allow` header lists the methods it takes.";
     NotAcceptable = "not_acceptable", NOT_ACCEPTABLE,

@@ -307,6 +307,14 @@ impl State {
         })
     }
 
+    /// The alert with id `id`, if it is stored.
+    pub async fn get_alert(&self, id: &str) -> Result<Option<Alert>, StateError> {
+        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE id = "));
+        q.push_bind(id);
+        let row = q.build().fetch_optional(&self.reader).await?;
+        row.as_ref().map(alert_from_row).transpose()
+    }
+
     /// Number of stored alerts.
     pub async fn count_alerts(&self) -> Result<u64, StateError> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM alerts")

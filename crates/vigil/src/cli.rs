@@ -104,10 +104,12 @@ pub enum Command {
   vigil search 'Image:*\\\\powershell.exe' --terms Computer --size 0
   vigil search 'host:db01' --asc --json > page.json")]
     Search(SearchArgs),
-    /// List alerts raised by in-stream detection on a running server (newest first).
+    /// List alerts raised by in-stream detection on a running server (newest first), or show the
+    /// events that raised one alert.
     #[command(after_help = "Examples:
   vigil alerts --min-level high --limit 20
-  vigil alerts --since 24h --rule-id 8a582fe2-0882-4b89-a82a-da6b2dc32937 --json")]
+  vigil alerts --since 24h --rule-id 8a582fe2-0882-4b89-a82a-da6b2dc32937 --json
+  vigil alerts --events 5f0c3b9e6d2a41f7a8c1e4b2d9f03a61")]
     Alerts(AlertsArgs),
     /// List records the server could not accept or parse, with the reason.
     #[command(after_help = "Examples:
@@ -304,6 +306,10 @@ pub struct AlertsArgs {
     /// Alerts to show at most (1–1000).
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
+    /// Show the alert with this id (the `id` column of the list) and the stored events that
+    /// raised it, oldest first, instead of a list.
+    #[arg(long, value_name = "ALERT_ID", conflicts_with_all = ["since", "min_level", "rule_id"])]
+    pub events: Option<String>,
     /// Print the raw JSON answer.
     #[arg(long)]
     pub json: bool,

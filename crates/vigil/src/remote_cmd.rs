@@ -105,6 +105,9 @@ fn level_name(l: LevelArg) -> &'static str {
 }
 
 pub fn alerts(args: AlertsArgs) -> anyhow::Result<ExitCode> {
+    if let Some(id) = &args.events {
+        return alert_events(&args, id);
+    }
     let mut path = format!("/api/v1/alerts?limit={}", args.limit);
     if let Some(s) = &args.since {
         path.push_str(&format!("&since={}", encode(s)));
@@ -123,7 +126,7 @@ pub fn alerts(args: AlertsArgs) -> anyhow::Result<ExitCode> {
         return print_json(&answer);
     }
     let alerts = answer["alerts"].as_array().cloned().unwrap_or_default();
-    let mut t = SafeTable::new(&["detected", "level", "rule", "ATT&CK", "host", "event time"]);
+    let mut t = SafeTable::new(&["detected", "level", "rule", "ATT&CK", "host", "event time", "id"]);
     for a in &alerts {
         let attack: Vec<String> = a["attack"]
             .as_array()
@@ -136,12 +139,54 @@ pub fn alerts(args: AlertsArgs) -> anyhow::Result<ExitCode> {
             attack.join(" "),
             short(&a["host"], 30),
             short(&a["event_time"], 30),
+            short(&a["id"], 32),
         ]);
     }
     if !alerts.is_empty() {
         outln!("{t}")?;
     }
     errln!("{} alerts match, {} shown", number(&answer["total"]), alerts.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `vigil alerts --events ID`: the alert, then its stored events, oldest first.
+fn alert_events(args: &AlertsArgs, id: &str) -> anyhow::Result<ExitCode> {
+    let path = format!("/api/v1/alerts/{}/events", encode(id));
+    let answer = runtime()?.block_on(async {
+        let mut client = args.server.client()?;
+        client.get_json(&path).await
+    })?;
+    if args.json {
+        return print_json(&answer);
+    }
+    let a = &answer["alert"];
+    errln!(
+        "alert {}: {} ({}) on {}, detected {}",
+        Esc(&short(&a["id"], 32)),
+        Esc(&short(&a["rule_title"], 200)),
+        Esc(&short(&a["level"], 13)),
+        Esc(&short(&a["host"], 60)),
+        Esc(&short(&a["detected"], 30))
+    );
+    let events = answer["events"].as_array().cloned().unwrap_or_default();
+    if !events.is_empty() {
+        let mut t = SafeTable::new(&["time", "input", "host", "event id", "event"]);
+        for h in &events {
+            t.add_row(vec![
+                short(&h["time"], 30),
+                short(&h["input"], 16),
+                short(&h["host"], 30),
+                short(&h["id"], 32),
+                short(&h["fields"], 160),
+            ]);
+        }
+        outln!("{t}")?;
+    }
+    let missing = answer["missing"].as_array().map_or(0, Vec::len);
+    errln!("{} events of the alert found", events.len());
+    if missing > 0 {
+        errln!("{missing} not in the store: not committed yet (try again in a few seconds) or past retention");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -4,6 +4,7 @@
 //! ([`ErrorCode`], rendered in `docs/http-errors.md`), including 404, 405, 413, 414 and every
 //! extractor's rejection (see `extract.rs`); internal details are logged, never sent.
 
+mod alert_events;
 mod error;
 mod extract;
 mod ingest;
@@ -73,6 +74,8 @@ pub fn router(ctx: Ctx) -> Router {
         .route("/api/v1/status", get(ops::status))
         .route("/api/v1/search", post(search::search))
         .route("/api/v1/alerts", get(records::alerts))
+        .route("/api/v1/alerts/{id}", get(alert_events::alert))
+        .route("/api/v1/alerts/{id}/events", get(alert_events::alert_events))
         .route("/api/v1/dead-letters", get(records::dead_letters))
         .route("/api/v1/rules", get(records::rules))
         .route("/api/v1/rules/reload", post(records::reload_rules))

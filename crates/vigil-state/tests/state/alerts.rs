@@ -284,3 +284,18 @@ async fn concurrent_inserts_and_reads_do_not_fail() {
     }
     assert_eq!(ids.len(), 800);
 }
+
+#[tokio::test]
+async fn an_alert_is_fetched_by_its_id() {
+    let (state, _dir) = temp_state().await;
+    let a = alert("one", "r1", "high", at(0));
+    state
+        .insert_alerts(&[a.clone(), alert("two", "r2", "low", at(1))])
+        .await
+        .unwrap();
+    let got = state.get_alert("one").await.unwrap().expect("stored");
+    assert_eq!((got.id.as_str(), got.rule_id.as_str()), ("one", "r1"));
+    assert_eq!(got.event_ids, a.event_ids);
+    assert!(state.get_alert("three").await.unwrap().is_none());
+    assert!(state.get_alert("' OR 1=1 --").await.unwrap().is_none());
+}

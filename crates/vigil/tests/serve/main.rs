@@ -7,6 +7,7 @@
 //! without it they use `python3` when it has the modules, else the test prints SKIP. The rsyslog
 //! tests skip only when `rsyslogd` is not installed.
 
+mod alert_pivot;
 mod backpressure;
 mod clients;
 mod crash;

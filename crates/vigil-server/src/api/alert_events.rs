@@ -1,0 +1,105 @@
+//! `GET /api/v1/alerts/{id}` and `GET /api/v1/alerts/{id}/events`: one alert, and the stored
+//! events that raised it — the analyst's one-step pivot from an alert to its evidence.
+
+use axum::{
+    Json,
+    extract::{Path, State as AxState, rejection::PathRejection},
+    http::{HeaderMap, Uri},
+};
+use serde::Serialize;
+use vigil_state::{Alert, Scope};
+use vigil_store::{Hit, SearchRequest, Sort};
+
+use super::{ApiError, Ctx, ErrorCode, Params, authorize, search::store_error};
+
+/// Event ids looked up per store query (each is one `_id:` clause).
+const IDS_PER_QUERY: usize = 100;
+
+/// The answer of `GET /api/v1/alerts/{id}/events`.
+#[derive(Debug, Serialize)]
+pub struct AlertEvents {
+    /// The alert, as `GET /api/v1/alerts/{id}` gives it.
+    pub alert: Alert,
+    /// Its events found in the store, oldest first.
+    pub events: Vec<Hit>,
+    /// Ids of its events the store does not hold: not committed yet (searchable after
+    /// `[pipeline] commit_interval`), or past the store's retention.
+    pub missing: Vec<String>,
+}
+
+/// The `{id}` of the path (percent-decoded; not UTF-8 is a `bad_request`).
+fn alert_id(id: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    id.map(|Path(id)| id)
+        .map_err(|_| ApiError::param("id", "not a valid alert id (32 hexadecimal digits)"))
+}
+
+async fn find_alert(ctx: &Ctx, id: &str) -> Result<Alert, ApiError> {
+    match ctx.state.get_alert(id).await {
+        Ok(Some(alert)) => Ok(alert),
+        Ok(None) => Err(ApiError::new(
+            ErrorCode::NotFound,
+            format!("no alert has the id `{id}` (vigil alerts lists them)"),
+        )),
+        Err(e) => Err(ApiError::internal("reading an alert", &e)),
+    }
+}
+
+/// `GET /api/v1/alerts/{id}`: the alert with this id.
+pub async fn alert(
+    AxState(ctx): AxState<Ctx>,
+    headers: HeaderMap,
+    uri: Uri,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<Alert>, ApiError> {
+    authorize(&ctx, &headers, Scope::Read).await?;
+    Params::of(&uri, &[])?;
+    let id = alert_id(id)?;
+    find_alert(&ctx, &id).await.map(Json)
+}
+
+/// `GET /api/v1/alerts/{id}/events`: the alert and the stored events it lists, oldest first.
+pub async fn alert_events(
+    AxState(ctx): AxState<Ctx>,
+    headers: HeaderMap,
+    uri: Uri,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<AlertEvents>, ApiError> {
+    authorize(&ctx, &headers, Scope::Read).await?;
+    Params::of(&uri, &[])?;
+    let id = alert_id(id)?;
+    let alert = find_alert(&ctx, &id).await?;
+    // Ids the server wrote are 32 hex digits; one that is not cannot be stored.
+    let (ids, mut missing): (Vec<String>, Vec<String>) = alert
+        .event_ids
+        .iter()
+        .cloned()
+        .partition(|e| vigil_event::EventId::parse(&e.to_ascii_lowercase()).is_some());
+    let store = ctx.store.clone();
+    let mut events = tokio::task::spawn_blocking(move || fetch(&store, &ids))
+        .await
+        .map_err(|e| ApiError::internal("alert events task", &e))?
+        .map_err(store_error)?;
+    events.sort_by(|a, b| (a.time, &a.id).cmp(&(b.time, &b.id)));
+    for id in &alert.event_ids {
+        if !events.iter().any(|h| h.id.eq_ignore_ascii_case(id)) && !missing.contains(id) {
+            missing.push(id.clone());
+        }
+    }
+    Ok(Json(AlertEvents { alert, events, missing }))
+}
+
+/// The stored events with these ids, a bounded query at a time.
+fn fetch(store: &vigil_store::EventStore, ids: &[String]) -> Result<Vec<Hit>, vigil_store::StoreError> {
+    let mut hits = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IDS_PER_QUERY) {
+        let query: Vec<String> = chunk.iter().map(|id| format!("_id:{id}")).collect();
+        let answer = store.search(&SearchRequest {
+            query: query.join(" OR "),
+            size: chunk.len(),
+            sort: Sort::TimeAsc,
+            ..SearchRequest::default()
+        })?;
+        hits.extend(answer.hits);
+    }
+    Ok(hits)
+}
