@@ -21,7 +21,7 @@ pub const UNKNOWN_VALUE: &str = "unknown";
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LogsourceRule {
     /// The input's name (`syslog-udp`, `syslog-tcp`, `syslog-tls`, `elasticsearch`, `hec`, `otlp`,
-    /// `api` or the name a native ingest client gave).
+    /// `api`).
     pub input: Option<String>,
     /// The `_bulk` action's or HEC event's index.
     pub index: Option<String>,
