@@ -68,7 +68,7 @@ pub fn search(args: SearchArgs) -> anyhow::Result<ExitCode> {
     }
     let hits = answer["hits"].as_array().cloned().unwrap_or_default();
     if !hits.is_empty() {
-        let mut t = SafeTable::new(&["time", "input", "event"]);
+        let mut t = SafeTable::new(&["time", "input", "host", "event"]);
         for h in &hits {
             // An event without a time of its own (or with one the server did not trust) shows
             // its ingest time, marked.
@@ -76,7 +76,12 @@ pub fn search(args: SearchArgs) -> anyhow::Result<ExitCode> {
             if h["ingest_time"] == true {
                 time.push_str(" (ingest)");
             }
-            t.add_row(vec![time, short(&h["input"], 16), short(&h["fields"], 160)]);
+            t.add_row(vec![
+                time,
+                short(&h["input"], 16),
+                short(&h["host"], 30),
+                short(&h["fields"], 160),
+            ]);
         }
         outln!("{t}")?;
     }
@@ -183,7 +188,8 @@ fn alert_events(args: &AlertsArgs, id: &str) -> anyhow::Result<ExitCode> {
         outln!("{t}")?;
     }
     let missing = answer["missing"].as_array().map_or(0, Vec::len);
-    errln!("{} events of the alert found", events.len());
+    let n = events.len();
+    errln!("{n} event{} of the alert found", if n == 1 { "" } else { "s" });
     if missing > 0 {
         errln!("{missing} not in the store: not committed yet (try again in a few seconds) or past retention");
     }

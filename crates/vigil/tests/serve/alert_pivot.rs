@@ -100,7 +100,7 @@ fn an_alert_leads_to_its_events_over_the_api_and_the_cli() {
     let event_id = alerts[0]["event_ids"][0].as_str().expect("event id");
     assert!(stdout.contains(event_id), "the event's row:\n{stdout}");
     assert!(
-        stderr.contains("Pivot Probe") && stderr.contains("1 events of the alert found"),
+        stderr.contains("Pivot Probe") && stderr.contains("1 event of the alert found"),
         "{stderr}"
     );
     let listed = vigil(&server, &["alerts"]);
