@@ -31,6 +31,19 @@ use crate::{DeadLetter, ErrorCode, Record, RecordFormat, Refusal, SinkError, adm
 
 const SHARDS: fn() -> Value = || json!({"total": 1, "successful": 1, "failed": 0});
 
+/// Elasticsearch's answer for a created document (a `_bulk` item adds its `status`).
+fn created(index: &str, id: &str, seq: u64) -> Value {
+    json!({
+        "_index": index,
+        "_id": id,
+        "_version": 1,
+        "result": "created",
+        "_shards": SHARDS(),
+        "_seq_no": seq,
+        "_primary_term": 1,
+    })
+}
+
 /// `POST|PUT /_bulk`
 pub(super) async fn bulk(State(state): State<HttpIngest>, req: Request) -> Response {
     bulk_inner(state, None, req).await
@@ -362,16 +375,9 @@ fn index_item(
         return;
     }
     out.records.push(record);
-    out.items.push(json!({op: {
-        "_index": index,
-        "_id": id,
-        "_version": 1,
-        "result": "created",
-        "_shards": SHARDS(),
-        "_seq_no": seq,
-        "_primary_term": 1,
-        "status": 201,
-    }}));
+    let mut item = created(&index, &id, seq);
+    item["status"] = json!(201);
+    out.items.push(json!({ op: item }));
 }
 
 /// The record of one document: its source, with attributes `index` and (when given) `id`.
@@ -446,18 +452,7 @@ async fn doc_inner(state: HttpIngest, index: String, given_id: Option<String>, r
     if let Err(err) = submit(&shared, &shared.es, vec![record]).await {
         return sink_error(err);
     }
-    json_response(
-        StatusCode::CREATED,
-        &json!({
-            "_index": index,
-            "_id": id,
-            "_version": 1,
-            "result": "created",
-            "_shards": SHARDS(),
-            "_seq_no": seq,
-            "_primary_term": 1,
-        }),
-    )
+    json_response(StatusCode::CREATED, &created(&index, &id, seq))
 }
 
 #[cfg(test)]

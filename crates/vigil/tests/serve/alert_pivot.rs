@@ -1,14 +1,11 @@
 //! From an alert to the events that raised it in one step: `GET /api/v1/alerts/{id}`,
 //! `GET /api/v1/alerts/{id}/events` and `vigil alerts --events ID`, against a running server.
 
-use std::{
-    process::Command,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::harness::{BASE_CONFIG, Env, SEARCH_DEADLINE, Server, VIGIL, marker};
+use crate::harness::{BASE_CONFIG, Env, SEARCH_DEADLINE, Server, marker};
 
 fn rule(m: &str) -> String {
     format!(
@@ -17,33 +14,16 @@ logsource: {{category: test}}\ndetection:\n  sel: {{marker: {m}, hit: yes}}\n  c
     )
 }
 
-fn vigil(server: &Server, args: &[&str]) -> std::process::Output {
-    Command::new(VIGIL)
-        .args(args)
-        .args([
-            "--server",
-            &format!("http://{}", server.http),
-            "--token",
-            &server.read_token,
-        ])
-        .env_remove("VIGIL_SERVER")
-        .env_remove("VIGIL_TOKEN")
-        .output()
-        .expect("run vigil")
-}
-
 /// Waits until `n` alerts are stored and every event they list is searchable.
 fn wait_for_alerts(server: &Server, m: &str, n: usize) -> Vec<Value> {
     let deadline = Instant::now() + SEARCH_DEADLINE;
     loop {
-        let alerts = server.api_get("/api/v1/alerts").json()["alerts"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        if alerts.len() == n && server.count(&format!("marker:{m} AND hit:yes")) == n as u64 {
+        let alerts = server.wait_for_alerts(n);
+        if server.count(&format!("marker:{m} AND hit:yes")) == n as u64 {
+            assert_eq!(alerts.len(), n, "one alert per matching event");
             return alerts;
         }
-        assert!(Instant::now() < deadline, "{} alerts:\n{}", alerts.len(), server.log());
+        assert!(Instant::now() < deadline, "events not searchable:\n{}", server.log());
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -91,7 +71,7 @@ fn an_alert_leads_to_its_events_over_the_api_and_the_cli() {
     }
 
     let id = alerts[0]["id"].as_str().expect("id");
-    let out = vigil(&server, &["alerts", "--events", id]);
+    let out = server.cli(&["alerts", "--events", id]);
     let (stdout, stderr) = (
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
@@ -103,7 +83,7 @@ fn an_alert_leads_to_its_events_over_the_api_and_the_cli() {
         stderr.contains("Pivot Probe") && stderr.contains("1 event of the alert found"),
         "{stderr}"
     );
-    let listed = vigil(&server, &["alerts"]);
+    let listed = server.cli(&["alerts"]);
     assert!(
         String::from_utf8_lossy(&listed.stdout).contains(id),
         "the list shows alert ids"
@@ -124,7 +104,7 @@ fn an_alert_leads_to_its_events_over_the_api_and_the_cli() {
     );
     let r = server.get(&format!("/api/v1/alerts/{id}/events")).expect("get");
     assert_eq!(r.status, 401, "a read token is needed");
-    let out = vigil(&server, &["alerts", "--events", "nope"]);
+    let out = server.cli(&["alerts", "--events", "nope"]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no alert has the id `nope`"), "{stderr}");

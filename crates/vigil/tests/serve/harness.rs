@@ -291,6 +291,44 @@ impl Server {
         http::request(self.http, "GET", path, &[], b"")
     }
 
+    /// Runs `vigil ARGS --server … --token <read token>` against this server (no `VIGIL_*`
+    /// environment), to its end.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        Command::new(VIGIL)
+            .args(args)
+            .args([
+                "--server",
+                &format!("http://{}", self.http),
+                "--token",
+                &self.read_token,
+            ])
+            .env_remove("VIGIL_SERVER")
+            .env_remove("VIGIL_TOKEN")
+            .output()
+            .expect("run vigil")
+    }
+
+    /// Waits until at least `n` alerts are stored; returns them, newest first.
+    pub fn wait_for_alerts(&self, n: usize) -> Vec<Value> {
+        let deadline = Instant::now() + SEARCH_DEADLINE;
+        loop {
+            let alerts = self.api_get("/api/v1/alerts").json()["alerts"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            if alerts.len() >= n {
+                return alerts;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} alerts of {n}:\n{}",
+                alerts.len(),
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
     /// GET with the read token.
     pub fn api_get(&self, path: &str) -> Response {
         let auth = format!("Bearer {}", self.read_token);

@@ -2,12 +2,7 @@
 //! hostile text (a field value, a host name, a rule title, a dead letter's bytes): no raw control
 //! or invisible formatting character reaches the terminal, in tables or in `--json`.
 
-use std::{
-    process::Command,
-    time::{Duration, Instant},
-};
-
-use crate::harness::{BASE_CONFIG, Env, SEARCH_DEADLINE, Server, VIGIL, marker};
+use crate::harness::{BASE_CONFIG, Env, Server, marker};
 
 /// An OSC window title with BEL, a screen clear, a C1 CSI, a right-to-left override.
 const EVIL_JSON: &str = r"\u001b]0;pwned\u0007\u001b[2J\u009b31m\u202eexe.txt";
@@ -36,18 +31,7 @@ logsource: {{category: test}}\ndetection:\n  sel: {{marker: {m}}}\n  condition: 
 
 /// Runs a `vigil` client command against `server`; returns (stdout, stderr) after checking both.
 fn client(server: &Server, args: &[&str]) -> (String, String) {
-    let out = Command::new(VIGIL)
-        .args(args)
-        .args([
-            "--server",
-            &format!("http://{}", server.http),
-            "--token",
-            &server.read_token,
-        ])
-        .env_remove("VIGIL_SERVER")
-        .env_remove("VIGIL_TOKEN")
-        .output()
-        .expect("run vigil");
+    let out = server.cli(args);
     let (stdout, stderr) = (
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -58,17 +42,6 @@ fn client(server: &Server, args: &[&str]) -> (String, String) {
         assert!(raw.is_empty(), "vigil {args:?}: {name} carries raw {raw:?}:\n{text}");
     }
     (stdout, stderr)
-}
-
-fn wait_for_alert(server: &Server) {
-    let deadline = Instant::now() + SEARCH_DEADLINE;
-    while server.api_get("/api/v1/alerts").json()["alerts"]
-        .as_array()
-        .is_none_or(Vec::is_empty)
-    {
-        assert!(Instant::now() < deadline, "no alert raised:\n{}", server.log());
-        std::thread::sleep(Duration::from_millis(200));
-    }
 }
 
 #[test]
@@ -95,7 +68,7 @@ fn remote_lists_show_hostile_text_escaped() {
     server.wait_dead_letter("the broken line", |l| {
         l["data"].as_str().is_some_and(|d| d.contains(&m))
     });
-    wait_for_alert(&server);
+    server.wait_for_alerts(1);
 
     let query = format!("marker:{m}");
     let (table, summary) = client(&server, &["search", &query, "--terms", "host"]);
