@@ -18,17 +18,16 @@ use vigil_spool::Spool;
 use vigil_state::State;
 use vigil_store::EventStore;
 
-use crate::{
-    api::{self, ApiContext},
-    config::ServerConfig,
-    conn_limit::LimitedListener,
+use vigil_api::{self as api, ApiContext, auth::TokenAuth};
+use vigil_runtime::{
     engine::{self, RuleHolder},
     logsource::{LogsourceMap, LogsourceRule},
     metrics::Metrics,
     pipeline::Pipeline,
-    sink::{SpoolSink, TokenAuth},
-    tls,
+    sink::SpoolSink,
 };
+
+use crate::{config::ServerConfig, conn_limit::LimitedListener, tls};
 
 /// Errors that stop the server from starting or running.
 #[derive(Debug, thiserror::Error)]
@@ -95,7 +94,7 @@ pub struct RunningServer {
     shutdown: CancellationToken,
     stop_pipeline: Arc<AtomicBool>,
     tasks: Vec<JoinHandle<()>>,
-    pipeline: Option<std::thread::JoinHandle<Result<(), crate::pipeline::PipelineError>>>,
+    pipeline: Option<std::thread::JoinHandle<Result<(), vigil_runtime::pipeline::PipelineError>>>,
     spool: Arc<Spool>,
     _lock: std::fs::File,
 }
@@ -130,7 +129,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     // and the correlation state already hold: they would skip its records as replays.
     let floor = store
         .highest_seq()
-        .max(crate::pipeline::correlation_saved_seq(&state).await?);
+        .max(vigil_runtime::pipeline::correlation_saved_seq(&state).await?);
     if tokio::task::block_in_place(|| spool.continue_after(floor))? {
         tracing::warn!(
             next = floor + 1,
@@ -162,7 +161,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let streams = {
         let (state, spool) = (state.clone(), spool.clone());
         Arc::new(tokio::task::block_in_place(|| {
-            crate::streams::Streams::open(state, spool)
+            vigil_runtime::streams::Streams::open(state, spool)
         })?)
     };
     let pipeline = Pipeline {
@@ -277,7 +276,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
                 max_body_bytes: config.http.max_body_bytes,
                 api_ingest: metrics.input("api"),
                 limiter: (config.http.api_rate_limit > 0).then(|| {
-                    Arc::new(crate::rate_limit::RateLimiter::new(
+                    Arc::new(api::rate_limit::RateLimiter::new(
                         config.http.api_rate_limit,
                         config.http.api_burst,
                     ))

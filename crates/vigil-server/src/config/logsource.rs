@@ -17,7 +17,7 @@ use serde::Deserialize;
 use vigil_event::LogSourceTags;
 
 use super::reader::Reader;
-use crate::logsource::LogsourceRule;
+use vigil_runtime::logsource::LogsourceRule;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

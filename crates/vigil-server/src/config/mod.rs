@@ -14,7 +14,7 @@ mod logsource;
 mod reader;
 use reader::Reader;
 
-use crate::logsource::LogsourceRule;
+pub use vigil_runtime::{engine::RulesConfig, logsource::LogsourceRule, pipeline::PipelineConfig};
 
 /// The configuration file format version this build reads.
 pub const CONFIG_VERSION: i64 = 1;
@@ -95,14 +95,6 @@ pub struct SyslogConfig {
     pub logsource: Option<String>,
 }
 
-/// Which Sigma rules run in-stream.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RulesConfig {
-    pub paths: Vec<PathBuf>,
-    pub min_level: Option<Level>,
-    pub pipelines: Vec<PathBuf>,
-}
-
 /// Event store partitioning and retention.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoreConfig {
@@ -119,19 +111,6 @@ pub struct SpoolConfig {
     /// Past this many unprocessed bytes, inputs get backpressure (HTTP 429, paused TCP reads).
     pub max_bytes: u64,
     pub segment_bytes: u64,
-}
-
-/// The spool → detect → store pipeline.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PipelineConfig {
-    /// Records taken from the spool at a time.
-    pub batch: usize,
-    /// Longest time between store commits (events become searchable after a commit).
-    pub commit_interval: Duration,
-    /// An event dated further than this after its arrival is taken at its ingest time (a wrong
-    /// clock or a forged time must not park it in a future partition, hide it from searches of
-    /// the present, or move correlation windows).
-    pub future_tolerance: Duration,
 }
 
 impl Default for ServerConfig {

@@ -6,8 +6,8 @@ use std::{net::SocketAddr, ops::RangeInclusive, time::Duration};
 use serde::Deserialize;
 
 use super::ConfigProblem;
-use crate::serde_text::plain;
-use crate::units::{parse_bytes, parse_duration};
+use vigil_api::serde_text::plain;
+use vigil_api::units::{parse_bytes, parse_duration};
 
 /// The table name of a header line (`[http]`, `[[x.y]]`), if the line is one.
 fn table_header(line: &str) -> Option<String> {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use vigil_ingest::{Record, RecordFormat};
-use vigil_server::{
+use vigil_runtime::{
     logsource::{LogsourceMap, LogsourceRule},
     pipeline::to_event,
 };
@@ -133,7 +133,7 @@ fn bad_records_are_errors_with_codes_and_listener_logsource_applies() {
 #[test]
 fn events_dated_past_the_future_tolerance_are_taken_at_their_ingest_time() {
     use std::time::Duration;
-    use vigil_server::pipeline::distrust_future_time;
+    use vigil_runtime::pipeline::distrust_future_time;
     let day = Duration::from_secs(24 * 3600);
     let at = |t: &str| {
         let r = record(RecordFormat::Json, &format!(r#"{{"@timestamp":"{t}","m":1}}"#), &[]);

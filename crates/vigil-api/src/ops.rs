@@ -12,7 +12,7 @@ use serde_json::json;
 use vigil_state::Scope;
 
 use super::{ApiError, Ctx, ErrorCode, authorize};
-use crate::metrics::Gauges;
+use vigil_runtime::metrics::Gauges;
 
 /// Liveness: the process answers.
 pub async fn healthz() -> Json<serde_json::Value> {

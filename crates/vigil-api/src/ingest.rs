@@ -8,7 +8,7 @@
 //!
 //! The input label of the records is `api` and their source the connection's address: a client
 //! cannot choose them. It may name the file the lines come from (`path`, kept as the event's
-//! source path) and number them in a stream (`stream=KEY&first=N`, see [`crate::streams`]) so
+//! source path) and number them in a stream (`stream=KEY&first=N`, see [`vigil_runtime::streams`]) so
 //! that resending them stores nothing twice; `duplicates` then counts lines taken before, and
 //! `next` is the stream's next ordinal.
 
@@ -27,7 +27,7 @@ use vigil_parse::{Format, Origin};
 use vigil_state::Scope;
 
 use super::{ApiError, Ctx, ErrorCode, Params, authorize};
-use crate::streams::{self, ORDINAL_ATTR, STREAM_ATTR};
+use vigil_runtime::streams::{self, ORDINAL_ATTR, STREAM_ATTR};
 
 /// The input label of natively ingested records.
 pub const INPUT: &str = "api";

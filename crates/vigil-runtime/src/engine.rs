@@ -10,10 +10,16 @@ use std::{
 use jiff::Timestamp;
 use serde::Serialize;
 use vigil_detect::{CorrelationHit, Correlator, Detector, DetectorOptions, Hit, RuleFilter, RuleInfo, RuleSet};
-use vigil_event::Event;
+use vigil_event::{Event, Level};
 use vigil_state::{AlertKind, NewAlert};
 
-use crate::config::RulesConfig;
+/// Which Sigma rules run in-stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RulesConfig {
+    pub paths: Vec<PathBuf>,
+    pub min_level: Option<Level>,
+    pub pipelines: Vec<PathBuf>,
+}
 
 /// What a load or reload did, for the operator (`POST /api/v1/rules/reload`, logs).
 #[derive(Debug, Clone, Default, Serialize)]

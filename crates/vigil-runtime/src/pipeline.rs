@@ -37,12 +37,24 @@ use vigil_state::{NewAlert, NewDeadLetter, State};
 use vigil_store::{EventStore, PreparedEvent};
 
 use crate::{
-    config::PipelineConfig,
     engine::RuleHolder,
     logsource::LogsourceMap,
     metrics::Metrics,
     store_stage::{StoreBatch, StoreStage},
 };
+
+/// The spool → detect → store pipeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PipelineConfig {
+    /// Records taken from the spool at a time.
+    pub batch: usize,
+    /// Longest time between store commits (events become searchable after a commit).
+    pub commit_interval: Duration,
+    /// An event dated further than this after its arrival is taken at its ingest time (a wrong
+    /// clock or a forged time must not park it in a future partition, hide it from searches of
+    /// the present, or move correlation windows).
+    pub future_tolerance: Duration,
+}
 
 const CORRELATION_BLOB: &str = "correlation-state";
 /// Batches queued between the detect and store stages.

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use vigil_event::LogSourceTags;
 use vigil_ingest::{Record, RecordFormat, admit};
-use vigil_server::{
+use vigil_runtime::{
     logsource::{LogsourceMap, LogsourceRule},
     pipeline::to_event,
 };

@@ -82,7 +82,7 @@ impl IntoResponse for ApiError {
 mod tests {
     use super::*;
 
-    const DOC: &str = include_str!("../../../../docs/http-errors.md");
+    const DOC: &str = include_str!("../../../docs/http-errors.md");
 
     #[test]
     fn the_documentation_shows_both_code_tables_as_they_are() {

@@ -1,11 +1,10 @@
-//! Where inputs deliver: the spool (durable before acknowledging) and the dead-letter store; and
-//! how inputs check ingest tokens.
+//! Where inputs deliver: the spool (durable before acknowledging) and the dead-letter store.
 
 use std::{future::Future, pin::Pin, sync::Arc, sync::atomic::Ordering::Relaxed, time::Duration};
 
-use vigil_ingest::{DeadLetter, IngestAuth, Record, RecordSink, SinkError};
+use vigil_ingest::{DeadLetter, Record, RecordSink, SinkError};
 use vigil_spool::{Spool, SpoolError};
-use vigil_state::{NewDeadLetter, Scope, State};
+use vigil_state::{NewDeadLetter, State};
 
 use crate::metrics::Metrics;
 
@@ -70,32 +69,5 @@ impl RecordSink for SpoolSink {
 
     fn dead_letter(&self, letter: DeadLetter) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
         Box::pin(self.store_dead_letter(letter))
-    }
-}
-
-/// Checks bearer secrets against the token table.
-#[derive(Debug, Clone)]
-pub struct TokenAuth {
-    pub state: State,
-}
-
-impl TokenAuth {
-    /// The token's scope allows `needed`.
-    pub async fn allows(&self, secret: &str, needed: Scope) -> bool {
-        match self.state.verify_token(secret).await {
-            Ok(Some(info)) => !info.revoked && info.scope.allows(needed),
-            Ok(None) => false,
-            Err(e) => {
-                tracing::error!(error = %e, "token check failed");
-                false
-            }
-        }
-    }
-}
-
-impl IngestAuth for TokenAuth {
-    fn allows_ingest(&self, token: &str) -> Pin<Box<dyn Future<Output = bool> + Send + '_>> {
-        let token = token.to_string();
-        Box::pin(async move { self.allows(&token, Scope::Ingest).await })
     }
 }

@@ -1,16 +1,21 @@
-//! The REST API: search, alerts, dead letters, rules, native ingest, health and metrics.
+//! The HTTP API of `vigil serve`: search, alerts, dead letters, rules, native ingest, health and
+//! metrics; token authentication, per-token rate limits, and the human units its parameters use.
 //!
 //! Every error is JSON `{"error": {"code": "...", "message": "..."}}` with a code of the one table
 //! ([`ErrorCode`], rendered in `docs/http-errors.md`), including 404, 405, 413, 414 and every
 //! extractor's rejection (see `extract.rs`); internal details are logged, never sent.
 
 mod alert_events;
+pub mod auth;
 mod error;
 mod extract;
 mod ingest;
 mod ops;
+pub mod rate_limit;
 mod records;
 mod search;
+pub mod serde_text;
+pub mod units;
 
 pub use error::{ApiError, ErrorCode};
 pub use extract::{JsonBody, MAX_URI_BYTES, Params, RawBody, parse_json};
@@ -30,11 +35,9 @@ use vigil_spool::Spool;
 use vigil_state::{Scope, State};
 use vigil_store::EventStore;
 
-use crate::{
-    engine::RuleHolder,
-    metrics::Metrics,
-    sink::{SpoolSink, TokenAuth},
-};
+use vigil_runtime::{engine::RuleHolder, metrics::Metrics, sink::SpoolSink, streams::Streams};
+
+use crate::{auth::TokenAuth, rate_limit::RateLimiter};
 
 /// What every handler can reach.
 #[derive(Debug)]
@@ -54,11 +57,11 @@ pub struct ApiContext {
     /// Counters of the native ingest endpoint (input `api`).
     pub api_ingest: Arc<vigil_ingest::InputMetrics>,
     /// Per-token limits of the non-ingest routes (`None`: unlimited).
-    pub limiter: Option<Arc<crate::rate_limit::RateLimiter>>,
+    pub limiter: Option<Arc<RateLimiter>>,
     /// Whether `/metrics` needs a read (or admin) token (`[http] metrics_auth`).
     pub metrics_auth: bool,
     /// Keyed native ingest streams (idempotent resends).
-    pub streams: Arc<crate::streams::Streams>,
+    pub streams: Arc<Streams>,
 }
 
 pub type Ctx = Arc<ApiContext>;

@@ -1,0 +1,12 @@
+//! The data path of `vigil serve`, below the HTTP surface: where inputs deliver
+//! ([`sink::SpoolSink`], durable before acknowledging), the spool → detect → store
+//! [`pipeline::Pipeline`], the in-stream rules ([`engine`]), keyed ingest streams ([`streams`]),
+//! logsource assignment ([`logsource`]) and the counters behind `/metrics` ([`metrics`]).
+
+pub mod engine;
+pub mod logsource;
+pub mod metrics;
+pub mod pipeline;
+pub mod sink;
+mod store_stage;
+pub mod streams;
