@@ -6,7 +6,7 @@ use axum::{
     extract::{Path, State as AxState, rejection::PathRejection},
     http::{HeaderMap, Uri},
 };
-use serde::Serialize;
+use vigil_api_types::alerts::AlertEvents;
 use vigil_state::{Alert, Scope};
 use vigil_store::{Hit, SearchRequest, Sort};
 
@@ -14,18 +14,6 @@ use super::{ApiError, Ctx, ErrorCode, Params, authorize, search::store_error};
 
 /// Event ids looked up per store query (each is one `_id:` clause).
 const IDS_PER_QUERY: usize = 100;
-
-/// The answer of `GET /api/v1/alerts/{id}/events`.
-#[derive(Debug, Serialize)]
-pub struct AlertEvents {
-    /// The alert, as `GET /api/v1/alerts/{id}` gives it.
-    pub alert: Alert,
-    /// Its events found in the store, oldest first.
-    pub events: Vec<Hit>,
-    /// Ids of its events the store does not hold: not committed yet (searchable after
-    /// `[pipeline] commit_interval`), or past the store's retention.
-    pub missing: Vec<String>,
-}
 
 /// The `{id}` of the path (percent-decoded; not UTF-8 is a `bad_request`).
 fn alert_id(id: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {

@@ -8,6 +8,7 @@ use axum::{
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
+use vigil_api_types::error::{ErrorBody, ErrorDetail};
 pub use vigil_ingest::ErrorCode;
 
 /// An API error: `{"error": {"code": "...", "message": "..."}}` with the code's status.
@@ -55,8 +56,13 @@ impl ApiError {
     }
 
     /// The JSON body, for answers that add fields beside `error`.
-    pub fn body(&self) -> serde_json::Value {
-        serde_json::json!({ "error": { "code": self.code.as_str(), "message": self.message } })
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code.as_str().to_string(),
+                message: self.message.clone(),
+            },
+        }
     }
 }
 

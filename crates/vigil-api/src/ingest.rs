@@ -21,7 +21,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use jiff::Timestamp;
-use serde_json::{Value, json};
+use vigil_api_types::ingest::{IngestAnswer, RejectedLine};
 use vigil_ingest::{DeadLetter, Record, RecordFormat, SinkError, admit};
 use vigil_parse::{Format, Origin};
 use vigil_state::Scope;
@@ -265,26 +265,23 @@ async fn store(ctx: &Ctx, checked: Checked, bytes_in: u64) -> Result<Totals, Api
 }
 
 fn answered(totals: Totals, next: Option<u64>) -> Response {
-    let rejected: Vec<Value> = totals
+    let rejected = totals
         .rejected
-        .iter()
-        .map(|r| {
-            let mut item = json!({"line": r.line, "code": r.code, "message": r.message});
-            if let Some(ordinal) = r.ordinal {
-                item["ordinal"] = json!(ordinal);
-            }
-            item
+        .into_iter()
+        .map(|r| RejectedLine {
+            line: r.line as u64,
+            code: r.code.to_string(),
+            message: r.message,
+            ordinal: r.ordinal,
         })
         .collect();
-    let mut body = json!({
-        "accepted": totals.accepted,
-        "rejected": rejected,
-    });
-    if let Some(next) = next {
-        body["duplicates"] = json!(totals.duplicates);
-        body["next"] = json!(next);
-    }
-    (StatusCode::OK, Json(body)).into_response()
+    let answer = IngestAnswer {
+        accepted: totals.accepted as u64,
+        rejected,
+        duplicates: next.map(|_| totals.duplicates as u64),
+        next,
+    };
+    (StatusCode::OK, Json(answer)).into_response()
 }
 
 fn sink_error(err: SinkError) -> ApiError {

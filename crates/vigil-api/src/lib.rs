@@ -15,7 +15,6 @@ pub mod rate_limit;
 mod records;
 mod search;
 pub mod serde_text;
-pub mod units;
 
 pub use error::{ApiError, ErrorCode};
 pub use extract::{JsonBody, MAX_URI_BYTES, Params, RawBody, parse_json};

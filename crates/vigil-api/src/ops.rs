@@ -8,15 +8,15 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use serde_json::json;
 use vigil_state::Scope;
 
 use super::{ApiError, Ctx, ErrorCode, authorize};
+use vigil_api_types::status::{Health, NotReady, PipelineStatus, SpoolStatus, Status};
 use vigil_runtime::metrics::Gauges;
 
 /// Liveness: the process answers.
-pub async fn healthz() -> Json<serde_json::Value> {
-    Json(json!({ "status": "ok" }))
+pub async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok".into() })
 }
 
 /// Readiness: the pipeline runs and the spool accepts records.
@@ -30,12 +30,14 @@ pub async fn readyz(AxState(ctx): AxState<Ctx>) -> Response {
         problems.push("the spool is full (inputs are being throttled)");
     }
     if problems.is_empty() {
-        return (StatusCode::OK, Json(json!({ "status": "ready" }))).into_response();
+        return (StatusCode::OK, Json(Health { status: "ready".into() })).into_response();
     }
     let error = ApiError::new(ErrorCode::NotReady, problems.join("; "));
-    let mut body = error.body();
-    body["status"] = json!("not_ready");
-    body["problems"] = json!(problems);
+    let body = NotReady {
+        body: error.body(),
+        status: "not_ready".into(),
+        problems: problems.into_iter().map(str::to_string).collect(),
+    };
     (error.status(), Json(body)).into_response()
 }
 
@@ -70,18 +72,28 @@ pub async fn metrics(AxState(ctx): AxState<Ctx>, headers: HeaderMap) -> Result<R
 }
 
 /// Pipeline, spool, store and rule state at a glance.
-pub async fn status(AxState(ctx): AxState<Ctx>, headers: HeaderMap) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn status(AxState(ctx): AxState<Ctx>, headers: HeaderMap) -> Result<Json<Status>, ApiError> {
     authorize(&ctx, &headers, Scope::Read).await?;
     let g = ctx.gauges();
     let rules = ctx.rules.current();
-    Ok(Json(json!({
-        "spool": { "bytes": g.spool_bytes, "disk_bytes": g.spool_disk_bytes, "committed_seq": g.spool_committed, "checkpoint_seq": g.spool_checkpoint },
-        "pipeline": { "position": g.pipeline_position, "lag": g.detect_lag(), "store_lag": g.store_lag(), "alive": ctx.pipeline_alive.load(Relaxed) },
-        "store": ctx.store.stats(),
-        "rules": rules.report,
-        "events_indexed": ctx.metrics.events_indexed.load(Relaxed),
-        "alerts": ctx.metrics.alerts.load(Relaxed),
-        "dead_letters": ctx.metrics.dead_letters.load(Relaxed),
-        "dropped": ctx.metrics.dropped.load(Relaxed),
-    })))
+    Ok(Json(Status {
+        spool: SpoolStatus {
+            bytes: g.spool_bytes,
+            disk_bytes: g.spool_disk_bytes,
+            committed_seq: g.spool_committed,
+            checkpoint_seq: g.spool_checkpoint,
+        },
+        pipeline: PipelineStatus {
+            position: g.pipeline_position,
+            lag: g.detect_lag(),
+            store_lag: g.store_lag(),
+            alive: ctx.pipeline_alive.load(Relaxed),
+        },
+        store: ctx.store.stats(),
+        rules: rules.report.clone(),
+        events_indexed: ctx.metrics.events_indexed.load(Relaxed),
+        alerts: ctx.metrics.alerts.load(Relaxed),
+        dead_letters: ctx.metrics.dead_letters.load(Relaxed),
+        dropped: ctx.metrics.dropped.load(Relaxed),
+    }))
 }

@@ -7,12 +7,12 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use jiff::Timestamp;
-use serde_json::json;
+use vigil_api_types::rules::{ReloadAnswer, ReloadFailed, RulesAnswer};
 use vigil_event::{DeadLetterCode, Level};
 use vigil_state::{AlertPage, AlertQuery, DeadLetterPage, DeadLetterQuery, Scope};
 
 use super::{ApiError, Ctx, ErrorCode, Params, authorize};
-use crate::units::parse_time;
+use vigil_api_types::units::parse_time;
 
 /// `limit`: 1 to 1000 (default 100).
 fn read_limit(p: &Params) -> Result<u32, ApiError> {
@@ -97,10 +97,13 @@ pub async fn dead_letters(
 }
 
 /// `GET /api/v1/rules`: the running rule set's load report.
-pub async fn rules(AxState(ctx): AxState<Ctx>, headers: HeaderMap) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn rules(AxState(ctx): AxState<Ctx>, headers: HeaderMap) -> Result<Json<RulesAnswer>, ApiError> {
     authorize(&ctx, &headers, Scope::Read).await?;
     let rules = ctx.rules.current();
-    Ok(Json(json!({ "generation": rules.generation, "report": rules.report })))
+    Ok(Json(RulesAnswer {
+        generation: rules.generation,
+        report: rules.report.clone(),
+    }))
 }
 
 /// `POST /api/v1/rules/reload` (admin): reloads; a failed reload leaves the running set in place.
@@ -112,11 +115,13 @@ pub async fn reload_rules(AxState(ctx): AxState<Ctx>, headers: HeaderMap) -> Res
         .await
         .map_err(|e| ApiError::internal("rule reload task", &e))?;
     match result {
-        Ok(report) => Ok((StatusCode::OK, Json(json!({ "reloaded": true, "report": report }))).into_response()),
+        Ok(report) => Ok((StatusCode::OK, Json(ReloadAnswer { reloaded: true, report })).into_response()),
         Err(e) => {
             let error = ApiError::new(ErrorCode::RulesInvalid, e.to_string());
-            let mut body = error.body();
-            body["reloaded"] = json!(false);
+            let body = ReloadFailed {
+                body: error.body(),
+                reloaded: false,
+            };
             Ok((error.status(), Json(body)).into_response())
         }
     }

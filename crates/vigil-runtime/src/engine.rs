@@ -8,7 +8,7 @@ use std::{
 };
 
 use jiff::Timestamp;
-use serde::Serialize;
+pub use vigil_api_types::rules::RulesReport;
 use vigil_detect::{CorrelationHit, Correlator, Detector, DetectorOptions, Hit, RuleFilter, RuleInfo, RuleSet};
 use vigil_event::{Event, Level};
 use vigil_state::{AlertKind, NewAlert};
@@ -19,20 +19,6 @@ pub struct RulesConfig {
     pub paths: Vec<PathBuf>,
     pub min_level: Option<Level>,
     pub pipelines: Vec<PathBuf>,
-}
-
-/// What a load or reload did, for the operator (`POST /api/v1/rules/reload`, logs).
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct RulesReport {
-    pub loaded_at: Option<Timestamp>,
-    pub paths: Vec<PathBuf>,
-    pub files: usize,
-    pub detection_rules: usize,
-    pub correlation_rules: usize,
-    pub compiled: usize,
-    pub deselected: usize,
-    /// Rules that could not be loaded, each with file and reason. They are skipped; the others run.
-    pub problems: Vec<String>,
 }
 
 /// One loaded rule set: the detector and which rules only feed correlations.

@@ -6,6 +6,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row as _, Sqlite};
+pub use vigil_api_types::alerts::{Alert, AlertKind, AlertPage};
 pub use vigil_event::Level;
 
 /// Default page size of listings.
@@ -16,33 +17,6 @@ pub const MAX_LIMIT: u32 = 1000;
 /// Effective page size: `None` → [`DEFAULT_LIMIT`], otherwise clamped to `1..=MAX_LIMIT`.
 pub(crate) fn effective_limit(limit: Option<u32>) -> u32 {
     limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
-}
-
-/// Whether an alert came from a single-event rule or a correlation rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AlertKind {
-    /// A detection rule matched one event.
-    Detection,
-    /// A correlation rule fired over several events.
-    Correlation,
-}
-
-impl AlertKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            AlertKind::Detection => "detection",
-            AlertKind::Correlation => "correlation",
-        }
-    }
-
-    fn parse(s: &str) -> Option<AlertKind> {
-        match s {
-            "detection" => Some(AlertKind::Detection),
-            "correlation" => Some(AlertKind::Correlation),
-            _ => None,
-        }
-    }
 }
 
 /// Rank of a stored level name (0 = informational … 4 = critical); other names rank 0.
@@ -85,44 +59,6 @@ pub struct NewAlert {
     pub matched: serde_json::Value,
 }
 
-/// A stored alert: a [`NewAlert`] plus its insertion sequence and status. This is the element of the
-/// `GET /api/v1/alerts` body.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Alert {
-    /// Insertion order, strictly increasing and never reused.
-    pub seq: i64,
-    /// Deterministic alert id.
-    pub id: String,
-    /// Workflow status; `"new"` when inserted.
-    pub status: String,
-    /// Id of the rule that fired.
-    pub rule_id: String,
-    /// Title of the rule that fired.
-    pub rule_title: String,
-    /// Sigma level as given.
-    pub level: String,
-    /// Detection or correlation.
-    pub kind: AlertKind,
-    /// ATT&CK technique and tactic ids.
-    pub attack: Vec<String>,
-    /// Other rule tags.
-    pub tags: Vec<String>,
-    /// Ids of the events that produced the alert.
-    pub event_ids: Vec<String>,
-    /// Correlation group key, if any.
-    pub group_key: Option<String>,
-    /// Time of the (last) triggering event.
-    pub event_time: Option<Timestamp>,
-    /// When Vigil raised the alert.
-    pub detected: Timestamp,
-    /// Input the event arrived on.
-    pub input: Option<String>,
-    /// Host the event came from.
-    pub host: Option<String>,
-    /// Matched selections / fields.
-    pub matched: serde_json::Value,
-}
-
 /// Filters and paging for [`State::list_alerts`]. Deserializable from query parameters (all optional).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -139,17 +75,6 @@ pub struct AlertQuery {
     pub limit: Option<u32>,
     /// Opaque `next_cursor` of the previous page.
     pub cursor: Option<String>,
-}
-
-/// One page of alerts, newest first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AlertPage {
-    /// The alerts, newest (highest `seq`) first.
-    pub alerts: Vec<Alert>,
-    /// Pass as [`AlertQuery::cursor`] to get the next page; `None` on the last page.
-    pub next_cursor: Option<String>,
-    /// Number of alerts matching the filters (all pages).
-    pub total: u64,
 }
 
 fn json_text<T: Serialize>(value: &T) -> Result<String, StateError> {

@@ -51,38 +51,30 @@ pub struct DeadLetter {
     pub data: Vec<u8>,
 }
 
-/// The serialized shape of [`DeadLetter`].
-#[derive(Serialize)]
-struct DeadLetterJson<'a> {
-    seq: i64,
-    input: &'a str,
-    received: Timestamp,
-    peer: Option<&'a str>,
-    code: &'a str,
-    message: &'a str,
-    data: std::borrow::Cow<'a, str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    data_base64: Option<String>,
-}
-
-impl Serialize for DeadLetter {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+impl DeadLetter {
+    /// The letter as the API sends it ([`vigil_api_types::dead_letters::DeadLetter`]).
+    pub fn to_wire(&self) -> vigil_api_types::dead_letters::DeadLetter {
         let text = String::from_utf8_lossy(&self.data);
         let data_base64 = match &text {
             std::borrow::Cow::Borrowed(_) => None,
             std::borrow::Cow::Owned(_) => Some(STANDARD.encode(&self.data)),
         };
-        DeadLetterJson {
+        vigil_api_types::dead_letters::DeadLetter {
             seq: self.seq,
-            input: &self.input,
+            input: self.input.clone(),
             received: self.received,
-            peer: self.peer.as_deref(),
-            code: &self.code,
-            message: &self.message,
-            data: text,
+            peer: self.peer.clone(),
+            code: self.code.clone(),
+            message: self.message.clone(),
+            data: text.into_owned(),
             data_base64,
         }
-        .serialize(serializer)
+    }
+}
+
+impl Serialize for DeadLetter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_wire().serialize(serializer)
     }
 }
 

@@ -19,79 +19,18 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use jiff::{SignedDuration, Timestamp};
-use serde::{Deserialize, Serialize};
+use jiff::Timestamp;
 use tantivy::index::InvertedIndexReader;
 use tantivy::schema::{Field, IndexRecordOption, Type};
 use tantivy::{BitSet, DocAddress, DocId, SegmentOrdinal, SegmentReader, Term};
 
 use crate::StoreError;
-use crate::config::duration_serde;
+pub use vigil_api_types::search::{Agg, AggResult, DateBucket, TermsBucket};
 
 /// Largest `size` of a terms aggregation.
 pub const MAX_TERMS_SIZE: usize = 10_000;
 /// Most buckets a date histogram may produce.
 pub const MAX_BUCKETS: usize = 100_000;
-
-/// One aggregation of a search. JSON: `{"terms": {"field": "User", "size": 5}}`,
-/// `{"date_histogram": {"interval": "1h"}}`, `{"cardinality": {"field": "User"}}`, `{"count": {}}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Agg {
-    /// The most frequent values of a field.
-    Terms {
-        field: String,
-        #[serde(default = "default_terms_size")]
-        size: usize,
-    },
-    /// Events per fixed interval of event time.
-    DateHistogram {
-        #[serde(with = "duration_serde", alias = "fixed_interval")]
-        interval: SignedDuration,
-    },
-    /// How many distinct values a field has.
-    Cardinality { field: String },
-    /// How many events match.
-    Count {},
-}
-
-fn default_terms_size() -> usize {
-    10
-}
-
-/// The answer of one aggregation (JSON tagged by `type`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum AggResult {
-    Terms {
-        buckets: Vec<TermsBucket>,
-        /// Matching values outside the top `size`.
-        sum_other_doc_count: u64,
-    },
-    DateHistogram {
-        buckets: Vec<DateBucket>,
-    },
-    Cardinality {
-        value: u64,
-    },
-    Count {
-        value: u64,
-    },
-}
-
-/// A value and how many events have it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TermsBucket {
-    pub key: String,
-    pub doc_count: u64,
-}
-
-/// An interval's start (RFC 3339) and how many events fall in it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DateBucket {
-    pub key: Timestamp,
-    pub doc_count: u64,
-}
 
 /// The checked aggregations of a request.
 #[derive(Debug, Clone)]
@@ -453,6 +392,7 @@ impl AggPartial {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jiff::SignedDuration;
 
     #[test]
     fn aggs_deserialize_from_api_json() {

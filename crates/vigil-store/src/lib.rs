@@ -54,11 +54,13 @@ mod search;
 pub mod translate;
 
 pub use aggs::{Agg, AggResult, DateBucket, TermsBucket};
-pub use config::{MIN_WRITER_HEAP_BYTES, StoreConfig, format_duration, parse_duration};
+pub use config::{MIN_WRITER_HEAP_BYTES, StoreConfig};
 pub use cursor::Sort;
 pub use error::StoreError;
 pub use retention::RetentionReport;
 pub use search::{Hit, MAX_SIZE, SearchRequest, SearchResponse};
+pub use vigil_api_types::duration::{format_duration, parse_duration};
+pub use vigil_api_types::status::StoreStats;
 
 use crate::error::IndexContext;
 use crate::partition::Partition;
@@ -79,15 +81,6 @@ impl std::fmt::Debug for PreparedEvent {
             .field("ts", &self.ts)
             .finish_non_exhaustive()
     }
-}
-
-/// Totals of the store.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoreStats {
-    pub partitions: usize,
-    /// Committed (searchable) events.
-    pub events: u64,
-    pub bytes_on_disk: u64,
 }
 
 #[derive(Serialize, Deserialize)]

@@ -13,13 +13,14 @@ use tantivy::schema::Value;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TantivyDocument};
 use vigil_event::{Event, EventId};
 
-use crate::aggs::{Agg, AggPartial, AggPlan, AggResult, SegmentAggs};
+use crate::aggs::{Agg, AggPartial, AggPlan, SegmentAggs};
 use crate::cursor::{self, Rank, Sort};
 use crate::error::IndexContext;
 use crate::partition::Partition;
 use crate::schema::{StoreSchema, StoredEvent, written_form};
 use crate::translate::{translate, ts_range};
 use crate::{EventStore, StoreError, nanos};
+pub use vigil_api_types::search::{Hit, SearchResponse};
 
 /// Largest page size.
 pub const MAX_SIZE: usize = 10_000;
@@ -55,37 +56,6 @@ impl Default for SearchRequest {
             aggs: BTreeMap::new(),
         }
     }
-}
-
-/// The answer to a search.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SearchResponse {
-    /// Exact number of matching events in the time range (whatever the cursor).
-    pub total: u64,
-    pub hits: Vec<Hit>,
-    /// Set when more hits follow this page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_cursor: Option<String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub aggs: BTreeMap<String, AggResult>,
-}
-
-/// One matching event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Hit {
-    /// The event id, 32 hex digits.
-    pub id: String,
-    /// The event time (its ingest time when it had none, or one the server did not trust).
-    pub time: Timestamp,
-    /// True when `time` is the ingest time, not the event's own (its own, if any, is in `fields`).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub ingest_time: bool,
-    /// The input it came from (`evtx`, `syslog`, …).
-    pub input: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
-    /// The event's fields, as a JSON object.
-    pub fields: serde_json::Value,
 }
 
 pub(crate) fn run(store: &EventStore, req: &SearchRequest) -> Result<SearchResponse, StoreError> {

@@ -4,7 +4,7 @@ use jiff::Timestamp;
 
 /// Parses `--since`/`--until` values relative to `now`.
 pub fn parse_time(text: &str, now: Timestamp) -> anyhow::Result<Timestamp> {
-    vigil_api::units::parse_time(text, now).map_err(anyhow::Error::msg)
+    vigil_api_types::units::parse_time(text, now).map_err(anyhow::Error::msg)
 }
 
 /// Parses `product=linux,service=auditd,category=process_creation` (any subset, at least one).

@@ -14,6 +14,8 @@ use hyper::{Method, Request, StatusCode, client::conn::http1::SendRequest, heade
 use hyper_util::rt::TokioIo;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use serde::{Serialize, de::DeserializeOwned};
+use vigil_api_types::error::ErrorBody;
 
 /// Longest wait for the TCP connection and for the TLS handshake.
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -55,16 +57,20 @@ pub struct Answer {
 }
 
 impl Answer {
-    /// The JSON body, or the server's error message as an error.
-    pub fn json(self) -> anyhow::Result<serde_json::Value> {
-        let value: serde_json::Value = serde_json::from_slice(&self.body)
-            .with_context(|| format!("the server answered {} with a body that is not JSON", self.status))?;
+    /// The body read as the API's type `T`; an error answer becomes an error with the server's
+    /// code and message.
+    pub fn parse<T: DeserializeOwned>(self) -> anyhow::Result<T> {
         if !self.status.is_success() {
-            let code = value["error"]["code"].as_str().unwrap_or("error");
-            let message = value["error"]["message"].as_str().unwrap_or("");
-            bail!("server answered {}: {code}: {message}", self.status);
+            match serde_json::from_slice::<ErrorBody>(&self.body) {
+                Ok(ErrorBody { error }) => bail!("server answered {}: {}: {}", self.status, error.code, error.message),
+                Err(_) => bail!(
+                    "server answered {} with a body that is not the API's error shape",
+                    self.status
+                ),
+            }
         }
-        Ok(value)
+        serde_json::from_slice(&self.body)
+            .with_context(|| format!("the server's answer ({}) is not what this client expects", self.status))
     }
 }
 
@@ -172,15 +178,17 @@ impl Client {
         })
     }
 
-    pub async fn get_json(&mut self, path: &str) -> anyhow::Result<serde_json::Value> {
-        self.send(Method::GET, path, None).await?.json()
+    /// `GET path`, the answer read as `T`.
+    pub async fn get<T: DeserializeOwned>(&mut self, path: &str) -> anyhow::Result<T> {
+        self.send(Method::GET, path, None).await?.parse()
     }
 
-    pub async fn post_json(&mut self, path: &str, body: &serde_json::Value) -> anyhow::Result<serde_json::Value> {
+    /// `POST path` with a JSON body, the answer read as `T`.
+    pub async fn post<B: Serialize, T: DeserializeOwned>(&mut self, path: &str, body: &B) -> anyhow::Result<T> {
         let bytes = Bytes::from(serde_json::to_vec(body)?);
         self.send(Method::POST, path, Some(("application/json", bytes)))
             .await?
-            .json()
+            .parse()
     }
 }
 

@@ -22,6 +22,7 @@ use anyhow::Context;
 use bytes::Bytes;
 use hyper::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
+use vigil_api_types::ingest::IngestAnswer;
 use vigil_event::Raw;
 use vigil_parse::{
     Format, Origin,
@@ -222,17 +223,19 @@ impl Sender {
             }
             answer = send(&mut self.client, &self.bar, stream, &batch) => answer?,
         };
-        self.acknowledged += answer["accepted"].as_u64().unwrap_or(0);
-        for refused in answer["rejected"].as_array().into_iter().flatten() {
+        self.acknowledged += answer.accepted;
+        for refused in &answer.rejected {
             self.refused += 1;
             if self.refused <= MAX_REPORTED {
                 self.bar.suspend(|| {
                     errln!(
                         "warning: {} record {}: refused: {}: {}",
                         Esc(&stream.file.path.display().to_string()),
-                        refused["ordinal"],
-                        Esc(refused["code"].as_str().unwrap_or("?")),
-                        Esc(refused["message"].as_str().unwrap_or(""))
+                        refused
+                            .ordinal
+                            .unwrap_or(batch.first.saturating_add(refused.line.saturating_sub(1))),
+                        Esc(&refused.code),
+                        Esc(&refused.message)
                     );
                 });
             }
@@ -254,7 +257,7 @@ async fn send(
     bar: &indicatif::ProgressBar,
     stream: &Stream<'_>,
     batch: &Batch,
-) -> anyhow::Result<serde_json::Value> {
+) -> anyhow::Result<IngestAnswer> {
     let path = format!(
         "/api/v1/ingest?format={}&path={}&stream={}&first={}",
         stream.format.name(),
@@ -273,7 +276,7 @@ async fn send(
             tokio::time::sleep(Duration::from_secs(wait)).await;
             continue;
         }
-        return answer.json();
+        return answer.parse();
     }
 }
 

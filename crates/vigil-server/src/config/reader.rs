@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::ConfigProblem;
 use vigil_api::serde_text::plain;
-use vigil_api::units::{parse_bytes, parse_duration};
+use vigil_api_types::units::{parse_bytes, parse_duration};
 
 /// The table name of a header line (`[http]`, `[[x.y]]`), if the line is one.
 fn table_header(line: &str) -> Option<String> {

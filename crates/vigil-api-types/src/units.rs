@@ -1,5 +1,5 @@
 //! Human units in configuration, the API and the CLI: sizes (`64MiB`, `4GiB`, `1000`), durations
-//! (`500ms`, `30s`, `12h`, `30d`, `2w`, `1h30m`: one grammar, [`vigil_store::parse_duration`]) and
+//! (`500ms`, `30s`, `12h`, `30d`, `2w`, `1h30m`: one grammar, [`crate::duration::parse_duration`]) and
 //! points in time (RFC 3339, dates, `now`, or an age written as a duration).
 
 use std::time::Duration;
@@ -69,10 +69,10 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
     Ok(bytes as u64)
 }
 
-/// Parses a duration that is not negative, with Vigil's one grammar ([`vigil_store::parse_duration`]:
+/// Parses a duration that is not negative, with Vigil's one grammar ([`crate::duration::parse_duration`]:
 /// `500ms`, `30s`, `15m`, `12h`, `30d`, `2w`, `1h30m`, `PT90M`; no months or years).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let d = vigil_store::parse_duration(text)?;
+    let d = crate::duration::parse_duration(text)?;
     Duration::try_from(d).map_err(|_| format!("`{}` must not be negative", text.trim()))
 }
 

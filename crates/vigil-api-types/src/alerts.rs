@@ -1,0 +1,97 @@
+//! Alerts as the API gives them: `GET /api/v1/alerts`, `GET /api/v1/alerts/{id}` and
+//! `GET /api/v1/alerts/{id}/events`.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::search::Hit;
+
+/// Whether an alert came from a single-event rule or a correlation rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertKind {
+    /// A detection rule matched one event.
+    Detection,
+    /// A correlation rule fired over several events.
+    Correlation,
+}
+
+impl AlertKind {
+    /// The name stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertKind::Detection => "detection",
+            AlertKind::Correlation => "correlation",
+        }
+    }
+
+    /// The kind of a stored name.
+    pub fn parse(s: &str) -> Option<AlertKind> {
+        match s {
+            "detection" => Some(AlertKind::Detection),
+            "correlation" => Some(AlertKind::Correlation),
+            _ => None,
+        }
+    }
+}
+
+/// A stored alert: what a rule raised, plus its insertion sequence and status. This is the element of the
+/// `GET /api/v1/alerts` body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    /// Insertion order, strictly increasing and never reused.
+    pub seq: i64,
+    /// Deterministic alert id.
+    pub id: String,
+    /// Workflow status; `"new"` when inserted.
+    pub status: String,
+    /// Id of the rule that fired.
+    pub rule_id: String,
+    /// Title of the rule that fired.
+    pub rule_title: String,
+    /// Sigma level as given.
+    pub level: String,
+    /// Detection or correlation.
+    pub kind: AlertKind,
+    /// ATT&CK technique and tactic ids.
+    pub attack: Vec<String>,
+    /// Other rule tags.
+    pub tags: Vec<String>,
+    /// Ids of the events that produced the alert.
+    pub event_ids: Vec<String>,
+    /// Correlation group key, if any.
+    pub group_key: Option<String>,
+    /// Time of the (last) triggering event.
+    pub event_time: Option<Timestamp>,
+    /// When Vigil raised the alert.
+    pub detected: Timestamp,
+    /// Input the event arrived on.
+    pub input: Option<String>,
+    /// Host the event came from.
+    pub host: Option<String>,
+    /// Matched selections / fields.
+    pub matched: serde_json::Value,
+}
+
+/// One page of alerts, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertPage {
+    /// The alerts, newest (highest `seq`) first.
+    pub alerts: Vec<Alert>,
+    /// Pass as the `cursor` parameter to get the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+    /// Number of alerts matching the filters (all pages).
+    pub total: u64,
+}
+
+/// The answer of `GET /api/v1/alerts/{id}/events`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertEvents {
+    /// The alert, as `GET /api/v1/alerts/{id}` gives it.
+    pub alert: Alert,
+    /// Its events found in the store, oldest first.
+    pub events: Vec<Hit>,
+    /// Ids of its events the store does not hold: not committed yet (searchable after
+    /// `[pipeline] commit_interval`), or past the store's retention.
+    pub missing: Vec<String>,
+}

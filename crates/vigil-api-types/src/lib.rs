@@ -1,0 +1,16 @@
+//! The request and response types of Vigil's HTTP API, shared by the server (`vigil-api`), the
+//! store and state layers that produce them, the `vigil` CLI client and later the console. Each
+//! module is one domain of routes; the grammars their text values use (durations, points in time,
+//! sizes) are here too, so a client and the server read `30d` the same way.
+//!
+//! Only serde, serde_json and jiff: a client needs nothing of the server to use these.
+
+pub mod alerts;
+pub mod dead_letters;
+pub mod duration;
+pub mod error;
+pub mod ingest;
+pub mod rules;
+pub mod search;
+pub mod status;
+pub mod units;
