@@ -10,6 +10,7 @@
 pub mod config;
 mod conn_limit;
 pub mod server;
+mod startup;
 mod tls;
 
 pub use config::{Overrides, ServerConfig};
