@@ -5,6 +5,7 @@
 //!
 //! Only serde, serde_json and jiff: a client needs nothing of the server to use these.
 
+pub mod access;
 pub mod alerts;
 pub mod dead_letters;
 pub mod duration;

@@ -1,23 +1,37 @@
-//! How requests prove who sends them: bearer secrets checked against the token table, for the
-//! API's routes and (through [`IngestAuth`]) the ingest inputs.
+//! How requests prove who sends them: bearer secrets checked against the key table resolve to a
+//! [`Principal`], for the API's routes (through the guard in `routes.rs`) and, through
+//! [`IngestAuth`], the ingest inputs.
 
-use std::{future::Future, pin::Pin};
+use std::{future::Future, pin::Pin, sync::atomic::Ordering::Relaxed};
 
+use axum::http::{HeaderMap, header};
+use vigil_api_types::access::{Permission, Principal};
 use vigil_ingest::IngestAuth;
-use vigil_state::{Scope, State};
+use vigil_state::{State, StateError};
 
-/// Checks bearer secrets against the token table.
+use crate::{ApiContext, ApiError, ErrorCode};
+
+/// Checks bearer secrets against the key table.
 #[derive(Debug, Clone)]
 pub struct TokenAuth {
     pub state: State,
 }
 
 impl TokenAuth {
-    /// The token's scope allows `needed`.
-    pub async fn allows(&self, secret: &str, needed: Scope) -> bool {
-        match self.state.verify_token(secret).await {
-            Ok(Some(info)) => !info.revoked && info.scope.allows(needed),
-            Ok(None) => false,
+    /// The principal a secret stands for; `None` for unknown or revoked secrets.
+    pub async fn principal(&self, secret: &str) -> Result<Option<Principal>, StateError> {
+        Ok(self
+            .state
+            .verify_token(secret)
+            .await?
+            .filter(|info| !info.revoked)
+            .map(|info| info.principal()))
+    }
+
+    /// The secret's principal has `needed`.
+    pub async fn allows(&self, secret: &str, needed: Permission) -> bool {
+        match self.principal(secret).await {
+            Ok(principal) => principal.is_some_and(|p| p.can(needed)),
             Err(e) => {
                 tracing::error!(error = %e, "token check failed");
                 false
@@ -29,6 +43,42 @@ impl TokenAuth {
 impl IngestAuth for TokenAuth {
     fn allows_ingest(&self, token: &str) -> Pin<Box<dyn Future<Output = bool> + Send + '_>> {
         let token = token.to_string();
-        Box::pin(async move { self.allows(&token, Scope::Ingest).await })
+        Box::pin(async move { self.allows(&token, Permission::EventIngest).await })
     }
+}
+
+/// The principal of `Authorization: Bearer <secret>`, or the 401 that says what is wrong.
+pub async fn principal_of(ctx: &ApiContext, headers: &HeaderMap) -> Result<Principal, ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+        return Err(ApiError::new(
+            ErrorCode::Unauthorized,
+            "missing Authorization: Bearer <token> (create one with `vigil token create`)",
+        ));
+    };
+    let Some(secret) = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")) else {
+        return Err(ApiError::new(
+            ErrorCode::Unauthorized,
+            "the Authorization header must be `Bearer <token>`",
+        ));
+    };
+    match ctx.auth.principal(secret.trim()).await {
+        Ok(Some(principal)) => Ok(principal),
+        Ok(None) => Err(ApiError::new(ErrorCode::Unauthorized, "unknown or revoked token")),
+        Err(e) => Err(ApiError::internal("token check", &e)),
+    }
+}
+
+/// Takes one request from the principal's budget (`[http] api_rate_limit`), or answers 429.
+pub fn rate_limit(ctx: &ApiContext, principal_id: &str) -> Result<(), ApiError> {
+    let Some(limiter) = &ctx.limiter else {
+        return Ok(());
+    };
+    limiter.check(principal_id, std::time::Instant::now()).map_err(|wait| {
+        ctx.metrics.api_rate_limited.fetch_add(1, Relaxed);
+        let message = format!(
+            "{principal_id} is over its API rate limit ([http] api_rate_limit); retry after {} ms",
+            wait.as_millis().max(1)
+        );
+        ApiError::new(ErrorCode::RateLimited, message).retry_after(wait)
+    })
 }

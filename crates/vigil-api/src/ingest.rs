@@ -15,18 +15,18 @@
 use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
-    Json,
+    Extension, Json,
     extract::{ConnectInfo, Request, State as AxState},
     http::StatusCode,
     response::{IntoResponse, Response},
 };
 use jiff::Timestamp;
+use vigil_api_types::access::Principal;
 use vigil_api_types::ingest::{IngestAnswer, RejectedLine};
 use vigil_ingest::{DeadLetter, Record, RecordFormat, SinkError, admit};
 use vigil_parse::{Format, Origin};
-use vigil_state::Scope;
 
-use super::{ApiError, Ctx, ErrorCode, Params, authorize};
+use super::{ApiError, Ctx, ErrorCode, Params};
 use vigil_runtime::streams::{self, ORDINAL_ATTR, STREAM_ATTR};
 
 /// The input label of natively ingested records.
@@ -65,8 +65,17 @@ struct Batch {
     stream: Option<(String, u64)>,
 }
 
-pub async fn ingest(AxState(ctx): AxState<Ctx>, req: Request) -> Result<Response, ApiError> {
-    let token = authorize(&ctx, req.headers(), Scope::Ingest).await?;
+pub async fn ingest(
+    AxState(ctx): AxState<Ctx>,
+    Extension(principal): Extension<Principal>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    // Streams were keyed by the bare token id before principals: keep resends idempotent.
+    let token = principal
+        .id
+        .strip_prefix("apikey:")
+        .unwrap_or(&principal.id)
+        .to_string();
     let (parts, body) = req.into_parts();
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let params = Params::of(&parts.uri, PARAMS)?;

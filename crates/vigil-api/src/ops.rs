@@ -3,14 +3,14 @@
 use std::sync::atomic::Ordering::Relaxed;
 
 use axum::{
-    Json,
+    Extension, Json,
     extract::State as AxState,
-    http::{HeaderMap, StatusCode, header},
+    http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
-use vigil_state::Scope;
 
-use super::{ApiError, Ctx, ErrorCode, authorize};
+use super::{ApiError, Ctx, ErrorCode};
+use vigil_api_types::access::{Me, Principal};
 use vigil_api_types::status::{Health, NotReady, PipelineStatus, SpoolStatus, Status};
 use vigil_runtime::metrics::Gauges;
 
@@ -58,11 +58,8 @@ impl super::ApiContext {
     }
 }
 
-/// Prometheus text exposition; with `[http] metrics_auth` it needs a read or admin token.
-pub async fn metrics(AxState(ctx): AxState<Ctx>, headers: HeaderMap) -> Result<Response, ApiError> {
-    if ctx.metrics_auth {
-        authorize(&ctx, &headers, Scope::Read).await?;
-    }
+/// Prometheus text exposition; with `[http] metrics_auth` it needs `status:read`.
+pub async fn metrics(AxState(ctx): AxState<Ctx>) -> Result<Response, ApiError> {
     let text = ctx.metrics.render(&ctx.gauges());
     Ok((
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
@@ -71,9 +68,14 @@ pub async fn metrics(AxState(ctx): AxState<Ctx>, headers: HeaderMap) -> Result<R
         .into_response())
 }
 
+/// `GET /api/v1/me`: who the request's credentials stand for, and what they may do.
+pub async fn me(Extension(principal): Extension<Principal>) -> Json<Me> {
+    let permissions = principal.permissions();
+    Json(Me { principal, permissions })
+}
+
 /// Pipeline, spool, store and rule state at a glance.
-pub async fn status(AxState(ctx): AxState<Ctx>, headers: HeaderMap) -> Result<Json<Status>, ApiError> {
-    authorize(&ctx, &headers, Scope::Read).await?;
+pub async fn status(AxState(ctx): AxState<Ctx>) -> Result<Json<Status>, ApiError> {
     let g = ctx.gauges();
     let rules = ctx.rules.current();
     Ok(Json(Status {

@@ -332,6 +332,7 @@ fn api_context(config: &ServerConfig, core: &Core, pipeline: &PipelineRun, input
             .then(|| Arc::new(api::rate_limit::RateLimiter::new(http.api_rate_limit, http.api_burst))),
         metrics_auth: http.metrics_need_token(),
         streams: core.streams.clone(),
+        tls: http.tls_cert.is_some(),
     }
 }
 

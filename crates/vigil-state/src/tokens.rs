@@ -16,6 +16,7 @@ use sqlx::Row as _;
 use sqlx::sqlite::SqliteRow;
 use std::fmt;
 use std::str::FromStr;
+use vigil_api_types::access::{DEFAULT_TENANT, Principal, PrincipalKind, Role};
 
 /// What a token may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -46,6 +47,31 @@ impl Scope {
             Scope::Ingest => "ingest",
             Scope::Read => "read",
             Scope::Admin => "admin",
+        }
+    }
+}
+
+impl Scope {
+    /// The roles a token of this scope holds: `ingest` → `ingest`, `read` → `viewer`, `admin` →
+    /// `admin` (what each scope allowed before roles existed).
+    pub fn roles(self) -> Vec<Role> {
+        match self {
+            Scope::Ingest => vec![Role::Ingest],
+            Scope::Read => vec![Role::Viewer],
+            Scope::Admin => vec![Role::Admin],
+        }
+    }
+}
+
+impl TokenInfo {
+    /// The principal requests signed with this token act as (tenant `default`).
+    pub fn principal(&self) -> Principal {
+        Principal {
+            id: format!("apikey:{}", self.id),
+            kind: PrincipalKind::ApiKey,
+            name: self.name.clone(),
+            tenant: DEFAULT_TENANT.to_string(),
+            roles: self.scope.roles(),
         }
     }
 }

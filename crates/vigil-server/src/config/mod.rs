@@ -58,7 +58,7 @@ pub struct HttpConfig {
     pub api_rate_limit: u32,
     /// REST API requests a token may make at once before the rate applies.
     pub api_burst: u32,
-    /// Whether `/metrics` needs a read or admin token (`[http] metrics_auth`); `None`: only when
+    /// Whether `/metrics` needs `status:read` (`[http] metrics_auth`); `None`: only when
     /// the listener is not on a loopback address (see [`HttpConfig::metrics_need_token`]).
     pub metrics_auth: Option<bool>,
     /// PEM certificate chain and key: when both are set the listener speaks HTTPS only.

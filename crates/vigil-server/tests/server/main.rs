@@ -1,5 +1,6 @@
 //! vigil-server end to end in-process: a real server on loopback ports, driven over sockets.
 
+mod access;
 mod event_time;
 mod harness;
 mod http_errors;

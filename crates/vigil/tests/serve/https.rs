@@ -93,6 +93,7 @@ fn https_serves_verified_clients_only() {
         "search_total": N,
         "untrusted": "refused",
         "plain_http": "refused",
+        "hsts": "max-age=63072000; includeSubDomains",
     });
     for (k, v) in expected.as_object().into_iter().flatten() {
         assert_eq!(result.get(k), Some(v), "{k}: {result}");

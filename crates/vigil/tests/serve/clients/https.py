@@ -48,6 +48,7 @@ def main():
             break
         time.sleep(0.2)
     out["search_total"] = total
+    out["hsts"] = r.headers.get("Strict-Transport-Security")
 
     try:
         requests.get(f"{base}/healthz", timeout=10)

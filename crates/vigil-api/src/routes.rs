@@ -1,0 +1,159 @@
+//! The route table: every route of the API with the access it needs, and the guard that enforces
+//! it. The router is built from this table only, so a route cannot exist without declaring its
+//! access; `tests/access.rs` walks the table with every role.
+//!
+//! The guard resolves the request's principal (see `auth.rs`), answers 401 without one and 403
+//! when its roles lack the route's permission, applies the per-principal rate limit (not to
+//! ingest, which has the spool's backpressure), and hands the principal to the handler as an
+//! `Extension<Principal>`.
+
+use axum::{
+    Router,
+    extract::{Request, State},
+    http::{HeaderMap, Method},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::{MethodRouter, get, post},
+};
+use vigil_api_types::access::{Permission, Principal};
+
+use crate::{ApiError, Ctx, ErrorCode, alert_events, ingest, ops, records, search};
+
+/// What a route needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, without credentials (liveness, readiness).
+    Public,
+    /// Any authenticated principal.
+    Authenticated,
+    /// A principal whose roles grant the permission.
+    Needs(Permission),
+    /// [`Access::Needs`] when `[http] metrics_auth` is on, else [`Access::Public`].
+    NeedsIfMetricsAuth(Permission),
+}
+
+/// One route: method, path (axum syntax) and access.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteSpec {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+use Access::{Authenticated, Needs, NeedsIfMetricsAuth, Public};
+use Permission as P;
+
+/// The routes with their handlers. Adding a route means adding a line here, with its access.
+fn table() -> Vec<(RouteSpec, MethodRouter<Ctx>)> {
+    let spec = |method, path, access| RouteSpec { method, path, access };
+    vec![
+        (spec(Method::GET, "/healthz", Public), get(ops::healthz)),
+        (spec(Method::GET, "/readyz", Public), get(ops::readyz)),
+        (
+            spec(Method::GET, "/metrics", NeedsIfMetricsAuth(P::StatusRead)),
+            get(ops::metrics),
+        ),
+        (spec(Method::GET, "/api/v1/me", Authenticated), get(ops::me)),
+        (
+            spec(Method::GET, "/api/v1/status", Needs(P::StatusRead)),
+            get(ops::status),
+        ),
+        (
+            spec(Method::POST, "/api/v1/search", Needs(P::SearchQuery)),
+            post(search::search),
+        ),
+        (
+            spec(Method::GET, "/api/v1/alerts", Needs(P::AlertRead)),
+            get(records::alerts),
+        ),
+        (
+            spec(Method::GET, "/api/v1/alerts/{id}", Needs(P::AlertRead)),
+            get(alert_events::alert),
+        ),
+        (
+            spec(Method::GET, "/api/v1/alerts/{id}/events", Needs(P::AlertRead)),
+            get(alert_events::alert_events),
+        ),
+        (
+            spec(Method::GET, "/api/v1/dead-letters", Needs(P::DeadLetterRead)),
+            get(records::dead_letters),
+        ),
+        (
+            spec(Method::GET, "/api/v1/rules", Needs(P::RuleRead)),
+            get(records::rules),
+        ),
+        (
+            spec(Method::POST, "/api/v1/rules/reload", Needs(P::RuleDeploy)),
+            post(records::reload_rules),
+        ),
+        (
+            spec(Method::POST, "/api/v1/ingest", Needs(P::EventIngest)),
+            post(ingest::ingest),
+        ),
+    ]
+}
+
+/// Every route of [`crate::router`] with its access.
+pub fn routes() -> Vec<RouteSpec> {
+    table().into_iter().map(|(spec, _)| spec).collect()
+}
+
+/// The API routes, each behind its guard (axum merges routes of one path with other methods).
+pub(crate) fn build(ctx: &Ctx) -> Router<Ctx> {
+    table().into_iter().fold(Router::new(), |router, (spec, handler)| {
+        let access = match spec.access {
+            NeedsIfMetricsAuth(_) if !ctx.metrics_auth => Public,
+            NeedsIfMetricsAuth(p) => Needs(p),
+            other => other,
+        };
+        router.route(
+            spec.path,
+            handler.route_layer(middleware::from_fn_with_state((ctx.clone(), access), guard)),
+        )
+    })
+}
+
+async fn guard(State((ctx, access)): State<(Ctx, Access)>, mut req: Request, next: Next) -> Response {
+    let needed = match access {
+        Public => return next.run(req).await,
+        Authenticated => None,
+        Needs(p) | NeedsIfMetricsAuth(p) => Some(p),
+    };
+    match admit(&ctx, req.headers(), needed).await {
+        Ok(principal) => {
+            req.extensions_mut().insert(principal);
+            next.run(req).await
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The request's principal, if it may do what needs `needed` now.
+async fn admit(ctx: &Ctx, headers: &HeaderMap, needed: Option<Permission>) -> Result<Principal, ApiError> {
+    let principal = crate::auth::principal_of(ctx, headers).await?;
+    if let Some(p) = needed
+        && !principal.can(p)
+    {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            format!(
+                "{} (roles: {}) lacks permission {p}",
+                principal.id,
+                roles_text(&principal)
+            ),
+        ));
+    }
+    if needed != Some(P::EventIngest) {
+        crate::auth::rate_limit(ctx, &principal.id)?;
+    }
+    Ok(principal)
+}
+
+fn roles_text(principal: &Principal) -> String {
+    let names: Vec<&str> = principal.roles.iter().map(|r| r.as_str()).collect();
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
+}
