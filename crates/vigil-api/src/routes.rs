@@ -5,11 +5,14 @@
 //! The guard resolves the request's principal (see `auth.rs`), answers 401 without one and 403
 //! when its roles lack the route's permission, applies the per-principal rate limit (not to
 //! ingest, which has the spool's backpressure), and hands the principal to the handler as an
-//! `Extension<Principal>`.
+//! `Extension<Principal>`. Unauthenticated requests — public routes and failed authentication —
+//! are limited per client address instead.
+
+use std::net::{IpAddr, SocketAddr};
 
 use axum::{
     Router,
-    extract::{Request, State},
+    extract::{ConnectInfo, Request, State},
     http::{HeaderMap, Method},
     middleware::{self, Next},
     response::{IntoResponse, Response},
@@ -114,8 +117,14 @@ pub(crate) fn build(ctx: &Ctx) -> Router<Ctx> {
 }
 
 async fn guard(State((ctx, access)): State<(Ctx, Access)>, mut req: Request, next: Next) -> Response {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let needed = match access {
-        Public => return next.run(req).await,
+        Public => {
+            return match limit_address(&ctx, peer) {
+                Ok(()) => next.run(req).await,
+                Err(e) => e.into_response(),
+            };
+        }
         Authenticated => None,
         Needs(p) | NeedsIfMetricsAuth(p) => Some(p),
     };
@@ -124,7 +133,18 @@ async fn guard(State((ctx, access)): State<(Ctx, Access)>, mut req: Request, nex
             req.extensions_mut().insert(principal);
             next.run(req).await
         }
+        // Failed authentication spends the address's budget: guessing is rate limited too.
+        Err(e) if e.code == ErrorCode::Unauthorized => limit_address(&ctx, peer).err().unwrap_or(e).into_response(),
         Err(e) => e.into_response(),
+    }
+}
+
+/// Unauthenticated requests (public routes, failed authentication) share their client
+/// address's budget.
+fn limit_address(ctx: &Ctx, peer: Option<IpAddr>) -> Result<(), ApiError> {
+    match peer {
+        Some(ip) => crate::auth::rate_limit(ctx, &format!("address {ip}")),
+        None => Ok(()),
     }
 }
 

@@ -139,3 +139,29 @@ async fn every_answer_carries_the_security_headers() {
     }
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_authentication_is_rate_limited_per_address_not_per_key() {
+    let s = TestServer::start_with(None, |c| {
+        c.http.api_rate_limit = 1;
+        c.http.api_burst = 3;
+    })
+    .await;
+    let wrong = "vgl_0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let (status, _) = http(s.http, "GET", "/api/v1/alerts", Some(wrong), None).await;
+        statuses.push(status);
+    }
+    // 3 at once plus at most a few refilled while the requests ran; then 429 instead of 401.
+    assert_eq!(statuses.first(), Some(&401), "{statuses:?}");
+    assert_eq!(
+        statuses.last(),
+        Some(&429),
+        "guessing keys is not rate limited: {statuses:?}"
+    );
+    // A valid key has its own budget and is still served from the same address.
+    let (status, body) = http(s.http, "GET", "/api/v1/alerts", Some(&s.read_token), None).await;
+    assert_eq!(status, 200, "{body}");
+    s.stop().await;
+}
