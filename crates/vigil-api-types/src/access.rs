@@ -188,11 +188,7 @@ impl FromStr for Role {
 pub fn markdown_table() -> String {
     let mut out = String::from("| permission | meaning | roles |\n|---|---|---|\n");
     for &(p, meaning) in Permission::TABLE {
-        let roles: Vec<&str> = Role::ALL
-            .iter()
-            .filter(|r| r.grants(p))
-            .map(|r| r.as_str())
-            .collect();
+        let roles: Vec<&str> = Role::ALL.iter().filter(|r| r.grants(p)).map(|r| r.as_str()).collect();
         out.push_str(&format!("| `{p}` | {meaning} | {} |\n", roles.join(", ")));
     }
     out
@@ -270,7 +266,10 @@ mod tests {
     fn the_documentation_shows_the_permission_table_as_it_is() {
         let doc = include_str!("../../../docs/access.md");
         let table = markdown_table();
-        assert!(doc.contains(&table), "docs/access.md is out of date; the table is now:\n{table}");
+        assert!(
+            doc.contains(&table),
+            "docs/access.md is out of date; the table is now:\n{table}"
+        );
     }
 
     #[test]

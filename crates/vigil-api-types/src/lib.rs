@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod alerts;
+pub mod audit;
 pub mod dead_letters;
 pub mod duration;
 pub mod error;

@@ -14,6 +14,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 pub(crate) enum Listing {
     Alerts,
     DeadLetters,
+    Audit,
 }
 
 impl Listing {
@@ -21,6 +22,7 @@ impl Listing {
         match self {
             Listing::Alerts => "a",
             Listing::DeadLetters => "d",
+            Listing::Audit => "u",
         }
     }
 }

@@ -19,7 +19,10 @@ const READERS: u32 = 4;
 /// `(version, description, sql)`; applied versions are recorded with a checksum in `_sqlx_migrations`, so
 /// editing an applied migration is reported instead of silently diverging. Never edit a shipped entry;
 /// append a new version.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
+    (2, "audit", include_str!("../migrations/sqlite/0002_audit.sql")),
+];
 
 fn migrator() -> Migrator {
     Migrator::with_migrations(
@@ -38,7 +41,7 @@ fn migrator() -> Migrator {
     )
 }
 
-/// Vigil's operational state: API tokens, alerts, dead letters and small named blobs.
+/// Vigil's operational state: API tokens, alerts, dead letters, small named blobs and the audit trail.
 ///
 /// Cheap to clone (pools are reference counted); `Send + Sync`. All writes go through a single connection
 /// (a single-writer design: SQLite allows one writer at a time anyway, and queueing in the pool is cheaper

@@ -33,6 +33,23 @@ pub enum StateError {
     /// A stored row could not be decoded (e.g. an unknown scope or broken JSON).
     #[error("stored state is unreadable: {0}")]
     Corrupt(String),
+    /// A key file (audit checkpoint signing or public key) could not be read or written.
+    #[error("cannot read or write key file {path}")]
+    KeyFile {
+        /// The key file.
+        path: PathBuf,
+        /// The underlying I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A key file does not hold a usable key.
+    #[error("key file {path} is not usable: {reason}")]
+    InvalidKey {
+        /// The key file.
+        path: PathBuf,
+        /// Why not, for people.
+        reason: String,
+    },
     /// The operating system's random number generator failed.
     #[error("random number generator failed")]
     Random(#[source] getrandom::Error),

@@ -1,5 +1,5 @@
 //! Vigil's operational state in SQL: API tokens, alerts, dead letters (both with retention by age
-//! and count) and small named blobs.
+//! and count), small named blobs and the tamper-evident audit trail ([`audit`]).
 //!
 //! Backed by SQLite through sqlx (runtime queries only, no compile-time-checked macros). The SQL is kept
 //! portable where that costs nothing (`ON CONFLICT ... DO NOTHING/UPDATE`, integer instants, `COUNT(*)`,
@@ -24,6 +24,7 @@
 //! ```
 
 mod alerts;
+pub mod audit;
 mod blobs;
 mod cursor;
 mod db;
@@ -34,8 +35,14 @@ mod time;
 mod tokens;
 
 pub use alerts::{Alert, AlertKind, AlertPage, AlertQuery, DEFAULT_LIMIT, Level, MAX_LIMIT, NewAlert};
+pub use audit::{
+    AuditEntry, AuditOutcome, AuditPage, AuditProblem, AuditProblemKind, AuditQuery, AuditVerify, Checkpoint,
+    NewAuditEntry,
+};
 pub use db::State;
 pub use dead_letters::{DeadLetter, DeadLetterPage, DeadLetterQuery, NewDeadLetter};
+/// Ed25519 keys of audit checkpoints ([`audit::load_or_create_signing_key`], [`audit::read_public_key`]).
+pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use error::StateError;
 pub use jiff::Timestamp;
 pub use retention::Retention;

@@ -111,6 +111,23 @@ pub enum Command {
   vigil alerts --since 24h --rule-id 8a582fe2-0882-4b89-a82a-da6b2dc32937 --json
   vigil alerts --events 5f0c3b9e6d2a41f7a8c1e4b2d9f03a61")]
     Alerts(AlertsArgs),
+    /// The audit trail in the data directory: verify its hash chain, export it, sign checkpoints.
+    ///
+    /// Every change made through Vigil (tokens created or revoked, …) is appended to a hash chain:
+    /// each entry carries the hash of the one before it, so a deleted, reordered or edited entry is
+    /// found. Signed checkpoints, exported and kept elsewhere, also reveal a chain that was rewritten
+    /// consistently or cut short.
+    #[command(after_help = "Examples:
+  vigil audit verify --data-dir /var/lib/vigil
+  vigil audit sign --data-dir /var/lib/vigil --key /etc/vigil/audit.key --public-key-out audit.pub
+  vigil audit checkpoints --data-dir /var/lib/vigil -o /mnt/offsite/checkpoints.ndjson
+  vigil audit verify --data-dir /var/lib/vigil --checkpoints /mnt/offsite/checkpoints.ndjson \\
+    --public-key audit.pub
+  vigil audit export --data-dir /var/lib/vigil -o audit.ndjson")]
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// List records the server could not accept or parse, with the reason.
     #[command(after_help = "Examples:
   vigil dead-letters
@@ -194,6 +211,85 @@ pub enum TokenCommand {
         /// The token's id (the part after `vgl_`, as `vigil token list` shows it).
         id: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Verify the audit trail: walk the whole hash chain and compare it with signed checkpoints.
+    ///
+    /// Prints the number of entries checked and "chain intact", or the first bad entry (its seq and
+    /// what is wrong: missing, out of order, modified, disagreeing with a checkpoint, or cut off
+    /// before a checkpoint). Exits 0 when intact, 1 when a problem is found, 2 when verification
+    /// could not run.
+    #[command(after_help = "Examples:
+  vigil audit verify --data-dir /var/lib/vigil
+  vigil audit verify --data-dir /var/lib/vigil --checkpoints /mnt/offsite/checkpoints.ndjson \\
+    --public-key audit.pub
+  vigil audit verify --data-dir /var/lib/vigil --json")]
+    Verify(AuditVerifyArgs),
+    /// Export every audit entry as NDJSON (one JSON object a line), oldest first.
+    #[command(after_help = "Examples:
+  vigil audit export --data-dir /var/lib/vigil -o audit.ndjson
+  vigil audit export --data-dir /var/lib/vigil | jq -c 'select(.outcome != \"success\")'")]
+    Export {
+        /// The server's data directory (where the audit trail is kept).
+        #[arg(long, value_name = "DIR", default_value = "vigil-data")]
+        data_dir: PathBuf,
+        /// Write to this file instead of stdout (it must not exist yet).
+        #[arg(short, long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Export the signed checkpoints as NDJSON, oldest first, to keep them where the data
+    /// directory's writers cannot change them (for `vigil audit verify --checkpoints`).
+    #[command(after_help = "Examples:
+  vigil audit checkpoints --data-dir /var/lib/vigil -o /mnt/offsite/checkpoints.ndjson
+  vigil audit checkpoints --data-dir /var/lib/vigil >> /mnt/offsite/all-checkpoints.ndjson")]
+    Checkpoints {
+        /// The server's data directory (where the audit trail is kept).
+        #[arg(long, value_name = "DIR", default_value = "vigil-data")]
+        data_dir: PathBuf,
+        /// Write to this file instead of stdout (it must not exist yet).
+        #[arg(short, long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Sign a checkpoint over the newest audit entry with an Ed25519 key and store it; prints it
+    /// as an NDJSON line. Nothing is signed when the chain is empty or unchanged since the last
+    /// checkpoint. Run it regularly (e.g. from cron) and export the checkpoints.
+    #[command(after_help = "Examples:
+  vigil audit sign --data-dir /var/lib/vigil --key /etc/vigil/audit.key --public-key-out audit.pub
+  vigil audit sign --data-dir /var/lib/vigil --key /etc/vigil/audit.key")]
+    Sign {
+        /// The server's data directory (where the audit trail is kept).
+        #[arg(long, value_name = "DIR", default_value = "vigil-data")]
+        data_dir: PathBuf,
+        /// The signing key: 32 raw bytes or 64 hex digits. Created (mode 0600) when missing; keep
+        /// it away from the data directory.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// Also write the public key (64 hex digits) to this new file, for `vigil audit verify
+        /// --public-key`.
+        #[arg(long, value_name = "FILE")]
+        public_key_out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AuditVerifyArgs {
+    /// The server's data directory (where the audit trail is kept).
+    #[arg(long, value_name = "DIR", default_value = "vigil-data")]
+    pub data_dir: PathBuf,
+    /// Checkpoints to compare with, as exported by `vigil audit checkpoints` (NDJSON) [default: the
+    /// checkpoints stored in the data directory].
+    #[arg(long, value_name = "FILE")]
+    pub checkpoints: Option<PathBuf>,
+    /// Verify the checkpoints' signatures with this Ed25519 public key (32 raw bytes or 64 hex
+    /// digits, as `vigil audit sign --public-key-out` writes it). Without it signatures are not
+    /// checked.
+    #[arg(long, value_name = "FILE")]
+    pub public_key: Option<PathBuf>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

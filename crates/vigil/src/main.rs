@@ -6,6 +6,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod arg_values;
+mod audit_cmd;
 mod cli;
 mod client;
 mod hunt;
@@ -68,6 +69,7 @@ fn main() -> ExitCode {
         Command::Search(args) => remote_cmd::search(args),
         Command::Alerts(args) => remote_cmd::alerts(args),
         Command::DeadLetters(args) => remote_cmd::dead_letters(args),
+        Command::Audit { command } => audit_cmd::run(command),
     };
     match result {
         Ok(code) => code,

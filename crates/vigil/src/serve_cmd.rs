@@ -1,17 +1,18 @@
-//! `vigil serve`, `vigil config`, `vigil token`.
+//! `vigil serve`, `vigil config`, `vigil token` (token changes are recorded in the audit trail).
 
 use std::process::ExitCode;
 
 use anyhow::Context;
 use vigil_server::{Overrides, config};
-use vigil_state::{Scope, State};
+use vigil_state::{AuditOutcome, Scope, State};
 
 use crate::{
+    audit_cmd,
     cli::{ConfigCommand, ScopeArg, ServeArgs, TokenCommand},
     term_safe::{Esc, errln, outln},
 };
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("vigil-io")
@@ -103,12 +104,27 @@ async fn open_state(data_dir: &std::path::Path) -> anyhow::Result<State> {
         .with_context(|| format!("opening {}", path.display()))
 }
 
+/// Creates a token and records it in the audit trail (its id and scope, never the secret). A token
+/// whose audit entry cannot be written is revoked again: the CLI leaves no unaudited live token.
+async fn create_token(state: &State, scope: Scope, name: &str) -> anyhow::Result<(vigil_state::TokenInfo, String)> {
+    let (info, secret) = state.create_token(scope, name).await?;
+    let detail = serde_json::json!({"scope": info.scope, "name": info.name});
+    if let Err(e) = audit_cmd::record(state, "token.create", &info.id, AuditOutcome::Success, detail).await {
+        let revoked = state.revoke_token(&info.id).await;
+        return Err(match revoked {
+            Ok(_) => e.context(format!("token {} was revoked again", info.id)),
+            Err(r) => e.context(format!("token {} could not be revoked either: {r}", info.id)),
+        });
+    }
+    Ok((info, secret))
+}
+
 pub fn token(command: TokenCommand) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async move {
         match command {
             TokenCommand::Create { data_dir, scope, name } => {
                 let state = open_state(&data_dir).await?;
-                let (info, secret) = state.create_token(scope_of(scope), &name).await?;
+                let (info, secret) = create_token(&state, scope_of(scope), &name).await?;
                 errln!("created {} token {} (shown once; store it safely)", info.scope, info.id);
                 outln!("{secret}")?;
             }
@@ -129,8 +145,23 @@ pub fn token(command: TokenCommand) -> anyhow::Result<ExitCode> {
             TokenCommand::Revoke { data_dir, id } => {
                 let state = open_state(&data_dir).await?;
                 if !state.revoke_token(&id).await? {
-                    anyhow::bail!("no token with id {id}");
+                    // A failed attempt is recorded too; an id that cannot even be an audit target
+                    // (empty, control characters) is only logged, so the real error is what shows.
+                    let detail = serde_json::json!({"reason": "no live token with this id"});
+                    if let Err(e) = audit_cmd::record(&state, "token.revoke", &id, AuditOutcome::Failure, detail).await
+                    {
+                        tracing::warn!("{e:#}");
+                    }
+                    anyhow::bail!("no token with id {}", Esc(&id));
                 }
+                audit_cmd::record(
+                    &state,
+                    "token.revoke",
+                    &id,
+                    AuditOutcome::Success,
+                    serde_json::json!({}),
+                )
+                .await?;
                 errln!("revoked {}", Esc(&id));
             }
         }

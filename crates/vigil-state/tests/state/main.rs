@@ -1,6 +1,8 @@
 //! Integration tests for vigil-state against temporary database files.
 
 mod alerts;
+mod audit;
+mod audit_tamper;
 mod dead_letters;
 mod open;
 mod retention;
