@@ -197,6 +197,26 @@ pub fn markdown_table() -> String {
 /// The tenant of a single-tenant install.
 pub const DEFAULT_TENANT: &str = "default";
 
+/// The longest tenant name.
+pub const MAX_TENANT_LEN: usize = 64;
+
+/// Checks a tenant name: 1–[`MAX_TENANT_LEN`] characters of `a-z`, `0-9`, `_` and `-` (it appears
+/// in ids, paths and log lines, so nothing that needs quoting). The error is for people.
+pub fn check_tenant(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= MAX_TENANT_LEN
+        && name
+            .bytes()
+            .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "a tenant name is 1 to {MAX_TENANT_LEN} characters of a-z, 0-9, _ and -"
+        ))
+    }
+}
+
 /// What kind of party a principal is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -270,6 +290,25 @@ mod tests {
             doc.contains(&table),
             "docs/access.md is out of date; the table is now:\n{table}"
         );
+    }
+
+    #[test]
+    fn tenant_names() {
+        for good in [DEFAULT_TENANT, "acme", "a", "eu-west_2", &"x".repeat(MAX_TENANT_LEN)] {
+            assert_eq!(check_tenant(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "",
+            "Acme",
+            "a b",
+            "a/b",
+            "a.b",
+            "é",
+            "a\n",
+            &"x".repeat(MAX_TENANT_LEN + 1),
+        ] {
+            assert!(check_tenant(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

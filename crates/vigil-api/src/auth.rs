@@ -18,7 +18,7 @@ pub struct TokenAuth {
 }
 
 impl TokenAuth {
-    /// The principal a secret stands for; `None` for unknown or revoked secrets.
+    /// The principal a secret stands for; `None` for unknown, revoked or expired secrets.
     pub async fn principal(&self, secret: &str) -> Result<Option<Principal>, StateError> {
         Ok(self
             .state
@@ -52,7 +52,7 @@ pub async fn principal_of(ctx: &ApiContext, headers: &HeaderMap) -> Result<Princ
     let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
         return Err(ApiError::new(
             ErrorCode::Unauthorized,
-            "missing Authorization: Bearer <token> (create one with `vigil token create`)",
+            "missing Authorization: Bearer <token> (create an API key with `vigil apikey create`)",
         ));
     };
     let Some(secret) = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")) else {
@@ -63,7 +63,10 @@ pub async fn principal_of(ctx: &ApiContext, headers: &HeaderMap) -> Result<Princ
     };
     match ctx.auth.principal(secret.trim()).await {
         Ok(Some(principal)) => Ok(principal),
-        Ok(None) => Err(ApiError::new(ErrorCode::Unauthorized, "unknown or revoked token")),
+        Ok(None) => Err(ApiError::new(
+            ErrorCode::Unauthorized,
+            "unknown, revoked or expired API key",
+        )),
         Err(e) => Err(ApiError::internal("token check", &e)),
     }
 }

@@ -7,6 +7,7 @@
 //! extractor's rejection (see `extract.rs`); internal details are logged, never sent.
 
 mod alert_events;
+pub mod audit;
 pub mod auth;
 mod error;
 mod extract;
@@ -14,7 +15,7 @@ mod headers;
 mod ingest;
 mod ops;
 pub mod rate_limit;
-mod records;
+pub mod records;
 pub mod routes;
 mod search;
 pub mod serde_text;

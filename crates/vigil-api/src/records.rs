@@ -1,21 +1,30 @@
 //! Alerts, dead letters and rules.
 
+use std::{net::SocketAddr, sync::Arc};
+
 use axum::{
-    Json,
-    extract::State as AxState,
+    Extension, Json,
+    extract::{ConnectInfo, Request, State as AxState},
     http::{StatusCode, Uri},
     response::{IntoResponse, Response},
 };
 use jiff::Timestamp;
-use vigil_api_types::rules::{ReloadAnswer, ReloadFailed, RulesAnswer};
+use serde_json::json;
+use vigil_api_types::access::Principal;
+use vigil_api_types::audit::AuditOutcome;
+use vigil_api_types::rules::{ReloadAnswer, ReloadFailed, RulesAnswer, RulesReport};
 use vigil_event::{DeadLetterCode, Level};
-use vigil_state::{AlertPage, AlertQuery, DeadLetterPage, DeadLetterQuery};
+use vigil_runtime::{
+    engine::{RuleHolder, RulesError},
+    metrics::Metrics,
+};
+use vigil_state::{AlertPage, AlertQuery, DeadLetterPage, DeadLetterQuery, NewAuditEntry, State};
 
-use super::{ApiError, Ctx, ErrorCode, Params};
+use super::{ApiError, Ctx, ErrorCode, Params, audit};
 use vigil_api_types::units::parse_time;
 
 /// `limit`: 1 to 1000 (default 100).
-fn read_limit(p: &Params) -> Result<u32, ApiError> {
+pub(crate) fn read_limit(p: &Params) -> Result<u32, ApiError> {
     let limit = p.read("limit", |v| match v.trim().parse::<u32>() {
         Ok(n @ 1..=1000) => Ok(n),
         _ => Err(format!("`{v}` is not a number between 1 and 1000")),
@@ -23,13 +32,13 @@ fn read_limit(p: &Params) -> Result<u32, ApiError> {
     Ok(limit.unwrap_or(100))
 }
 
-fn read_time(p: &Params, name: &str) -> Result<Option<Timestamp>, ApiError> {
+pub(crate) fn read_time(p: &Params, name: &str) -> Result<Option<Timestamp>, ApiError> {
     let now = Timestamp::now();
     p.read(name, |v| parse_time(v, now))
 }
 
 /// State errors: a bad cursor names the parameter; others are the server's.
-fn state_error(context: &str, e: vigil_state::StateError) -> ApiError {
+pub(crate) fn state_error(context: &str, e: vigil_state::StateError) -> ApiError {
     match e {
         vigil_state::StateError::InvalidCursor => ApiError::param(
             "cursor",
@@ -99,13 +108,19 @@ pub async fn rules(AxState(ctx): AxState<Ctx>) -> Result<Json<RulesAnswer>, ApiE
     }))
 }
 
-/// `POST /api/v1/rules/reload` (admin): reloads; a failed reload leaves the running set in place.
-pub async fn reload_rules(AxState(ctx): AxState<Ctx>) -> Result<Response, ApiError> {
-    let holder = ctx.rules.clone();
-    let metrics = ctx.metrics.clone();
-    let result = tokio::task::spawn_blocking(move || holder.reload(&metrics))
-        .await
-        .map_err(|e| ApiError::internal("rule reload task", &e))?;
+/// `POST /api/v1/rules/reload` (`rule:deploy`): reloads; a failed reload leaves the running set in
+/// place. Audited as `rules.reload`.
+pub async fn reload_rules(
+    AxState(ctx): AxState<Ctx>,
+    Extension(principal): Extension<Principal>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let result = reload_audited(&ctx.rules, &ctx.metrics, &ctx.state, |outcome| {
+        audit::entry(&principal, "rules.reload", outcome, peer)
+    })
+    .await
+    .map_err(|e| ApiError::internal("rule reload task", &e))?;
     match result {
         Ok(report) => Ok((StatusCode::OK, Json(ReloadAnswer { reloaded: true, report })).into_response()),
         Err(e) => {
@@ -117,4 +132,27 @@ pub async fn reload_rules(AxState(ctx): AxState<Ctx>) -> Result<Response, ApiErr
             Ok((error.status(), Json(body)).into_response())
         }
     }
+}
+
+/// Reloads the rules off the async threads and records it in the audit trail with its outcome,
+/// the new generation and the load report's totals (API and SIGHUP alike).
+pub async fn reload_audited(
+    rules: &Arc<RuleHolder>,
+    metrics: &Arc<Metrics>,
+    state: &State,
+    entry: impl FnOnce(AuditOutcome) -> NewAuditEntry,
+) -> Result<Result<RulesReport, RulesError>, tokio::task::JoinError> {
+    let (holder, counters) = (rules.clone(), metrics.clone());
+    let result = tokio::task::spawn_blocking(move || holder.reload(&counters)).await?;
+    let generation = rules.current().generation;
+    let e = match &result {
+        Ok(report) => entry(AuditOutcome::Success).with_detail(json!({
+            "generation": generation,
+            "compiled": report.compiled,
+            "problems": report.problems.len(),
+        })),
+        Err(err) => entry(AuditOutcome::Failure).with_detail(json!({"error": err.to_string()})),
+    };
+    audit::record(state, e).await;
+    Ok(result)
 }

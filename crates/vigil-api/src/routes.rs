@@ -13,14 +13,14 @@ use std::net::{IpAddr, SocketAddr};
 use axum::{
     Router,
     extract::{ConnectInfo, Request, State},
-    http::{HeaderMap, Method},
+    http::{Method, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{MethodRouter, get, post},
 };
 use vigil_api_types::access::{Permission, Principal};
 
-use crate::{ApiError, Ctx, ErrorCode, alert_events, ingest, ops, records, search};
+use crate::{ApiError, Ctx, ErrorCode, alert_events, audit, ingest, ops, records, search};
 
 /// What a route needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +93,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Ctx>)> {
             spec(Method::POST, "/api/v1/ingest", Needs(P::EventIngest)),
             post(ingest::ingest),
         ),
+        (
+            spec(Method::GET, "/api/v1/audit", Needs(P::AuditRead)),
+            get(audit::list),
+        ),
     ]
 }
 
@@ -128,15 +132,32 @@ async fn guard(State((ctx, access)): State<(Ctx, Access)>, mut req: Request, nex
         Authenticated => None,
         Needs(p) | NeedsIfMetricsAuth(p) => Some(p),
     };
-    match admit(&ctx, req.headers(), needed).await {
-        Ok(principal) => {
-            req.extensions_mut().insert(principal);
-            next.run(req).await
+    let principal = match crate::auth::principal_of(&ctx, req.headers()).await {
+        Ok(principal) => principal,
+        Err(e) if e.code == ErrorCode::Unauthorized => {
+            // Failed authentication spends the address's budget: guessing is rate limited too.
+            if let Err(limited) = limit_address(&ctx, peer) {
+                return limited.into_response();
+            }
+            let authorization = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+            audit::failed_authentication(&ctx, peer, authorization, req.method(), req.uri().path(), &e.message);
+            return e.into_response();
         }
-        // Failed authentication spends the address's budget: guessing is rate limited too.
-        Err(e) if e.code == ErrorCode::Unauthorized => limit_address(&ctx, peer).err().unwrap_or(e).into_response(),
-        Err(e) => e.into_response(),
+        Err(e) => return e.into_response(),
+    };
+    if let Some(p) = needed
+        && !principal.can(p)
+    {
+        audit::denied(&ctx, &principal, peer, req.method(), req.uri().path(), p);
+        return forbidden(&principal, p).into_response();
     }
+    if needed != Some(P::EventIngest)
+        && let Err(e) = crate::auth::rate_limit(&ctx, &principal.id)
+    {
+        return e.into_response();
+    }
+    req.extensions_mut().insert(principal);
+    next.run(req).await
 }
 
 /// Unauthenticated requests (public routes, failed authentication) share their client
@@ -148,25 +169,15 @@ fn limit_address(ctx: &Ctx, peer: Option<IpAddr>) -> Result<(), ApiError> {
     }
 }
 
-/// The request's principal, if it may do what needs `needed` now.
-async fn admit(ctx: &Ctx, headers: &HeaderMap, needed: Option<Permission>) -> Result<Principal, ApiError> {
-    let principal = crate::auth::principal_of(ctx, headers).await?;
-    if let Some(p) = needed
-        && !principal.can(p)
-    {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            format!(
-                "{} (roles: {}) lacks permission {p}",
-                principal.id,
-                roles_text(&principal)
-            ),
-        ));
-    }
-    if needed != Some(P::EventIngest) {
-        crate::auth::rate_limit(ctx, &principal.id)?;
-    }
-    Ok(principal)
+fn forbidden(principal: &Principal, p: Permission) -> ApiError {
+    ApiError::new(
+        ErrorCode::Forbidden,
+        format!(
+            "{} (roles: {}) lacks permission {p}",
+            principal.id,
+            roles_text(principal)
+        ),
+    )
 }
 
 fn roles_text(principal: &Principal) -> String {

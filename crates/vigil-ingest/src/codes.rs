@@ -91,9 +91,9 @@ make_error_codes! {
     BadEncoding = "bad_encoding", BAD_REQUEST,
         "A compressed request body (`Content-Encoding: gzip`) does not decompress.";
     Unauthorized = "unauthorized", UNAUTHORIZED,
-        "No token, a malformed `Authorization` header, or an unknown or revoked token.";
+        "No API key, a malformed `Authorization` header, or an unknown, revoked or expired key.";
     Forbidden = "forbidden", FORBIDDEN,
-        "The token's scope does not allow this route (ingest ⊂ admin, read ⊂ admin).";
+        "The key's role lacks the permission this route needs; the message names it (docs/access.md).";
     NotFound = "not_found", NOT_FOUND,
         "No route has this path, or what it names (an alert) does not exist.";
     MethodNotAllowed = "method_not_allowed", METHOD_NOT_ALLOWED,

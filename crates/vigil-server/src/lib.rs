@@ -7,6 +7,7 @@
 //! `vigil-store` and alerts in `vigil-state`. The HTTP API (`vigil-api`) searches the store and
 //! lists alerts.
 
+mod audit_task;
 pub mod config;
 mod conn_limit;
 pub mod server;

@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use vigil_runtime::{engine::RuleHolder, metrics::Metrics};
 use vigil_spool::Spool;
 
-use crate::{config::ServerConfig, startup};
+use crate::{audit_task, config::ServerConfig, startup};
 
 /// Errors that stop the server from starting or running.
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +80,7 @@ pub struct RunningServer {
     pub syslog_tls: Option<SocketAddr>,
     pub rules: Arc<RuleHolder>,
     pub metrics: Arc<Metrics>,
+    pub state: vigil_state::State,
     shutdown: CancellationToken,
     stop_pipeline: Arc<AtomicBool>,
     tasks: Vec<JoinHandle<()>>,
@@ -92,6 +93,7 @@ pub struct RunningServer {
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let lock = startup::lock_data_dir(&config.data_dir)?;
     let core = startup::open_core(&config).await?;
+    let signing_key = audit_task::signing_key(&config)?;
     let shutdown = CancellationToken::new();
     let pipeline = startup::spawn_pipeline(&config, &core)?;
     let mut inputs = startup::Inputs::new(&core, shutdown.clone());
@@ -99,6 +101,12 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let http = startup::start_http(&config, &core, &pipeline, &mut inputs).await?;
     let mut tasks = inputs.into_tasks();
     tasks.push(startup::spawn_retention(&config, &core, shutdown.clone()));
+    tasks.push(audit_task::spawn_checkpoints(
+        &config,
+        core.state.clone(),
+        signing_key,
+        shutdown.clone(),
+    ));
     startup::warn_without_tokens(&core.state, &config.data_dir).await?;
     Ok(RunningServer {
         http,
@@ -107,6 +115,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         syslog_tls: syslog.tls,
         rules: core.rules,
         metrics: core.metrics,
+        state: core.state,
         shutdown,
         stop_pipeline: pipeline.stop,
         tasks,
@@ -135,6 +144,17 @@ impl RunningServer {
         let spool = self.spool.clone();
         let _ = tokio::task::spawn_blocking(move || spool.close()).await;
         result
+    }
+
+    /// Reloads the rules as asked by `actor` (such as `service:sighup`), audited like the API's
+    /// reload; a failure keeps the running rules (and is logged and counted by the reload).
+    pub async fn reload_rules(&self, actor: &str) -> Result<(), ServerError> {
+        let entry = |outcome| vigil_state::NewAuditEntry::new(actor, "rules.reload", outcome);
+        // A failed reload is the reload's to log; only a lost task is an error here.
+        let _kept_running_rules = vigil_api::records::reload_audited(&self.rules, &self.metrics, &self.state, entry)
+            .await
+            .map_err(|e| ServerError::Pipeline(format!("rule reload task: {e}")))?;
+        Ok(())
     }
 
     /// Whether the pipeline thread is still running.

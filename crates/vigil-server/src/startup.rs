@@ -443,10 +443,11 @@ fn note_pruned(what: &str, pruned: Result<u64, vigil_state::StateError>, counter
 
 /// Tells the operator when no credential can use the API yet.
 pub async fn warn_without_tokens(state: &State, dir: &Path) -> Result<(), ServerError> {
-    let tokens = state.list_tokens().await?;
-    if tokens.iter().all(|t| t.revoked) {
+    let keys = state.list_tokens().await?;
+    let now = jiff::Timestamp::now();
+    if keys.iter().all(|k| k.revoked || k.is_expired(now)) {
         tracing::warn!(
-            "no API tokens yet: HTTP ingest and the API refuse every request until you run `vigil token create --data-dir {} --scope ingest|read|admin`",
+            "no usable API keys: HTTP ingest and the API refuse every request until you run `vigil apikey create --data-dir {} --role ROLE --name NAME`",
             dir.display()
         );
     }

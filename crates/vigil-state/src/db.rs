@@ -22,12 +22,21 @@ const READERS: u32 = 4;
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
     (2, "audit", include_str!("../migrations/sqlite/0002_audit.sql")),
+    (3, "api keys", include_str!("../migrations/sqlite/0003_api_keys.sql")),
 ];
 
 fn migrator() -> Migrator {
+    migrator_up_to(i64::MAX)
+}
+
+/// The shipped migrations up to `version`: the schema an older release left behind (for upgrade
+/// tests).
+#[doc(hidden)]
+pub fn migrator_up_to(version: i64) -> Migrator {
     Migrator::with_migrations(
         MIGRATIONS
             .iter()
+            .filter(|&&(v, _, _)| v <= version)
             .map(|&(version, description, sql)| {
                 Migration::new(
                     version,
@@ -41,7 +50,7 @@ fn migrator() -> Migrator {
     )
 }
 
-/// Vigil's operational state: API tokens, alerts, dead letters, small named blobs and the audit trail.
+/// Vigil's operational state: API keys, alerts, dead letters, small named blobs and the audit trail.
 ///
 /// Cheap to clone (pools are reference counted); `Send + Sync`. All writes go through a single connection
 /// (a single-writer design: SQLite allows one writer at a time anyway, and queueing in the pool is cheaper

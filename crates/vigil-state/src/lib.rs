@@ -1,4 +1,4 @@
-//! Vigil's operational state in SQL: API tokens, alerts, dead letters (both with retention by age
+//! Vigil's operational state in SQL: API keys, alerts, dead letters (both with retention by age
 //! and count), small named blobs and the tamper-evident audit trail ([`audit`]).
 //!
 //! Backed by SQLite through sqlx (runtime queries only, no compile-time-checked macros). The SQL is kept
@@ -16,9 +16,10 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), vigil_state::StateError> {
-//! use vigil_state::{Scope, State};
+//! use vigil_state::{NewApiKey, Role, State};
 //! let state = State::open(std::path::Path::new("/var/lib/vigil/state.db")).await?;
-//! let (info, secret) = state.create_token(Scope::Ingest, "edge collector").await?;
+//! let key = NewApiKey::new(Role::Ingest, "edge collector").expiring("2030-01-01T00:00:00Z".parse().unwrap());
+//! let (info, secret) = state.create_api_key(&key).await?;
 //! assert_eq!(state.verify_token(&secret).await?.map(|t| t.id), Some(info.id));
 //! # Ok(()) }
 //! ```
@@ -39,11 +40,13 @@ pub use audit::{
     AuditEntry, AuditOutcome, AuditPage, AuditProblem, AuditProblemKind, AuditQuery, AuditVerify, Checkpoint,
     NewAuditEntry,
 };
-pub use db::State;
+pub use db::{State, migrator_up_to};
 pub use dead_letters::{DeadLetter, DeadLetterPage, DeadLetterQuery, NewDeadLetter};
 /// Ed25519 keys of audit checkpoints ([`audit::load_or_create_signing_key`], [`audit::read_public_key`]).
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use error::StateError;
 pub use jiff::Timestamp;
 pub use retention::Retention;
-pub use tokens::{LAST_USED_RESOLUTION, ParseScopeError, Scope, TokenInfo};
+pub use tokens::{LAST_USED_RESOLUTION, NewApiKey, ParseScopeError, Scope, TokenInfo};
+/// The roles keys hold (from `vigil-api-types`).
+pub use vigil_api_types::access::Role;

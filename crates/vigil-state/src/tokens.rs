@@ -1,10 +1,14 @@
-//! API tokens: creation, verification, listing and revocation.
+//! API keys (called tokens before roles existed): creation, verification, listing and revocation.
 //!
 //! A secret looks like `vgl_<id>_<43 chars>`: a public id (16 hex digits, shown in listings and logs) and
 //! 32 random bytes in base64url without padding. Only the SHA-256 of the whole secret is stored. A slow
 //! password KDF (argon2, bcrypt) is unnecessary here: it exists to slow down guessing of low-entropy human
 //! passwords, while these secrets carry 256 bits from the OS random generator, so a fast hash already makes
 //! recovering a secret from a stolen database infeasible — and verification stays cheap on every request.
+//!
+//! A key holds one [`Role`] in one tenant and may expire. Keys made before roles existed (schema
+//! version 3, `0003_api_keys.sql`) have no stored role: theirs comes from their [`Scope`], so their
+//! secrets keep verifying with exactly the rights they had.
 
 use crate::{State, StateError, time};
 use base64::Engine as _;
@@ -16,9 +20,10 @@ use sqlx::Row as _;
 use sqlx::sqlite::SqliteRow;
 use std::fmt;
 use std::str::FromStr;
-use vigil_api_types::access::{DEFAULT_TENANT, Principal, PrincipalKind, Role};
+use vigil_api_types::access::{DEFAULT_TENANT, Principal, PrincipalKind, Role, check_tenant};
 
-/// What a token may do.
+/// What a token could do before roles existed: the `--scope` of `vigil token create` and the `scope`
+/// column. Each scope stands for one role ([`Scope::role`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
@@ -31,16 +36,6 @@ pub enum Scope {
 }
 
 impl Scope {
-    /// Whether a token with this scope may perform an action that needs `needed`: `Admin` allows everything,
-    /// `Read` allows `Read`, `Ingest` allows `Ingest` only.
-    pub fn allows(self, needed: Scope) -> bool {
-        match self {
-            Scope::Admin => true,
-            Scope::Read => needed == Scope::Read,
-            Scope::Ingest => needed == Scope::Ingest,
-        }
-    }
-
     /// The lowercase name (`"ingest"`, `"read"`, `"admin"`).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -49,29 +44,30 @@ impl Scope {
             Scope::Admin => "admin",
         }
     }
-}
 
-impl Scope {
-    /// The roles a token of this scope holds: `ingest` → `ingest`, `read` → `viewer`, `admin` →
+    /// The role a token of this scope holds: `ingest` → `ingest`, `read` → `viewer`, `admin` →
     /// `admin` (what each scope allowed before roles existed).
-    pub fn roles(self) -> Vec<Role> {
+    pub fn role(self) -> Role {
         match self {
-            Scope::Ingest => vec![Role::Ingest],
-            Scope::Read => vec![Role::Viewer],
-            Scope::Admin => vec![Role::Admin],
+            Scope::Ingest => Role::Ingest,
+            Scope::Read => Role::Viewer,
+            Scope::Admin => Role::Admin,
         }
     }
-}
 
-impl TokenInfo {
-    /// The principal requests signed with this token act as (tenant `default`).
-    pub fn principal(&self) -> Principal {
-        Principal {
-            id: format!("apikey:{}", self.id),
-            kind: PrincipalKind::ApiKey,
-            name: self.name.clone(),
-            tenant: DEFAULT_TENANT.to_string(),
-            roles: self.scope.roles(),
+    /// [`Scope::role`] as a list, as a [`Principal`] holds roles.
+    pub fn roles(self) -> Vec<Role> {
+        vec![self.role()]
+    }
+
+    /// The legacy scope closest to `role`, written to the `scope` column of a key with a role:
+    /// `ingest` → `ingest`, `admin` → `admin`, every other role → `read`. Only informative: a key's
+    /// rights come from its stored role.
+    pub fn closest(role: Role) -> Scope {
+        match role {
+            Role::Ingest => Scope::Ingest,
+            Role::Admin => Scope::Admin,
+            Role::Viewer | Role::Analyst | Role::Lead | Role::DetectionEngineer => Scope::Read,
         }
     }
 }
@@ -99,21 +95,80 @@ impl FromStr for Scope {
     }
 }
 
-/// A token as listed: everything except the secret (which is never stored).
+/// An API key as listed: everything except the secret (which is never stored).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenInfo {
     /// Short public id (16 lowercase hex digits), embedded in the secret.
     pub id: String,
     /// Human label given at creation.
     pub name: String,
-    /// What the token may do.
-    pub scope: Scope,
-    /// When the token was created.
+    /// What the key may do. For a key made before roles existed, the role of its scope.
+    pub role: Role,
+    /// The tenant the key acts in.
+    pub tenant: String,
+    /// When the key was created.
     pub created: Timestamp,
+    /// From this instant on the key no longer verifies; `None`: never.
+    pub expires: Option<Timestamp>,
     /// Last successful verification, recorded with [`LAST_USED_RESOLUTION`] granularity.
     pub last_used: Option<Timestamp>,
-    /// Revoked tokens never verify again.
+    /// Revoked keys never verify again.
     pub revoked: bool,
+}
+
+impl TokenInfo {
+    /// The principal requests signed with this key act as: `apikey:<id>`, its role, its tenant.
+    pub fn principal(&self) -> Principal {
+        Principal {
+            id: format!("apikey:{}", self.id),
+            kind: PrincipalKind::ApiKey,
+            name: self.name.clone(),
+            tenant: self.tenant.clone(),
+            roles: vec![self.role],
+        }
+    }
+
+    /// Whether the key has expired at `now` (it expires at its `expires` instant).
+    pub fn is_expired(&self, now: Timestamp) -> bool {
+        self.expires.is_some_and(|e| e <= now)
+    }
+}
+
+/// What [`State::create_api_key`] makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApiKey {
+    /// A label to recognise the key by: 1–128 characters without control characters, not unique.
+    pub name: String,
+    /// The one role the key holds.
+    pub role: Role,
+    /// The tenant it acts in: 1–64 characters of `a-z`, `0-9`, `_`, `-`.
+    pub tenant: String,
+    /// When it stops verifying (after its creation); `None`: never.
+    pub expires: Option<Timestamp>,
+}
+
+impl NewApiKey {
+    /// A key named `name` with `role` in the default tenant that never expires.
+    pub fn new(role: Role, name: impl Into<String>) -> NewApiKey {
+        NewApiKey {
+            name: name.into(),
+            role,
+            tenant: DEFAULT_TENANT.to_owned(),
+            expires: None,
+        }
+    }
+
+    /// The same key in `tenant`.
+    pub fn in_tenant(mut self, tenant: impl Into<String>) -> NewApiKey {
+        self.tenant = tenant.into();
+        self
+    }
+
+    /// The same key, expiring at `at`.
+    pub fn expiring(mut self, at: Timestamp) -> NewApiKey {
+        self.expires = Some(at);
+        self
+    }
 }
 
 /// `last_used` is rewritten only when the stored value is older than this, so a busy client costs one write
@@ -172,86 +227,134 @@ fn needs_touch(last_used: Option<Timestamp>, now: Timestamp) -> bool {
 
 fn validate_name(name: &str) -> Result<(), StateError> {
     if name.trim().is_empty() {
-        return Err(StateError::InvalidInput("token name must not be empty".into()));
+        return Err(StateError::InvalidInput("key name must not be empty".into()));
     }
     if name.chars().count() > MAX_NAME_LEN {
         return Err(StateError::InvalidInput(format!(
-            "token name longer than {MAX_NAME_LEN} characters"
+            "key name longer than {MAX_NAME_LEN} characters"
         )));
     }
     if name.chars().any(char::is_control) {
-        return Err(StateError::InvalidInput(
-            "token name contains control characters".into(),
-        ));
+        return Err(StateError::InvalidInput("key name contains control characters".into()));
     }
     Ok(())
 }
 
+fn validate_tenant(tenant: &str) -> Result<(), StateError> {
+    check_tenant(tenant).map_err(StateError::InvalidInput)
+}
+
+/// The columns [`token_from_row`] reads.
+const COLUMNS: &str = "id, name, scope, role, tenant, created, expires_at, last_used, revoked_at";
+
 fn token_from_row(row: &SqliteRow) -> Result<TokenInfo, StateError> {
-    let scope: String = row.try_get("scope")?;
+    // A key made before roles existed has no role: its scope stands for one.
+    let role = match row.try_get::<Option<String>, _>("role")? {
+        Some(role) => role
+            .parse::<Role>()
+            .map_err(|_| StateError::Corrupt(format!("unknown key role {role:?}")))?,
+        None => {
+            let scope: String = row.try_get("scope")?;
+            scope
+                .parse::<Scope>()
+                .map_err(|_| StateError::Corrupt(format!("unknown token scope {scope:?}")))?
+                .role()
+        }
+    };
     Ok(TokenInfo {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
-        scope: scope
-            .parse()
-            .map_err(|_| StateError::Corrupt(format!("unknown token scope {scope:?}")))?,
+        role,
+        tenant: row.try_get("tenant")?,
         created: time::from_db(row.try_get("created")?)?,
+        expires: time::opt_from_db(row.try_get("expires_at")?)?,
         last_used: time::opt_from_db(row.try_get("last_used")?)?,
         revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
     })
 }
 
 impl State {
-    /// Creates a token and returns it with its secret. The secret is shown once: only its hash is stored.
+    /// Creates an API key and returns it with its secret. The secret is shown once: only its hash is
+    /// stored.
     ///
-    /// Names must be 1–128 characters without control characters (not unique: ids are).
-    pub async fn create_token(&self, scope: Scope, name: &str) -> Result<(TokenInfo, String), StateError> {
-        validate_name(name)?;
-        let created = Timestamp::now();
+    /// Refused ([`StateError::InvalidInput`]): a name that is empty, longer than 128 characters or holds
+    /// control characters; a tenant that is not 1–64 characters of `a-z`, `0-9`, `_`, `-`; an expiry
+    /// that is not in the future.
+    pub async fn create_api_key(&self, key: &NewApiKey) -> Result<(TokenInfo, String), StateError> {
+        self.create_api_key_at(key, Timestamp::now()).await
+    }
+
+    /// [`create_api_key`](Self::create_api_key) at `now` (its creation time, and what the expiry must
+    /// follow): a clock tests can drive.
+    pub async fn create_api_key_at(&self, key: &NewApiKey, now: Timestamp) -> Result<(TokenInfo, String), StateError> {
+        validate_name(&key.name)?;
+        validate_tenant(&key.tenant)?;
+        if key.expires.is_some_and(|e| e <= now) {
+            return Err(StateError::InvalidInput("a key's expiry must be in the future".into()));
+        }
         // A 64-bit id collides with negligible probability; retry a few times rather than assume.
         for _ in 0..4 {
             let id = hex::encode(random::<ID_BYTES>()?);
             let secret = format!("{PREFIX}{id}_{}", URL_SAFE_NO_PAD.encode(random::<SECRET_BYTES>()?));
             let done = sqlx::query(
-                "INSERT INTO tokens (id, name, scope, secret_hash, created) VALUES (?, ?, ?, ?, ?) \
-                 ON CONFLICT (id) DO NOTHING",
+                "INSERT INTO tokens (id, name, scope, role, tenant, secret_hash, created, expires_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
             )
             .bind(&id)
-            .bind(name)
-            .bind(scope.as_str())
+            .bind(&key.name)
+            .bind(Scope::closest(key.role).as_str())
+            .bind(key.role.as_str())
+            .bind(&key.tenant)
             .bind(hash_secret(&secret))
-            .bind(time::to_db(created))
+            .bind(time::to_db(now))
+            .bind(time::opt_to_db(key.expires))
             .execute(&self.writer)
             .await?;
             if done.rows_affected() == 1 {
+                // As stored (instants round-trip through their stored form).
                 let info = TokenInfo {
                     id,
-                    name: name.to_owned(),
-                    scope,
-                    created: time::from_db(time::to_db(created))?,
+                    name: key.name.clone(),
+                    role: key.role,
+                    tenant: key.tenant.clone(),
+                    created: time::from_db(time::to_db(now))?,
+                    expires: time::opt_from_db(time::opt_to_db(key.expires))?,
                     last_used: None,
                     revoked: false,
                 };
                 return Ok((info, secret));
             }
         }
-        Err(StateError::Corrupt("could not allocate a unique token id".into()))
+        Err(StateError::Corrupt("could not allocate a unique key id".into()))
     }
 
-    /// Checks a presented secret. `Ok(None)` for malformed, unknown, wrong or revoked secrets — never an
-    /// error for bad input, so callers answer 401 without distinguishing why.
+    /// Creates a key of the role `scope` stands for ([`Scope::role`]) in the default tenant, without
+    /// expiry: what `vigil token create --scope` makes.
+    pub async fn create_token(&self, scope: Scope, name: &str) -> Result<(TokenInfo, String), StateError> {
+        self.create_api_key(&NewApiKey::new(scope.role(), name)).await
+    }
+
+    /// Checks a presented secret. `Ok(None)` for malformed, unknown, wrong, revoked or expired secrets —
+    /// never an error for bad input, so callers answer 401 without distinguishing why.
     ///
     /// The lookup is by the public id embedded in the secret; the hash comparison is constant-time. A
     /// successful verification records `last_used` at most once per [`LAST_USED_RESOLUTION`].
     pub async fn verify_token(&self, secret: &str) -> Result<Option<TokenInfo>, StateError> {
+        self.verify_token_at(secret, Timestamp::now()).await
+    }
+
+    /// [`verify_token`](Self::verify_token) at `now` (what expiry is judged against and `last_used`
+    /// records): a clock tests can drive.
+    pub async fn verify_token_at(&self, secret: &str, now: Timestamp) -> Result<Option<TokenInfo>, StateError> {
         let Some(id) = parse_secret(secret) else {
             return Ok(None);
         };
-        let Some(row) =
-            sqlx::query("SELECT id, name, scope, secret_hash, created, last_used, revoked_at FROM tokens WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&self.reader)
-                .await?
+        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS}, secret_hash FROM tokens WHERE id = ?"
+        )))
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?
         else {
             return Ok(None);
         };
@@ -260,10 +363,9 @@ impl State {
             return Ok(None);
         }
         let mut info = token_from_row(&row)?;
-        if info.revoked {
+        if info.revoked || info.is_expired(now) {
             return Ok(None);
         }
-        let now = Timestamp::now();
         if needs_touch(info.last_used, now) {
             // Conditional on the row still being live, so a revocation racing this verification wins.
             let done = sqlx::query("UPDATE tokens SET last_used = ? WHERE id = ? AND revoked_at IS NULL")
@@ -279,16 +381,29 @@ impl State {
         Ok(Some(info))
     }
 
-    /// All tokens, revoked ones included, oldest first.
+    /// All keys, revoked and expired ones included, oldest first.
     pub async fn list_tokens(&self) -> Result<Vec<TokenInfo>, StateError> {
-        let rows =
-            sqlx::query("SELECT id, name, scope, created, last_used, revoked_at FROM tokens ORDER BY created, id")
-                .fetch_all(&self.reader)
-                .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM tokens ORDER BY created, id"
+        )))
+        .fetch_all(&self.reader)
+        .await?;
         rows.iter().map(token_from_row).collect()
     }
 
-    /// Revokes a token. `true` if it existed and was live; `false` if unknown or already revoked.
+    /// One key by its id (revoked and expired ones included); `None` if there is none.
+    pub async fn get_token(&self, id: &str) -> Result<Option<TokenInfo>, StateError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM tokens WHERE id = ?"
+        )))
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.as_ref().map(token_from_row).transpose()
+    }
+
+    /// Revokes a key. `true` if it existed and was not revoked yet (an expired key can still be
+    /// revoked); `false` if unknown or already revoked.
     pub async fn revoke_token(&self, id: &str) -> Result<bool, StateError> {
         let done = sqlx::query("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
             .bind(time::to_db(Timestamp::now()))
@@ -304,17 +419,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn scope_rules() {
+    fn scopes_stand_for_roles_and_roles_have_a_closest_scope() {
         use Scope::*;
-        for needed in [Ingest, Read, Admin] {
-            assert!(Admin.allows(needed));
+        assert_eq!(
+            [Ingest.role(), Read.role(), Admin.role()],
+            [Role::Ingest, Role::Viewer, Role::Admin]
+        );
+        for s in [Ingest, Read, Admin] {
+            assert_eq!(
+                Scope::closest(s.role()),
+                s,
+                "a legacy key's scope survives the round trip"
+            );
+            assert_eq!(s.roles(), vec![s.role()]);
         }
-        assert!(Read.allows(Read));
-        assert!(!Read.allows(Ingest));
-        assert!(!Read.allows(Admin));
-        assert!(Ingest.allows(Ingest));
-        assert!(!Ingest.allows(Read));
-        assert!(!Ingest.allows(Admin));
+        for &r in Role::ALL {
+            let expected = match r {
+                Role::Ingest => Ingest,
+                Role::Admin => Admin,
+                _ => Read,
+            };
+            assert_eq!(Scope::closest(r), expected, "{r}");
+        }
     }
 
     #[test]
@@ -363,6 +489,18 @@ mod tests {
         assert!(needs_touch(Some(t0), t0 + jiff::SignedDuration::from_secs(60)));
         // A clock that went backwards does not cause writes.
         assert!(!needs_touch(Some(t0), t0 - jiff::SignedDuration::from_secs(3600)));
+    }
+
+    #[test]
+    fn tenants_are_validated() {
+        assert!(validate_tenant("default").is_ok());
+        assert!(validate_tenant("acme-eu_1").is_ok());
+        for bad in ["", "Acme", "a b", "../x", &"t".repeat(65)] {
+            assert!(
+                matches!(validate_tenant(bad), Err(StateError::InvalidInput(_))),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

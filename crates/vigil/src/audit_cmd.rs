@@ -1,5 +1,5 @@
 //! `vigil audit`: verify, export and checkpoint the audit trail in a data directory; and the audit
-//! entries the CLI's own changes (`vigil token create|revoke`) append.
+//! entries the CLI's own changes (`vigil token|apikey create|revoke`) append.
 
 use std::{
     fs::File,
@@ -9,6 +9,7 @@ use std::{
 };
 
 use anyhow::Context;
+use vigil_api_types::access::DEFAULT_TENANT;
 use vigil_state::{AuditOutcome, AuditVerify, Checkpoint, NewAuditEntry, State, audit};
 
 use crate::{
@@ -195,7 +196,8 @@ pub fn cli_actor() -> String {
     format!("cli:{}", user.as_deref().unwrap_or("local"))
 }
 
-/// Appends an entry for a change the CLI made (`action` on `target`) to the audit trail.
+/// Appends an entry for a change the CLI made (`action` on `target`) to the audit trail, in the
+/// default tenant.
 pub async fn record(
     state: &State,
     action: &str,
@@ -203,8 +205,21 @@ pub async fn record(
     outcome: AuditOutcome,
     detail: serde_json::Value,
 ) -> anyhow::Result<()> {
+    record_in(state, DEFAULT_TENANT, action, target, outcome, detail).await
+}
+
+/// [`record`] in `tenant` (the tenant the change concerns, e.g. an API key's).
+pub async fn record_in(
+    state: &State,
+    tenant: &str,
+    action: &str,
+    target: &str,
+    outcome: AuditOutcome,
+    detail: serde_json::Value,
+) -> anyhow::Result<()> {
     let entry = NewAuditEntry::new(cli_actor(), action, outcome)
         .with_actor_kind("cli")
+        .with_tenant(tenant)
         .with_target(target)
         .with_detail(detail);
     state

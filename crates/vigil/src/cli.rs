@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use vigil_api_types::access::{DEFAULT_TENANT, Role, check_tenant};
 
 /// Vigil — security operations: collect, detect, store, respond.
 ///
@@ -61,7 +62,7 @@ pub enum Command {
     ///
     /// Works with no configuration: data goes to ./vigil-data, HTTP (API, _bulk, HEC, OTLP)
     /// listens on 127.0.0.1:9200, syslog on 127.0.0.1:5514 (UDP and TCP). Flags override the file.
-    /// HTTP ingest and the API need a token: `vigil token create --scope ingest|read|admin`.
+    /// HTTP ingest and the API need an API key: `vigil apikey create --role ROLE --name NAME`.
     /// SIGHUP reloads the rules; SIGINT/SIGTERM stop after committing what was acknowledged.
     /// Log lines on stderr are coloured only on a terminal, never when NO_COLOR is set.
     #[command(after_help = "Examples:
@@ -77,11 +78,28 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
-    /// API tokens (stored hashed in the data directory; the secret is shown once).
+    /// API keys: each holds one role in one tenant and may expire (stored hashed in the data
+    /// directory; the secret is shown once). Creating and revoking one is recorded in the audit
+    /// trail. The roles and their permissions are listed in docs/access.md.
+    #[command(after_help = "Examples:
+  vigil apikey create --role ingest --name shipper
+  vigil apikey create --role analyst --name 'night shift' --expires 90d
+  vigil apikey list --data-dir /var/lib/vigil
+  vigil apikey revoke 29d62df0adf75764")]
+    Apikey {
+        #[command(subcommand)]
+        command: ApikeyCommand,
+    },
+    /// API tokens, the older form of `vigil apikey` (scopes instead of roles; kept for scripts).
+    ///
+    /// A token is an API key in the default tenant that never expires: scope ingest holds the role
+    /// ingest, read the role viewer, admin the role admin. `vigil apikey` also sets other roles, a
+    /// tenant and an expiry; both list, use and revoke the same keys.
     #[command(after_help = "Examples:
   vigil token create --scope ingest --name shipper
   vigil token list
-  vigil token revoke 29d62df0adf75764")]
+  vigil token revoke 29d62df0adf75764
+  vigil apikey create --role ingest --name shipper --expires 365d    # the newer form")]
     Token {
         #[command(subcommand)]
         command: TokenCommand,
@@ -113,7 +131,7 @@ pub enum Command {
     Alerts(AlertsArgs),
     /// The audit trail in the data directory: verify its hash chain, export it, sign checkpoints.
     ///
-    /// Every change made through Vigil (tokens created or revoked, …) is appended to a hash chain:
+    /// Every change made through Vigil (API keys created or revoked, …) is appended to a hash chain:
     /// each entry carries the hash of the one before it, so a deleted, reordered or edited entry is
     /// found. Signed checkpoints, exported and kept elsewhere, also reveal a chain that was rewritten
     /// consistently or cut short.
@@ -193,7 +211,8 @@ pub enum TokenCommand {
         #[arg(long, default_value = "")]
         name: String,
     },
-    /// List tokens (never their secrets): id, scope, name, creation time, state; tab-separated.
+    /// List tokens and API keys (never their secrets): id, scope (or the role of a key that has
+    /// none), name, creation time, state (active, expired or revoked); tab-separated.
     #[command(after_help = "Examples:
   vigil token list --data-dir /var/lib/vigil")]
     List {
@@ -292,6 +311,78 @@ pub struct AuditVerifyArgs {
     pub json: bool,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum ApikeyCommand {
+    /// Create an API key and print its secret, only this once: alone on the last line of stdout
+    /// (what was created goes to stderr), so `KEY=$(vigil apikey create …)` captures just the secret.
+    #[command(after_help = "Examples:
+  vigil apikey create --role ingest --name shipper
+  vigil apikey create --role viewer --name analyst --data-dir /var/lib/vigil
+  vigil apikey create --role detection_engineer --name 'ci deploy' --expires 30d
+  vigil apikey create --role lead --tenant acme --name 'acme lead' --expires 2027-01-01T00:00:00Z")]
+    Create(ApikeyCreateArgs),
+    /// List API keys (never their secrets): id, name, role, tenant, created, expires, last used and
+    /// state (active, expired or revoked). Names are shown with control and invisible characters
+    /// escaped.
+    #[command(after_help = "Examples:
+  vigil apikey list --data-dir /var/lib/vigil
+  vigil apikey list --json > keys.json")]
+    List {
+        /// The server's data directory (where the keys are kept).
+        #[arg(long, value_name = "DIR", default_value = "vigil-data")]
+        data_dir: PathBuf,
+        /// Print the keys as a JSON array (each with a `state` field) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke an API key by its id: it never verifies again. Revoked keys stay listed.
+    #[command(after_help = "Examples:
+  vigil apikey revoke 29d62df0adf75764
+  vigil apikey revoke --data-dir /var/lib/vigil 29d62df0adf75764")]
+    Revoke {
+        /// The server's data directory (where the keys are kept).
+        #[arg(long, value_name = "DIR", default_value = "vigil-data")]
+        data_dir: PathBuf,
+        /// The key's id (the part after `vgl_`, as `vigil apikey list` shows it).
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ApikeyCreateArgs {
+    /// The server's data directory (where the keys are kept).
+    #[arg(long, value_name = "DIR", default_value = "vigil-data")]
+    pub data_dir: PathBuf,
+    /// What the key may do: viewer reads alerts, incidents, events, rules and status; analyst also
+    /// triages alerts and works incidents; lead also closes incidents and reads the audit trail;
+    /// detection_engineer is a viewer who changes and deploys rules; admin may do everything in its
+    /// tenant; ingest only sends events (shippers, collectors).
+    #[arg(long, value_name = "ROLE", value_parser = role_parser())]
+    pub role: Role,
+    /// The tenant the key acts in: 1 to 64 characters of a-z, 0-9, _ and -.
+    #[arg(long, value_name = "TENANT", default_value = DEFAULT_TENANT, value_parser = tenant_parser)]
+    pub tenant: String,
+    /// A name to recognise the key by: any text up to 128 characters without control characters
+    /// (not unique: the id is).
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// When the key stops working: a duration from now (90d, 12h, 2w, 1d12h) or an RFC 3339
+    /// instant (2027-01-01T00:00:00Z) [default: never].
+    #[arg(long, value_name = "WHEN")]
+    pub expires: Option<String>,
+}
+
+/// `--role`: one of the role names, shown as the possible values in `--help`.
+fn role_parser() -> impl clap::builder::TypedValueParser<Value = Role> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(Role::ALL.iter().map(|r| r.as_str())).try_map(|name| name.parse::<Role>())
+}
+
+/// `--tenant`: a valid tenant name.
+fn tenant_parser(text: &str) -> Result<String, String> {
+    check_tenant(text).map(|()| text.to_owned())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ScopeArg {
     Ingest,
@@ -310,7 +401,7 @@ pub struct ServerArgs {
         default_value = "http://127.0.0.1:9200"
     )]
     pub server: String,
-    /// API token (or set VIGIL_TOKEN).
+    /// API key: its secret, `vgl_…` (or set VIGIL_TOKEN).
     #[arg(long, value_name = "TOKEN", env = "VIGIL_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
     /// HTTPS: trust only this PEM CA bundle (default: the system's trusted roots).

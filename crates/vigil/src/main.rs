@@ -5,6 +5,7 @@
 //! analyst's terminal.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+mod apikey_cmd;
 mod arg_values;
 mod audit_cmd;
 mod cli;
@@ -64,6 +65,7 @@ fn main() -> ExitCode {
         } => rules_cmd::test(args),
         Command::Serve(args) => serve_cmd::serve(args),
         Command::Config { command } => serve_cmd::config_cmd(command),
+        Command::Apikey { command } => apikey_cmd::run(command),
         Command::Token { command } => serve_cmd::token(command),
         Command::Ingest(args) => ingest_cmd::run(args),
         Command::Search(args) => remote_cmd::search(args),

@@ -1,4 +1,5 @@
-//! `vigil serve`, `vigil config`, `vigil token` (token changes are recorded in the audit trail).
+//! `vigil serve`, `vigil config`, `vigil token` (token changes are recorded in the audit trail; `vigil
+//! apikey`, the newer form, is in `apikey_cmd.rs`).
 
 use std::process::ExitCode;
 
@@ -7,7 +8,7 @@ use vigil_server::{Overrides, config};
 use vigil_state::{AuditOutcome, Scope, State};
 
 use crate::{
-    audit_cmd,
+    apikey_cmd, audit_cmd,
     cli::{ConfigCommand, ScopeArg, ServeArgs, TokenCommand},
     term_safe::{Esc, errln, outln},
 };
@@ -59,12 +60,8 @@ async fn wait_for_signals(server: &vigil_server::RunningServer) -> anyhow::Resul
         tokio::select! {
             _ = term.recv() => return Ok(()),
             _ = int.recv() => return Ok(()),
-            _ = hup.recv() => {
-                let rules = server.rules.clone();
-                let metrics = server.metrics.clone();
-                // Logged and counted by the reload; a failure keeps the running rules.
-                let _report = tokio::task::spawn_blocking(move || rules.reload(&metrics)).await?;
-            }
+            // Logged, counted and audited by the reload; a failure keeps the running rules.
+            _ = hup.recv() => server.reload_rules("service:sighup").await?,
         }
     }
 }
@@ -96,7 +93,7 @@ fn scope_of(arg: ScopeArg) -> Scope {
     }
 }
 
-async fn open_state(data_dir: &std::path::Path) -> anyhow::Result<State> {
+pub(crate) async fn open_state(data_dir: &std::path::Path) -> anyhow::Result<State> {
     std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
     let path = vigil_server::server::state_db_path(data_dir);
     State::open(&path)
@@ -108,7 +105,7 @@ async fn open_state(data_dir: &std::path::Path) -> anyhow::Result<State> {
 /// whose audit entry cannot be written is revoked again: the CLI leaves no unaudited live token.
 async fn create_token(state: &State, scope: Scope, name: &str) -> anyhow::Result<(vigil_state::TokenInfo, String)> {
     let (info, secret) = state.create_token(scope, name).await?;
-    let detail = serde_json::json!({"scope": info.scope, "name": info.name});
+    let detail = serde_json::json!({"scope": scope, "role": info.role, "name": info.name});
     if let Err(e) = audit_cmd::record(state, "token.create", &info.id, AuditOutcome::Success, detail).await {
         let revoked = state.revoke_token(&info.id).await;
         return Err(match revoked {
@@ -124,21 +121,23 @@ pub fn token(command: TokenCommand) -> anyhow::Result<ExitCode> {
         match command {
             TokenCommand::Create { data_dir, scope, name } => {
                 let state = open_state(&data_dir).await?;
-                let (info, secret) = create_token(&state, scope_of(scope), &name).await?;
-                errln!("created {} token {} (shown once; store it safely)", info.scope, info.id);
+                let scope = scope_of(scope);
+                let (info, secret) = create_token(&state, scope, &name).await?;
+                errln!("created {scope} token {} (shown once; store it safely)", info.id);
                 outln!("{secret}")?;
             }
             TokenCommand::List { data_dir } => {
                 let state = open_state(&data_dir).await?;
+                let now = jiff::Timestamp::now();
                 for t in state.list_tokens().await? {
                     // Tab-separated: a name's own tabs and line breaks are escaped.
                     outln!(
                         "{}\t{}\t{}\tcreated {}\t{}",
                         Esc(&t.id),
-                        t.scope,
+                        apikey_cmd::token_list_role(t.role),
                         Esc(if t.name.is_empty() { "-" } else { &t.name }),
                         t.created,
-                        if t.revoked { "revoked" } else { "active" }
+                        apikey_cmd::key_state(&t, now)
                     )?;
                 }
             }

@@ -33,8 +33,28 @@ pub struct ServerConfig {
     /// What is kept of alerts and of dead letters (applied with the store's retention).
     pub alerts: vigil_state::Retention,
     pub dead_letters: vigil_state::Retention,
+    pub audit: AuditConfig,
     /// `[[logsource]]` entries, in file order: the Sigma logsource of events by where they arrived.
     pub logsources: Vec<LogsourceRule>,
+}
+
+/// The audit trail's signed checkpoints (`[audit]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditConfig {
+    /// How often the chain's head is signed (zero: never); also once at shutdown.
+    pub checkpoint_interval: Duration,
+    /// The Ed25519 signing key file (created 0600 if missing); `None`: `audit-signing.key` in
+    /// the data directory. Its public key is written beside it as `<file>.pub`.
+    pub signing_key: Option<PathBuf>,
+}
+
+impl AuditConfig {
+    /// The signing key file for a server with `data_dir`.
+    pub fn signing_key_path(&self, data_dir: &Path) -> PathBuf {
+        self.signing_key
+            .clone()
+            .unwrap_or_else(|| data_dir.join("audit-signing.key"))
+    }
 }
 
 /// The HTTP listener: REST API, Elasticsearch `_bulk`, Splunk HEC and OTLP on one port.
@@ -171,6 +191,10 @@ impl Default for ServerConfig {
                 max_rows: Some(1_000_000),
                 max_bytes: Some(1 << 30),
             },
+            audit: AuditConfig {
+                checkpoint_interval: Duration::from_secs(3600),
+                signing_key: None,
+            },
             logsources: Vec::new(),
         }
     }
@@ -296,6 +320,13 @@ struct PipelineFile {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct AuditFile {
+    checkpoint_interval: Option<String>,
+    signing_key: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct KeepFile {
     max_age: Option<String>,
     max_count: Option<u64>,
@@ -313,6 +344,7 @@ const SECTIONS: &[&str] = &[
     "pipeline",
     "alerts",
     "dead_letters",
+    "audit",
     "logsource",
 ];
 
@@ -395,6 +427,7 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
     read_store(&mut r, &table, &mut c);
     read_spool_and_pipeline(&mut r, &table, &mut c);
     read_retention(&mut r, &table, &mut c);
+    read_audit(&mut r, &table, &mut c.audit);
     if r.problems.is_empty() {
         return Ok(c);
     }
@@ -539,6 +572,16 @@ fn read_spool_and_pipeline(r: &mut Reader<'_>, table: &toml::Table, c: &mut Serv
     }
     if let Some(d) = r.duration("pipeline", "future_tolerance", pipeline.future_tolerance.as_deref()) {
         c.pipeline.future_tolerance = d;
+    }
+}
+
+fn read_audit(r: &mut Reader<'_>, table: &toml::Table, a: &mut AuditConfig) {
+    let audit: AuditFile = r.section(table, "audit");
+    if let Some(d) = r.duration("audit", "checkpoint_interval", audit.checkpoint_interval.as_deref()) {
+        a.checkpoint_interval = d;
+    }
+    if let Some(path) = audit.signing_key {
+        a.signing_key = Some(PathBuf::from(path));
     }
 }
 

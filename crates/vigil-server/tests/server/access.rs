@@ -1,10 +1,12 @@
 //! Every route × every role, generated from the route table (OWASP API1/API5): no credentials
 //! answer 401 on every non-public route, a role without the route's permission answers 403, a
-//! role with it gets past the guard; and no route is added outside the table.
+//! role with it gets past the guard; and no route is added outside the table. Keys carry their
+//! tenant to the principal, and expired keys are refused.
 
 use serde_json::{Value, json};
 use vigil_api::routes::{Access, RouteSpec, routes};
 use vigil_api_types::access::Role;
+use vigil_state::NewApiKey;
 
 use crate::harness::{TestServer, http};
 
@@ -25,11 +27,15 @@ async fn every_route_answers_each_role_as_its_permission_says() {
         c.http.api_rate_limit = 0;
     })
     .await;
-    let holders = [
+    // A key of every role, and the tokens made with a legacy scope (which hold that scope's role).
+    let mut holders = s.keys.clone();
+    holders.extend([
         (Role::Ingest, s.ingest_token.clone()),
         (Role::Viewer, s.read_token.clone()),
         (Role::Admin, s.admin_token.clone()),
-    ];
+    ]);
+    let roles: std::collections::BTreeSet<Role> = holders.iter().map(|(r, _)| *r).collect();
+    assert_eq!(roles.len(), Role::ALL.len(), "every role is walked: {roles:?}");
     let table = routes();
     assert!(table.len() >= 13, "the route table lost routes: {table:?}");
     for spec in &table {
@@ -89,6 +95,83 @@ async fn me_names_the_principal_and_its_effective_permissions() {
     );
     let (status, me) = http(s.http, "GET", "/api/v1/me", Some(&s.ingest_token), None).await;
     assert_eq!((status, me["permissions"].clone()), (200, json!(["event:ingest"])));
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_keys_role_and_tenant_show_in_me() {
+    let s = TestServer::start(None).await;
+    for &role in Role::ALL {
+        let (status, me) = http(s.http, "GET", "/api/v1/me", Some(s.key(role)), None).await;
+        assert_eq!(status, 200, "{role}: {me}");
+        assert_eq!(
+            (me["roles"].clone(), me["tenant"].clone()),
+            (json!([role]), json!("default"))
+        );
+        assert_eq!(me["name"], format!("test {role}"));
+        let expected: Vec<Value> = role.permissions().iter().map(|p| json!(p)).collect();
+        assert_eq!(me["permissions"], Value::Array(expected), "{role}");
+    }
+    let state = s.state().await;
+    let (info, secret) = state
+        .create_api_key(&NewApiKey::new(Role::Analyst, "acme analyst").in_tenant("acme"))
+        .await
+        .expect("key");
+    let (status, me) = http(s.http, "GET", "/api/v1/me", Some(&secret), None).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["tenant"], "acme");
+    assert_eq!(me["id"], format!("apikey:{}", info.id));
+    assert_eq!(me["roles"], json!(["analyst"]));
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_and_revoked_keys_are_refused_with_401() {
+    let s = TestServer::start(None).await;
+    let state = s.state().await;
+    // Made in 2001 and expired an hour later: expired for every real request.
+    let expired_at: jiff::Timestamp = "2001-01-01T01:00:00Z".parse().expect("instant");
+    let new = NewApiKey::new(Role::Admin, "expired admin").expiring(expired_at);
+    let (_, expired) = state
+        .create_api_key_at(&new, expired_at - jiff::SignedDuration::from_hours(1))
+        .await
+        .expect("key");
+    let (live, live_secret) = state
+        .create_api_key(&NewApiKey::new(Role::Ingest, "soon revoked"))
+        .await
+        .expect("key");
+    let (status, _) = http(
+        s.http,
+        "POST",
+        "/api/v1/ingest",
+        Some(&live_secret),
+        Some(json!([{"message": "x"}])),
+    )
+    .await;
+    assert!(status != 401 && status != 403, "a live key is served: {status}");
+    assert!(state.revoke_token(&live.id).await.expect("revoke"));
+    for (what, secret) in [("expired", &expired), ("revoked", &live_secret)] {
+        for (method, path) in [
+            ("GET", "/api/v1/me"),
+            ("GET", "/api/v1/alerts"),
+            ("POST", "/api/v1/search"),
+        ] {
+            let body = (method == "POST").then(|| json!({"query": "", "size": 0}));
+            let (status, answer) = http(s.http, method, path, Some(secret), body).await;
+            assert_eq!(status, 401, "{what} key, {method} {path}: {answer}");
+            assert_eq!(answer["error"]["code"], "unauthorized", "{what} key, {method} {path}");
+        }
+        // Ingest, the shippers' way in, refuses them as well.
+        let (status, _) = http(
+            s.http,
+            "POST",
+            "/api/v1/ingest",
+            Some(secret),
+            Some(json!([{"message": "x"}])),
+        )
+        .await;
+        assert_eq!(status, 401, "{what} key on ingest");
+    }
     s.stop().await;
 }
 

@@ -1,4 +1,4 @@
-//! A real server on loopback ports with tokens and a small rule set, and a tiny HTTP client.
+//! A real server on loopback ports with API keys and a small rule set, and a tiny HTTP client.
 
 use std::{
     net::SocketAddr,
@@ -9,7 +9,7 @@ use std::{
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use vigil_server::{Overrides, RunningServer, ServerConfig};
-use vigil_state::{Scope, State};
+use vigil_state::{NewApiKey, Role, Scope, State};
 
 pub const RULE: &str = r#"title: Vigil test keyword
 id: 6f1c1f7e-6c7e-4c9a-9d7e-111111111111
@@ -62,12 +62,16 @@ pub struct TestServer {
     pub ingest_token: String,
     pub read_token: String,
     pub admin_token: String,
+    /// One key per role (`Role::ALL` order), made with `create_api_key` in the default tenant.
+    pub keys: Vec<(Role, String)>,
+    /// The server's data directory (its state database is `state_db_path` of it).
+    pub data_dir: PathBuf,
     pub rules_dir: PathBuf,
     _dir: Option<tempfile::TempDir>,
 }
 
 impl TestServer {
-    /// Starts a server; with `data_dir` the data (and tokens) persist across starts.
+    /// Starts a server; with `data_dir` the data (and keys) persist across starts.
     pub async fn start(data_dir: Option<&Path>) -> TestServer {
         TestServer::start_with(data_dir, |_| {}).await
     }
@@ -104,6 +108,12 @@ impl TestServer {
         let ingest_token = token(Scope::Ingest).await;
         let read_token = token(Scope::Read).await;
         let admin_token = token(Scope::Admin).await;
+        let mut keys = Vec::new();
+        for &role in Role::ALL {
+            let new = NewApiKey::new(role, format!("test {role}"));
+            keys.push((role, state.create_api_key(&new).await.expect("key").1));
+        }
+        let data_dir = config.data_dir.clone();
         let server = vigil_server::start(config).await.expect("server starts");
         TestServer {
             http: server.http.expect("http"),
@@ -112,9 +122,27 @@ impl TestServer {
             ingest_token,
             read_token,
             admin_token,
+            keys,
+            data_dir,
             rules_dir,
             _dir: owned,
         }
+    }
+
+    /// The secret of this role's key.
+    pub fn key(&self, role: Role) -> &str {
+        self.keys
+            .iter()
+            .find(|(r, _)| *r == role)
+            .map(|(_, secret)| secret.as_str())
+            .expect("a key per role")
+    }
+
+    /// The server's state, opened beside it (as the CLI does while a server runs).
+    pub async fn state(&self) -> State {
+        State::open(&vigil_server::server::state_db_path(&self.data_dir))
+            .await
+            .expect("state")
     }
 
     pub async fn stop(mut self) {

@@ -1,6 +1,7 @@
 //! vigil-server end to end in-process: a real server on loopback ports, driven over sockets.
 
 mod access;
+mod audit;
 mod event_time;
 mod harness;
 mod http_errors;

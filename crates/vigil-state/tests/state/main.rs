@@ -1,6 +1,7 @@
 //! Integration tests for vigil-state against temporary database files.
 
 mod alerts;
+mod apikeys;
 mod audit;
 mod audit_tamper;
 mod dead_letters;

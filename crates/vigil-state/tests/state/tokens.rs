@@ -1,13 +1,16 @@
 use crate::temp_state;
 use proptest::prelude::*;
-use vigil_state::{Scope, State};
+use vigil_state::{Role, Scope, State};
 
 #[tokio::test]
 async fn create_verify_revoke() {
     let (state, _dir) = temp_state().await;
     let (info, secret) = state.create_token(Scope::Ingest, "edge collector").await.unwrap();
     assert!(secret.starts_with(&format!("vgl_{}_", info.id)));
-    assert_eq!(info.scope, Scope::Ingest);
+    assert_eq!(
+        (info.role, info.tenant.as_str(), info.expires),
+        (Role::Ingest, "default", None)
+    );
     assert!(!info.revoked && info.last_used.is_none());
 
     let v = state
@@ -136,16 +139,16 @@ async fn scopes_round_trip_and_tokens_are_distinct() {
     for scope in [Scope::Ingest, Scope::Read, Scope::Admin] {
         let (info, secret) = state.create_token(scope, &format!("{scope} token")).await.unwrap();
         assert!(ids.insert(info.id));
-        assert_eq!(state.verify_token(&secret).await.unwrap().unwrap().scope, scope);
+        assert_eq!(state.verify_token(&secret).await.unwrap().unwrap().role, scope.role());
     }
     let json = serde_json::to_value(state.list_tokens().await.unwrap()).unwrap();
-    let scopes: Vec<_> = json
+    let roles: Vec<_> = json
         .as_array()
         .unwrap()
         .iter()
-        .map(|t| t["scope"].as_str().unwrap().to_owned())
+        .map(|t| t["role"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(scopes, ["ingest", "read", "admin"]);
+    assert_eq!(roles, ["ingest", "viewer", "admin"]);
     assert!(state.create_token(Scope::Read, "").await.is_err());
 }
 

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `vigil` binary: one test binary (see STYLE.md).
 
+mod apikey;
 mod audit;
 mod config;
 mod golden;

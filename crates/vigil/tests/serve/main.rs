@@ -8,6 +8,7 @@
 //! tests skip only when `rsyslogd` is not installed.
 
 mod alert_pivot;
+mod audit_trail;
 mod backpressure;
 mod clients;
 mod crash;

@@ -1,0 +1,136 @@
+//! The audit trail over HTTP: `GET /api/v1/audit` lists the principal's tenant's entries, and
+//! the API records what it changes and whom it refused (see `vigil_state::audit`).
+//!
+//! A change is audited before it is answered. Refusals (failed authentication, a missing
+//! permission) are recorded off the request path, so a flood of them costs the flooder time,
+//! not the server; past the address's rate limit they are answered 429 and only counted.
+
+use std::net::IpAddr;
+
+use axum::{
+    Extension, Json,
+    extract::State as AxState,
+    http::{Method, Uri},
+};
+use serde_json::json;
+use vigil_api_types::{
+    access::{Permission, Principal},
+    audit::{AuditOutcome, AuditPage},
+};
+use vigil_state::{AuditQuery, NewAuditEntry, State};
+
+use crate::{
+    ApiError, Ctx, Params,
+    records::{read_limit, read_time, state_error},
+};
+
+/// `GET /api/v1/audit`: newest first, filtered by `actor`, `action` (exact, or a prefix ending in
+/// `.`), `outcome`, `since`, `until`; paged by `limit` and `cursor`. Only the principal's tenant.
+pub async fn list(
+    AxState(ctx): AxState<Ctx>,
+    Extension(principal): Extension<Principal>,
+    uri: Uri,
+) -> Result<Json<AuditPage>, ApiError> {
+    let p = Params::of(
+        &uri,
+        &["actor", "action", "outcome", "since", "until", "limit", "cursor"],
+    )?;
+    let q = AuditQuery {
+        actor: p.text("actor"),
+        action: p.text("action"),
+        tenant: Some(principal.tenant.clone()),
+        outcome: p.read("outcome", |v| {
+            AuditOutcome::parse(v).ok_or_else(|| format!("`{v}` is not an outcome: use success, failure or denied"))
+        })?,
+        since: read_time(&p, "since")?,
+        until: read_time(&p, "until")?,
+        limit: Some(read_limit(&p)?),
+        cursor: p.text("cursor"),
+    };
+    let page = ctx
+        .state
+        .list_audit(&q)
+        .await
+        .map_err(|e| state_error("listing the audit trail", e))?;
+    Ok(Json(page.to_wire()))
+}
+
+/// An entry for what `principal` did, from `peer`.
+pub fn entry(principal: &Principal, action: &str, outcome: AuditOutcome, peer: Option<IpAddr>) -> NewAuditEntry {
+    let e = NewAuditEntry::new(principal.id.clone(), action, outcome).with_tenant(principal.tenant.clone());
+    match peer {
+        Some(ip) => e.with_source(ip.to_string()),
+        None => e,
+    }
+}
+
+/// Appends `entry`; a failure is logged loudly (the change it records has happened).
+pub async fn record(state: &State, entry: NewAuditEntry) {
+    let action = entry.action.clone();
+    if let Err(e) = state.append_audit(entry).await {
+        tracing::error!(error = %e, action, "could not write the audit trail");
+    }
+}
+
+/// Records a failed authentication off the request path: the key id the secret claims (never the
+/// secret), the route and why.
+pub fn failed_authentication(
+    ctx: &Ctx,
+    peer: Option<IpAddr>,
+    authorization: Option<&str>,
+    method: &Method,
+    path: &str,
+    why: &str,
+) {
+    let claimed = authorization.and_then(claimed_key_id);
+    let mut e = NewAuditEntry::new("anonymous", "auth.failure", AuditOutcome::Denied)
+        .with_detail(json!({"route": format!("{method} {path}"), "reason": why}));
+    if let Some(id) = claimed {
+        e = e.with_target(format!("apikey:{id}"));
+    }
+    if let Some(ip) = peer {
+        e = e.with_source(ip.to_string());
+    }
+    let state = ctx.state.clone();
+    tokio::spawn(async move { record(&state, e).await });
+}
+
+/// Records a principal refused for lacking `permission`, off the request path.
+pub fn denied(
+    ctx: &Ctx,
+    principal: &Principal,
+    peer: Option<IpAddr>,
+    method: &Method,
+    path: &str,
+    permission: Permission,
+) {
+    let e = entry(principal, "access.denied", AuditOutcome::Denied, peer)
+        .with_target(format!("{method} {path}"))
+        .with_detail(json!({"permission": permission.as_str()}));
+    let state = ctx.state.clone();
+    tokio::spawn(async move { record(&state, e).await });
+}
+
+/// The public id in `Bearer vgl_<16 hex>_…`, if the header has that shape.
+fn claimed_key_id(authorization: &str) -> Option<&str> {
+    let secret = authorization.split_once(' ')?.1.trim();
+    let id = secret.strip_prefix("vgl_")?.get(..16)?;
+    id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')).then_some(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_well_formed_key_id_is_recorded() {
+        assert_eq!(
+            claimed_key_id("Bearer vgl_0123456789abcdef_xyz"),
+            Some("0123456789abcdef")
+        );
+        assert_eq!(claimed_key_id("Bearer vgl_0123456789ABCDEF_xyz"), None);
+        assert_eq!(claimed_key_id("Bearer hunter2"), None);
+        assert_eq!(claimed_key_id("Bearer vgl_01é"), None);
+        assert_eq!(claimed_key_id("garbage"), None);
+    }
+}
