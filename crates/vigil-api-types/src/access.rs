@@ -9,6 +9,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// Declares the permission table once: variant, wire name, meaning.
 macro_rules! permissions {
@@ -64,6 +65,27 @@ permissions! {
     TenantManage => "tenant:manage", "Create and change tenants.";
 }
 
+/// The schema is written from the table: utoipa's derive does not see the `serde(rename)` that
+/// the macro above writes, and would list the Rust names.
+impl utoipa::PartialSchema for Permission {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let names: Vec<String> = Permission::TABLE
+            .iter()
+            .map(|(p, meaning)| format!("`{p}`: {meaning}"))
+            .collect();
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(Permission::TABLE.iter().map(|(p, _)| p.as_str())))
+            .description(Some(format!(
+                "A permission, `domain:action` (docs/access.md):\n\n{}",
+                names.join("\n\n")
+            )))
+            .into()
+    }
+}
+
+impl ToSchema for Permission {}
+
 impl fmt::Display for Permission {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -86,7 +108,7 @@ impl fmt::Display for UnknownName {
 impl std::error::Error for UnknownName {}
 
 /// A named set of permissions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Reads alerts, incidents, events, rules and status.
@@ -218,7 +240,7 @@ pub fn check_tenant(name: &str) -> Result<(), String> {
 }
 
 /// What kind of party a principal is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PrincipalKind {
     /// A person (local account or OpenID Connect).
@@ -230,7 +252,7 @@ pub enum PrincipalKind {
 }
 
 /// Who sends a request: `GET /api/v1/me`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Principal {
     /// Stable and unique: `apikey:<id>`, `user:<name>`, `service:<name>`.
     pub id: String,
@@ -258,7 +280,7 @@ impl Principal {
 }
 
 /// The answer of `GET /api/v1/me`: the principal and what it may do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Me {
     #[serde(flatten)]
     pub principal: Principal,
@@ -280,6 +302,23 @@ mod tests {
             assert_eq!(serde_json::to_value(r).ok(), Some(r.as_str().into()));
         }
         assert!("alert:write".parse::<Permission>().is_err());
+    }
+
+    #[test]
+    fn the_schemas_list_the_wire_names() {
+        let schema = |s: utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>| {
+            serde_json::to_value(s).expect("schema")["enum"].clone()
+        };
+        let permissions: Vec<&str> = Permission::TABLE.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            schema(<Permission as utoipa::PartialSchema>::schema()),
+            serde_json::json!(permissions)
+        );
+        let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        assert_eq!(
+            schema(<Role as utoipa::PartialSchema>::schema()),
+            serde_json::json!(roles)
+        );
     }
 
     #[test]

@@ -3,11 +3,12 @@
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::search::Hit;
 
 /// Whether an alert came from a single-event rule or a correlation rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AlertKind {
     /// A detection rule matched one event.
@@ -37,7 +38,7 @@ impl AlertKind {
 
 /// A stored alert: what a rule raised, plus its insertion sequence and status. This is the element of the
 /// `GET /api/v1/alerts` body.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Alert {
     /// Insertion order, strictly increasing and never reused.
     pub seq: i64,
@@ -74,7 +75,7 @@ pub struct Alert {
 }
 
 /// One page of alerts, newest first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct AlertPage {
     /// The alerts, newest (highest `seq`) first.
     pub alerts: Vec<Alert>,
@@ -85,7 +86,7 @@ pub struct AlertPage {
 }
 
 /// The answer of `GET /api/v1/alerts/{id}/events`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct AlertEvents {
     /// The alert, as `GET /api/v1/alerts/{id}` gives it.
     pub alert: Alert,

@@ -7,9 +7,10 @@
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// How the audited action ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AuditOutcome {
     /// It was done.
@@ -48,7 +49,7 @@ impl std::fmt::Display for AuditOutcome {
 }
 
 /// One entry of the audit trail.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct AuditEntry {
     /// Position in the chain: 1, 2, 3 … without gaps.
     pub seq: i64,
@@ -77,7 +78,7 @@ pub struct AuditEntry {
 }
 
 /// One page of audit entries, newest first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct AuditPage {
     /// The entries, newest (highest `seq`) first.
     pub entries: Vec<AuditEntry>,

@@ -2,11 +2,12 @@
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// A dead letter as the API sends it: `data` is UTF-8 text, invalid sequences replaced by U+FFFD,
 /// so the common case — a text log line — reads directly; when the bytes are not valid UTF-8,
 /// `data_base64` (standard alphabet, padded) holds the exact bytes and is absent otherwise.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct DeadLetter {
     /// Insertion order, strictly increasing and never reused.
     pub seq: i64,
@@ -28,7 +29,7 @@ pub struct DeadLetter {
 }
 
 /// One page of dead letters, newest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct DeadLetterPage {
     /// The letters, newest (highest `seq`) first.
     pub dead_letters: Vec<DeadLetter>,

@@ -1,10 +1,11 @@
 //! `POST /api/v1/ingest`: the native ingest API's answer.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// What was stored of a request. Only `accepted` records are acknowledged; each refused line is
 /// listed with its reason (and kept as a dead letter).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct IngestAnswer {
     /// Records stored (for a keyed stream, resends of records already stored count too).
     pub accepted: u64,
@@ -19,7 +20,7 @@ pub struct IngestAnswer {
 }
 
 /// A refused line of a native ingest request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RejectedLine {
     /// Its line number in the request body, from 1.
     pub line: u64,

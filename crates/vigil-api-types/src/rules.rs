@@ -4,13 +4,16 @@ use std::path::PathBuf;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::error::ErrorBody;
 
 /// What a load or reload did, for the operator (`POST /api/v1/rules/reload`, logs).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RulesReport {
     pub loaded_at: Option<Timestamp>,
+    /// The rule files and directories read.
+    #[schema(value_type = Vec<String>)]
     pub paths: Vec<PathBuf>,
     pub files: usize,
     pub detection_rules: usize,
@@ -22,7 +25,7 @@ pub struct RulesReport {
 }
 
 /// The answer of `GET /api/v1/rules`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RulesAnswer {
     /// Counts loads: 0 at start, one more per successful reload.
     pub generation: u64,
@@ -31,14 +34,14 @@ pub struct RulesAnswer {
 
 /// The answer of a successful `POST /api/v1/rules/reload` (a failed one is the error shape with
 /// `"reloaded": false` beside `error`; the running set stays).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ReloadAnswer {
     pub reloaded: bool,
     pub report: RulesReport,
 }
 
 /// The answer of a failed `POST /api/v1/rules/reload`: the error, and `"reloaded": false`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ReloadFailed {
     #[serde(flatten)]
     pub body: ErrorBody,

@@ -1,11 +1,12 @@
 //! `GET /api/v1/status`, `/healthz` and `/readyz`: the server at a glance.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::{error::ErrorBody, rules::RulesReport};
 
 /// Totals of the store.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct StoreStats {
     pub partitions: usize,
     /// Committed (searchable) events.
@@ -14,7 +15,7 @@ pub struct StoreStats {
 }
 
 /// The answer of `GET /api/v1/status`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Status {
     pub spool: SpoolStatus,
     pub pipeline: PipelineStatus,
@@ -32,7 +33,7 @@ pub struct Status {
 }
 
 /// The write-ahead spool.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SpoolStatus {
     /// Bytes not yet processed (backpressure past `[spool] max_size`).
     pub bytes: u64,
@@ -45,7 +46,7 @@ pub struct SpoolStatus {
 }
 
 /// The spool → detect → store pipeline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PipelineStatus {
     /// The next spool sequence number detection reads.
     pub position: u64,
@@ -58,13 +59,13 @@ pub struct PipelineStatus {
 }
 
 /// The answer of `/healthz` (`ok`) and of a ready `/readyz` (`ready`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Health {
     pub status: String,
 }
 
 /// The answer of `/readyz` when not ready (503 `not_ready`): the error, and each problem.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct NotReady {
     #[serde(flatten)]
     pub body: ErrorBody,

@@ -6,7 +6,7 @@ use axum::{
     extract::{Path, State as AxState, rejection::PathRejection},
     http::Uri,
 };
-use vigil_api_types::alerts::AlertEvents;
+use vigil_api_types::{alerts::AlertEvents, error::ErrorBody};
 use vigil_state::Alert;
 use vigil_store::{Hit, SearchRequest, Sort};
 
@@ -33,6 +33,19 @@ async fn find_alert(ctx: &Ctx, id: &str) -> Result<Alert, ApiError> {
 }
 
 /// `GET /api/v1/alerts/{id}`: the alert with this id.
+#[utoipa::path(
+    get,
+    path = "/api/v1/alerts/{id}",
+    operation_id = "get_alert",
+    tag = "alerts",
+    summary = "One alert",
+    params(("id" = String, Path, description = "The alert's id (32 hexadecimal digits).")),
+    responses(
+        (status = 200, description = "The alert.", body = Alert),
+        (status = 400, description = "`bad_request`: the id is not valid UTF-8, or a query parameter was given (this route takes none).", body = ErrorBody),
+        (status = 404, description = "`not_found`: no alert has this id.", body = ErrorBody),
+    )
+)]
 pub async fn alert(
     AxState(ctx): AxState<Ctx>,
     uri: Uri,
@@ -44,6 +57,20 @@ pub async fn alert(
 }
 
 /// `GET /api/v1/alerts/{id}/events`: the alert and the stored events it lists, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/alerts/{id}/events",
+    operation_id = "get_alert_events",
+    tag = "alerts",
+    summary = "An alert and its events",
+    description = "The alert and the stored events that raised it, oldest first; ids of its events the store does not hold (not committed yet, or past retention) are listed in `missing`.",
+    params(("id" = String, Path, description = "The alert's id (32 hexadecimal digits).")),
+    responses(
+        (status = 200, description = "The alert, its events and the ids not found.", body = AlertEvents),
+        (status = 400, description = "`bad_request`: the id is not valid UTF-8, or a query parameter was given (this route takes none).", body = ErrorBody),
+        (status = 404, description = "`not_found`: no alert has this id.", body = ErrorBody),
+    )
+)]
 pub async fn alert_events(
     AxState(ctx): AxState<Ctx>,
     uri: Uri,

@@ -26,6 +26,24 @@ use crate::{
 
 /// `GET /api/v1/audit`: newest first, filtered by `actor`, `action` (exact, or a prefix ending in
 /// `.`), `outcome`, `since`, `until`; paged by `limit` and `cursor`. Only the principal's tenant.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    operation_id = "list_audit",
+    tag = "audit",
+    summary = "List the audit trail",
+    description = "Entries of the key's tenant, newest first, filtered by actor, action, outcome and time (`since`, `until`); a page at a time. Each entry carries its hash and the previous entry's, so the chain can be verified.",
+    params(
+        crate::openapi::Listing,
+        ("actor" = Option<String>, Query, description = "Only entries of this actor (`apikey:<id>`, `user:<name>`, …)."),
+        ("action" = Option<String>, Query, description = "Only entries of this action (`rules.reload`), or of actions under a prefix ending in `.` (`auth.`)."),
+        ("outcome" = Option<AuditOutcome>, Query, description = "Only entries with this outcome."),
+    ),
+    responses(
+        (status = 200, description = "A page of entries.", body = AuditPage),
+        (status = 400, description = "`bad_request`: a parameter is invalid, unknown or given twice (the message names it).", body = vigil_api_types::error::ErrorBody),
+    )
+)]
 pub async fn list(
     AxState(ctx): AxState<Ctx>,
     Extension(principal): Extension<Principal>,

@@ -4,7 +4,7 @@
 
 use std::{future::Future, pin::Pin, sync::atomic::Ordering::Relaxed};
 
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, Method, header};
 use vigil_api_types::access::{Permission, Principal};
 use vigil_ingest::IngestAuth;
 use vigil_state::{State, StateError};
@@ -48,7 +48,22 @@ impl IngestAuth for TokenAuth {
 }
 
 /// The principal of `Authorization: Bearer <secret>`, or the 401 that says what is wrong.
-pub async fn principal_of(ctx: &ApiContext, headers: &HeaderMap) -> Result<Principal, ApiError> {
+/// A request without `Authorization` may instead carry a local user's session cookie; an unsafe
+/// request authenticated that way must come from the server's own origin (`session.rs`).
+pub async fn principal_of(ctx: &ApiContext, method: &Method, headers: &HeaderMap) -> Result<Principal, ApiError> {
+    if headers.get(header::AUTHORIZATION).is_none()
+        && let Some(secret) = crate::session::session_cookie(headers)
+    {
+        crate::session::same_origin(method, headers)?;
+        return match ctx.state.session_user(secret, jiff::Timestamp::now()).await {
+            Ok(Some(user)) => Ok(user.principal()),
+            Ok(None) => Err(ApiError::new(
+                ErrorCode::Unauthorized,
+                "the session has ended: log in again",
+            )),
+            Err(e) => Err(ApiError::internal("session check", &e)),
+        };
+    }
     let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
         return Err(ApiError::new(
             ErrorCode::Unauthorized,

@@ -1,8 +1,10 @@
 //! Security headers on every answer of the HTTP listener (OWASP API8): the API answers JSON and
-//! text only, so the strictest policy costs nothing.
+//! text only (apart from its docs page), so the strictest policy costs nothing.
 //!
 //! - `Content-Security-Policy: default-src 'none'; frame-ancestors 'none'` and
-//!   `X-Frame-Options: DENY`: nothing an answer carries can run or be framed;
+//!   `X-Frame-Options: DENY`: nothing an answer carries can run or be framed. The one exception is
+//!   the docs page (`docs.rs`), whose handler sets a policy that lets its own scripts, styles and
+//!   images load from this server (still not framed); an answer that has a policy keeps it;
 //! - `X-Content-Type-Options: nosniff`: browsers take the declared type;
 //! - `Referrer-Policy: no-referrer`;
 //! - `Cache-Control: no-store` unless the handler set its own: answers carry tenant data;
@@ -15,11 +17,10 @@ use axum::{
     response::Response,
 };
 
+/// The policy of every answer that did not set its own (only the docs page does).
+const CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+
 const FIXED: &[(HeaderName, &str)] = &[
-    (
-        header::CONTENT_SECURITY_POLICY,
-        "default-src 'none'; frame-ancestors 'none'",
-    ),
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     (header::X_FRAME_OPTIONS, "DENY"),
     (header::REFERRER_POLICY, "no-referrer"),
@@ -34,6 +35,9 @@ pub async fn security_headers(State(tls): State<bool>, req: Request, next: Next)
     let headers = response.headers_mut();
     for (name, value) in FIXED {
         headers.insert(name.clone(), HeaderValue::from_static(value));
+    }
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     }
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

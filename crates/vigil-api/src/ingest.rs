@@ -22,6 +22,7 @@ use axum::{
 };
 use jiff::Timestamp;
 use vigil_api_types::access::Principal;
+use vigil_api_types::error::ErrorBody;
 use vigil_api_types::ingest::{IngestAnswer, RejectedLine};
 use vigil_ingest::{DeadLetter, Record, RecordFormat, SinkError, admit};
 use vigil_parse::{Format, Origin};
@@ -37,6 +38,10 @@ pub const INPUT: &str = "api";
 /// the lines are numbered in, and the ordinal of the first line). `input` is refused with an
 /// explanation: the server sets the input label.
 const PARAMS: &[&str] = &["format", "input", "path", "stream", "first"];
+
+/// The largest `first`: the ordinals of a request's lines (one per byte at most) stay far below
+/// `u64::MAX`, so numbering them cannot overflow.
+pub(crate) const MAX_FIRST: u64 = i64::MAX as u64;
 
 /// One line of the request that is not stored.
 struct Rejected {
@@ -65,6 +70,36 @@ struct Batch {
     stream: Option<(String, u64)>,
 }
 
+/// `POST /api/v1/ingest`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/ingest",
+    operation_id = "ingest",
+    tag = "ingest",
+    summary = "Send events",
+    description = "One record per non-blank line of the body, parsed as `format`. Each line is checked as the pipeline will parse it, so the answer tells what is stored: accepted lines are stored; each rejected line (over the 1 MiB record limit, or refused by the parser) is kept as a dead letter and listed with its line number, code and reason. The records' input is `api` and their source the client's address. Numbering the lines in a stream (`stream` and `first`) makes resending them store nothing twice. Not rate limited: a full spool answers 429 `backpressure`.",
+    params(
+        ("format" = Option<String>, Query, description = "How to parse the lines (default `ndjson`)."),
+        ("path" = Option<String>, Query, description = "The file the lines come from, kept as the events' source path."),
+        ("stream" = Option<String>, Query, description = "A stream the lines are numbered in (1 to 128 characters of `A-Z a-z 0-9 . _ : -`), with `first`.", pattern = "^[A-Za-z0-9._:-]{1,128}$"),
+        ("first" = Option<u64>, Query, description = "The ordinal of the body's first line in `stream` (given with `stream`).", maximum = 9223372036854775807_u64),
+    ),
+    request_body(
+        description = "Lines of text, one record each (NDJSON for `format=ndjson`). The body is at most `[http] max_body` bytes.",
+        content(
+            (String = "application/x-ndjson"),
+            (String = "text/plain"),
+        )
+    ),
+    responses(
+        (status = 200, description = "What was stored and what was refused, line by line.", body = IngestAnswer),
+        (status = 400, description = "`bad_request`: a parameter is invalid or unknown (`input` is set by the server), or `stream` and `first` not given together.", body = ErrorBody),
+        (status = 413, description = "`body_too_large`: the body is larger than `[http] max_body`, or than the whole spool can hold: split it.", body = ErrorBody),
+        (status = 429, description = "`backpressure`: the spool is full; nothing of the request was kept. Retry after `Retry-After` seconds.", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait (at least 1)."))),
+        (status = 503, description = "`unavailable`: the spool cannot take records now (a disk error, shutting down); retry later.", body = ErrorBody),
+    )
+)]
 pub async fn ingest(
     AxState(ctx): AxState<Ctx>,
     Extension(principal): Extension<Principal>,
@@ -139,10 +174,11 @@ fn batch_of(params: &Params, token: &str, peer: Option<SocketAddr>) -> Result<Ba
     if let Some(path) = params.text("path").filter(|p| !p.is_empty()) {
         attrs.push(("path".to_owned(), path));
     }
-    let first = params.read("first", |v| {
-        v.trim()
-            .parse::<u64>()
-            .map_err(|_| format!("`{v}` is not an ordinal (a whole number from 0)"))
+    let first = params.read("first", |v| match v.trim().parse::<u64>() {
+        Ok(n) if n <= MAX_FIRST => Ok(n),
+        _ => Err(format!(
+            "`{v}` is not an ordinal (a whole number from 0 to {MAX_FIRST})"
+        )),
     })?;
     let stream = match (params.text("stream"), first) {
         (None, None) => None,

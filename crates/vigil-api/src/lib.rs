@@ -1,6 +1,7 @@
 //! The HTTP API of `vigil serve`: search, alerts, dead letters, rules, native ingest, health and
 //! metrics; principals from bearer keys, one permission per route (`routes.rs`), per-principal rate
-//! limits, and the human units its parameters use.
+//! limits, and the human units its parameters use. Its OpenAPI 3.1 document is generated from the
+//! code (`openapi.rs`) and shown by a docs page served from the binary (`docs.rs`).
 //!
 //! Every error is JSON `{"error": {"code": "...", "message": "..."}}` with a code of the one table
 //! ([`ErrorCode`], rendered in `docs/http-errors.md`), including 404, 405, 413, 414 and every
@@ -9,16 +10,19 @@
 mod alert_events;
 pub mod audit;
 pub mod auth;
+mod docs;
 mod error;
 mod extract;
 mod headers;
 mod ingest;
+pub mod openapi;
 mod ops;
 pub mod rate_limit;
 pub mod records;
 pub mod routes;
 mod search;
 pub mod serde_text;
+pub mod session;
 
 pub use error::{ApiError, ErrorCode};
 pub use extract::{JsonBody, MAX_URI_BYTES, Params, RawBody, parse_json};
@@ -36,6 +40,9 @@ use vigil_store::EventStore;
 use vigil_runtime::{engine::RuleHolder, metrics::Metrics, sink::SpoolSink, streams::Streams};
 
 use crate::{auth::TokenAuth, rate_limit::RateLimiter};
+
+/// `[http] max_body` unless configured: the largest request body read, in bytes.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 32 << 20;
 
 /// What every handler can reach.
 #[derive(Debug)]

@@ -15,11 +15,32 @@ use vigil_api_types::status::{Health, NotReady, PipelineStatus, SpoolStatus, Sta
 use vigil_runtime::metrics::Gauges;
 
 /// Liveness: the process answers.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "healthz",
+    tag = "operations",
+    summary = "Liveness",
+    description = "The process answers: `{\"status\": \"ok\"}`.",
+    responses((status = 200, description = "The server runs.", body = Health))
+)]
 pub async fn healthz() -> Json<Health> {
     Json(Health { status: "ok".into() })
 }
 
 /// Readiness: the pipeline runs and the spool accepts records.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    operation_id = "readyz",
+    tag = "operations",
+    summary = "Readiness",
+    description = "Whether the indexing pipeline runs and the spool accepts records.",
+    responses(
+        (status = 200, description = "Ready: `{\"status\": \"ready\"}`.", body = Health),
+        (status = 503, description = "`not_ready`: the pipeline has stopped or the spool is full; `problems` says which.", body = NotReady),
+    )
+)]
 pub async fn readyz(AxState(ctx): AxState<Ctx>) -> Response {
     let mut problems = Vec::new();
     if !ctx.pipeline_alive.load(Relaxed) {
@@ -59,6 +80,15 @@ impl super::ApiContext {
 }
 
 /// Prometheus text exposition; with `[http] metrics_auth` it needs `status:read`.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "operations",
+    summary = "Prometheus metrics",
+    description = "Counters and gauges of the inputs, the spool, the pipeline, the store and the API, in the Prometheus text format (0.0.4).",
+    responses((status = 200, description = "The metrics.", body = String, content_type = "text/plain"))
+)]
 pub async fn metrics(AxState(ctx): AxState<Ctx>) -> Result<Response, ApiError> {
     let text = ctx.metrics.render(&ctx.gauges());
     Ok((
@@ -69,12 +99,30 @@ pub async fn metrics(AxState(ctx): AxState<Ctx>) -> Result<Response, ApiError> {
 }
 
 /// `GET /api/v1/me`: who the request's credentials stand for, and what they may do.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    operation_id = "me",
+    tag = "identity",
+    summary = "Who am I",
+    description = "The principal the request's API key stands for (id, kind, name, tenant, roles) and its effective permissions.",
+    responses((status = 200, description = "The principal and its permissions.", body = Me))
+)]
 pub async fn me(Extension(principal): Extension<Principal>) -> Json<Me> {
     let permissions = principal.permissions();
     Json(Me { principal, permissions })
 }
 
 /// Pipeline, spool, store and rule state at a glance.
+#[utoipa::path(
+    get,
+    path = "/api/v1/status",
+    operation_id = "status",
+    tag = "operations",
+    summary = "Server status",
+    description = "The spool, the pipeline, the store and the running rules at a glance, and counters since start.",
+    responses((status = 200, description = "The status.", body = Status))
+)]
 pub async fn status(AxState(ctx): AxState<Ctx>) -> Result<Json<Status>, ApiError> {
     let g = ctx.gauges();
     let rules = ctx.rules.current();

@@ -12,6 +12,7 @@ use jiff::Timestamp;
 use serde_json::json;
 use vigil_api_types::access::Principal;
 use vigil_api_types::audit::AuditOutcome;
+use vigil_api_types::error::ErrorBody;
 use vigil_api_types::rules::{ReloadAnswer, ReloadFailed, RulesAnswer, RulesReport};
 use vigil_event::{DeadLetterCode, Level};
 use vigil_runtime::{
@@ -50,6 +51,23 @@ pub(crate) fn state_error(context: &str, e: vigil_state::StateError) -> ApiError
 }
 
 /// `GET /api/v1/alerts`: newest first, filtered, paginated by cursor.
+#[utoipa::path(
+    get,
+    path = "/api/v1/alerts",
+    operation_id = "list_alerts",
+    tag = "alerts",
+    summary = "List alerts",
+    description = "Alerts newest first, filtered by the time they were raised (`since`, `until`), rule and level; a page at a time.",
+    params(
+        crate::openapi::Listing,
+        ("rule_id" = Option<String>, Query, description = "Only alerts of this rule (its id)."),
+        ("min_level" = Option<String>, Query, description = "Only alerts of this level or higher."),
+    ),
+    responses(
+        (status = 200, description = "A page of alerts and the total matching the filters.", body = AlertPage),
+        (status = 400, description = "`bad_request`: a parameter is invalid, unknown or given twice (the message names it).", body = ErrorBody),
+    )
+)]
 pub async fn alerts(AxState(ctx): AxState<Ctx>, uri: Uri) -> Result<Json<AlertPage>, ApiError> {
     let p = Params::of(&uri, &["since", "until", "rule_id", "min_level", "limit", "cursor"])?;
     let q = AlertQuery {
@@ -82,6 +100,23 @@ fn read_code(text: &str) -> Result<String, String> {
 }
 
 /// `GET /api/v1/dead-letters`: records that could not be accepted or parsed, with the reason.
+#[utoipa::path(
+    get,
+    path = "/api/v1/dead-letters",
+    operation_id = "list_dead_letters",
+    tag = "dead-letters",
+    summary = "List dead letters",
+    description = "Records that could not be accepted or parsed, newest first, with the reason; filtered by the time they were received (`since`, `until`), input and code; a page at a time.",
+    params(
+        crate::openapi::Listing,
+        ("input" = Option<String>, Query, description = "Only letters from this input (`syslog-tcp`, `api`, …)."),
+        ("code" = Option<String>, Query, description = "Only letters with this dead-letter code (docs/http-errors.md)."),
+    ),
+    responses(
+        (status = 200, description = "A page of dead letters and the total matching the filters.", body = vigil_api_types::dead_letters::DeadLetterPage),
+        (status = 400, description = "`bad_request`: a parameter is invalid, unknown or given twice (the message names it).", body = ErrorBody),
+    )
+)]
 pub async fn dead_letters(AxState(ctx): AxState<Ctx>, uri: Uri) -> Result<Json<DeadLetterPage>, ApiError> {
     let p = Params::of(&uri, &["since", "until", "input", "code", "limit", "cursor"])?;
     let q = DeadLetterQuery {
@@ -100,6 +135,15 @@ pub async fn dead_letters(AxState(ctx): AxState<Ctx>, uri: Uri) -> Result<Json<D
 }
 
 /// `GET /api/v1/rules`: the running rule set's load report.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rules",
+    operation_id = "rules",
+    tag = "rules",
+    summary = "The running rules",
+    description = "The running rule set's generation and load report: files read, rules compiled, problems.",
+    responses((status = 200, description = "The rule set's report.", body = RulesAnswer))
+)]
 pub async fn rules(AxState(ctx): AxState<Ctx>) -> Result<Json<RulesAnswer>, ApiError> {
     let rules = ctx.rules.current();
     Ok(Json(RulesAnswer {
@@ -110,6 +154,18 @@ pub async fn rules(AxState(ctx): AxState<Ctx>) -> Result<Json<RulesAnswer>, ApiE
 
 /// `POST /api/v1/rules/reload` (`rule:deploy`): reloads; a failed reload leaves the running set in
 /// place. Audited as `rules.reload`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/rules/reload",
+    operation_id = "reload_rules",
+    tag = "rules",
+    summary = "Reload the rules",
+    description = "Reads the rule files again and swaps the running set for the new one. Rules that do not load are skipped and listed in `problems`; when the set cannot load at all, the running set stays. No body is read. Audited as `rules.reload`.",
+    responses(
+        (status = 200, description = "Reloaded: the new set's report.", body = ReloadAnswer),
+        (status = 422, description = "`rules_invalid`: the reload failed; the running rules stay in place.", body = ReloadFailed),
+    )
+)]
 pub async fn reload_rules(
     AxState(ctx): AxState<Ctx>,
     Extension(principal): Extension<Principal>,

@@ -20,12 +20,12 @@ use axum::{
 };
 use vigil_api_types::access::{Permission, Principal};
 
-use crate::{ApiError, Ctx, ErrorCode, alert_events, audit, ingest, ops, records, search};
+use crate::{ApiError, Ctx, ErrorCode, alert_events, audit, docs, ingest, openapi, ops, records, search, session};
 
 /// What a route needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// Anyone, without credentials (liveness, readiness).
+    /// Anyone, without credentials (liveness, readiness, the API's document and docs page).
     Public,
     /// Any authenticated principal.
     Authenticated,
@@ -97,6 +97,14 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Ctx>)> {
             spec(Method::GET, "/api/v1/audit", Needs(P::AuditRead)),
             get(audit::list),
         ),
+        (spec(Method::GET, openapi::PATH, Public), get(openapi::openapi_json)),
+        (spec(Method::GET, docs::PATH, Public), get(docs::index)),
+        (spec(Method::GET, "/api/v1/docs/{file}", Public), get(docs::file)),
+        (spec(Method::POST, "/api/v1/auth/login", Public), post(session::login)),
+        (
+            spec(Method::POST, "/api/v1/auth/logout", Authenticated),
+            post(session::logout),
+        ),
     ]
 }
 
@@ -132,7 +140,7 @@ async fn guard(State((ctx, access)): State<(Ctx, Access)>, mut req: Request, nex
         Authenticated => None,
         Needs(p) | NeedsIfMetricsAuth(p) => Some(p),
     };
-    let principal = match crate::auth::principal_of(&ctx, req.headers()).await {
+    let principal = match crate::auth::principal_of(&ctx, req.method(), req.headers()).await {
         Ok(principal) => principal,
         Err(e) if e.code == ErrorCode::Unauthorized => {
             // Failed authentication spends the address's budget: guessing is rate limited too.

@@ -2,7 +2,7 @@
 
 use axum::{Json, extract::State as AxState};
 use jiff::Timestamp;
-use vigil_api_types::search::SearchBody;
+use vigil_api_types::{error::ErrorBody, search::SearchBody};
 use vigil_store::{SearchRequest, SearchResponse, Sort, StoreError};
 
 use super::{ApiError, Ctx, ErrorCode, JsonBody};
@@ -44,6 +44,23 @@ pub fn store_error(e: StoreError) -> ApiError {
     }
 }
 
+/// `POST /api/v1/search`: one page of matching events, newest first unless asked otherwise,
+/// with aggregations.
+#[utoipa::path(
+    post,
+    path = "/api/v1/search",
+    operation_id = "search",
+    tag = "search",
+    summary = "Search events",
+    description = "Matching events in a time range, a page at a time (`size`, then `cursor`), with the exact total and the aggregations asked for.",
+    request_body(content = SearchBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "A page of hits, the total and the aggregations.", body = SearchResponse),
+        (status = 400, description = "`bad_request`: a field is invalid or unknown (the message names it), such as a time that does not read or a size over the limit.\n\n`bad_query`: the query does not parse, or a part of it is invalid.\n\n`invalid_json`: the body is not JSON.", body = ErrorBody),
+        (status = 413, description = "`body_too_large`: the body is larger than `[http] max_body`.", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: the body is not sent as `Content-Type: application/json`.", body = ErrorBody),
+    )
+)]
 pub async fn search(
     AxState(ctx): AxState<Ctx>,
     body: Result<JsonBody<SearchBody>, ApiError>,

@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
     (2, "audit", include_str!("../migrations/sqlite/0002_audit.sql")),
     (3, "api keys", include_str!("../migrations/sqlite/0003_api_keys.sql")),
+    (4, "users", include_str!("../migrations/sqlite/0004_users.sql")),
 ];
 
 fn migrator() -> Migrator {

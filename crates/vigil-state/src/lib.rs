@@ -32,8 +32,10 @@ mod db;
 mod dead_letters;
 mod error;
 mod retention;
+pub mod sessions;
 mod time;
 mod tokens;
+pub mod users;
 
 pub use alerts::{Alert, AlertKind, AlertPage, AlertQuery, DEFAULT_LIMIT, Level, MAX_LIMIT, NewAlert};
 pub use audit::{
@@ -48,5 +50,6 @@ pub use error::StateError;
 pub use jiff::Timestamp;
 pub use retention::Retention;
 pub use tokens::{LAST_USED_RESOLUTION, NewApiKey, ParseScopeError, Scope, TokenInfo};
+pub use users::{NewUser, UserInfo};
 /// The roles keys hold (from `vigil-api-types`).
 pub use vigil_api_types::access::Role;

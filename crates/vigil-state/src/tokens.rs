@@ -183,14 +183,14 @@ const SECRET_B64_LEN: usize = 43;
 const MAX_NAME_LEN: usize = 128;
 
 /// Fills a fresh array from the OS random generator.
-fn random<const N: usize>() -> Result<[u8; N], StateError> {
+pub(crate) fn random<const N: usize>() -> Result<[u8; N], StateError> {
     let mut buf = [0u8; N];
     getrandom::fill(&mut buf).map_err(StateError::Random)?;
     Ok(buf)
 }
 
 /// Hex SHA-256 of the whole secret text.
-fn hash_secret(secret: &str) -> String {
+pub(crate) fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 

@@ -90,6 +90,21 @@ pub enum Command {
         #[command(subcommand)]
         command: ApikeyCommand,
     },
+    /// Local users: add, set passwords, disable, list (each with one role in one tenant).
+    #[command(after_help = "Examples:
+  vigil user add alice --role analyst
+  vigil user list")]
+    User {
+        #[command(subcommand)]
+        command: crate::user_cmd::UserCommand,
+    },
+    /// Administration: `vigil admin bootstrap` creates the first admin user (no default credentials).
+    #[command(after_help = "Examples:
+  vigil admin bootstrap --data-dir /var/lib/vigil")]
+    Admin {
+        #[command(subcommand)]
+        command: crate::user_cmd::AdminCommand,
+    },
     /// API tokens, the older form of `vigil apikey` (scopes instead of roles; kept for scripts).
     ///
     /// A token is an API key in the default tenant that never expires: scope ingest holds the role
@@ -373,13 +388,13 @@ pub struct ApikeyCreateArgs {
 }
 
 /// `--role`: one of the role names, shown as the possible values in `--help`.
-fn role_parser() -> impl clap::builder::TypedValueParser<Value = Role> {
+pub(crate) fn role_parser() -> impl clap::builder::TypedValueParser<Value = Role> {
     use clap::builder::TypedValueParser as _;
     clap::builder::PossibleValuesParser::new(Role::ALL.iter().map(|r| r.as_str())).try_map(|name| name.parse::<Role>())
 }
 
 /// `--tenant`: a valid tenant name.
-fn tenant_parser(text: &str) -> Result<String, String> {
+pub(crate) fn tenant_parser(text: &str) -> Result<String, String> {
     check_tenant(text).map(|()| text.to_owned())
 }
 

@@ -18,6 +18,7 @@ mod rule_exceptions;
 mod rules_cmd;
 mod serve_cmd;
 mod term_safe;
+mod user_cmd;
 
 use std::{io::IsTerminal, process::ExitCode};
 
@@ -66,6 +67,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve_cmd::serve(args),
         Command::Config { command } => serve_cmd::config_cmd(command),
         Command::Apikey { command } => apikey_cmd::run(command),
+        Command::User { command } => user_cmd::run_user(command),
+        Command::Admin { command } => user_cmd::run_admin(command),
         Command::Token { command } => serve_cmd::token(command),
         Command::Ingest(args) => ingest_cmd::run(args),
         Command::Search(args) => remote_cmd::search(args),

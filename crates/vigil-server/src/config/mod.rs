@@ -139,7 +139,7 @@ impl Default for ServerConfig {
             data_dir: PathBuf::from("vigil-data"),
             http: HttpConfig {
                 listen: Some(SocketAddr::from(([127, 0, 0, 1], 9200))),
-                max_body_bytes: 32 << 20,
+                max_body_bytes: vigil_api::DEFAULT_MAX_BODY_BYTES,
                 max_connections: 1024,
                 max_connections_per_ip: 128,
                 header_read_timeout: Duration::from_secs(10),

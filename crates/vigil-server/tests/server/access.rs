@@ -10,9 +10,12 @@ use vigil_state::NewApiKey;
 
 use crate::harness::{TestServer, http};
 
-/// A request path for the route (`{id}` filled with an id that does not exist).
+/// A request path for the route (`{id}` filled with an id that does not exist, `{file}` with a
+/// file of the docs page).
 fn concrete(spec: &RouteSpec) -> String {
-    spec.path.replace("{id}", "0000000000000000")
+    spec.path
+        .replace("{id}", "0000000000000000")
+        .replace("{file}", "index.html")
 }
 
 /// A body that gets past the guard and parses (the guard answers before the body is read).

@@ -173,6 +173,29 @@ async fn keyed_resends_store_each_record_once() {
     s.stop().await;
 }
 
+/// Found while fuzzing the API: `first` near `u64::MAX` overflowed the lines' ordinals (a panic and a
+/// 500 in a debug build, ordinals wrapping to 0 in a release build).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_ordinal_that_would_overflow_is_refused() {
+    let s = TestServer::start(None).await;
+    let body = b"{\"probe\":\"top\"}\n{\"probe\":\"top\"}\n";
+    for first in [u64::MAX, u64::MAX - 1, i64::MAX as u64 + 1] {
+        let (status, answer) = ingest(&s, &format!("format=ndjson&stream=top&first={first}"), body).await;
+        assert_eq!(status, 400, "first={first}: {answer}");
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("first: ")),
+            "{answer}"
+        );
+    }
+    let top = i64::MAX as u64;
+    let (status, answer) = ingest(&s, &format!("format=ndjson&stream=top&first={top}"), body).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["next"].as_u64(), Some(top + 2), "{answer}");
+    s.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keyed_progress_survives_a_restart() {
     let dir = tempfile::tempdir().expect("tempdir");

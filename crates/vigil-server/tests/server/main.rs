@@ -6,7 +6,9 @@ mod event_time;
 mod harness;
 mod http_errors;
 mod ingest_truth;
+mod openapi;
 mod pipeline;
+mod session;
 mod spool_reset;
 
 use std::time::Duration;

@@ -8,6 +8,7 @@ mod dead_letters;
 mod open;
 mod retention;
 mod tokens;
+mod users;
 
 use jiff::{SignedDuration, Timestamp};
 use vigil_state::{AlertKind, NewAlert, State};

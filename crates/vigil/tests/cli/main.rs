@@ -7,6 +7,7 @@ mod golden;
 mod hostile;
 mod hunt;
 mod rules;
+mod users;
 
 use std::{
     path::{Path, PathBuf},

@@ -1,13 +1,14 @@
 //! `vigil serve` end to end: the real binary with real clients — rsyslog (TCP octet counting and
 //! TLS), elasticsearch-py, Splunk HEC over `requests`, the OpenTelemetry Python SDK — plus a
 //! `kill -9` durability test, backpressure with a tiny spool, and malformed input on every
-//! listener.
+//! listener; and schemathesis over the API's OpenAPI document.
 //!
 //! Python clients run with `$VIGIL_PYTHON` (scripts/test creates target/pyvenv and sets it);
 //! without it they use `python3` when it has the modules, else the test prints SKIP. The rsyslog
 //! tests skip only when `rsyslogd` is not installed.
 
 mod alert_pivot;
+mod api_contract;
 mod audit_trail;
 mod backpressure;
 mod clients;

@@ -1,0 +1,249 @@
+//! Browser sessions of local users: `POST /api/v1/auth/login` and `/logout`, the session cookie
+//! and the CSRF defence of cookie-authenticated requests.
+//!
+//! The cookie is `__Host-vigil_session` — `HttpOnly` (no script reads it), `Secure` (browsers
+//! also accept it on `http://localhost`), `SameSite=Lax`, `Path=/`, no `Domain` — and holds an
+//! opaque random id whose SHA-256 alone is stored. Every login makes a new id, so an id planted
+//! before login is worthless. An unsafe request (anything but GET, HEAD, OPTIONS) authenticated
+//! by the cookie must come from the server's own origin: `Sec-Fetch-Site` (when sent) is
+//! `same-origin` or `none`, and `Origin` (when sent) names the `Host` it was sent to; with
+//! neither header it is refused. Requests with a bearer key carry no ambient authority and are
+//! not checked.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::{
+    Extension, Json,
+    extract::{ConnectInfo, State as AxState},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use jiff::SignedDuration;
+use serde_json::json;
+use vigil_api_types::{
+    access::{Me, Principal},
+    audit::AuditOutcome,
+    error::ErrorBody,
+    session::{LoginAnswer, LoginBody},
+};
+use vigil_state::NewAuditEntry;
+
+use crate::{ApiError, Ctx, ErrorCode, JsonBody, audit};
+
+/// The session cookie's name (`__Host-`: Secure, Path=/, no Domain, or browsers drop it).
+pub const COOKIE: &str = "__Host-vigil_session";
+/// A session ends this long after login at the latest (a shift and a half).
+pub const LIFETIME: SignedDuration = SignedDuration::from_hours(12);
+
+/// `POST /api/v1/auth/login`: checks the password and starts a session (new id every time).
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    operation_id = "login",
+    tag = "session",
+    summary = "Log in",
+    description = "Checks a local user's password and starts a session: the answer sets the `__Host-vigil_session` cookie (HttpOnly, Secure, SameSite=Lax, Path=/) with a new id at every login. The request must come from the server's own origin (`Origin` naming this host, or `Sec-Fetch-Site: same-origin`). Every attempt is in the audit trail.",
+    request_body(content = LoginBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Logged in: who, with what permissions, and when the session ends at the latest.", body = LoginAnswer,
+            headers(("Set-Cookie" = String, description = "The session cookie."))),
+        (status = 400, description = "`bad_request`: a field is missing, of the wrong type or unknown.\n\n`invalid_json`: the body is not JSON.", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: wrong user name or password (the same answer for both).", body = ErrorBody),
+        (status = 403, description = "`forbidden`: a cross-site request.", body = ErrorBody),
+        (status = 413, description = "`body_too_large`: the body is larger than `[http] max_body`.", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: the body is not sent as `Content-Type: application/json`.", body = ErrorBody),
+    )
+)]
+pub async fn login(
+    AxState(ctx): AxState<Ctx>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<LoginBody>,
+) -> Result<Response, ApiError> {
+    let peer = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
+    same_origin(&Method::POST, &headers)?;
+    let user = ctx
+        .state
+        .check_login(&body.username, &body.password)
+        .await
+        .map_err(|e| ApiError::internal("checking a login", &e))?;
+    let Some(user) = user else {
+        record_login_failure(&ctx, &body.username, peer).await;
+        return Err(ApiError::new(ErrorCode::Unauthorized, "wrong user name or password"));
+    };
+    let secret = ctx
+        .state
+        .create_session(&user.name, LIFETIME)
+        .await
+        .map_err(|e| ApiError::internal("starting a session", &e))?;
+    let principal = user.principal();
+    audit::record(
+        &ctx.state,
+        audit::entry(&principal, "auth.login", AuditOutcome::Success, peer),
+    )
+    .await;
+    let expires_in = LIFETIME.as_secs().unsigned_abs();
+    let answer = LoginAnswer {
+        must_change_password: user.must_change,
+        expires_in,
+        me: Me {
+            permissions: principal.permissions(),
+            principal,
+        },
+    };
+    let cookie = format!("{COOKIE}={secret}; Path=/; Max-Age={expires_in}; HttpOnly; Secure; SameSite=Lax");
+    Ok((StatusCode::OK, set_cookie(&cookie), Json(answer)).into_response())
+}
+
+/// `POST /api/v1/auth/logout`: ends the session of the cookie (if any) and clears the cookie.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    operation_id = "logout",
+    tag = "session",
+    summary = "Log out",
+    description = "Ends the session of the request's cookie and clears the cookie. With an API key instead of a session it only answers 204.",
+    responses(
+        (status = 204, description = "Logged out.", headers(("Set-Cookie" = String, description = "The cleared cookie."))),
+    )
+)]
+pub async fn logout(
+    AxState(ctx): AxState<Ctx>,
+    Extension(principal): Extension<Principal>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let peer = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
+    if let Some(secret) = session_cookie(&headers) {
+        let ended = ctx
+            .state
+            .end_session(secret)
+            .await
+            .map_err(|e| ApiError::internal("ending a session", &e))?;
+        if ended {
+            audit::record(
+                &ctx.state,
+                audit::entry(&principal, "auth.logout", AuditOutcome::Success, peer),
+            )
+            .await;
+        }
+    }
+    let cookie = format!("{COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax");
+    Ok((StatusCode::NO_CONTENT, set_cookie(&cookie)).into_response())
+}
+
+fn set_cookie(value: &str) -> [(header::HeaderName, HeaderValue); 1] {
+    let value = HeaderValue::from_str(value).unwrap_or_else(|_| HeaderValue::from_static(""));
+    [(header::SET_COOKIE, value)]
+}
+
+async fn record_login_failure(ctx: &Ctx, username: &str, peer: Option<IpAddr>) {
+    let mut e = NewAuditEntry::new("anonymous", "auth.login", AuditOutcome::Denied)
+        .with_detail(json!({"reason": "wrong user name or password"}));
+    // Only a well-formed name is recorded: a mistyped password pasted as the name must not be.
+    if vigil_state::users::check_user_name(username).is_ok() {
+        e = e.with_target(format!("user:{username}"));
+    }
+    if let Some(ip) = peer {
+        e = e.with_source(ip.to_string());
+    }
+    audit::record(&ctx.state, e).await;
+}
+
+/// The session secret of the request's cookie, if it has one.
+pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix(COOKIE)?.strip_prefix('='))
+}
+
+/// Refuses an unsafe cross-site request (see the module documentation).
+pub fn same_origin(method: &Method, headers: &HeaderMap) -> Result<(), ApiError> {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    let refuse = |why: &str| {
+        Err(ApiError::new(
+            ErrorCode::Forbidden,
+            format!("cross-site request refused: {why}"),
+        ))
+    };
+    let site = text("sec-fetch-site");
+    if let Some(site) = site
+        && site != "same-origin"
+        && site != "none"
+    {
+        return refuse(&format!("Sec-Fetch-Site is {site}"));
+    }
+    match (text("origin"), text("host")) {
+        (Some(origin), Some(host)) => {
+            let authority = origin.split_once("://").map_or("", |(_, rest)| rest);
+            if authority.eq_ignore_ascii_case(host) {
+                Ok(())
+            } else {
+                refuse("Origin does not name this server")
+            }
+        }
+        (Some(_), None) => refuse("no Host"),
+        (None, _) if site.is_some() => Ok(()),
+        (None, _) => refuse("a cookie-authenticated change needs Origin or Sec-Fetch-Site"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (name, value) in pairs {
+            h.append(*name, HeaderValue::from_str(value).expect("value"));
+        }
+        h
+    }
+
+    #[test]
+    fn unsafe_requests_must_come_from_the_same_origin() {
+        let host = ("host", "vigil.example:9200");
+        let ok = [
+            headers(&[host, ("origin", "https://vigil.example:9200")]),
+            headers(&[host, ("sec-fetch-site", "same-origin")]),
+            headers(&[
+                host,
+                ("sec-fetch-site", "same-origin"),
+                ("origin", "https://vigil.example:9200"),
+            ]),
+        ];
+        for h in &ok {
+            assert!(same_origin(&Method::POST, h).is_ok(), "{h:?}");
+        }
+        let refused = [
+            headers(&[host]),
+            headers(&[host, ("origin", "https://evil.example")]),
+            headers(&[host, ("origin", "null")]),
+            headers(&[
+                host,
+                ("sec-fetch-site", "cross-site"),
+                ("origin", "https://vigil.example:9200"),
+            ]),
+            headers(&[host, ("sec-fetch-site", "same-site")]),
+        ];
+        for h in &refused {
+            assert!(same_origin(&Method::PATCH, h).is_err(), "{h:?}");
+        }
+        assert!(same_origin(&Method::GET, &headers(&[host, ("origin", "https://evil.example")])).is_ok());
+    }
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        let h = headers(&[("cookie", "a=1; __Host-vigil_session=vgs_abc; b=2")]);
+        assert_eq!(session_cookie(&h), Some("vgs_abc"));
+        let h = headers(&[("cookie", "x=y"), ("cookie", "__Host-vigil_session=vgs_z")]);
+        assert_eq!(session_cookie(&h), Some("vgs_z"));
+        assert_eq!(session_cookie(&headers(&[("cookie", "__Host-vigil_sessionx=1")])), None);
+    }
+}

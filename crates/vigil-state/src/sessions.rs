@@ -1,0 +1,90 @@
+//! Browser sessions of local users: an opaque random id in a cookie, only its SHA-256 stored.
+//!
+//! A session ends at its absolute expiry, after [`IDLE_TIMEOUT`] without a request, at logout, or
+//! when its user is disabled or gets a new password. A login always makes a new id (no fixation).
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jiff::{SignedDuration, Timestamp};
+use sqlx::Row as _;
+
+use crate::tokens::{hash_secret, random};
+use crate::users::UserInfo;
+use crate::{State, StateError, time};
+
+/// A session without a request for this long has ended.
+pub const IDLE_TIMEOUT: SignedDuration = SignedDuration::from_secs(30 * 60);
+/// `last_seen` is rewritten at most this often per session.
+const TOUCH_EVERY: SignedDuration = SignedDuration::from_secs(60);
+const PREFIX: &str = "vgs_";
+
+impl State {
+    /// Starts a session for the enabled user `name`, valid for at most `lifetime`; returns the
+    /// secret to put in the cookie (shown once, stored hashed).
+    pub async fn create_session(&self, name: &str, lifetime: SignedDuration) -> Result<String, StateError> {
+        let secret = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(random::<32>()?));
+        let now = Timestamp::now();
+        let expires = now.saturating_add(lifetime).unwrap_or(Timestamp::MAX);
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, user_name, created, expires, last_seen) \
+             SELECT ?, name, ?, ?, ? FROM users WHERE name = ? AND disabled_at IS NULL",
+        )
+        .bind(hash_secret(&secret))
+        .bind(time::to_db(now))
+        .bind(time::to_db(expires))
+        .bind(time::to_db(now))
+        .bind(name)
+        .execute(&self.writer)
+        .await
+        .map(|done| done.rows_affected())
+        .and_then(|n| if n == 1 { Ok(()) } else { Err(sqlx::Error::RowNotFound) })
+        .map_err(|e| match e {
+            sqlx::Error::RowNotFound => StateError::InvalidInput(format!("no enabled user {name}")),
+            e => e.into(),
+        })?;
+        Ok(secret)
+    }
+
+    /// The user of a live session at `now`; `None` for anything else (never an error for bad
+    /// input). Records the request time at most once a minute.
+    pub async fn session_user(&self, secret: &str, now: Timestamp) -> Result<Option<UserInfo>, StateError> {
+        if !secret.starts_with(PREFIX) || secret.len() > 64 {
+            return Ok(None);
+        }
+        let id_hash = hash_secret(secret);
+        let Some(row) = sqlx::query(
+            "SELECT s.user_name, s.expires, s.last_seen FROM sessions s JOIN users u ON u.name = s.user_name \
+             WHERE s.id_hash = ? AND s.ended_at IS NULL AND u.disabled_at IS NULL",
+        )
+        .bind(&id_hash)
+        .fetch_optional(&self.reader)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let expires = time::from_db(row.try_get("expires")?)?;
+        let last_seen = time::from_db(row.try_get("last_seen")?)?;
+        if now >= expires || now.duration_since(last_seen) >= IDLE_TIMEOUT {
+            return Ok(None);
+        }
+        if now.duration_since(last_seen) >= TOUCH_EVERY {
+            sqlx::query("UPDATE sessions SET last_seen = ? WHERE id_hash = ? AND ended_at IS NULL")
+                .bind(time::to_db(now))
+                .bind(&id_hash)
+                .execute(&self.writer)
+                .await?;
+        }
+        let name: String = row.try_get("user_name")?;
+        self.get_user(&name).await
+    }
+
+    /// Ends a session (logout). `false` if it was unknown or had ended.
+    pub async fn end_session(&self, secret: &str) -> Result<bool, StateError> {
+        let done = sqlx::query("UPDATE sessions SET ended_at = ? WHERE id_hash = ? AND ended_at IS NULL")
+            .bind(time::to_db(Timestamp::now()))
+            .bind(hash_secret(secret))
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}

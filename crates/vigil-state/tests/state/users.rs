@@ -1,0 +1,152 @@
+//! Local users and their sessions: Argon2id passwords, disabling, password changes and session
+//! expiry, each ending what it must.
+
+use jiff::{SignedDuration, Timestamp};
+use vigil_api_types::access::PrincipalKind;
+use vigil_state::{NewUser, Role, StateError, sessions::IDLE_TIMEOUT};
+
+use crate::temp_state;
+
+fn user(name: &str, role: Role, password: &str) -> NewUser {
+    NewUser {
+        name: name.into(),
+        role,
+        tenant: "default".into(),
+        password: password.into(),
+        must_change: false,
+    }
+}
+
+#[tokio::test]
+async fn a_user_logs_in_with_their_password_only() {
+    let (state, _dir) = temp_state().await;
+    let made = state
+        .create_user(&user("alice", Role::Analyst, "correct horse battery"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (made.role, made.disabled, made.last_login),
+        (Role::Analyst, false, None)
+    );
+    let p = made.principal();
+    assert_eq!((p.id.as_str(), p.kind), ("user:alice", PrincipalKind::User));
+    let ok = state.check_login("alice", "correct horse battery").await.unwrap();
+    assert!(ok.is_some_and(|u| u.last_login.is_some()));
+    assert!(
+        state
+            .check_login("alice", "correct horse batterY")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        state
+            .check_login("bob", "correct horse battery")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Only the PHC string is stored: the password appears nowhere in the file.
+    drop(state);
+    let bytes = std::fs::read(_dir.path().join("state.db")).unwrap();
+    let wal = std::fs::read(_dir.path().join("state.db-wal")).unwrap_or_default();
+    for file in [bytes, wal] {
+        assert!(!file.windows(21).any(|w| w == b"correct horse battery"));
+    }
+}
+
+#[tokio::test]
+async fn bad_names_passwords_and_duplicates_are_refused() {
+    let (state, _dir) = temp_state().await;
+    let refused = |r: Result<_, StateError>| matches!(r, Err(StateError::InvalidInput(_)));
+    assert!(refused(
+        state.create_user(&user("Alice", Role::Viewer, "long enough pw")).await
+    ));
+    assert!(refused(state.create_user(&user("alice", Role::Viewer, "short")).await));
+    let mut bad_tenant = user("alice", Role::Viewer, "long enough pw");
+    bad_tenant.tenant = "Not A Tenant".into();
+    assert!(refused(state.create_user(&bad_tenant).await));
+    state
+        .create_user(&user("alice", Role::Viewer, "long enough pw"))
+        .await
+        .unwrap();
+    assert!(refused(
+        state.create_user(&user("alice", Role::Admin, "long enough pw")).await
+    ));
+    assert_eq!(state.list_users().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn disabling_or_a_new_password_ends_logins_and_sessions() {
+    let (state, _dir) = temp_state().await;
+    state
+        .create_user(&user("alice", Role::Admin, "first password!"))
+        .await
+        .unwrap();
+    assert!(state.has_enabled_admin().await.unwrap());
+    let life = SignedDuration::from_hours(8);
+    let session = state.create_session("alice", life).await.unwrap();
+    let now = Timestamp::now();
+    assert_eq!(
+        state.session_user(&session, now).await.unwrap().map(|u| u.name),
+        Some("alice".into())
+    );
+    assert!(state.set_password("alice", "second password", false).await.unwrap());
+    assert!(
+        state.session_user(&session, now).await.unwrap().is_none(),
+        "a new password ends sessions"
+    );
+    assert!(state.check_login("alice", "first password!").await.unwrap().is_none());
+    let session = state.create_session("alice", life).await.unwrap();
+    assert!(state.disable_user("alice").await.unwrap());
+    assert!(!state.disable_user("alice").await.unwrap());
+    assert!(
+        state.session_user(&session, now).await.unwrap().is_none(),
+        "disabling ends sessions"
+    );
+    assert!(state.check_login("alice", "second password").await.unwrap().is_none());
+    assert!(!state.has_enabled_admin().await.unwrap());
+    assert!(
+        state.create_session("alice", life).await.is_err(),
+        "no session for a disabled user"
+    );
+}
+
+#[tokio::test]
+async fn sessions_end_at_expiry_when_idle_and_at_logout() {
+    let (state, _dir) = temp_state().await;
+    state
+        .create_user(&user("bob", Role::Viewer, "a fine password"))
+        .await
+        .unwrap();
+    let now = Timestamp::now();
+    let short = state
+        .create_session("bob", SignedDuration::from_mins(10))
+        .await
+        .unwrap();
+    assert!(state.session_user(&short, now).await.unwrap().is_some());
+    let later = now + SignedDuration::from_mins(11);
+    assert!(
+        state.session_user(&short, later).await.unwrap().is_none(),
+        "past its expiry"
+    );
+    let long = state
+        .create_session("bob", SignedDuration::from_hours(8))
+        .await
+        .unwrap();
+    let idle = now + IDLE_TIMEOUT + SignedDuration::from_secs(1);
+    assert!(
+        state.session_user(&long, idle).await.unwrap().is_none(),
+        "idle too long"
+    );
+    let other = state
+        .create_session("bob", SignedDuration::from_hours(8))
+        .await
+        .unwrap();
+    assert_ne!(long, other, "every login gets a new id");
+    assert!(state.end_session(&other).await.unwrap());
+    assert!(state.session_user(&other, now).await.unwrap().is_none(), "logged out");
+    for junk in ["", "vgs_", "vgl_x", &"vgs_".repeat(40)] {
+        assert!(state.session_user(junk, now).await.unwrap().is_none(), "{junk}");
+    }
+}
