@@ -67,6 +67,9 @@ pub struct ApiContext {
     pub metrics_auth: bool,
     /// Keyed native ingest streams (idempotent resends).
     pub streams: Arc<Streams>,
+    /// Login attempts per client address ([`session::LOGIN_PER_MINUTE`]): each costs an Argon2
+    /// hash, so guessing and floods are slowed far below the API's limit.
+    pub login_limiter: Arc<RateLimiter>,
     /// Whether the listener serves HTTPS (answers then carry `Strict-Transport-Security`).
     pub tls: bool,
 }

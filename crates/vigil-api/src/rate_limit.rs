@@ -35,6 +35,16 @@ impl RateLimiter {
         }
     }
 
+    /// `per_minute` requests a minute with bursts of `burst` (both at least 1): for what is slow or
+    /// guessable, such as logins.
+    pub fn per_minute(per_minute: u32, burst: u32) -> Self {
+        RateLimiter {
+            rate: f64::from(per_minute.max(1)) / 60.0,
+            burst: f64::from(burst.max(1)),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
     /// Takes one request from `key`'s bucket at `now`, or says how long until one is available.
     pub fn check(&self, key: &str, now: Instant) -> Result<(), Duration> {
         let mut buckets = self.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -67,6 +77,20 @@ impl Bucket {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn per_minute_limits_refill_in_seconds_per_request() {
+        let limiter = RateLimiter::per_minute(10, 2);
+        let t0 = Instant::now();
+        assert_eq!(limiter.check("ip", t0), Ok(()));
+        assert_eq!(limiter.check("ip", t0), Ok(()));
+        let wait = limiter.check("ip", t0).expect_err("the burst is spent");
+        assert!(
+            wait > Duration::from_millis(5900) && wait <= Duration::from_secs(6),
+            "{wait:?}"
+        );
+        assert_eq!(limiter.check("ip", t0 + Duration::from_secs(6)), Ok(()));
+    }
 
     #[test]
     fn a_burst_then_the_rate() {

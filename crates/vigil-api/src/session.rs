@@ -35,6 +35,11 @@ pub const COOKIE: &str = "__Host-vigil_session";
 /// A session ends this long after login at the latest (a shift and a half).
 pub const LIFETIME: SignedDuration = SignedDuration::from_hours(12);
 
+/// Login attempts a client address may make per minute, after a burst of [`LOGIN_BURST`].
+pub const LOGIN_PER_MINUTE: u32 = 10;
+/// Login attempts a client address may make at once.
+pub const LOGIN_BURST: u32 = 10;
+
 /// `POST /api/v1/auth/login`: checks the password and starts a session (new id every time).
 #[utoipa::path(
     post,
@@ -52,6 +57,7 @@ pub const LIFETIME: SignedDuration = SignedDuration::from_hours(12);
         (status = 403, description = "`forbidden`: a cross-site request.", body = ErrorBody),
         (status = 413, description = "`body_too_large`: the body is larger than `[http] max_body`.", body = ErrorBody),
         (status = 415, description = "`unsupported_media_type`: the body is not sent as `Content-Type: application/json`.", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: more than 10 logins a minute from this address (after a burst of 10), or the address's API budget is spent; see Retry-After.", body = ErrorBody),
     )
 )]
 pub async fn login(
@@ -62,6 +68,15 @@ pub async fn login(
 ) -> Result<Response, ApiError> {
     let peer = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
     same_origin(&Method::POST, &headers)?;
+    if let Some(ip) = peer
+        && let Err(wait) = ctx.login_limiter.check(&ip.to_string(), std::time::Instant::now())
+    {
+        let message = format!(
+            "too many logins from {ip}: {LOGIN_PER_MINUTE} a minute; retry after {} s",
+            wait.as_secs().max(1)
+        );
+        return Err(ApiError::new(ErrorCode::RateLimited, message).retry_after(wait));
+    }
     let user = ctx
         .state
         .check_login(&body.username, &body.password)

@@ -333,6 +333,10 @@ fn api_context(config: &ServerConfig, core: &Core, pipeline: &PipelineRun, input
         metrics_auth: http.metrics_need_token(),
         streams: core.streams.clone(),
         tls: http.tls_cert.is_some(),
+        login_limiter: Arc::new(api::rate_limit::RateLimiter::per_minute(
+            api::session::LOGIN_PER_MINUTE,
+            api::session::LOGIN_BURST,
+        )),
     }
 }
 

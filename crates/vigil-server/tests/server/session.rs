@@ -206,3 +206,32 @@ async fn a_user_logs_in_works_by_cookie_and_logs_out() {
     }
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logins_from_one_address_are_limited_far_below_the_api_rate() {
+    let s = TestServer::start(None).await;
+    let origin = format!("http://{}", s.http);
+    let body = json!({"username": "nobody", "password": "not a password"});
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let (status, head, _) = send(
+            s.http,
+            "POST",
+            "/api/v1/auth/login",
+            &[("Origin", &origin)],
+            Some(body.clone()),
+        )
+        .await;
+        if status == 429 {
+            assert!(head.to_ascii_lowercase().contains("retry-after: "), "{head}");
+        }
+        statuses.push(status);
+    }
+    // A burst of 10 wrong passwords is answered 401; the 11th within the minute waits.
+    assert_eq!(statuses[..10], [401; 10], "{statuses:?}");
+    assert_eq!(statuses[10..], [429, 429], "{statuses:?}");
+    // API keys from the same address are not slowed.
+    let (status, body) = crate::harness::http(s.http, "GET", "/api/v1/me", Some(&s.read_token), None).await;
+    assert_eq!(status, 200, "{body}");
+    s.stop().await;
+}
