@@ -20,12 +20,8 @@ pub struct TokenAuth {
 impl TokenAuth {
     /// The principal a secret stands for; `None` for unknown, revoked or expired secrets.
     pub async fn principal(&self, secret: &str) -> Result<Option<Principal>, StateError> {
-        Ok(self
-            .state
-            .verify_token(secret)
-            .await?
-            .filter(|info| !info.revoked)
-            .map(|info| info.principal()))
+        // `verify_token` already refuses revoked and expired keys.
+        Ok(self.state.verify_token(secret).await?.map(|info| info.principal()))
     }
 
     /// The secret's principal has `needed`.

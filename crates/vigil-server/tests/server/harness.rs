@@ -246,12 +246,23 @@ pub async fn http_text(
 
 /// [`http`]'s whole response as text: status line, headers and body.
 pub async fn http_raw(addr: SocketAddr, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> String {
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("Authorization", a.as_str())).collect();
+    http_raw_with(addr, method, path, &headers, body).await
+}
+
+/// [`http_raw`] with any extra request headers (cookies, `Origin`, …).
+pub async fn http_raw_with(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+) -> String {
     let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let auth = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
+    let extra: String = headers.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
     let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\n\r\n{body}",
         body.len()
     );
     let mut conn = tokio::net::TcpStream::connect(addr).await.expect("connect");

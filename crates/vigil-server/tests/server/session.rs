@@ -5,7 +5,6 @@
 use std::net::SocketAddr;
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use vigil_state::{NewUser, Role, State};
 
 use crate::harness::TestServer;
@@ -18,18 +17,7 @@ async fn send(
     headers: &[(&str, &str)],
     body: Option<Value>,
 ) -> (u16, String, Value) {
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let extra: String = headers.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
-    let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    let mut conn = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    conn.write_all(req.as_bytes()).await.expect("send");
-    let mut raw = Vec::new();
-    #[expect(clippy::disallowed_methods, reason = "bounded by take(1 MiB)")]
-    conn.take(1 << 20).read_to_end(&mut raw).await.expect("read");
-    let text = String::from_utf8_lossy(&raw).into_owned();
+    let text = crate::harness::http_raw_with(addr, method, path, headers, body).await;
     let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("status");
     (
