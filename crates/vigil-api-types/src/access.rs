@@ -219,6 +219,11 @@ pub fn markdown_table() -> String {
 /// The tenant of a single-tenant install.
 pub const DEFAULT_TENANT: &str = "default";
 
+/// [`DEFAULT_TENANT`], owned (a serde default).
+pub fn default_tenant() -> String {
+    DEFAULT_TENANT.to_owned()
+}
+
 /// The longest tenant name.
 pub const MAX_TENANT_LEN: usize = 64;
 

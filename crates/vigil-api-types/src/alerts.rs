@@ -44,6 +44,10 @@ pub struct Alert {
     pub seq: i64,
     /// Deterministic alert id.
     pub id: String,
+    /// The tenant the alert belongs to (its event's). A server from before tenants sends none:
+    /// everything it holds is the default tenant's.
+    #[serde(default = "crate::access::default_tenant")]
+    pub tenant: String,
     /// Workflow status; `"new"` when inserted.
     pub status: String,
     /// Id of the rule that fired.

@@ -11,6 +11,9 @@ use utoipa::ToSchema;
 pub struct DeadLetter {
     /// Insertion order, strictly increasing and never reused.
     pub seq: i64,
+    /// The tenant of its sender (absent from a server before tenants: the default tenant).
+    #[serde(default = "crate::access::default_tenant")]
+    pub tenant: String,
     /// Name of the input it arrived on.
     pub input: String,
     /// When it was received.

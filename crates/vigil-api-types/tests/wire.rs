@@ -64,6 +64,8 @@ fn answers_from_a_newer_server_still_read() {
     }))
     .unwrap();
     assert_eq!(letters.dead_letters[0].data_base64.as_deref(), Some("/w=="));
+    // A server from before tenants names none: its letters are the default tenant's.
+    assert_eq!(letters.dead_letters[0].tenant, "default");
 }
 
 #[test]

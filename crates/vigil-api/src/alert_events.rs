@@ -2,13 +2,14 @@
 //! events that raised it — the analyst's one-step pivot from an alert to its evidence.
 
 use axum::{
-    Json,
+    Extension, Json,
     extract::{Path, State as AxState, rejection::PathRejection},
     http::Uri,
 };
+use vigil_api_types::access::Principal;
 use vigil_api_types::{alerts::AlertEvents, error::ErrorBody};
 use vigil_state::Alert;
-use vigil_store::{Hit, SearchRequest, Sort};
+use vigil_store::{Hit, Scope, SearchRequest, Sort};
 
 use super::{ApiError, Ctx, ErrorCode, Params, search::store_error};
 
@@ -21,8 +22,9 @@ fn alert_id(id: Result<Path<String>, PathRejection>) -> Result<String, ApiError>
         .map_err(|_| ApiError::param("id", "not a valid alert id (32 hexadecimal digits)"))
 }
 
-async fn find_alert(ctx: &Ctx, id: &str) -> Result<Alert, ApiError> {
-    match ctx.state.get_alert(id).await {
+/// The principal's tenant's alert; another tenant's answers 404 like an absent one.
+async fn find_alert(ctx: &Ctx, principal: &Principal, id: &str) -> Result<Alert, ApiError> {
+    match ctx.state.get_alert(&principal.tenant, id).await {
         Ok(Some(alert)) => Ok(alert),
         Ok(None) => Err(ApiError::new(
             ErrorCode::NotFound,
@@ -48,12 +50,13 @@ async fn find_alert(ctx: &Ctx, id: &str) -> Result<Alert, ApiError> {
 )]
 pub async fn alert(
     AxState(ctx): AxState<Ctx>,
+    Extension(principal): Extension<Principal>,
     uri: Uri,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Alert>, ApiError> {
     Params::of(&uri, &[])?;
     let id = alert_id(id)?;
-    find_alert(&ctx, &id).await.map(Json)
+    find_alert(&ctx, &principal, &id).await.map(Json)
 }
 
 /// `GET /api/v1/alerts/{id}/events`: the alert and the stored events it lists, oldest first.
@@ -73,12 +76,13 @@ pub async fn alert(
 )]
 pub async fn alert_events(
     AxState(ctx): AxState<Ctx>,
+    Extension(principal): Extension<Principal>,
     uri: Uri,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<AlertEvents>, ApiError> {
     Params::of(&uri, &[])?;
     let id = alert_id(id)?;
-    let alert = find_alert(&ctx, &id).await?;
+    let alert = find_alert(&ctx, &principal, &id).await?;
     // Ids the server wrote are 32 hex digits; one that is not cannot be stored.
     let (ids, mut missing): (Vec<String>, Vec<String>) = alert
         .event_ids
@@ -86,7 +90,8 @@ pub async fn alert_events(
         .cloned()
         .partition(|e| vigil_event::EventId::parse(&e.to_ascii_lowercase()).is_some());
     let store = ctx.store.clone();
-    let mut events = tokio::task::spawn_blocking(move || fetch(&store, &ids))
+    let tenant = principal.tenant.clone();
+    let mut events = tokio::task::spawn_blocking(move || fetch(&store, &tenant, &ids))
         .await
         .map_err(|e| ApiError::internal("alert events task", &e))?
         .map_err(store_error)?;
@@ -100,16 +105,19 @@ pub async fn alert_events(
 }
 
 /// The stored events with these ids, a bounded query at a time.
-fn fetch(store: &vigil_store::EventStore, ids: &[String]) -> Result<Vec<Hit>, vigil_store::StoreError> {
+fn fetch(store: &vigil_store::EventStore, tenant: &str, ids: &[String]) -> Result<Vec<Hit>, vigil_store::StoreError> {
     let mut hits = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(IDS_PER_QUERY) {
         let query: Vec<String> = chunk.iter().map(|id| format!("_id:{id}")).collect();
-        let answer = store.search(&SearchRequest {
-            query: query.join(" OR "),
-            size: chunk.len(),
-            sort: Sort::TimeAsc,
-            ..SearchRequest::default()
-        })?;
+        let answer = store.search(
+            Scope::Tenant(tenant),
+            &SearchRequest {
+                query: query.join(" OR "),
+                size: chunk.len(),
+                sort: Sort::TimeAsc,
+                ..SearchRequest::default()
+            },
+        )?;
         hits.extend(answer.hits);
     }
     Ok(hits)

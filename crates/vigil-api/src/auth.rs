@@ -23,23 +23,23 @@ impl TokenAuth {
         // `verify_token` already refuses revoked and expired keys.
         Ok(self.state.verify_token(secret).await?.map(|info| info.principal()))
     }
-
-    /// The secret's principal has `needed`.
-    pub async fn allows(&self, secret: &str, needed: Permission) -> bool {
-        match self.principal(secret).await {
-            Ok(principal) => principal.is_some_and(|p| p.can(needed)),
-            Err(e) => {
-                tracing::error!(error = %e, "token check failed");
-                false
-            }
-        }
-    }
 }
 
 impl IngestAuth for TokenAuth {
-    fn allows_ingest(&self, token: &str) -> Pin<Box<dyn Future<Output = bool> + Send + '_>> {
+    /// A key that may ingest writes into its own tenant.
+    fn ingest_tenant(&self, token: &str) -> Pin<Box<dyn Future<Output = Option<std::sync::Arc<str>>> + Send + '_>> {
         let token = token.to_string();
-        Box::pin(async move { self.allows(&token, Permission::EventIngest).await })
+        Box::pin(async move {
+            match self.principal(&token).await {
+                Ok(principal) => principal
+                    .filter(|p| p.can(Permission::EventIngest))
+                    .map(|p| std::sync::Arc::from(p.tenant)),
+                Err(e) => {
+                    tracing::error!(error = %e, "token check failed");
+                    None
+                }
+            }
+        })
     }
 }
 

@@ -63,6 +63,8 @@ struct Checked {
 
 /// How the request's lines are turned into records.
 struct Batch {
+    /// The tenant of the sender's credential: every record and dead letter of the request.
+    tenant: Arc<str>,
     format: Format,
     attrs: Vec<(String, String)>,
     peer: Option<SocketAddr>,
@@ -114,7 +116,8 @@ pub async fn ingest(
     let (parts, body) = req.into_parts();
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let params = Params::of(&parts.uri, PARAMS)?;
-    let batch = batch_of(&params, &token, peer)?;
+    let mut batch = batch_of(&params, &token, peer)?;
+    batch.tenant = Arc::from(principal.tenant.as_str());
     let body = axum::body::to_bytes(body, ctx.max_body_bytes).await.map_err(|_| {
         ApiError::new(
             ErrorCode::BodyTooLarge,
@@ -189,6 +192,7 @@ fn batch_of(params: &Params, token: &str, peer: Option<SocketAddr>) -> Result<Ba
         _ => return Err(ApiError::bad_request("`stream` and `first` go together")),
     };
     Ok(Batch {
+        tenant: Arc::from(vigil_api_types::access::DEFAULT_TENANT),
         format,
         attrs,
         peer,
@@ -234,6 +238,7 @@ fn check_lines_now(batch: &Batch, body: &[u8], next: u64) -> Checked {
         }
         let record = Record {
             input: Arc::clone(&input),
+            tenant: Arc::clone(&batch.tenant),
             format: RecordFormat::Text,
             received,
             peer: batch.peer,
@@ -243,13 +248,10 @@ fn check_lines_now(batch: &Batch, body: &[u8], next: u64) -> Checked {
         match refusal(batch.format, &record, &origin) {
             None => out.records.push(record),
             Some((code, message)) => {
-                out.letters.push(DeadLetter::new(
-                    Arc::clone(&input),
-                    batch.peer,
-                    code,
-                    message.clone(),
-                    line,
-                ));
+                out.letters.push(
+                    DeadLetter::new(Arc::clone(&input), batch.peer, code, message.clone(), line)
+                        .in_tenant(&batch.tenant),
+                );
                 out.rejected.push(Rejected {
                     line: index + 1,
                     ordinal: keyed.map(|_| ordinal),

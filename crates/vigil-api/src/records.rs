@@ -68,7 +68,11 @@ pub(crate) fn state_error(context: &str, e: vigil_state::StateError) -> ApiError
         (status = 400, description = "`bad_request`: a parameter is invalid, unknown or given twice (the message names it).", body = ErrorBody),
     )
 )]
-pub async fn alerts(AxState(ctx): AxState<Ctx>, uri: Uri) -> Result<Json<AlertPage>, ApiError> {
+pub async fn alerts(
+    AxState(ctx): AxState<Ctx>,
+    Extension(principal): Extension<Principal>,
+    uri: Uri,
+) -> Result<Json<AlertPage>, ApiError> {
     let p = Params::of(&uri, &["since", "until", "rule_id", "min_level", "limit", "cursor"])?;
     let q = AlertQuery {
         since: read_time(&p, "since")?,
@@ -79,7 +83,7 @@ pub async fn alerts(AxState(ctx): AxState<Ctx>, uri: Uri) -> Result<Json<AlertPa
         cursor: p.text("cursor"),
     };
     ctx.state
-        .list_alerts(&q)
+        .list_alerts(&principal.tenant, &q)
         .await
         .map(Json)
         .map_err(|e| state_error("listing alerts", e))
@@ -117,7 +121,11 @@ fn read_code(text: &str) -> Result<String, String> {
         (status = 400, description = "`bad_request`: a parameter is invalid, unknown or given twice (the message names it).", body = ErrorBody),
     )
 )]
-pub async fn dead_letters(AxState(ctx): AxState<Ctx>, uri: Uri) -> Result<Json<DeadLetterPage>, ApiError> {
+pub async fn dead_letters(
+    AxState(ctx): AxState<Ctx>,
+    Extension(principal): Extension<Principal>,
+    uri: Uri,
+) -> Result<Json<DeadLetterPage>, ApiError> {
     let p = Params::of(&uri, &["since", "until", "input", "code", "limit", "cursor"])?;
     let q = DeadLetterQuery {
         since: read_time(&p, "since")?,
@@ -128,7 +136,7 @@ pub async fn dead_letters(AxState(ctx): AxState<Ctx>, uri: Uri) -> Result<Json<D
         cursor: p.text("cursor"),
     };
     ctx.state
-        .list_dead_letters(&q)
+        .list_dead_letters(&principal.tenant, &q)
         .await
         .map(Json)
         .map_err(|e| state_error("listing dead letters", e))

@@ -1,9 +1,9 @@
 //! `POST /api/v1/search`.
 
-use axum::{Json, extract::State as AxState};
+use axum::{Extension, Json, extract::State as AxState};
 use jiff::Timestamp;
-use vigil_api_types::{error::ErrorBody, search::SearchBody};
-use vigil_store::{SearchRequest, SearchResponse, Sort, StoreError};
+use vigil_api_types::{access::Principal, error::ErrorBody, search::SearchBody};
+use vigil_store::{Scope, SearchRequest, SearchResponse, Sort, StoreError};
 
 use super::{ApiError, Ctx, ErrorCode, JsonBody};
 use vigil_api_types::units::parse_time;
@@ -63,12 +63,13 @@ pub fn store_error(e: StoreError) -> ApiError {
 )]
 pub async fn search(
     AxState(ctx): AxState<Ctx>,
+    Extension(principal): Extension<Principal>,
     body: Result<JsonBody<SearchBody>, ApiError>,
 ) -> Result<Json<SearchResponse>, ApiError> {
     let JsonBody(body) = body?;
     let req = into_request(body, Timestamp::now())?;
     let store = ctx.store.clone();
-    let answer = tokio::task::spawn_blocking(move || store.search(&req))
+    let answer = tokio::task::spawn_blocking(move || store.search(Scope::Tenant(&principal.tenant), &req))
         .await
         .map_err(|e| ApiError::internal("search task", &e))?;
     answer.map(Json).map_err(store_error)

@@ -4,14 +4,21 @@ use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use std::sync::Arc;
 
 use crate::BoxFuture;
 
-/// Decides whether an ingest token may write. Implemented by the server (token store).
+/// Decides whether an ingest token may write, and into which tenant. Implemented by the server
+/// (key store).
 pub trait IngestAuth: Send + Sync + 'static {
-    /// True when `token` is a valid ingest token.
-    fn allows_ingest<'a>(&'a self, token: &'a str) -> BoxFuture<'a, bool>;
+    /// The tenant `token` writes into; `None` when it is no valid ingest token.
+    fn ingest_tenant<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Option<Arc<str>>>;
 }
+
+/// The tenant a request's ingest credential is bound to: put into the request's extensions by
+/// the inputs' authentication layer, read by their handlers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngestTenant(pub Arc<str>);
 
 /// A fixed set of tokens, compared in constant time. For tests and simple set-ups.
 #[derive(Clone)]
@@ -41,12 +48,13 @@ impl StaticTokens {
 }
 
 impl IngestAuth for StaticTokens {
-    fn allows_ingest<'a>(&'a self, token: &'a str) -> BoxFuture<'a, bool> {
+    /// Every token writes into the default tenant.
+    fn ingest_tenant<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Option<Arc<str>>> {
         let allowed = self
             .tokens
             .iter()
             .fold(false, |acc, t| acc | constant_time_eq(t.as_bytes(), token.as_bytes()));
-        Box::pin(async move { allowed })
+        Box::pin(async move { allowed.then(|| Arc::from(vigil_api_types::access::DEFAULT_TENANT)) })
     }
 }
 
@@ -58,9 +66,10 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// The result of checking a request's credentials.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum AuthOutcome {
-    Allowed,
+    /// Allowed to write into this tenant.
+    Allowed(IngestTenant),
     /// No `Authorization` header.
     Missing,
     /// A header in no form we know (unknown scheme, bad base64, empty token).
@@ -126,8 +135,8 @@ pub(crate) async fn authorize(auth: &dyn IngestAuth, headers: &HeaderMap) -> Aut
         Credentials::Malformed => AuthOutcome::Malformed,
         Credentials::Tokens(tokens) => {
             for token in &tokens {
-                if auth.allows_ingest(token).await {
-                    return AuthOutcome::Allowed;
+                if let Some(tenant) = auth.ingest_tenant(token).await {
+                    return AuthOutcome::Allowed(IngestTenant(tenant));
                 }
             }
             AuthOutcome::Denied
@@ -169,21 +178,25 @@ mod tests {
         assert_eq!(tokens(&format!("Basic {no_password}")), Credentials::Malformed);
     }
 
-    /// The elided signature (`&self, token: &str) -> BoxFuture<'_, bool>`) also implements the
-    /// trait, for implementations that do not borrow the token in the future.
+    /// The elided signature (`&self, token: &str) -> BoxFuture<'_, Option<Arc<str>>>`) also
+    /// implements the trait, for implementations that do not borrow the token in the future.
     struct Elided;
 
     impl IngestAuth for Elided {
-        fn allows_ingest(&self, token: &str) -> BoxFuture<'_, bool> {
+        fn ingest_tenant(&self, token: &str) -> BoxFuture<'_, Option<Arc<str>>> {
             let ok = token == "elided";
-            Box::pin(async move { ok })
+            Box::pin(async move { ok.then(|| Arc::from("acme")) })
         }
+    }
+
+    fn allowed(tenant: &str) -> AuthOutcome {
+        AuthOutcome::Allowed(IngestTenant(Arc::from(tenant)))
     }
 
     #[tokio::test]
     async fn elided_implementations_work() {
         let auth: &dyn IngestAuth = &Elided;
-        assert_eq!(authorize(auth, &headers("Bearer elided")).await, AuthOutcome::Allowed);
+        assert_eq!(authorize(auth, &headers("Bearer elided")).await, allowed("acme"));
     }
 
     #[tokio::test]
@@ -192,10 +205,10 @@ mod tests {
         let key = STANDARD.encode("id:secret");
         assert_eq!(
             authorize(&auth, &headers(&format!("ApiKey {key}"))).await,
-            AuthOutcome::Allowed
+            allowed(vigil_api_types::access::DEFAULT_TENANT)
         );
         assert_eq!(authorize(&auth, &headers("Bearer nope")).await, AuthOutcome::Denied);
         assert_eq!(authorize(&auth, &HeaderMap::new()).await, AuthOutcome::Missing);
-        assert!(!StaticTokens::new([""]).allows_ingest("").await);
+        assert!(StaticTokens::new([""]).ingest_tenant("").await.is_none());
     }
 }

@@ -24,7 +24,7 @@ mod sink;
 pub mod syslog;
 
 pub use admit::{MAX_RECORD_BYTES, Refusal};
-pub use auth::{IngestAuth, StaticTokens};
+pub use auth::{IngestAuth, IngestTenant, StaticTokens};
 pub use codes::{DeadLetterCode, ErrorCode};
 pub use error::IngestError;
 pub use http::{HttpIngest, HttpIngestConfig, error_response, http_router, retry_after_secs};
@@ -32,6 +32,6 @@ pub use input::{Input, InputConfig, InputContext};
 pub use memory::MemorySink;
 pub use metrics::{ConnectionGuard, InputMetrics, MetricsSnapshot};
 pub use per_ip::{IpSlot, PerIpLimit};
-pub use record::{Record, RecordFormat};
+pub use record::{Record, RecordFormat, default_tenant};
 pub use sink::{BoxFuture, DeadLetter, MAX_DEAD_LETTER_BYTES, RecordSink, SinkError};
 pub use syslog::{SyslogTcpConfig, SyslogTcpInput, SyslogUdpConfig, SyslogUdpInput, tls_server_config};

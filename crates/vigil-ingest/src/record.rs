@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
+use vigil_api_types::access::DEFAULT_TENANT;
+
 use crate::IngestError;
 
 /// What [`Record::data`] holds; tells the parser which decoder to use.
@@ -52,6 +54,9 @@ impl RecordFormat {
 pub struct Record {
     /// Name of the input (listener) that received it, e.g. `syslog-tcp`.
     pub input: Arc<str>,
+    /// The tenant the record belongs to: the one its sender's credential (or its listener) is bound
+    /// to, never a value the record itself names.
+    pub tenant: Arc<str>,
     /// How `data` is encoded.
     pub format: RecordFormat,
     /// When the input received it.
@@ -65,8 +70,16 @@ pub struct Record {
     pub data: Vec<u8>,
 }
 
-/// First byte of [`Record::encode`]'s output.
-const VERSION: u8 = 1;
+/// The default tenant's name, shared (cloning it costs no allocation).
+pub fn default_tenant() -> Arc<str> {
+    static DEFAULT: std::sync::OnceLock<Arc<str>> = std::sync::OnceLock::new();
+    Arc::clone(DEFAULT.get_or_init(|| Arc::from(DEFAULT_TENANT)))
+}
+
+/// First byte of [`Record::encode`]'s output. Version 1 (before tenants) decodes into the
+/// default tenant.
+const VERSION: u8 = 2;
+const VERSION_UNTENANTED: u8 = 1;
 const PEER_NONE: u8 = 0;
 const PEER_V4: u8 = 4;
 const PEER_V6: u8 = 6;
@@ -76,6 +89,7 @@ impl Record {
     pub fn new(input: Arc<str>, format: RecordFormat, data: Vec<u8>) -> Record {
         Record {
             input,
+            tenant: default_tenant(),
             format,
             received: Timestamp::now(),
             peer: None,
@@ -96,6 +110,7 @@ impl Record {
         out.push(VERSION);
         out.push(self.format.to_byte());
         put_bytes(&mut out, self.input.as_bytes());
+        put_bytes(&mut out, self.tenant.as_bytes());
         let nanos = self.received.as_nanosecond();
         // Zigzag keeps timestamps before 1970 short too.
         put_varint(&mut out, ((nanos << 1) ^ (nanos >> 127)) as u128);
@@ -126,11 +141,17 @@ impl Record {
     /// Inverse of [`Record::encode`]. Never panics; any malformed input is an error.
     pub fn decode(bytes: &[u8]) -> Result<Record, IngestError> {
         let mut r = Reader { bytes, pos: 0 };
-        if r.u8()? != VERSION {
+        let version = r.u8()?;
+        if version != VERSION && version != VERSION_UNTENANTED {
             return Err(IngestError::Decode("unknown version"));
         }
         let format = RecordFormat::from_byte(r.u8()?).ok_or(IngestError::Decode("bad format"))?;
         let input: Arc<str> = Arc::from(r.str()?);
+        let tenant: Arc<str> = if version == VERSION {
+            Arc::from(r.str()?)
+        } else {
+            default_tenant()
+        };
         let zigzag = r.varint()?;
         let nanos = ((zigzag >> 1) as i128) ^ -((zigzag & 1) as i128);
         let received = Timestamp::from_nanosecond(nanos).map_err(|_| IngestError::Decode("bad timestamp"))?;
@@ -169,6 +190,7 @@ impl Record {
         }
         Ok(Record {
             input,
+            tenant,
             format,
             received,
             peer,
@@ -268,6 +290,7 @@ mod tests {
     fn arb_record() -> impl Strategy<Value = Record> {
         (
             ".{0,20}",
+            "[a-z0-9_-]{1,8}",
             prop_oneof![
                 Just(RecordFormat::Syslog),
                 Just(RecordFormat::Json),
@@ -278,8 +301,9 @@ mod tests {
             proptest::collection::vec((".{0,10}", ".{0,30}"), 0..5),
             proptest::collection::vec(any::<u8>(), 0..300),
         )
-            .prop_map(|(input, format, nanos, peer, attrs, data)| Record {
+            .prop_map(|(input, tenant, format, nanos, peer, attrs, data)| Record {
                 input: Arc::from(input.as_str()),
+                tenant: Arc::from(tenant.as_str()),
                 format,
                 received: Timestamp::from_nanosecond(nanos).expect("in range"),
                 peer,
@@ -317,14 +341,36 @@ mod tests {
         bytes.push(0);
         assert!(Record::decode(&bytes).is_err());
         let mut bytes = record.encode();
-        bytes[0] = 2;
+        bytes[0] = 3;
         assert!(Record::decode(&bytes).is_err());
+    }
+
+    /// Records spooled before tenants existed (version 1: no tenant after the input) belong to the
+    /// default tenant.
+    #[test]
+    fn version_one_records_decode_into_the_default_tenant() {
+        let mut record = Record::new(Arc::from("syslog-udp"), RecordFormat::Syslog, b"<13>hi".to_vec());
+        record.attrs.push(("host".into(), "h1".into()));
+        let mut v1 = vec![VERSION_UNTENANTED, RecordFormat::Syslog.to_byte()];
+        put_bytes(&mut v1, b"syslog-udp");
+        let nanos = record.received.as_nanosecond();
+        put_varint(&mut v1, ((nanos << 1) ^ (nanos >> 127)) as u128);
+        v1.push(PEER_NONE);
+        put_varint(&mut v1, 1);
+        put_bytes(&mut v1, b"host");
+        put_bytes(&mut v1, b"h1");
+        put_bytes(&mut v1, b"<13>hi");
+        let decoded = Record::decode(&v1).expect("a version 1 record decodes");
+        assert_eq!(&*decoded.tenant, DEFAULT_TENANT);
+        assert_eq!(decoded, record);
+        record.tenant = Arc::from("acme");
+        assert_eq!(&*Record::decode(&record.encode()).expect("decodes").tenant, "acme");
     }
 
     #[test]
     fn huge_attr_count_does_not_allocate() {
-        // version, format, empty input, time 0, no peer, then an attr count of 2^63.
-        let mut bytes = vec![VERSION, 3, 0, 0, PEER_NONE];
+        // version, format, empty input, empty tenant, time 0, no peer, then an attr count of 2^63.
+        let mut bytes = vec![VERSION, 3, 0, 0, 0, PEER_NONE];
         put_varint(&mut bytes, 1 << 63);
         assert!(Record::decode(&bytes).is_err());
     }

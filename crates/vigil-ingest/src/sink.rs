@@ -51,6 +51,8 @@ pub trait RecordSink: Send + Sync + 'static {
 pub struct DeadLetter {
     /// Name of the input that received it.
     pub input: Arc<str>,
+    /// The tenant of its sender (its credential's or its listener's).
+    pub tenant: Arc<str>,
     /// When it was received.
     pub received: Timestamp,
     /// The sender, when known.
@@ -64,7 +66,8 @@ pub struct DeadLetter {
 }
 
 impl DeadLetter {
-    /// A dead letter received now; `data` is truncated to [`MAX_DEAD_LETTER_BYTES`].
+    /// A dead letter received now, in the default tenant (see [`DeadLetter::in_tenant`]); `data`
+    /// is truncated to [`MAX_DEAD_LETTER_BYTES`].
     pub fn new(
         input: Arc<str>,
         peer: Option<SocketAddr>,
@@ -74,11 +77,19 @@ impl DeadLetter {
     ) -> DeadLetter {
         DeadLetter {
             input,
+            tenant: crate::record::default_tenant(),
             received: Timestamp::now(),
             peer,
             code,
             message: message.into(),
             data: data[..data.len().min(MAX_DEAD_LETTER_BYTES)].to_vec(),
         }
+    }
+
+    /// The same letter in `tenant`.
+    #[must_use]
+    pub fn in_tenant(mut self, tenant: &Arc<str>) -> DeadLetter {
+        self.tenant = Arc::clone(tenant);
+        self
     }
 }

@@ -32,6 +32,7 @@ fn main() {
 
 fn record(line: &str) -> Record {
     Record {
+        tenant: vigil_ingest::default_tenant(),
         input: Arc::from("elasticsearch"),
         format: RecordFormat::Json,
         received: Timestamp::now(),

@@ -27,8 +27,8 @@ pub struct Rules {
     pub detector: Detector,
     pub suppressed: HashSet<usize>,
     pub report: RulesReport,
-    /// A fresh correlator for these rules (taken by the pipeline, which owns correlation state).
-    pub correlator: std::sync::Mutex<Option<Correlator>>,
+    /// The rules that make fresh correlators (kept only when the set has correlation rules).
+    correlation_set: Option<RuleSet>,
     /// Bumped on every reload so the pipeline notices a new correlator.
     pub generation: u64,
 }
@@ -88,9 +88,21 @@ pub fn load(config: &RulesConfig, generation: u64) -> Result<Rules, RulesError> 
         detector,
         suppressed,
         report,
-        correlator: std::sync::Mutex::new(correlator),
+        correlation_set: correlator.is_some().then_some(set),
         generation,
     })
+}
+
+impl Rules {
+    /// Whether the set has correlation rules.
+    pub fn has_correlations(&self) -> bool {
+        self.correlation_set.is_some()
+    }
+
+    /// A correlator with no state for these rules (the pipeline keeps one per tenant).
+    pub fn fresh_correlator(&self) -> Option<Correlator> {
+        Correlator::build(self.correlation_set.as_ref()?).0
+    }
 }
 
 /// The current rule set, swapped whole on reload (readers keep the set they started a batch with).
@@ -166,11 +178,12 @@ fn host_of(event: &Event) -> Option<String> {
     }
 }
 
-fn base_alert(rule: &RuleInfo, kind: AlertKind, event: &Event, now: Timestamp) -> NewAlert {
+fn base_alert(rule: &RuleInfo, kind: AlertKind, event: &Event, tenant: &str, now: Timestamp) -> NewAlert {
     let mut attack = rule.attack.tactics.clone();
     attack.extend(rule.attack.techniques.iter().cloned());
     NewAlert {
         id: String::new(),
+        tenant: tenant.to_owned(),
         rule_id: rule.key().to_string(),
         rule_title: rule.title.clone(),
         level: vigil_detect::level_name(rule.level).to_string(),
@@ -188,8 +201,8 @@ fn base_alert(rule: &RuleInfo, kind: AlertKind, event: &Event, now: Timestamp) -
 }
 
 /// An alert for one detection hit.
-pub fn detection_alert(rule: &RuleInfo, hit: &Hit, event: &Event, now: Timestamp) -> NewAlert {
-    let mut a = base_alert(rule, AlertKind::Detection, event, now);
+pub fn detection_alert(rule: &RuleInfo, hit: &Hit, event: &Event, tenant: &str, now: Timestamp) -> NewAlert {
+    let mut a = base_alert(rule, AlertKind::Detection, event, tenant, now);
     a.id = alert_id(&[rule.key(), &event.id.to_string()]);
     if let Some(d) = hit.result.as_detection() {
         let mut selections = d.matched_selections.clone();
@@ -200,8 +213,14 @@ pub fn detection_alert(rule: &RuleInfo, hit: &Hit, event: &Event, now: Timestamp
 }
 
 /// An alert for one correlation firing; `event` completed it.
-pub fn correlation_alert(rule: &RuleInfo, hit: &CorrelationHit, event: &Event, now: Timestamp) -> NewAlert {
-    let mut a = base_alert(rule, AlertKind::Correlation, event, now);
+pub fn correlation_alert(
+    rule: &RuleInfo,
+    hit: &CorrelationHit,
+    event: &Event,
+    tenant: &str,
+    now: Timestamp,
+) -> NewAlert {
+    let mut a = base_alert(rule, AlertKind::Correlation, event, tenant, now);
     let group: Vec<String> = hit.group_key.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let group = group.join(",");
     a.id = alert_id(&[rule.key(), &group, &event.id.to_string()]);

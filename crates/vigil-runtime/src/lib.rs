@@ -3,6 +3,7 @@
 //! [`pipeline::Pipeline`], the in-stream rules ([`engine`]), keyed ingest streams ([`streams`]),
 //! logsource assignment ([`logsource`]) and the counters behind `/metrics` ([`metrics`]).
 
+mod correlation;
 pub mod engine;
 pub mod logsource;
 pub mod metrics;

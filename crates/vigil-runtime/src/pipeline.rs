@@ -27,8 +27,7 @@ use std::{
 
 use jiff::Timestamp;
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
-use vigil_detect::{Correlator, Hit};
+use vigil_detect::Hit;
 use vigil_event::{Event, EventId, Fields, LogSourceTags, Raw};
 use vigil_ingest::{Record, RecordFormat};
 use vigil_parse::{Format, Origin, ParseError};
@@ -37,6 +36,7 @@ use vigil_state::{NewAlert, NewDeadLetter, State};
 use vigil_store::{EventStore, PreparedEvent};
 
 use crate::{
+    correlation::{SavedCorrelation, TenantCorrelators},
     engine::RuleHolder,
     logsource::LogsourceMap,
     metrics::Metrics,
@@ -93,13 +93,6 @@ pub enum PipelineError {
     Thread(std::io::Error),
 }
 
-#[derive(Serialize, Deserialize)]
-struct SavedCorrelation {
-    /// The last spool record the snapshot includes.
-    seq: u64,
-    snapshot: vigil_detect::CorrelationSnapshot,
-}
-
 /// The last spool sequence number the saved correlation state covers (0 when none is saved).
 pub async fn correlation_saved_seq(state: &State) -> Result<u64, vigil_state::StateError> {
     Ok(state
@@ -113,6 +106,8 @@ pub async fn correlation_saved_seq(state: &State) -> Result<u64, vigil_state::St
 enum Processed {
     Event {
         event: Box<Event>,
+        /// The tenant of its sender.
+        tenant: Arc<str>,
         hits: Vec<Hit>,
         received: Timestamp,
         /// Its store document, built on the parallel stage (`None`: too old to keep).
@@ -124,7 +119,7 @@ enum Processed {
 }
 
 struct Run {
-    correlator: Option<Correlator>,
+    correlators: TenantCorrelators,
     generation: u64,
     /// Records up to this seq are already inside the correlation state.
     correlated_through: u64,
@@ -142,11 +137,7 @@ impl Pipeline {
         self.position.store(start, Relaxed);
         let rules = self.rules.current();
         let mut run = Run {
-            correlator: rules
-                .correlator
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .take(),
+            correlators: TenantCorrelators::new(&rules),
             generation: rules.generation,
             correlated_through: 0,
             last_seq: start - 1,
@@ -155,10 +146,11 @@ impl Pipeline {
         };
         if let Some(saved) = self.runtime.block_on(self.state.get_blob(CORRELATION_BLOB))?
             && let Ok(saved) = serde_json::from_slice::<SavedCorrelation>(&saved)
-            && let Some(c) = run.correlator.as_mut()
+            && run.correlators.enabled()
         {
-            if c.import_state(saved.snapshot) {
-                run.correlated_through = saved.seq;
+            let seq = saved.seq;
+            if run.correlators.import(saved) {
+                run.correlated_through = seq;
             } else {
                 tracing::warn!("saved correlation state does not fit the rules; starting correlations afresh");
             }
@@ -247,6 +239,7 @@ impl Pipeline {
                 Processed::Bad(letter) => letters.push(letter),
                 Processed::Event {
                     event,
+                    tenant,
                     hits,
                     received,
                     doc,
@@ -257,16 +250,19 @@ impl Pipeline {
                     }
                     for hit in hits.iter().filter(|h| !rules.suppressed.contains(&h.rule)) {
                         let rule = &rules.detector.rules()[hit.rule];
-                        alerts.push((crate::engine::detection_alert(rule, hit, &event, now), received));
+                        alerts.push((
+                            crate::engine::detection_alert(rule, hit, &event, &tenant, now),
+                            received,
+                        ));
                     }
-                    if let Some(c) = run.correlator.as_mut()
-                        && !hits.is_empty()
-                        && seq > run.correlated_through
-                    {
+                    if run.correlators.enabled() && !hits.is_empty() && seq > run.correlated_through {
                         let secs = event.time.unwrap_or(received).as_second();
-                        for ch in c.feed(&event, &hits, secs) {
+                        for ch in run.correlators.feed(&tenant, &event, &hits, secs) {
                             let rule = &rules.detector.rules()[ch.rule];
-                            alerts.push((crate::engine::correlation_alert(rule, &ch, &event, now), received));
+                            alerts.push((
+                                crate::engine::correlation_alert(rule, &ch, &event, &tenant, now),
+                                received,
+                            ));
                         }
                         run.correlated_through = seq;
                     }
@@ -299,31 +295,17 @@ impl Pipeline {
         })
     }
 
-    /// A reload brought a new correlator: carry the running state over (keyed by rule id).
-    fn swap_correlator(&self, run: &mut Run, rules: &crate::engine::Rules) {
-        let fresh = rules
-            .correlator
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        run.correlator = match (run.correlator.take(), fresh) {
-            (Some(old), Some(mut new)) => {
-                new.import_state(old.export_state());
-                Some(new)
-            }
-            (_, new) => new,
-        };
+    /// A reload brought new rules: carry each tenant's running state over (keyed by rule id).
+    fn swap_correlator(&self, run: &mut Run, rules: &Arc<crate::engine::Rules>) {
+        run.correlators = std::mem::take(&mut run.correlators).reloaded(rules);
         run.generation = rules.generation;
     }
 
     /// Saves the correlation state (when there is one) as covering every record read so far.
     fn save_correlation(&self, run: &mut Run) -> Result<(), PipelineError> {
         let seq = run.last_seq;
-        if let Some(c) = &run.correlator {
-            let saved = SavedCorrelation {
-                seq: run.correlated_through.max(seq),
-                snapshot: c.export_state(),
-            };
+        if run.correlators.enabled() {
+            let saved = run.correlators.export(run.correlated_through.max(seq));
             if let Ok(bytes) = serde_json::to_vec(&saved) {
                 self.runtime.block_on(self.state.put_blob(CORRELATION_BLOB, &bytes))?;
             }
@@ -338,6 +320,8 @@ impl Pipeline {
             Ok(rec) => rec,
             Err(e) => {
                 return Processed::Bad(NewDeadLetter {
+                    // A record that cannot be read names no tenant: the operator's.
+                    tenant: vigil_api_types::access::DEFAULT_TENANT.into(),
                     input: "spool".into(),
                     received: Timestamp::now(),
                     peer: None,
@@ -354,9 +338,12 @@ impl Pipeline {
                     self.metrics.events_future_time.fetch_add(1, Relaxed);
                 }
                 let hits = detector.detect(&event);
+                // After detection: a rule never sees the tenant, and the stored event always has it.
+                event.fields.insert(vigil_store::TENANT_FIELD, &*record.tenant);
                 let doc = self.store.prepare(&event, record.received);
                 Processed::Event {
                     event: Box::new(event),
+                    tenant: Arc::clone(&record.tenant),
                     hits,
                     received: record.received,
                     doc,
@@ -364,6 +351,7 @@ impl Pipeline {
                 }
             }
             Err(e) => Processed::Bad(NewDeadLetter {
+                tenant: record.tenant.to_string(),
                 input: record.input.to_string(),
                 received: record.received,
                 peer: record.peer.map(|p| p.to_string()),

@@ -46,6 +46,7 @@ impl SpoolSink {
 
     pub async fn store_dead_letter(&self, letter: DeadLetter) {
         let row = NewDeadLetter {
+            tenant: letter.tenant.to_string(),
             input: letter.input.to_string(),
             received: letter.received,
             peer: letter.peer.map(|p| p.to_string()),

@@ -283,6 +283,7 @@ fn syslog_tcp_config(config: &ServerConfig, name: &str, addr: SocketAddr) -> Sys
     c.max_message_size = max_msg;
     c.max_connections_per_ip = config.syslog.max_connections_per_ip;
     c.batch_max_bytes = c.batch_max_bytes.min(batch_cap);
+    c.tenant.clone_from(&config.syslog.tenant);
     c
 }
 
@@ -292,6 +293,7 @@ pub async fn start_syslog(config: &ServerConfig, inputs: &mut Inputs) -> Result<
     if let Some(addr) = config.syslog.udp {
         let mut c = vigil_ingest::SyslogUdpConfig::new("syslog-udp", addr);
         c.max_message_size = config.syslog.max_message_bytes;
+        c.tenant.clone_from(&config.syslog.tenant);
         let i = vigil_ingest::SyslogUdpInput::bind(c)
             .await
             .map_err(|e| input_error("syslog-udp", e))?;

@@ -30,6 +30,8 @@ fn stored_rank(level: &str) -> u8 {
 pub struct NewAlert {
     /// Deterministic alert id, unique across all alerts.
     pub id: String,
+    /// The tenant of the event that raised it.
+    pub tenant: String,
     /// Id of the rule that fired.
     pub rule_id: String,
     /// Title of the rule that fired.
@@ -91,6 +93,7 @@ fn alert_from_row(row: &SqliteRow) -> Result<Alert, StateError> {
     Ok(Alert {
         seq: row.try_get("seq")?,
         id: row.try_get("id")?,
+        tenant: row.try_get("tenant")?,
         status: row.try_get("status")?,
         rule_id: row.try_get("rule_id")?,
         rule_title: row.try_get("rule_title")?,
@@ -108,12 +111,11 @@ fn alert_from_row(row: &SqliteRow) -> Result<Alert, StateError> {
     })
 }
 
-/// Appends ` WHERE ...` for the filters of `q` (not the cursor) to `qb`; returns whether anything was added.
-fn push_filters(qb: &mut QueryBuilder<Sqlite>, q: &AlertQuery) -> bool {
-    let mut first = true;
-    let mut and = |qb: &mut QueryBuilder<Sqlite>| {
-        qb.push(if first { " WHERE " } else { " AND " });
-        first = false;
+/// Appends ` WHERE tenant = ...` and the filters of `q` (not the cursor) to `qb`.
+fn push_filters(qb: &mut QueryBuilder<Sqlite>, tenant: &str, q: &AlertQuery) {
+    qb.push(" WHERE tenant = ").push_bind(tenant.to_owned());
+    let and = |qb: &mut QueryBuilder<Sqlite>| {
+        qb.push(" AND ");
     };
     if let Some(since) = q.since {
         and(qb);
@@ -131,10 +133,9 @@ fn push_filters(qb: &mut QueryBuilder<Sqlite>, q: &AlertQuery) -> bool {
         and(qb);
         qb.push("level_rank >= ").push_bind(i64::from(min.rank()));
     }
-    !first
 }
 
-const ALERT_COLUMNS: &str = "seq, id, status, rule_id, rule_title, level, kind, attack, tags, event_ids, \
+const ALERT_COLUMNS: &str = "seq, id, tenant, status, rule_id, rule_title, level, kind, attack, tags, event_ids, \
                              group_key, event_time, detected, input, host, matched";
 
 impl State {
@@ -159,11 +160,12 @@ impl State {
         let mut inserted = 0;
         for (a, attack, tags, event_ids, matched) in rows {
             let done = sqlx::query(
-                "INSERT INTO alerts (id, status, rule_id, rule_title, level, level_rank, kind, attack, tags, \
-                 event_ids, group_key, event_time, detected, input, host, matched) \
-                 VALUES (?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                "INSERT INTO alerts (id, tenant, status, rule_id, rule_title, level, level_rank, kind, attack, \
+                 tags, event_ids, group_key, event_time, detected, input, host, matched) \
+                 VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
             )
             .bind(&a.id)
+            .bind(&a.tenant)
             .bind(&a.rule_id)
             .bind(&a.rule_title)
             .bind(&a.level)
@@ -186,11 +188,11 @@ impl State {
         Ok(inserted)
     }
 
-    /// One page of alerts matching `q`, newest first, with the total number of matches.
+    /// One page of `tenant`'s alerts matching `q`, newest first, with the total number of matches.
     ///
     /// Errors with [`StateError::InvalidCursor`] for a cursor not produced by this listing and
     /// [`StateError::InvalidInput`] for an unknown `min_level`.
-    pub async fn list_alerts(&self, q: &AlertQuery) -> Result<AlertPage, StateError> {
+    pub async fn list_alerts(&self, tenant: &str, q: &AlertQuery) -> Result<AlertPage, StateError> {
         let after = q
             .cursor
             .as_deref()
@@ -199,13 +201,12 @@ impl State {
         let limit = effective_limit(q.limit);
 
         let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM alerts");
-        push_filters(&mut count, q);
+        push_filters(&mut count, tenant, q);
 
         let mut page = QueryBuilder::<Sqlite>::new(format!("SELECT {ALERT_COLUMNS} FROM alerts"));
-        let filtered = push_filters(&mut page, q);
+        push_filters(&mut page, tenant, q);
         if let Some(after) = after {
-            page.push(if filtered { " AND " } else { " WHERE " });
-            page.push("seq < ").push_bind(after);
+            page.push(" AND seq < ").push_bind(after);
         }
         // One extra row tells whether another page exists without a trailing empty page.
         page.push(" ORDER BY seq DESC LIMIT ").push_bind(i64::from(limit) + 1);
@@ -232,10 +233,10 @@ impl State {
         })
     }
 
-    /// The alert with id `id`, if it is stored.
-    pub async fn get_alert(&self, id: &str) -> Result<Option<Alert>, StateError> {
+    /// `tenant`'s alert with id `id`, if it is stored (another tenant's is `None`, as if absent).
+    pub async fn get_alert(&self, tenant: &str, id: &str) -> Result<Option<Alert>, StateError> {
         let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE id = "));
-        q.push_bind(id);
+        q.push_bind(id).push(" AND tenant = ").push_bind(tenant);
         let row = q.build().fetch_optional(&self.reader).await?;
         row.as_ref().map(alert_from_row).transpose()
     }
@@ -278,13 +279,14 @@ mod tests {
             ..AlertQuery::default()
         };
         let mut qb = QueryBuilder::<Sqlite>::new("SELECT 1 FROM alerts");
-        assert!(push_filters(&mut qb, &q));
+        push_filters(&mut qb, "acme", &q);
         let sql = qb.sql();
-        assert_eq!(sql.as_str().matches("WHERE").count(), 1);
-        assert_eq!(sql.as_str().matches(" AND ").count(), 2);
+        assert_eq!(sql.as_str().matches("WHERE tenant = ").count(), 1);
+        assert_eq!(sql.as_str().matches(" AND ").count(), 3);
 
         let mut qb = QueryBuilder::<Sqlite>::new("SELECT 1 FROM alerts");
-        assert!(!push_filters(&mut qb, &AlertQuery::default()));
+        push_filters(&mut qb, "acme", &AlertQuery::default());
+        assert!(qb.sql().as_str().ends_with("WHERE tenant = ?"), "{}", qb.sql().as_str());
     }
 
     #[test]

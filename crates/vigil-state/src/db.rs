@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "audit", include_str!("../migrations/sqlite/0002_audit.sql")),
     (3, "api keys", include_str!("../migrations/sqlite/0003_api_keys.sql")),
     (4, "users", include_str!("../migrations/sqlite/0004_users.sql")),
+    (5, "tenants", include_str!("../migrations/sqlite/0005_tenants.sql")),
 ];
 
 fn migrator() -> Migrator {

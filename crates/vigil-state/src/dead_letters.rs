@@ -14,6 +14,8 @@ use vigil_event::DeadLetterCode;
 /// A rejected input record to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewDeadLetter {
+    /// The tenant of its sender.
+    pub tenant: String,
     /// Name of the input it arrived on.
     pub input: String,
     /// When it was received.
@@ -37,6 +39,8 @@ pub struct NewDeadLetter {
 pub struct DeadLetter {
     /// Insertion order, strictly increasing and never reused.
     pub seq: i64,
+    /// The tenant of its sender.
+    pub tenant: String,
     /// Name of the input it arrived on.
     pub input: String,
     /// When it was received.
@@ -61,6 +65,7 @@ impl DeadLetter {
         };
         vigil_api_types::dead_letters::DeadLetter {
             seq: self.seq,
+            tenant: self.tenant.clone(),
             input: self.input.clone(),
             received: self.received,
             peer: self.peer.clone(),
@@ -111,6 +116,7 @@ pub struct DeadLetterPage {
 fn letter_from_row(row: &SqliteRow) -> Result<DeadLetter, StateError> {
     Ok(DeadLetter {
         seq: row.try_get("seq")?,
+        tenant: row.try_get("tenant")?,
         input: row.try_get("input")?,
         received: time::from_db(row.try_get("received")?)?,
         peer: row.try_get("peer")?,
@@ -120,11 +126,10 @@ fn letter_from_row(row: &SqliteRow) -> Result<DeadLetter, StateError> {
     })
 }
 
-fn push_filters(qb: &mut QueryBuilder<Sqlite>, q: &DeadLetterQuery, after: Option<i64>) {
-    let mut first = true;
-    let mut and = |qb: &mut QueryBuilder<Sqlite>| {
-        qb.push(if first { " WHERE " } else { " AND " });
-        first = false;
+fn push_filters(qb: &mut QueryBuilder<Sqlite>, tenant: &str, q: &DeadLetterQuery, after: Option<i64>) {
+    qb.push(" WHERE tenant = ").push_bind(tenant.to_owned());
+    let and = |qb: &mut QueryBuilder<Sqlite>| {
+        qb.push(" AND ");
     };
     if let Some(since) = q.since {
         and(qb);
@@ -170,8 +175,10 @@ impl State {
         let mut tx = self.write_tx().await?;
         for l in letters {
             sqlx::query(
-                "INSERT INTO dead_letters (input, received, peer, code, message, data) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO dead_letters (tenant, input, received, peer, code, message, data) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
             )
+            .bind(&l.tenant)
             .bind(&l.input)
             .bind(time::to_db(l.received))
             .bind(&l.peer)
@@ -185,8 +192,8 @@ impl State {
         Ok(())
     }
 
-    /// One page of dead letters matching `q`, newest first, with the total number of matches.
-    pub async fn list_dead_letters(&self, q: &DeadLetterQuery) -> Result<DeadLetterPage, StateError> {
+    /// One page of `tenant`'s dead letters matching `q`, newest first, with the total number of matches.
+    pub async fn list_dead_letters(&self, tenant: &str, q: &DeadLetterQuery) -> Result<DeadLetterPage, StateError> {
         let after = q
             .cursor
             .as_deref()
@@ -195,10 +202,11 @@ impl State {
         let limit = effective_limit(q.limit);
 
         let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM dead_letters");
-        push_filters(&mut count, q, None);
-        let mut page =
-            QueryBuilder::<Sqlite>::new("SELECT seq, input, received, peer, code, message, data FROM dead_letters");
-        push_filters(&mut page, q, after);
+        push_filters(&mut count, tenant, q, None);
+        let mut page = QueryBuilder::<Sqlite>::new(
+            "SELECT seq, tenant, input, received, peer, code, message, data FROM dead_letters",
+        );
+        push_filters(&mut page, tenant, q, after);
         page.push(" ORDER BY seq DESC LIMIT ").push_bind(i64::from(limit) + 1);
 
         let mut tx = self.read_tx().await?;
@@ -239,6 +247,7 @@ mod tests {
     fn letter(data: &[u8]) -> DeadLetter {
         DeadLetter {
             seq: 3,
+            tenant: "default".into(),
             input: "syslog".into(),
             received: Timestamp::UNIX_EPOCH,
             peer: None,

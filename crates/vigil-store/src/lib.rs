@@ -59,6 +59,7 @@ pub use cursor::Sort;
 pub use error::StoreError;
 pub use retention::RetentionReport;
 pub use search::{Hit, MAX_SIZE, SearchRequest, SearchResponse};
+pub use search::{Scope, TENANT_FIELD};
 pub use vigil_api_types::duration::{format_duration, parse_duration};
 pub use vigil_api_types::status::StoreStats;
 
@@ -313,9 +314,9 @@ impl EventStore {
         }
     }
 
-    /// Searches the committed events (see [`SearchRequest`]).
-    pub fn search(&self, req: &SearchRequest) -> Result<SearchResponse, StoreError> {
-        search::run(self, req)
+    /// Searches the committed events of `scope` (see [`SearchRequest`]).
+    pub fn search(&self, scope: Scope<'_>, req: &SearchRequest) -> Result<SearchResponse, StoreError> {
+        search::run(self, scope, req)
     }
 
     /// Calls `visit` with every committed event in `[from, to)`, rebuilt as an [`Event`] (without its
@@ -325,11 +326,12 @@ impl EventStore {
     /// early when `visit` returns `false`. Returns how many events were visited.
     pub fn scan(
         &self,
+        scope: Scope<'_>,
         from: Option<Timestamp>,
         to: Option<Timestamp>,
         visit: &mut dyn FnMut(Event, Timestamp) -> bool,
     ) -> Result<u64, StoreError> {
-        search::scan(self, from, to, visit)
+        search::scan(self, scope, from, to, visit)
     }
 
     /// Applies retention at time `now` (see [`RetentionReport`]).

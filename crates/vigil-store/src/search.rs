@@ -22,6 +22,47 @@ use crate::translate::{translate, ts_range};
 use crate::{EventStore, StoreError, nanos};
 pub use vigil_api_types::search::{Hit, SearchResponse};
 
+/// The field holding an event's tenant, set by the server's pipeline (replacing whatever the
+/// event said there). Events stored before tenants existed have none: they are the default
+/// tenant's.
+pub const TENANT_FIELD: &str = "vigil_tenant";
+
+/// Whose events a search or scan reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope<'a> {
+    /// One tenant's: every API read.
+    Tenant(&'a str),
+    /// Every tenant's: the operator's own tools reading a data directory.
+    All,
+}
+
+impl Scope<'_> {
+    /// The query a document must also match, `None` for every tenant. A tenant name that is not
+    /// a valid one matches nothing.
+    fn filter(self, schema: &StoreSchema) -> Result<Option<Box<dyn TQuery>>, StoreError> {
+        let Scope::Tenant(tenant) = self else {
+            return Ok(None);
+        };
+        if vigil_api_types::access::check_tenant(tenant).is_err() {
+            return Ok(Some(Box::new(tantivy::query::EmptyQuery)));
+        }
+        let text = if tenant == vigil_api_types::access::DEFAULT_TENANT {
+            format!("{TENANT_FIELD}:\"{tenant}\" OR NOT _exists_:{TENANT_FIELD}")
+        } else {
+            format!("{TENANT_FIELD}:\"{tenant}\"")
+        };
+        Ok(Some(translate(schema, &vigil_query::parse(&text)?)?))
+    }
+
+    /// `query`, limited to the scope's events.
+    fn restrict(self, schema: &StoreSchema, query: Box<dyn TQuery>) -> Result<Box<dyn TQuery>, StoreError> {
+        Ok(match self.filter(schema)? {
+            None => query,
+            Some(filter) => Box::new(BooleanQuery::new(vec![(Occur::Must, query), (Occur::Must, filter)])),
+        })
+    }
+}
+
 /// Largest page size.
 pub const MAX_SIZE: usize = 10_000;
 
@@ -58,7 +99,7 @@ impl Default for SearchRequest {
     }
 }
 
-pub(crate) fn run(store: &EventStore, req: &SearchRequest) -> Result<SearchResponse, StoreError> {
+pub(crate) fn run(store: &EventStore, scope: Scope<'_>, req: &SearchRequest) -> Result<SearchResponse, StoreError> {
     if req.size > MAX_SIZE {
         return Err(StoreError::BadRequest(format!(
             "size {} is over the limit of {MAX_SIZE}",
@@ -68,7 +109,7 @@ pub(crate) fn run(store: &EventStore, req: &SearchRequest) -> Result<SearchRespo
     let parsed = vigil_query::parse(&req.query)?;
     let after = req.cursor.as_deref().map(|c| cursor::decode(req.sort, c)).transpose()?;
     let plan = AggPlan::new(store.schema.f, &req.aggs)?;
-    let query = translate(&store.schema, &parsed)?;
+    let query = scope.restrict(&store.schema, translate(&store.schema, &parsed)?)?;
     let (from, to) = window(req.from, req.to)?;
 
     let collector = PageCollector {
@@ -144,6 +185,7 @@ pub(crate) fn run(store: &EventStore, req: &SearchRequest) -> Result<SearchRespo
 
 pub(crate) fn scan(
     store: &EventStore,
+    scope: Scope<'_>,
     from: Option<Timestamp>,
     to: Option<Timestamp>,
     visit: &mut dyn FnMut(Event, Timestamp) -> bool,
@@ -153,7 +195,13 @@ pub(crate) fn scan(
     let mut visited = 0;
     for part in store.snapshot(from, to) {
         let searcher = part.reader.searcher();
-        let q = restrict(&store.schema, &part, Box::new(tantivy::query::AllQuery), from, to);
+        let q = restrict(
+            &store.schema,
+            &part,
+            scope.restrict(&store.schema, Box::new(tantivy::query::AllQuery))?,
+            from,
+            to,
+        );
         let collector = PageCollector {
             size: usize::MAX,
             sort: Sort::TimeAsc,

@@ -611,6 +611,10 @@ pub struct HuntArgs {
     /// The server's data directory, for --stored.
     #[arg(long, value_name = "DIR", default_value = "vigil-data")]
     pub data_dir: PathBuf,
+    /// With --stored: only this tenant's events (default: every tenant's; the data directory's
+    /// owner reads them all).
+    #[arg(long, value_name = "TENANT", requires = "stored", value_parser = tenant_parser)]
+    pub tenant: Option<String>,
     /// Output format [default: table on a terminal, jsonl otherwise]. Control and invisible
     /// characters from the logs are shown as escapes (\x1b, \u{202e}) in tables and CSV, and as
     /// \uXXXX in JSON; a CSV cell starting with =, +, -, @, tab or CR gets a leading ' so

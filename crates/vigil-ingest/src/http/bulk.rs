@@ -26,7 +26,9 @@ use serde_json::{Map, Value, json};
 
 use super::body::{BodyError, read_body};
 use super::es_probes::es_error;
-use super::{HttpIngest, Shared, dead_letters, json_response, letter, peer_of, retry_after_header, submit};
+use super::{
+    HttpIngest, Shared, dead_letters, json_response, letter, no_tenant, peer_of, retry_after_header, submit, tenant_of,
+};
 use crate::{DeadLetter, ErrorCode, Record, RecordFormat, Refusal, SinkError, admit, codes};
 
 const SHARDS: fn() -> Value = || json!({"total": 1, "successful": 1, "failed": 0});
@@ -82,13 +84,13 @@ fn content_type_error(headers: &HeaderMap) -> Option<Response> {
 }
 
 /// Maps a body error to an Elasticsearch answer (dead-lettering corrupt compressed bodies).
-async fn body_error(shared: &Shared, peer: Option<SocketAddr>, err: BodyError) -> Response {
+async fn body_error(shared: &Shared, peer: Option<SocketAddr>, tenant: &Arc<str>, err: BodyError) -> Response {
     let message = err.message();
     match err {
         BodyError::TooLarge(_) => es_error(ErrorCode::BodyTooLarge, "content_too_long_exception", &message),
         BodyError::BadEncoding { raw, .. } => {
             let dead = letter(&shared.es, peer, codes::BAD_ENCODING, &message, &raw);
-            dead_letters(shared, &shared.es, vec![dead]).await;
+            dead_letters(shared, &shared.es, tenant, vec![dead]).await;
             es_error(ErrorCode::BadEncoding, "parse_exception", &message)
         }
         BodyError::UnsupportedEncoding(_) => {
@@ -121,7 +123,12 @@ fn sink_error(err: SinkError) -> Response {
 }
 
 /// Reads the body after the content-type check; errors are final answers.
-async fn request_body(shared: &Shared, peer: Option<SocketAddr>, req: Request) -> Result<Bytes, Response> {
+async fn request_body(
+    shared: &Shared,
+    peer: Option<SocketAddr>,
+    tenant: &Arc<str>,
+    req: Request,
+) -> Result<Bytes, Response> {
     if let Some(response) = content_type_error(req.headers()) {
         return Err(response);
     }
@@ -129,7 +136,7 @@ async fn request_body(shared: &Shared, peer: Option<SocketAddr>, req: Request) -
     let config = &shared.config;
     match read_body(&parts.headers, body, config.max_body_bytes, config.max_decoded_bytes).await {
         Ok(bytes) => Ok(bytes),
-        Err(err) => Err(body_error(shared, peer, err).await),
+        Err(err) => Err(body_error(shared, peer, tenant, err).await),
     }
 }
 
@@ -137,7 +144,10 @@ async fn bulk_inner(state: HttpIngest, path_index: Option<String>, req: Request)
     let started = Instant::now();
     let shared = Arc::clone(&state.inner);
     let peer = peer_of(&req);
-    let body = match request_body(&shared, peer, req).await {
+    let Some(tenant) = tenant_of(&req) else {
+        return no_tenant();
+    };
+    let body = match request_body(&shared, peer, &tenant, req).await {
         Ok(body) => body,
         Err(response) => return response,
     };
@@ -147,7 +157,7 @@ async fn bulk_inner(state: HttpIngest, path_index: Option<String>, req: Request)
     let parsed = match parsed {
         Ok(Ok(parsed)) => parsed,
         Ok(Err(malformed)) => {
-            dead_letters(&shared, &shared.es, vec![malformed.letter]).await;
+            dead_letters(&shared, &shared.es, &tenant, vec![malformed.letter]).await;
             return es_error(ErrorCode::BadRequest, "illegal_argument_exception", &malformed.reason);
         }
         Err(err) => {
@@ -162,12 +172,12 @@ async fn bulk_inner(state: HttpIngest, path_index: Option<String>, req: Request)
             "Validation Failed: 1: no requests added;",
         );
     }
-    if let Err(err) = submit(&shared, &shared.es, parsed.records).await {
+    if let Err(err) = submit(&shared, &shared.es, &tenant, parsed.records).await {
         return sink_error(err);
     }
     // Dead letters only once the request is answered with per-item results; on 429 the client
     // resends the whole request.
-    dead_letters(&shared, &shared.es, parsed.letters).await;
+    dead_letters(&shared, &shared.es, &tenant, parsed.letters).await;
     json_response(
         StatusCode::OK,
         &json!({
@@ -395,6 +405,8 @@ fn document_record(
     }
     Record {
         input: Arc::clone(&es.input),
+        // Stamped with the sender's tenant when submitted.
+        tenant: crate::record::default_tenant(),
         format: RecordFormat::Json,
         received,
         peer,
@@ -428,7 +440,10 @@ pub(super) async fn doc(
 async fn doc_inner(state: HttpIngest, index: String, given_id: Option<String>, req: Request) -> Response {
     let shared = Arc::clone(&state.inner);
     let peer = peer_of(&req);
-    let body = match request_body(&shared, peer, req).await {
+    let Some(tenant) = tenant_of(&req) else {
+        return no_tenant();
+    };
+    let body = match request_body(&shared, peer, &tenant, req).await {
         Ok(body) => body,
         Err(response) => return response,
     };
@@ -438,7 +453,7 @@ async fn doc_inner(state: HttpIngest, index: String, given_id: Option<String>, r
     if let Err(refusal) = admit::check(&record) {
         let (kind, reason) = refusal_error(&refusal);
         let dead = letter(&shared.es, peer, refusal.code(), &reason, source);
-        dead_letters(&shared, &shared.es, vec![dead]).await;
+        dead_letters(&shared, &shared.es, &tenant, vec![dead]).await;
         let code = match refusal {
             Refusal::TooLarge { .. } => ErrorCode::RecordTooLarge,
             _ => ErrorCode::InvalidJson,
@@ -449,7 +464,7 @@ async fn doc_inner(state: HttpIngest, index: String, given_id: Option<String>, r
         Some(id) => (id.clone(), shared.sequence.fetch_add(1, Ordering::Relaxed)),
         None => next_id(&shared, received),
     };
-    if let Err(err) = submit(&shared, &shared.es, vec![record]).await {
+    if let Err(err) = submit(&shared, &shared.es, &tenant, vec![record]).await {
         return sink_error(err);
     }
     json_response(StatusCode::CREATED, &created(&index, &id, seq))

@@ -75,10 +75,13 @@ fn unauthorized(reason: &str) -> Response {
     response
 }
 
-async fn require_token(State(state): State<HttpIngest>, req: Request, next: Next) -> Response {
+async fn require_token(State(state): State<HttpIngest>, mut req: Request, next: Next) -> Response {
     state.inner.es.metrics.add_request();
     match authorize(&*state.inner.auth, req.headers()).await {
-        AuthOutcome::Allowed => next.run(req).await,
+        AuthOutcome::Allowed(tenant) => {
+            req.extensions_mut().insert(tenant);
+            next.run(req).await
+        }
         AuthOutcome::Missing => unauthorized("missing authentication credentials for REST request"),
         AuthOutcome::Malformed | AuthOutcome::Denied => {
             unauthorized("unable to authenticate with provided credentials")

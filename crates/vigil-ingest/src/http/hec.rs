@@ -35,7 +35,7 @@ use serde_json::{Map, Value, json};
 
 use super::body::{BodyError, read_body};
 use super::{
-    HttpIngest, Shared, dead_letters, json_response, letter, peer_of, retry_after_header, submit,
+    HttpIngest, Shared, dead_letters, json_response, letter, no_tenant, peer_of, retry_after_header, submit, tenant_of,
     timestamp_from_decimal,
 };
 use crate::auth::{AuthOutcome, authorize};
@@ -94,10 +94,13 @@ async fn health() -> Response {
     hec(StatusCode::OK, "HEC is healthy", 17)
 }
 
-async fn require_token(State(state): State<HttpIngest>, req: Request, next: Next) -> Response {
+async fn require_token(State(state): State<HttpIngest>, mut req: Request, next: Next) -> Response {
     state.inner.hec.metrics.add_request();
     match authorize(&*state.inner.auth, req.headers()).await {
-        AuthOutcome::Allowed => next.run(req).await,
+        AuthOutcome::Allowed(tenant) => {
+            req.extensions_mut().insert(tenant);
+            next.run(req).await
+        }
         AuthOutcome::Missing => hec(StatusCode::UNAUTHORIZED, "Token is required", 2),
         AuthOutcome::Malformed => hec(StatusCode::UNAUTHORIZED, "Invalid authorization", 3),
         AuthOutcome::Denied => hec(StatusCode::FORBIDDEN, "Invalid token", 4),
@@ -143,7 +146,12 @@ fn sink_error(err: SinkError) -> Response {
 }
 
 /// Reads the body; `Err` is the final answer (including "No data").
-async fn request_body(shared: &Shared, peer: Option<SocketAddr>, req: Request) -> Result<(Uri, Bytes), Response> {
+async fn request_body(
+    shared: &Shared,
+    peer: Option<SocketAddr>,
+    tenant: &Arc<str>,
+    req: Request,
+) -> Result<(Uri, Bytes), Response> {
     let (parts, body) = req.into_parts();
     let config = &shared.config;
     match read_body(&parts.headers, body, config.max_body_bytes, config.max_decoded_bytes).await {
@@ -159,7 +167,7 @@ async fn request_body(shared: &Shared, peer: Option<SocketAddr>, req: Request) -
             let message = err.message();
             if let BodyError::BadEncoding { raw, .. } = err {
                 let dead = letter(&shared.hec, peer, codes::BAD_ENCODING, message, &raw);
-                dead_letters(shared, &shared.hec, vec![dead]).await;
+                dead_letters(shared, &shared.hec, tenant, vec![dead]).await;
             }
             Err(hec(StatusCode::BAD_REQUEST, INVALID_FORMAT.text, INVALID_FORMAT.code))
         }
@@ -183,11 +191,11 @@ struct Parsed {
 }
 
 /// Submits, then answers: Success, or the first envelope error (after dead-lettering).
-async fn finish(shared: &Shared, parsed: Parsed) -> Response {
-    if let Err(err) = submit(shared, &shared.hec, parsed.records).await {
+async fn finish(shared: &Shared, tenant: &Arc<str>, parsed: Parsed) -> Response {
+    if let Err(err) = submit(shared, &shared.hec, tenant, parsed.records).await {
         return sink_error(err);
     }
-    dead_letters(shared, &shared.hec, parsed.letters).await;
+    dead_letters(shared, &shared.hec, tenant, parsed.letters).await;
     match parsed.first_error {
         None => hec(StatusCode::OK, "Success", 0),
         Some((number, status)) => json_response(
@@ -204,7 +212,10 @@ async fn finish(shared: &Shared, parsed: Parsed) -> Response {
 async fn event(State(state): State<HttpIngest>, req: Request) -> Response {
     let shared = Arc::clone(&state.inner);
     let peer = peer_of(&req);
-    let (uri, body) = match request_body(&shared, peer, req).await {
+    let Some(tenant) = tenant_of(&req) else {
+        return no_tenant();
+    };
+    let (uri, body) = match request_body(&shared, peer, &tenant, req).await {
         Ok(read) => read,
         Err(response) => return response,
     };
@@ -214,7 +225,7 @@ async fn event(State(state): State<HttpIngest>, req: Request) -> Response {
     let parse_shared = Arc::clone(&shared);
     let parsed = tokio::task::spawn_blocking(move || parse_events(&parse_shared, &body, &query, peer)).await;
     match parsed {
-        Ok(parsed) => finish(&shared, parsed).await,
+        Ok(parsed) => finish(&shared, &tenant, parsed).await,
         Err(err) => {
             tracing::error!(%err, "hec parser task failed");
             hec(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error", 8)
@@ -255,6 +266,8 @@ fn parse_events(shared: &Shared, body: &[u8], query: &HecQuery, peer: Option<Soc
             Ok((format, data, attrs)) => {
                 let record = Record {
                     input: Arc::clone(&shared.hec.input),
+                    // Stamped with the sender's tenant when submitted.
+                    tenant: crate::record::default_tenant(),
                     format,
                     received,
                     peer,
@@ -371,7 +384,10 @@ fn push_fields(attrs: &mut Vec<(String, String)>, fields: Map<String, Value>) {
 async fn raw(State(state): State<HttpIngest>, req: Request) -> Response {
     let shared = Arc::clone(&state.inner);
     let peer = peer_of(&req);
-    let (uri, body) = match request_body(&shared, peer, req).await {
+    let Some(tenant) = tenant_of(&req) else {
+        return no_tenant();
+    };
+    let (uri, body) = match request_body(&shared, peer, &tenant, req).await {
         Ok(read) => read,
         Err(response) => return response,
     };
@@ -391,7 +407,7 @@ async fn raw(State(state): State<HttpIngest>, req: Request) -> Response {
     let parse_shared = Arc::clone(&shared);
     let parsed = tokio::task::spawn_blocking(move || raw_lines(&parse_shared, &body, &attrs, peer)).await;
     match parsed {
-        Ok(parsed) => finish(&shared, parsed).await,
+        Ok(parsed) => finish(&shared, &tenant, parsed).await,
         Err(err) => {
             tracing::error!(%err, "hec raw task failed");
             hec(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error", 8)
@@ -415,6 +431,8 @@ fn raw_lines(shared: &Shared, body: &[u8], attrs: &[(String, String)], peer: Opt
     for (number, line) in lines.enumerate() {
         let record = Record {
             input: Arc::clone(&shared.hec.input),
+            // Stamped with the sender's tenant when submitted.
+            tenant: crate::record::default_tenant(),
             format: RecordFormat::Text,
             received,
             peer,

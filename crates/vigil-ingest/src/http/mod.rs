@@ -44,7 +44,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use jiff::Timestamp;
 
-use crate::{DeadLetter, ErrorCode, IngestAuth, InputMetrics, Record, RecordSink, SinkError};
+use crate::{DeadLetter, ErrorCode, IngestAuth, IngestTenant, InputMetrics, Record, RecordSink, SinkError};
 
 pub use es_probes::ES_VERSION;
 
@@ -248,9 +248,17 @@ pub fn error_response(code: ErrorCode, message: &str) -> Response {
 }
 
 /// Submits records of one request; counts accepted or backpressured.
-pub(crate) async fn submit(shared: &Shared, endpoint: &Endpoint, records: Vec<Record>) -> Result<(), SinkError> {
+pub(crate) async fn submit(
+    shared: &Shared,
+    endpoint: &Endpoint,
+    tenant: &Arc<str>,
+    mut records: Vec<Record>,
+) -> Result<(), SinkError> {
     if records.is_empty() {
         return Ok(());
+    }
+    for record in &mut records {
+        record.tenant = Arc::clone(tenant);
     }
     let count = records.len() as u64;
     let bytes: u64 = records.iter().map(|r| r.data.len() as u64).sum();
@@ -270,12 +278,23 @@ pub(crate) async fn submit(shared: &Shared, endpoint: &Endpoint, records: Vec<Re
     }
 }
 
-/// Hands dead letters to the sink and counts them.
-pub(crate) async fn dead_letters(shared: &Shared, endpoint: &Endpoint, letters: Vec<DeadLetter>) {
+/// Hands dead letters (in the sender's tenant) to the sink and counts them.
+pub(crate) async fn dead_letters(shared: &Shared, endpoint: &Endpoint, tenant: &Arc<str>, letters: Vec<DeadLetter>) {
     endpoint.metrics.add_rejected(letters.len() as u64);
     for letter in letters {
-        shared.sink.dead_letter(letter).await;
+        shared.sink.dead_letter(letter.in_tenant(tenant)).await;
     }
+}
+
+/// The tenant the request's credential writes into (set by the routes' authentication layer).
+/// `None` only for a route that was not behind it: its handler answers 401.
+pub(crate) fn tenant_of<B>(req: &axum::http::Request<B>) -> Option<Arc<str>> {
+    req.extensions().get::<IngestTenant>().map(|t| Arc::clone(&t.0))
+}
+
+/// The answer of a handler reached without an ingest credential.
+pub(crate) fn no_tenant() -> Response {
+    error_response(ErrorCode::Unauthorized, "an ingest token is required")
 }
 
 /// A dead letter of this endpoint, received now.

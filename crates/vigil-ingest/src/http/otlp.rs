@@ -45,7 +45,8 @@ use super::otlp_proto::{
     KeyValue, LogRecord, Status, any_value,
 };
 use super::{
-    HttpIngest, Shared, dead_letters, error_response, json_response, letter, peer_of, retry_after_header, submit,
+    HttpIngest, Shared, dead_letters, error_response, json_response, letter, no_tenant, peer_of, retry_after_header,
+    submit, tenant_of,
 };
 use crate::auth::{AuthOutcome, authorize};
 use crate::{DeadLetter, ErrorCode, Record, RecordFormat, SinkError, admit, codes};
@@ -80,10 +81,13 @@ pub(super) fn router(state: HttpIngest) -> Router {
         .with_state(state)
 }
 
-async fn require_token(State(state): State<HttpIngest>, req: Request, next: Next) -> Response {
+async fn require_token(State(state): State<HttpIngest>, mut req: Request, next: Next) -> Response {
     state.inner.otlp.metrics.add_request();
     let message = match authorize(&*state.inner.auth, req.headers()).await {
-        AuthOutcome::Allowed => return next.run(req).await,
+        AuthOutcome::Allowed(tenant) => {
+            req.extensions_mut().insert(tenant);
+            return next.run(req).await;
+        }
         AuthOutcome::Missing => "an ingest token is required",
         AuthOutcome::Malformed | AuthOutcome::Denied => "invalid ingest token",
     };
@@ -156,6 +160,9 @@ async fn logs(State(state): State<HttpIngest>, req: Request) -> Response {
         );
     };
     let peer = peer_of(&req);
+    let Some(tenant) = tenant_of(&req) else {
+        return no_tenant();
+    };
     let (parts, body) = req.into_parts();
     let config = &shared.config;
     let body = match read_body(&parts.headers, body, config.max_body_bytes, config.max_decoded_bytes).await {
@@ -169,7 +176,7 @@ async fn logs(State(state): State<HttpIngest>, req: Request) -> Response {
             };
             if let BodyError::BadEncoding { raw, .. } = err {
                 let dead = letter(&shared.otlp, peer, codes::BAD_ENCODING, &message, &raw);
-                dead_letters(&shared, &shared.otlp, vec![dead]).await;
+                dead_letters(&shared, &shared.otlp, &tenant, vec![dead]).await;
             }
             return status(encoding, http, INVALID_ARGUMENT, &message);
         }
@@ -180,7 +187,7 @@ async fn logs(State(state): State<HttpIngest>, req: Request) -> Response {
         Ok(Ok(mapped)) => mapped,
         Ok(Err(dead)) => {
             let message = format!("cannot decode the request: {}", dead.message);
-            dead_letters(&shared, &shared.otlp, vec![*dead]).await;
+            dead_letters(&shared, &shared.otlp, &tenant, vec![*dead]).await;
             return status(encoding, StatusCode::BAD_REQUEST, INVALID_ARGUMENT, &message);
         }
         Err(err) => {
@@ -188,7 +195,7 @@ async fn logs(State(state): State<HttpIngest>, req: Request) -> Response {
             return status(encoding, StatusCode::INTERNAL_SERVER_ERROR, INTERNAL, "internal error");
         }
     };
-    if let Err(err) = submit(&shared, &shared.otlp, mapped.records).await {
+    if let Err(err) = submit(&shared, &shared.otlp, &tenant, mapped.records).await {
         let (http, code, retry_after, message) = match err {
             SinkError::TooLarge(reason) => {
                 return status(encoding, StatusCode::PAYLOAD_TOO_LARGE, INVALID_ARGUMENT, &reason);
@@ -212,7 +219,7 @@ async fn logs(State(state): State<HttpIngest>, req: Request) -> Response {
         return response;
     }
     let rejected = mapped.letters.len() as i64;
-    dead_letters(&shared, &shared.otlp, mapped.letters).await;
+    dead_letters(&shared, &shared.otlp, &tenant, mapped.letters).await;
     let partial = mapped.first_reason.map(|reason| ExportLogsPartialSuccess {
         rejected_log_records: rejected,
         error_message: format!("{rejected} log records rejected; first: {reason}"),
@@ -282,6 +289,8 @@ fn decode(
                 let doc = document(log, resource.as_ref(), scope.as_ref(), received);
                 let record = Record {
                     input: Arc::clone(&endpoint.input),
+                    // Stamped with the sender's tenant when submitted.
+                    tenant: crate::record::default_tenant(),
                     format: RecordFormat::Json,
                     received,
                     peer,

@@ -57,6 +57,7 @@ pub(crate) async fn serve_stream<S>(
 ) where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    let tenant: Arc<str> = Arc::from(config.tenant.as_str());
     let mut framer = Framer::new(config.max_message_size);
     let mut buf = vec![0u8; READ_CHUNK];
     let mut frames = Vec::new();
@@ -112,6 +113,7 @@ pub(crate) async fn serve_stream<S>(
                     batch.bytes += data.len();
                     batch.records.push(Record {
                         input: Arc::clone(&input),
+                        tenant: Arc::clone(&tenant),
                         format: RecordFormat::Syslog,
                         received,
                         peer: Some(peer.addr),
@@ -121,7 +123,7 @@ pub(crate) async fn serve_stream<S>(
                 }
                 Frame::Rejected { code, message, data } | Frame::Fatal { code, message, data } => {
                     tracing::debug!(peer = %peer.addr, code, %message, "syslog frame rejected");
-                    dead_letter(&ctx, &input, peer.addr, code, message, &data).await;
+                    dead_letter(&ctx, &input, &tenant, peer.addr, code, message, &data).await;
                 }
             }
         }
@@ -166,12 +168,13 @@ async fn flush(batch: &mut Batch, ctx: &InputContext, policy: RetryPolicy, peer:
 pub(crate) fn dead_letter<'a>(
     ctx: &'a InputContext,
     input: &Arc<str>,
+    tenant: &Arc<str>,
     peer: SocketAddr,
     code: &'static str,
     message: String,
     data: &[u8],
 ) -> impl Future<Output = ()> + 'a {
-    let letter = DeadLetter::new(Arc::clone(input), Some(peer), code, message, data);
+    let letter = DeadLetter::new(Arc::clone(input), Some(peer), code, message, data).in_tenant(tenant);
     ctx.metrics.add_rejected(1);
     ctx.sink.dead_letter(letter)
 }

@@ -36,6 +36,8 @@ fn check_max_message(max: usize) -> Result<(), crate::IngestError> {
 pub struct SyslogTcpConfig {
     /// Input name, put into every record (e.g. `syslog-tcp`).
     pub name: String,
+    /// The tenant every record of this listener belongs to (syslog carries no credential).
+    pub tenant: String,
     /// Address to bind (port 0 picks a free port).
     pub addr: SocketAddr,
     /// Largest message (at most [`crate::MAX_RECORD_BYTES`]); longer lines are dead-lettered
@@ -65,6 +67,7 @@ impl SyslogTcpConfig {
     pub fn new(name: impl Into<String>, addr: SocketAddr) -> SyslogTcpConfig {
         SyslogTcpConfig {
             name: name.into(),
+            tenant: vigil_api_types::access::DEFAULT_TENANT.to_owned(),
             addr,
             max_message_size: DEFAULT_MAX_MESSAGE,
             max_connections: 1024,
@@ -84,6 +87,8 @@ impl SyslogTcpConfig {
 pub struct SyslogUdpConfig {
     /// Input name, put into every record (e.g. `syslog-udp`).
     pub name: String,
+    /// The tenant every record of this listener belongs to (syslog carries no credential).
+    pub tenant: String,
     /// Address to bind (port 0 picks a free port).
     pub addr: SocketAddr,
     /// Largest message (at most [`crate::MAX_RECORD_BYTES`]); longer datagrams are dead-lettered
@@ -105,6 +110,7 @@ impl SyslogUdpConfig {
     pub fn new(name: impl Into<String>, addr: SocketAddr) -> SyslogUdpConfig {
         SyslogUdpConfig {
             name: name.into(),
+            tenant: vigil_api_types::access::DEFAULT_TENANT.to_owned(),
             addr,
             max_message_size: DEFAULT_MAX_MESSAGE,
             batch_max: 512,

@@ -32,6 +32,7 @@ pub struct SyslogUdpInput {
     socket: UdpSocket,
     local_addr: SocketAddr,
     name: Arc<str>,
+    tenant: Arc<str>,
     config: SyslogUdpConfig,
 }
 
@@ -62,6 +63,7 @@ impl SyslogUdpInput {
             socket,
             local_addr,
             name: Arc::from(config.name.as_str()),
+            tenant: Arc::from(config.tenant.as_str()),
             config,
         })
     }
@@ -114,11 +116,21 @@ impl SyslogUdpInput {
                     self.config.max_message_size
                 );
                 let data = &data[..self.config.max_message_size];
-                dead_letter(&ctx, &self.name, peer, codes::FRAME_TOO_LARGE, message, data).await;
+                dead_letter(
+                    &ctx,
+                    &self.name,
+                    &self.tenant,
+                    peer,
+                    codes::FRAME_TOO_LARGE,
+                    message,
+                    data,
+                )
+                .await;
                 continue;
             }
             let record = Record {
                 input: Arc::clone(&self.name),
+                tenant: Arc::clone(&self.tenant),
                 format: RecordFormat::Syslog,
                 received: Timestamp::now(),
                 peer: Some(peer),

@@ -113,6 +113,8 @@ pub struct SyslogConfig {
     pub max_connections_per_ip: usize,
     /// Sigma logsource given to syslog events, e.g. `product=linux`.
     pub logsource: Option<String>,
+    /// The tenant of every syslog record (syslog carries no credential).
+    pub tenant: String,
 }
 
 /// Event store partitioning and retention.
@@ -161,6 +163,7 @@ impl Default for ServerConfig {
                 max_message_bytes: 64 << 10,
                 max_connections_per_ip: 128,
                 logsource: None,
+                tenant: vigil_api_types::access::DEFAULT_TENANT.to_owned(),
             },
             rules: RulesConfig {
                 paths: Vec::new(),
@@ -284,6 +287,7 @@ struct SyslogFile {
     max_message: Option<String>,
     max_connections_per_ip: Option<usize>,
     logsource: Option<String>,
+    tenant: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -524,6 +528,12 @@ fn read_syslog(r: &mut Reader<'_>, table: &toml::Table, c: &mut ServerConfig) {
             r.problem(Some("syslog"), "logsource", e);
         }
         c.syslog.logsource = Some(spec);
+    }
+    if let Some(tenant) = syslog.tenant {
+        match vigil_api_types::access::check_tenant(&tenant) {
+            Ok(()) => c.syslog.tenant = tenant,
+            Err(e) => r.problem(Some("syslog"), "tenant", e),
+        }
     }
 }
 

@@ -200,3 +200,16 @@ fn syslog_messages_stay_within_the_record_limit() {
     let problems = parse("version = 1\n[syslog]\nmax_message = \"2MiB\"\n").expect_err("over the limit");
     assert_eq!(problems[0].key, "syslog.max_message");
 }
+
+#[test]
+fn the_syslog_tenant_defaults_and_is_checked() {
+    assert_eq!(parse("version = 1\n").expect("valid").syslog.tenant, "default");
+    let c = parse("version = 1\n[syslog]\ntenant = \"acme\"\n").expect("valid");
+    assert_eq!(c.syslog.tenant, "acme");
+    let problems = parse("version = 1\n[syslog]\ntenant = \"Acme Corp\"\n").expect_err("invalid");
+    assert_eq!(
+        (problems[0].key.as_str(), problems[0].line),
+        ("syslog.tenant", Some(3)),
+        "{problems:?}"
+    );
+}

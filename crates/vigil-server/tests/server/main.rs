@@ -10,6 +10,7 @@ mod openapi;
 mod pipeline;
 mod session;
 mod spool_reset;
+mod tenants;
 
 use std::time::Duration;
 

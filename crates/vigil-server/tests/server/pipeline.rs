@@ -12,6 +12,7 @@ const EPOCH: u64 = 0x5eed;
 
 fn record(format: RecordFormat, data: &str, attrs: &[(&str, &str)]) -> Record {
     Record {
+        tenant: vigil_ingest::default_tenant(),
         input: Arc::from("test"),
         format,
         received: "2026-11-23T12:00:00Z".parse().expect("time"),

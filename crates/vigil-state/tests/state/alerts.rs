@@ -21,7 +21,7 @@ async fn stored_alert_round_trips_and_serializes() {
     a.event_time = None;
     a.host = None;
     state.insert_alerts(&[a.clone()]).await.unwrap();
-    let page = state.list_alerts(&AlertQuery::default()).await.unwrap();
+    let page = state.list_alerts("default", &AlertQuery::default()).await.unwrap();
     let got = &page.alerts[0];
     assert_eq!(got.status, "new");
     assert_eq!(
@@ -55,7 +55,7 @@ async fn cursor_pagination_returns_each_alert_once_newest_first() {
     let mut seen = Vec::new();
     let mut pages = 0;
     loop {
-        let page = state.list_alerts(&q).await.unwrap();
+        let page = state.list_alerts("default", &q).await.unwrap();
         pages += 1;
         // `total` is counted per request, so it includes the late insert from page 3 on.
         assert_eq!(page.total, if pages <= 2 { 57 } else { 58 });
@@ -86,18 +86,24 @@ async fn exact_multiple_of_limit_has_no_empty_trailing_page() {
     let batch: Vec<_> = (0..4).map(|i| alert(&format!("x{i}"), "r", "low", at(i))).collect();
     state.insert_alerts(&batch).await.unwrap();
     let first = state
-        .list_alerts(&AlertQuery {
-            limit: Some(2),
-            ..Default::default()
-        })
+        .list_alerts(
+            "default",
+            &AlertQuery {
+                limit: Some(2),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     let second = state
-        .list_alerts(&AlertQuery {
-            limit: Some(2),
-            cursor: first.next_cursor.clone(),
-            ..Default::default()
-        })
+        .list_alerts(
+            "default",
+            &AlertQuery {
+                limit: Some(2),
+                cursor: first.next_cursor.clone(),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(second.alerts.len(), 2);
@@ -130,32 +136,38 @@ async fn filters_by_time_rule_and_level() {
     };
 
     let high = state
-        .list_alerts(&q(|q| q.min_level = Some(vigil_state::Level::High)))
+        .list_alerts("default", &q(|q| q.min_level = Some(vigil_state::Level::High)))
         .await
         .unwrap();
     assert_eq!(high.total, 3);
     assert_eq!(ids(high), ["l5", "l4", "l3"]);
     let all = state
-        .list_alerts(&q(|q| q.min_level = Some(vigil_state::Level::Informational)))
+        .list_alerts("default", &q(|q| q.min_level = Some(vigil_state::Level::Informational)))
         .await
         .unwrap();
     assert_eq!(all.total, 7, "unknown levels rank as informational");
 
     let window = state
-        .list_alerts(&q(|q| (q.since, q.until) = (Some(at(20)), Some(at(50)))))
+        .list_alerts("default", &q(|q| (q.since, q.until) = (Some(at(20)), Some(at(50)))))
         .await
         .unwrap();
     assert_eq!(ids(window), ["l4", "l3", "l2"], "since inclusive, until exclusive");
 
-    let odd = state.list_alerts(&q(|q| q.rule_id = Some("odd".into()))).await.unwrap();
+    let odd = state
+        .list_alerts("default", &q(|q| q.rule_id = Some("odd".into())))
+        .await
+        .unwrap();
     assert_eq!(ids(odd), ["l5", "l3", "l1"]);
 
     let combined = state
-        .list_alerts(&q(|q| {
-            q.rule_id = Some("even".into());
-            q.min_level = Some(vigil_state::Level::Medium);
-            q.since = Some(at(30));
-        }))
+        .list_alerts(
+            "default",
+            &q(|q| {
+                q.rule_id = Some("even".into());
+                q.min_level = Some(vigil_state::Level::Medium);
+                q.since = Some(at(30));
+            }),
+        )
         .await
         .unwrap();
     assert_eq!(combined.total, 1);
@@ -183,7 +195,7 @@ async fn filtered_pagination_with_cursor() {
     };
     let mut got = Vec::new();
     loop {
-        let page = state.list_alerts(&q).await.unwrap();
+        let page = state.list_alerts("default", &q).await.unwrap();
         assert_eq!(page.total, 10);
         got.extend(page.alerts.into_iter().map(|a| a.id));
         let Some(c) = page.next_cursor else { break };
@@ -203,10 +215,13 @@ async fn bad_cursors_are_client_errors() {
     for c in ["nonsense", "", "ZDox"] {
         // "ZDox" is a dead-letter cursor ("d:1").
         let err = state
-            .list_alerts(&AlertQuery {
-                cursor: Some(c.into()),
-                ..Default::default()
-            })
+            .list_alerts(
+                "default",
+                &AlertQuery {
+                    cursor: Some(c.into()),
+                    ..Default::default()
+                },
+            )
             .await
             .unwrap_err();
         assert!(matches!(err, StateError::InvalidCursor), "{c}: {err}");
@@ -220,15 +235,18 @@ async fn limit_is_clamped_to_max() {
     let batch: Vec<_> = (0..1005).map(|i| alert(&format!("m{i}"), "r", "low", at(i))).collect();
     assert_eq!(state.insert_alerts(&batch).await.unwrap(), 1005);
     let page = state
-        .list_alerts(&AlertQuery {
-            limit: Some(5000),
-            ..Default::default()
-        })
+        .list_alerts(
+            "default",
+            &AlertQuery {
+                limit: Some(5000),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(page.alerts.len(), 1000);
     assert!(page.next_cursor.is_some());
-    let default = state.list_alerts(&AlertQuery::default()).await.unwrap();
+    let default = state.list_alerts("default", &AlertQuery::default()).await.unwrap();
     assert_eq!(default.alerts.len(), 100);
 }
 
@@ -254,10 +272,13 @@ async fn concurrent_inserts_and_reads_do_not_fail() {
         tasks.push(tokio::spawn(async move {
             for _ in 0..25 {
                 let page = state
-                    .list_alerts(&AlertQuery {
-                        limit: Some(50),
-                        ..Default::default()
-                    })
+                    .list_alerts(
+                        "default",
+                        &AlertQuery {
+                            limit: Some(50),
+                            ..Default::default()
+                        },
+                    )
                     .await
                     .unwrap();
                 assert!(page.alerts.windows(2).all(|w| w[0].seq > w[1].seq));
@@ -275,7 +296,7 @@ async fn concurrent_inserts_and_reads_do_not_fail() {
         ..Default::default()
     };
     loop {
-        let page = state.list_alerts(&q).await.unwrap();
+        let page = state.list_alerts("default", &q).await.unwrap();
         for a in page.alerts {
             assert!(ids.insert(a.id));
         }
@@ -293,9 +314,9 @@ async fn an_alert_is_fetched_by_its_id() {
         .insert_alerts(&[a.clone(), alert("two", "r2", "low", at(1))])
         .await
         .unwrap();
-    let got = state.get_alert("one").await.unwrap().expect("stored");
+    let got = state.get_alert("default", "one").await.unwrap().expect("stored");
     assert_eq!((got.id.as_str(), got.rule_id.as_str()), ("one", "r1"));
     assert_eq!(got.event_ids, a.event_ids);
-    assert!(state.get_alert("three").await.unwrap().is_none());
-    assert!(state.get_alert("' OR 1=1 --").await.unwrap().is_none());
+    assert!(state.get_alert("default", "three").await.unwrap().is_none());
+    assert!(state.get_alert("default", "' OR 1=1 --").await.unwrap().is_none());
 }

@@ -3,6 +3,7 @@ use vigil_state::{DeadLetterQuery, NewDeadLetter, StateError};
 
 fn letter(input: &str, code: &str, secs: i64, data: &[u8]) -> NewDeadLetter {
     NewDeadLetter {
+        tenant: "default".into(),
         input: input.to_owned(),
         received: at(secs),
         peer: Some("10.0.0.7:5514".into()),
@@ -29,38 +30,50 @@ async fn insert_list_and_filter() {
     state.insert_dead_letters(&letters).await.unwrap();
     assert_eq!(state.count_dead_letters().await.unwrap(), 12);
 
-    let all = state.list_dead_letters(&DeadLetterQuery::default()).await.unwrap();
+    let all = state
+        .list_dead_letters("default", &DeadLetterQuery::default())
+        .await
+        .unwrap();
     assert_eq!(all.total, 12);
     assert_eq!(all.dead_letters[0].message, "parse_error at 11");
     assert_eq!(all.dead_letters[0].data, b"line 11"[..]);
     assert_eq!(all.dead_letters[0].received, at(11));
 
     let syslog = state
-        .list_dead_letters(&DeadLetterQuery {
-            input: Some("syslog".into()),
-            ..Default::default()
-        })
+        .list_dead_letters(
+            "default",
+            &DeadLetterQuery {
+                input: Some("syslog".into()),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(syslog.total, 6);
     assert!(syslog.dead_letters.iter().all(|l| l.input == "syslog"));
 
     let large = state
-        .list_dead_letters(&DeadLetterQuery {
-            code: Some("too_large".into()),
-            since: Some(at(3)),
-            ..Default::default()
-        })
+        .list_dead_letters(
+            "default",
+            &DeadLetterQuery {
+                code: Some("too_large".into()),
+                since: Some(at(3)),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     let received: Vec<_> = large.dead_letters.iter().map(|l| l.received).collect();
     assert_eq!(received, [at(9), at(6), at(3)]);
 
     let until = state
-        .list_dead_letters(&DeadLetterQuery {
-            until: Some(at(2)),
-            ..Default::default()
-        })
+        .list_dead_letters(
+            "default",
+            &DeadLetterQuery {
+                until: Some(at(2)),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(until.total, 2);
@@ -79,7 +92,7 @@ async fn pagination_covers_every_letter_once() {
     };
     let mut got = Vec::new();
     loop {
-        let page = state.list_dead_letters(&q).await.unwrap();
+        let page = state.list_dead_letters("default", &q).await.unwrap();
         got.extend(page.dead_letters.iter().map(|l| l.data[0]));
         let Some(c) = page.next_cursor else { break };
         q.cursor = Some(c);
@@ -87,16 +100,19 @@ async fn pagination_covers_every_letter_once() {
     assert_eq!(got, (0..23u8).rev().collect::<Vec<_>>());
 
     let alert_cursor = state
-        .list_alerts(&vigil_state::AlertQuery::default())
+        .list_alerts("default", &vigil_state::AlertQuery::default())
         .await
         .map(|p| p.next_cursor)
         .unwrap();
     assert_eq!(alert_cursor, None);
     let err = state
-        .list_dead_letters(&DeadLetterQuery {
-            cursor: Some("YTox".into()),
-            ..Default::default()
-        })
+        .list_dead_letters(
+            "default",
+            &DeadLetterQuery {
+                cursor: Some("YTox".into()),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap_err();
     assert!(
@@ -112,7 +128,10 @@ async fn binary_data_is_kept_exactly_and_rendered_both_ways() {
         .insert_dead_letters(&[letter("hec", "bad_utf8", 0, &[b'o', b'k', 0xc3])])
         .await
         .unwrap();
-    let page = state.list_dead_letters(&DeadLetterQuery::default()).await.unwrap();
+    let page = state
+        .list_dead_letters("default", &DeadLetterQuery::default())
+        .await
+        .unwrap();
     assert_eq!(page.dead_letters[0].data, [b'o', b'k', 0xc3]);
     let json = serde_json::to_value(&page).unwrap();
     let l = &json["dead_letters"][0];
@@ -137,20 +156,26 @@ async fn letters_stored_under_a_former_code_still_list_under_the_unified_code() 
         .unwrap();
     for filter in ["invalid_json", "bad_json"] {
         let page = state
-            .list_dead_letters(&DeadLetterQuery {
-                code: Some(filter.into()),
-                ..Default::default()
-            })
+            .list_dead_letters(
+                "default",
+                &DeadLetterQuery {
+                    code: Some(filter.into()),
+                    ..Default::default()
+                },
+            )
             .await
             .unwrap();
         assert_eq!(page.total, 2, "{filter}");
         assert!(page.dead_letters.iter().all(|l| l.code == "invalid_json"), "{filter}");
     }
     let large = state
-        .list_dead_letters(&DeadLetterQuery {
-            code: Some("too_large".into()),
-            ..Default::default()
-        })
+        .list_dead_letters(
+            "default",
+            &DeadLetterQuery {
+                code: Some("too_large".into()),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(large.total, 1);

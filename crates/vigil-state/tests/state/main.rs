@@ -7,6 +7,7 @@ mod audit_tamper;
 mod dead_letters;
 mod open;
 mod retention;
+mod tenants;
 mod tokens;
 mod users;
 
@@ -33,6 +34,7 @@ pub fn at(secs: i64) -> Timestamp {
 /// An alert with the given id, rule, level and detection time.
 pub fn alert(id: &str, rule: &str, level: &str, detected: Timestamp) -> NewAlert {
     NewAlert {
+        tenant: "default".into(),
         id: id.to_owned(),
         rule_id: rule.to_owned(),
         rule_title: format!("Rule {rule}"),

@@ -23,7 +23,7 @@ async fn data_survives_reopen() {
         .unwrap()
         .expect("token survives reopen");
     assert_eq!(verified.id, info.id);
-    let page = state.list_alerts(&Default::default()).await.unwrap();
+    let page = state.list_alerts("default", &Default::default()).await.unwrap();
     assert_eq!(page.alerts[0].id, "a1");
     assert_eq!(page.alerts[0].detected, at(0));
 }

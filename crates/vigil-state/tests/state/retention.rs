@@ -5,6 +5,7 @@ use vigil_state::{AlertQuery, DeadLetterQuery, NewDeadLetter, Retention};
 
 fn letter(secs: i64) -> NewDeadLetter {
     NewDeadLetter {
+        tenant: "default".into(),
         input: "syslog".into(),
         received: at(secs),
         peer: None,
@@ -46,7 +47,7 @@ async fn alerts_go_by_age_then_by_count_oldest_first() {
         max_bytes: None,
     };
     assert_eq!(state.prune_alerts(week, at(10 * 86_400)).await.unwrap(), 3);
-    let left = state.list_alerts(&AlertQuery::default()).await.unwrap();
+    let left = state.list_alerts("default", &AlertQuery::default()).await.unwrap();
     assert_eq!(left.total, 7);
     assert_eq!(left.alerts.last().unwrap().id, "a3");
     // Running it again at the same time deletes nothing more.
@@ -60,7 +61,7 @@ async fn alerts_go_by_age_then_by_count_oldest_first() {
     };
     assert_eq!(state.prune_alerts(five, at(10 * 86_400)).await.unwrap(), 2);
     let ids: Vec<_> = state
-        .list_alerts(&AlertQuery::default())
+        .list_alerts("default", &AlertQuery::default())
         .await
         .unwrap()
         .alerts
@@ -87,10 +88,13 @@ async fn dead_letters_prune_in_chunks_and_cursors_stay_valid() {
 
     // A client is paging from the newest.
     let first = state
-        .list_dead_letters(&DeadLetterQuery {
-            limit: Some(100),
-            ..DeadLetterQuery::default()
-        })
+        .list_dead_letters(
+            "default",
+            &DeadLetterQuery {
+                limit: Some(100),
+                ..DeadLetterQuery::default()
+            },
+        )
         .await
         .unwrap();
     let cursor = first.next_cursor.clone().expect("more pages");
@@ -105,11 +109,14 @@ async fn dead_letters_prune_in_chunks_and_cursors_stay_valid() {
     assert_eq!(state.count_dead_letters().await.unwrap(), 3_600);
     // The old cursor still works and continues below the first page.
     let next = state
-        .list_dead_letters(&DeadLetterQuery {
-            limit: Some(100),
-            cursor: Some(cursor),
-            ..DeadLetterQuery::default()
-        })
+        .list_dead_letters(
+            "default",
+            &DeadLetterQuery {
+                limit: Some(100),
+                cursor: Some(cursor),
+                ..DeadLetterQuery::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(next.dead_letters[0].message, "bad at 11899");
@@ -121,7 +128,10 @@ async fn dead_letters_prune_in_chunks_and_cursors_stay_valid() {
         max_bytes: None,
     };
     assert_eq!(state.prune_dead_letters(both, at(12_000)).await.unwrap(), 2_600);
-    let page = state.list_dead_letters(&DeadLetterQuery::default()).await.unwrap();
+    let page = state
+        .list_dead_letters("default", &DeadLetterQuery::default())
+        .await
+        .unwrap();
     assert_eq!(page.total, 1_000);
     assert_eq!(page.dead_letters[0].message, "bad at 11999");
 
@@ -140,6 +150,7 @@ async fn dead_letters_go_oldest_first_past_a_byte_budget_and_alerts_ignore_it() 
     // Ten dead letters of 1,000 data bytes and a 9-byte message each: 1,009 bytes apiece.
     let letters: Vec<_> = (0..10)
         .map(|i| NewDeadLetter {
+            tenant: "default".into(),
             data: vec![b'x'; 1000],
             message: format!("message {i}"),
             ..letter(i)
@@ -154,7 +165,10 @@ async fn dead_letters_go_oldest_first_past_a_byte_budget_and_alerts_ignore_it() 
     // 10,090 bytes fit in 10,090: nothing goes; in 5,000 the newest four (4,036 bytes) stay.
     assert_eq!(state.prune_dead_letters(budget(10_090), at(100)).await.unwrap(), 0);
     assert_eq!(state.prune_dead_letters(budget(5_000), at(100)).await.unwrap(), 6);
-    let left = state.list_dead_letters(&DeadLetterQuery::default()).await.unwrap();
+    let left = state
+        .list_dead_letters("default", &DeadLetterQuery::default())
+        .await
+        .unwrap();
     let messages: Vec<_> = left.dead_letters.iter().map(|d| d.message.as_str()).collect();
     assert_eq!(messages, ["message 9", "message 8", "message 7", "message 6"]);
     // A budget smaller than the newest row deletes every row.

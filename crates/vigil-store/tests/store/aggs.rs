@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use jiff::SignedDuration;
 use serde_json::json;
-use vigil_store::{Agg, AggResult, SearchRequest};
+use vigil_store::{Agg, AggResult, Scope, SearchRequest};
 
 use crate::common::*;
 
@@ -43,11 +43,14 @@ fn aggregations_across_partitions() {
     }))
     .unwrap();
     let r = store
-        .search(&SearchRequest {
-            size: 0,
-            aggs: aggs.clone(),
-            ..SearchRequest::default()
-        })
+        .search(
+            Scope::All,
+            &SearchRequest {
+                size: 0,
+                aggs: aggs.clone(),
+                ..SearchRequest::default()
+            },
+        )
         .unwrap();
     assert_eq!(r.total, 66);
     let AggResult::Terms {
@@ -98,13 +101,16 @@ fn aggregations_across_partitions() {
 
     // With a query and a range.
     let r = store
-        .search(&SearchRequest {
-            query: "NOT User:alice".into(),
-            from: Some(day0(24)),
-            size: 0,
-            aggs,
-            ..SearchRequest::default()
-        })
+        .search(
+            Scope::All,
+            &SearchRequest {
+                query: "NOT User:alice".into(),
+                from: Some(day0(24)),
+                size: 0,
+                aggs,
+                ..SearchRequest::default()
+            },
+        )
         .unwrap();
     let want = events
         .iter()
@@ -163,12 +169,15 @@ fn terms_buckets_count_case_insensitively_and_show_the_written_value() {
     .unwrap();
     let search = |query: &str| {
         store
-            .search(&SearchRequest {
-                query: query.into(),
-                size: 0,
-                aggs: aggs.clone(),
-                ..SearchRequest::default()
-            })
+            .search(
+                Scope::All,
+                &SearchRequest {
+                    query: query.into(),
+                    size: 0,
+                    aggs: aggs.clone(),
+                    ..SearchRequest::default()
+                },
+            )
             .unwrap()
     };
     let buckets = |r: &vigil_store::SearchResponse, name: &str| -> Vec<(String, u64)> {
@@ -209,13 +218,16 @@ fn terms_buckets_count_case_insensitively_and_show_the_written_value() {
 
     // The key comes from a matching event: in this time range only the all-capitals one matches.
     let r = store
-        .search(&SearchRequest {
-            from: Some(day0(30)),
-            to: Some(day0(31)),
-            size: 0,
-            aggs: aggs.clone(),
-            ..SearchRequest::default()
-        })
+        .search(
+            Scope::All,
+            &SearchRequest {
+                from: Some(day0(30)),
+                to: Some(day0(31)),
+                size: 0,
+                aggs: aggs.clone(),
+                ..SearchRequest::default()
+            },
+        )
         .unwrap();
     assert_eq!(r.total, 1);
     assert_eq!(buckets(&r, "users"), vec![("ADMINISTRATOR".to_owned(), 1)]);

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use jiff::SignedDuration;
 use serde_json::json;
 use vigil_event::Event;
-use vigil_store::{EventStore, SearchRequest, StoreError};
+use vigil_store::{EventStore, Scope, SearchRequest, StoreError};
 
 use crate::common::*;
 
@@ -163,7 +163,7 @@ fn events_without_time_use_the_ingest_time() {
     assert_eq!(r.hits[0].time, day0(5));
     let mut seen = Vec::new();
     store
-        .scan(None, None, &mut |ev, _| {
+        .scan(Scope::All, None, None, &mut |ev, _| {
             seen.push(ev);
             true
         })
@@ -185,7 +185,7 @@ fn scan_round_trips_events_in_time_order() {
     add_all(&store, 1, &events, day0(0));
     let mut seen = Vec::new();
     let n = store
-        .scan(None, None, &mut |e, _| {
+        .scan(Scope::All, None, None, &mut |e, _| {
             seen.push(e);
             true
         })
@@ -203,7 +203,7 @@ fn scan_round_trips_events_in_time_order() {
         assert_eq!(e.fields, orig.fields);
     }
     // A window, and stopping early.
-    let n = store.scan(Some(day0(24)), Some(day0(48)), &mut |e, _| {
+    let n = store.scan(Scope::All, Some(day0(24)), Some(day0(48)), &mut |e, _| {
         assert!(e.time.unwrap() >= day0(24) && e.time.unwrap() < day0(48));
         true
     });
@@ -217,7 +217,7 @@ fn scan_round_trips_events_in_time_order() {
     let mut k = 0;
     assert_eq!(
         store
-            .scan(None, None, &mut |_, _| {
+            .scan(Scope::All, None, None, &mut |_, _| {
                 k += 1;
                 k < 5
             })
@@ -231,10 +231,13 @@ fn bad_queries_and_requests() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(dir.path());
     let err = store
-        .search(&SearchRequest {
-            query: "user:(admin".into(),
-            ..SearchRequest::default()
-        })
+        .search(
+            Scope::All,
+            &SearchRequest {
+                query: "user:(admin".into(),
+                ..SearchRequest::default()
+            },
+        )
         .unwrap_err();
     match err {
         StoreError::Query(e) => assert_eq!(e.position, 5),
@@ -244,23 +247,32 @@ fn bad_queries_and_requests() {
         size: 10_001,
         ..SearchRequest::default()
     };
-    assert!(matches!(store.search(&big), Err(StoreError::BadRequest(_))));
+    assert!(matches!(store.search(Scope::All, &big), Err(StoreError::BadRequest(_))));
     let bad_cursor = SearchRequest {
         cursor: Some("nope".into()),
         ..SearchRequest::default()
     };
-    assert!(matches!(store.search(&bad_cursor), Err(StoreError::BadRequest(_))));
+    assert!(matches!(
+        store.search(Scope::All, &bad_cursor),
+        Err(StoreError::BadRequest(_))
+    ));
     let inverted = SearchRequest {
         from: Some(day0(5)),
         to: Some(day0(1)),
         ..SearchRequest::default()
     };
-    assert!(matches!(store.search(&inverted), Err(StoreError::BadRequest(_))));
+    assert!(matches!(
+        store.search(Scope::All, &inverted),
+        Err(StoreError::BadRequest(_))
+    ));
     let bad_time = SearchRequest {
         query: "@timestamp:[soon TO later]".into(),
         ..SearchRequest::default()
     };
-    assert!(matches!(store.search(&bad_time), Err(StoreError::BadQuery(_))));
+    assert!(matches!(
+        store.search(Scope::All, &bad_time),
+        Err(StoreError::BadQuery(_))
+    ));
     let mut cfg = config(dir.path());
     cfg.partition = SignedDuration::from_millis(10);
     assert!(matches!(EventStore::open(cfg), Err(StoreError::Config(_))));
@@ -277,12 +289,12 @@ fn searches_run_while_indexing() {
             let mut last = 0;
             let mut rounds = 0;
             while !done.load(Ordering::Acquire) || rounds < 3 {
-                let total = store.search(&SearchRequest::default()).unwrap().total;
+                let total = store.search(Scope::All, &SearchRequest::default()).unwrap().total;
                 assert!(total >= last, "totals never go back: {total} < {last}");
                 last = total;
                 rounds += 1;
             }
-            store.search(&SearchRequest::default()).unwrap().total
+            store.search(Scope::All, &SearchRequest::default()).unwrap().total
         })
     };
     let events = batch(0, 300);
@@ -302,7 +314,7 @@ fn read_only_store_sees_a_snapshot_while_the_writer_runs() {
     assert_eq!(count(&reader, ""), 30);
     let mut n = 0;
     reader
-        .scan(None, None, &mut |_, _| {
+        .scan(Scope::All, None, None, &mut |_, _| {
             n += 1;
             true
         })
@@ -323,4 +335,71 @@ fn read_only_store_sees_a_snapshot_while_the_writer_runs() {
     let empty = tempfile::tempdir().unwrap();
     assert_eq!(count(&EventStore::open_read_only(empty.path()).unwrap(), ""), 0);
     assert!(!empty.path().join("events").exists());
+}
+
+/// A tenant's scope reads only its events (`vigil_tenant`); the default tenant's also holds the
+/// events stored before tenants (none named); `Scope::All` reads every one; a name that is no
+/// valid tenant reads nothing (never everything).
+#[test]
+fn scopes_limit_searches_aggregations_and_scans_to_one_tenant() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let events = [
+        event(1, Some(day0(1)), json!({"user": "a1", "vigil_tenant": "acme"})),
+        event(2, Some(day0(2)), json!({"user": "a2", "vigil_tenant": "acme"})),
+        event(3, Some(day0(3)), json!({"user": "g1", "vigil_tenant": "globex"})),
+        event(4, Some(day0(4)), json!({"user": "d1", "vigil_tenant": "default"})),
+        event(5, Some(day0(5)), json!({"user": "old"})),
+    ];
+    add_all(&store, 1, &events, day0(0));
+    let users = |scope: Scope<'_>, query: &str| -> (u64, Vec<String>) {
+        let mut aggs = std::collections::BTreeMap::new();
+        aggs.insert(
+            "u".to_owned(),
+            serde_json::from_value(json!({"terms": {"field": "user"}})).unwrap(),
+        );
+        let r = store
+            .search(
+                scope,
+                &SearchRequest {
+                    query: query.into(),
+                    size: 0,
+                    aggs,
+                    ..SearchRequest::default()
+                },
+            )
+            .unwrap();
+        let keys = match &r.aggs["u"] {
+            vigil_store::AggResult::Terms { buckets, .. } => {
+                let mut keys: Vec<String> = buckets.iter().map(|b| b.key.to_string()).collect();
+                keys.sort();
+                keys
+            }
+            other => panic!("{other:?}"),
+        };
+        (r.total, keys)
+    };
+    assert_eq!(users(Scope::Tenant("acme"), ""), (2, vec!["a1".into(), "a2".into()]));
+    assert_eq!(users(Scope::Tenant("globex"), ""), (1, vec!["g1".into()]));
+    assert_eq!(
+        users(Scope::Tenant("default"), ""),
+        (2, vec!["d1".into(), "old".into()])
+    );
+    assert_eq!(users(Scope::All, "").0, 5);
+    // A query naming another tenant cannot leave the scope.
+    assert_eq!(users(Scope::Tenant("acme"), "vigil_tenant:globex OR user:g1").0, 0);
+    assert_eq!(users(Scope::Tenant("nobody"), "").0, 0);
+    assert_eq!(
+        users(Scope::Tenant("ACME\" OR *"), "").0,
+        0,
+        "not a tenant name: nothing"
+    );
+    let mut seen = Vec::new();
+    store
+        .scan(Scope::Tenant("globex"), None, None, &mut |e, _| {
+            seen.push(e.fields.get("user").cloned());
+            true
+        })
+        .unwrap();
+    assert_eq!(seen, vec![Some(json!("g1"))]);
 }

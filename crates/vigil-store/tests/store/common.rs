@@ -5,7 +5,7 @@ use std::path::Path;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 use vigil_event::{Event, Fields, LogSourceTags, Raw, Source};
-use vigil_store::{EventStore, SearchRequest, SearchResponse, StoreConfig};
+use vigil_store::{EventStore, Scope, SearchRequest, SearchResponse, StoreConfig};
 
 pub fn ts(s: &str) -> Timestamp {
     s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
@@ -65,11 +65,14 @@ pub fn add_all(store: &EventStore, first_seq: u64, events: &[Event], received: T
 
 pub fn search(store: &EventStore, query: &str) -> SearchResponse {
     store
-        .search(&SearchRequest {
-            query: query.into(),
-            size: 1000,
-            ..SearchRequest::default()
-        })
+        .search(
+            Scope::All,
+            &SearchRequest {
+                query: query.into(),
+                size: 1000,
+                ..SearchRequest::default()
+            },
+        )
         .unwrap_or_else(|e| panic!("{query}: {e}"))
 }
 

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use serde_json::json;
 use vigil_event::Event;
-use vigil_store::{EventStore, SearchRequest, Sort};
+use vigil_store::{EventStore, Scope, SearchRequest, Sort};
 
 use crate::common::*;
 
@@ -48,25 +48,31 @@ fn time_ranges_cover_only_their_partitions() {
             .filter(|e| e.time.unwrap() >= day0(from) && e.time.unwrap() < day0(to))
             .count() as u64;
         let r = store
-            .search(&SearchRequest {
-                from: Some(day0(from)),
-                to: Some(day0(to)),
-                size: 1000,
-                ..SearchRequest::default()
-            })
+            .search(
+                Scope::All,
+                &SearchRequest {
+                    from: Some(day0(from)),
+                    to: Some(day0(to)),
+                    size: 1000,
+                    ..SearchRequest::default()
+                },
+            )
             .unwrap();
         assert_eq!(r.total, want, "[{from}h, {to}h)");
         assert!(r.hits.iter().all(|h| h.time >= day0(from) && h.time < day0(to)));
     }
     // Query and range together.
     let r = store
-        .search(&SearchRequest {
-            query: "kind:even".into(),
-            from: Some(day0(24)),
-            to: Some(day0(48)),
-            size: 0,
-            ..SearchRequest::default()
-        })
+        .search(
+            Scope::All,
+            &SearchRequest {
+                query: "kind:even".into(),
+                from: Some(day0(24)),
+                to: Some(day0(48)),
+                size: 0,
+                ..SearchRequest::default()
+            },
+        )
         .unwrap();
     assert_eq!(r.total, 40);
     assert!(r.hits.is_empty());
@@ -77,11 +83,14 @@ fn sort_both_ways() {
     let (_d, store) = store_with(&spread());
     for sort in [Sort::TimeDesc, Sort::TimeAsc] {
         let r = store
-            .search(&SearchRequest {
-                size: 240,
-                sort,
-                ..SearchRequest::default()
-            })
+            .search(
+                Scope::All,
+                &SearchRequest {
+                    size: 240,
+                    sort,
+                    ..SearchRequest::default()
+                },
+            )
             .unwrap();
         assert_eq!(r.hits.len(), 240);
         let keys: Vec<_> = r.hits.iter().map(|h| (h.time, h.id.clone())).collect();
@@ -94,10 +103,13 @@ fn sort_both_ways() {
         assert!(r.next_cursor.is_none());
     }
     let newest = store
-        .search(&SearchRequest {
-            size: 1,
-            ..SearchRequest::default()
-        })
+        .search(
+            Scope::All,
+            &SearchRequest {
+                size: 1,
+                ..SearchRequest::default()
+            },
+        )
         .unwrap();
     assert_eq!(newest.hits[0].time, day0(69));
     assert_eq!(newest.total, 240);
@@ -116,13 +128,16 @@ fn page_through(
     let mut pages = 0;
     loop {
         let r = store
-            .search(&SearchRequest {
-                query: query.into(),
-                size,
-                sort,
-                cursor: cursor.clone(),
-                ..SearchRequest::default()
-            })
+            .search(
+                Scope::All,
+                &SearchRequest {
+                    query: query.into(),
+                    size,
+                    sort,
+                    cursor: cursor.clone(),
+                    ..SearchRequest::default()
+                },
+            )
             .unwrap();
         pages += 1;
         assert!(r.hits.len() <= size);

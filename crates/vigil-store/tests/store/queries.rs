@@ -1,7 +1,7 @@
 //! Every query form against a small, varied data set.
 
 use serde_json::json;
-use vigil_store::{EventStore, SearchRequest, StoreError};
+use vigil_store::{EventStore, Scope, SearchRequest, StoreError};
 
 use crate::common::*;
 
@@ -157,10 +157,13 @@ fn bare_words_find_file_hashes() {
     // an empty answer.
     let long = "a".repeat(129);
     let err = store
-        .search(&SearchRequest {
-            query: long,
-            ..SearchRequest::default()
-        })
+        .search(
+            Scope::All,
+            &SearchRequest {
+                query: long,
+                ..SearchRequest::default()
+            },
+        )
         .unwrap_err()
         .to_string();
     assert!(
@@ -267,7 +270,7 @@ mod arbitrary {
     use std::sync::OnceLock;
 
     use proptest::prelude::*;
-    use vigil_store::{EventStore, SearchRequest, StoreError};
+    use vigil_store::{EventStore, Scope, SearchRequest, StoreError};
 
     fn shared() -> &'static EventStore {
         static STORE: OnceLock<(tempfile::TempDir, EventStore)> = OnceLock::new();
@@ -280,7 +283,7 @@ mod arbitrary {
         /// Whatever the text, a search answers or says why not: it never panics.
         #[test]
         fn any_query_answers_or_errors(q in "[a-zA-Z0-9_.@:*?\\\\\"()\\[\\]{}<>=/ -]{0,40}") {
-            let r = shared().search(&SearchRequest { query: q.clone(), size: 5, ..SearchRequest::default() });
+            let r = shared().search(Scope::All, &SearchRequest { query: q.clone(), size: 5, ..SearchRequest::default() });
             match r {
                 Ok(r) => prop_assert!(r.total <= 4 && r.hits.len() as u64 <= r.total.min(5)),
                 Err(StoreError::Query(e)) => prop_assert!(e.position <= q.chars().count()),
@@ -322,10 +325,13 @@ fn an_event_is_found_by_its_id() {
     assert_eq!(count(&store, &format!("_id:{a} OR _id:{b}")), 2);
     assert_eq!(count(&store, &format!("_id:{a} AND user:nobody")), 0);
     assert_eq!(count(&store, &format!("_id:{}", "0".repeat(32))), 0);
-    let bad = store.search(&SearchRequest {
-        query: "_id:xyz".into(),
-        ..SearchRequest::default()
-    });
+    let bad = store.search(
+        Scope::All,
+        &SearchRequest {
+            query: "_id:xyz".into(),
+            ..SearchRequest::default()
+        },
+    );
     assert!(
         matches!(&bad, Err(StoreError::BadQuery(m)) if m.contains("32 hexadecimal")),
         "{bad:?}"
@@ -336,10 +342,13 @@ fn an_event_is_found_by_its_id() {
 fn malformed_query_parts_are_errors_naming_the_part_not_zero_hits() {
     let (_d, store) = dataset();
     let search = |q: &str| {
-        store.search(&SearchRequest {
-            query: q.into(),
-            ..SearchRequest::default()
-        })
+        store.search(
+            Scope::All,
+            &SearchRequest {
+                query: q.into(),
+                ..SearchRequest::default()
+            },
+        )
     };
     for (q, part) in [
         ("n:[10 TO 5]", "n:[10 TO 5]"),

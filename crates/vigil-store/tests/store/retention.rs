@@ -2,7 +2,7 @@
 
 use jiff::SignedDuration;
 use serde_json::json;
-use vigil_store::{EventStore, RetentionReport};
+use vigil_store::{EventStore, RetentionReport, Scope};
 
 use crate::common::*;
 
@@ -69,11 +69,14 @@ fn retention_by_size_keeps_the_newest_partition() {
     assert!(stats.bytes_on_disk <= per_partition * 3 + per_partition / 2);
     // The oldest went first.
     let r = store
-        .search(&vigil_store::SearchRequest {
-            sort: vigil_store::Sort::TimeAsc,
-            size: 1,
-            ..Default::default()
-        })
+        .search(
+            Scope::All,
+            &vigil_store::SearchRequest {
+                sort: vigil_store::Sort::TimeAsc,
+                size: 1,
+                ..Default::default()
+            },
+        )
         .unwrap();
     assert_eq!(r.hits[0].time, day0(48));
     drop(store);

@@ -346,7 +346,7 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
             Ok(())
         };
         let mut failed: Option<anyhow::Error> = None;
-        let scanned = stored::scan(&args.data_dir, since, until, &mut |batch| {
+        let scanned = stored::scan(&args.data_dir, args.tenant.as_deref(), since, until, &mut |batch| {
             let r = stored::hunt_batch(batch, &ctx);
             if let Err(e) = absorb(r, &mut summary) {
                 failed = Some(e);

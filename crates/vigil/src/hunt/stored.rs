@@ -12,11 +12,12 @@ use super::{Ctx, WorkResult};
 /// Events handed to the detector at a time (detected on all cores).
 const BATCH: usize = 4096;
 
-/// Scans the store in `data_dir` over [since, until), calling `visit` with batches of events in
+/// Scans the store in `data_dir` (one tenant's events, or all) over [since, until), calling `visit` with batches of events in
 /// time order, each with the time it is stored under; `visit` returns false to stop. Returns the
 /// number of events scanned.
 pub fn scan(
     data_dir: &Path,
+    tenant: Option<&str>,
     since: Option<Timestamp>,
     until: Option<Timestamp>,
     visit: &mut dyn FnMut(Vec<(Event, Timestamp)>) -> bool,
@@ -30,10 +31,11 @@ pub fn scan(
     }
     let store = vigil_store::EventStore::open_read_only(&dir)
         .with_context(|| format!("opening the event store in {}", dir.display()))?;
+    let scope = tenant.map_or(vigil_store::Scope::All, vigil_store::Scope::Tenant);
     let mut batch = Vec::with_capacity(BATCH);
     let mut go_on = true;
     let n = store
-        .scan(since, until, &mut |event, stored_at| {
+        .scan(scope, since, until, &mut |event, stored_at| {
             batch.push((event, stored_at));
             if batch.len() >= BATCH {
                 go_on = visit(std::mem::take(&mut batch));
