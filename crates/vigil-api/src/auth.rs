@@ -1,39 +1,97 @@
-//! How requests prove who sends them: bearer secrets checked against the key table resolve to a
-//! [`Principal`], for the API's routes (through the guard in `routes.rs`) and, through
-//! [`IngestAuth`], the ingest inputs.
+//! How requests prove who sends them: a bearer value resolves to a [`Principal`] — an API key
+//! (`vgl_…`) through the key table, a JWT (when `[oidc]` is configured) as an access token of
+//! the OpenID provider — for the API's routes (through the guard in `routes.rs`) and,
+//! through [`IngestAuth`], the ingest inputs. Browsers send a session cookie instead.
 
-use std::{future::Future, pin::Pin, sync::atomic::Ordering::Relaxed};
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::{Arc, atomic::Ordering::Relaxed},
+};
 
 use axum::http::{HeaderMap, Method, header};
 use vigil_api_types::access::{Permission, Principal};
 use vigil_ingest::IngestAuth;
+use vigil_oidc::{Oidc, Rejected};
 use vigil_state::{State, StateError};
 
 use crate::{ApiContext, ApiError, ErrorCode};
 
-/// Checks bearer secrets against the key table.
+/// Checks bearer values: API keys against the key table, JWTs with the OpenID provider.
 #[derive(Debug, Clone)]
 pub struct TokenAuth {
     pub state: State,
+    /// `[oidc]`: the provider whose access tokens are accepted (`None`: API keys only).
+    pub oidc: Option<Arc<Oidc>>,
+}
+
+/// Why a bearer value was not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthFailure {
+    #[error("unknown, revoked or expired API key")]
+    UnknownKey,
+    #[error("bearer token refused: {0}")]
+    Token(Rejected),
+    #[error("key check: {0}")]
+    State(#[from] StateError),
+}
+
+impl AuthFailure {
+    /// The answer: 401 for bad credentials, 403 for a valid token without a Vigil role, 503 when
+    /// the provider's keys are not loaded yet.
+    pub fn to_api_error(&self) -> ApiError {
+        match self {
+            AuthFailure::Token(Rejected::NoRole) => ApiError::new(
+                ErrorCode::Forbidden,
+                "the token is valid but none of its roles or groups maps to a Vigil role ([oidc.role_map])",
+            ),
+            AuthFailure::Token(Rejected::Unavailable) => ApiError::new(
+                ErrorCode::Unavailable,
+                "the identity provider's keys are not loaded yet; retry shortly",
+            )
+            .retry_after(std::time::Duration::from_secs(5)),
+            AuthFailure::State(e) => ApiError::internal("token check", e),
+            other => ApiError::new(ErrorCode::Unauthorized, other.to_string()),
+        }
+    }
 }
 
 impl TokenAuth {
-    /// The principal a secret stands for; `None` for unknown, revoked or expired secrets.
+    /// The principal a bearer value stands for.
+    pub async fn resolve(&self, secret: &str) -> Result<Principal, AuthFailure> {
+        match &self.oidc {
+            Some(oidc) if looks_like_jwt(secret) => oidc.verify_access_token(secret).await.map_err(AuthFailure::Token),
+            // `verify_token` already refuses revoked and expired keys.
+            _ => match self.state.verify_token(secret).await? {
+                Some(info) => Ok(info.principal()),
+                None => Err(AuthFailure::UnknownKey),
+            },
+        }
+    }
+
+    /// The principal a secret stands for; `None` for anything not accepted.
     pub async fn principal(&self, secret: &str) -> Result<Option<Principal>, StateError> {
-        // `verify_token` already refuses revoked and expired keys.
-        Ok(self.state.verify_token(secret).await?.map(|info| info.principal()))
+        match self.resolve(secret).await {
+            Ok(principal) => Ok(Some(principal)),
+            Err(AuthFailure::State(e)) => Err(e),
+            Err(AuthFailure::Token(reason)) => {
+                tracing::debug!(%reason, "bearer token refused");
+                Ok(None)
+            }
+            Err(AuthFailure::UnknownKey) => Ok(None),
+        }
     }
 }
 
 impl IngestAuth for TokenAuth {
     /// A key that may ingest writes into its own tenant.
-    fn ingest_tenant(&self, token: &str) -> Pin<Box<dyn Future<Output = Option<std::sync::Arc<str>>> + Send + '_>> {
+    fn ingest_tenant(&self, token: &str) -> Pin<Box<dyn Future<Output = Option<Arc<str>>> + Send + '_>> {
         let token = token.to_string();
         Box::pin(async move {
             match self.principal(&token).await {
                 Ok(principal) => principal
                     .filter(|p| p.can(Permission::EventIngest))
-                    .map(|p| std::sync::Arc::from(p.tenant)),
+                    .map(|p| Arc::from(p.tenant)),
                 Err(e) => {
                     tracing::error!(error = %e, "token check failed");
                     None
@@ -41,6 +99,11 @@ impl IngestAuth for TokenAuth {
             }
         })
     }
+}
+
+/// A compact JWS (`header.payload.signature`); API keys never contain a dot.
+fn looks_like_jwt(secret: &str) -> bool {
+    secret.bytes().filter(|&b| b == b'.').count() == 2
 }
 
 /// The principal of `Authorization: Bearer <secret>`, or the 401 that says what is wrong.
@@ -51,8 +114,8 @@ pub async fn principal_of(ctx: &ApiContext, method: &Method, headers: &HeaderMap
         && let Some(secret) = crate::session::session_cookie(headers)
     {
         crate::session::same_origin(method, headers)?;
-        return match ctx.state.session_user(secret, jiff::Timestamp::now()).await {
-            Ok(Some(user)) => Ok(user.principal()),
+        return match ctx.state.session_principal(secret, jiff::Timestamp::now()).await {
+            Ok(Some(principal)) => Ok(principal),
             Ok(None) => Err(ApiError::new(
                 ErrorCode::Unauthorized,
                 "the session has ended: log in again",
@@ -72,14 +135,7 @@ pub async fn principal_of(ctx: &ApiContext, method: &Method, headers: &HeaderMap
             "the Authorization header must be `Bearer <token>`",
         ));
     };
-    match ctx.auth.principal(secret.trim()).await {
-        Ok(Some(principal)) => Ok(principal),
-        Ok(None) => Err(ApiError::new(
-            ErrorCode::Unauthorized,
-            "unknown, revoked or expired API key",
-        )),
-        Err(e) => Err(ApiError::internal("token check", &e)),
-    }
+    ctx.auth.resolve(secret.trim()).await.map_err(|e| e.to_api_error())
 }
 
 /// Takes one request from the principal's budget (`[http] api_rate_limit`), or answers 429.

@@ -15,6 +15,7 @@ mod error;
 mod extract;
 mod headers;
 mod ingest;
+pub mod oidc_login;
 pub mod openapi;
 mod ops;
 pub mod rate_limit;

@@ -30,7 +30,7 @@ use utoipa::{
 use vigil_api_types::access::{Permission, Role};
 
 use crate::{
-    DEFAULT_MAX_BODY_BYTES, ErrorCode, MAX_URI_BYTES, alert_events, audit, docs, ingest, ops, records,
+    DEFAULT_MAX_BODY_BYTES, ErrorCode, MAX_URI_BYTES, alert_events, audit, docs, ingest, oidc_login, ops, records,
     routes::{Access, RouteSpec},
     search, session,
 };
@@ -64,6 +64,8 @@ pub const BEARER: &str = "bearer";
         audit::list,
         session::login,
         session::logout,
+        oidc_login::login,
+        oidc_login::callback,
         openapi_json,
         docs::index,
         docs::file,
@@ -145,10 +147,12 @@ fn annotated() -> utoipa::openapi::OpenApi {
         RefOr::T(SecurityScheme::Http(
             HttpBuilder::new()
                 .scheme(HttpAuthScheme::Bearer)
-                .bearer_format("vgl_…")
+                .bearer_format("vgl_… or JWT")
                 .description(Some(
                     "An API key, `vgl_<key id>_<secret>`, created with `vigil apikey create`: \
-                     `Authorization: Bearer vgl_…`. The key's role decides what it may do.",
+                     `Authorization: Bearer vgl_…`. The key's role decides what it may do. \
+                     With `[oidc]` configured, also an access token (JWT) of the OpenID provider; \
+                     its claims map to roles (docs/access.md).",
                 ))
                 .build(),
         )),
@@ -404,7 +408,9 @@ fn overview() -> String {
     format!(
         "Vigil's REST API: search, alerts, dead letters, rules, native ingest, the audit trail, health and metrics. \
          The docs page is at `/api/v1/docs`.\n\n\
-         **Authentication.** Send an API key as `Authorization: Bearer vgl_…` (create one with `vigil apikey create`). \
+         **Authentication.** Send an API key as `Authorization: Bearer vgl_…` (create one with `vigil apikey create`), \
+         or, with `[oidc]` configured, an access token of the OpenID provider as `Authorization: Bearer <JWT>`; \
+         browsers use the session cookie of `POST /api/v1/auth/login` or `GET /api/v1/auth/oidc/login`. \
          Each operation says what it needs: nothing (public), any key, or a permission the key's role grants \
          (`x-vigil-permission`; the table of roles and permissions is in docs/access.md).\n\n\
          **Errors** are JSON `{{\"error\": {{\"code\": \"...\", \"message\": \"...\"}}}}` with a stable code \
@@ -506,8 +512,12 @@ mod tests {
                 Access::Public => {
                     assert_eq!(op["security"], json!([]), "{id}");
                     assert!(description.contains("Public"), "{id}: {description}");
-                    // Only a login answers 401 on a public route (a wrong password), not the guard.
-                    assert!(op["responses"]["401"].is_null() || id == "login", "{id}");
+                    // Only the logins answer 401 on a public route (a wrong password, a refused
+                    // OpenID answer), not the guard.
+                    assert!(
+                        op["responses"]["401"].is_null() || ["login", "oidcCallback"].contains(&id),
+                        "{id}"
+                    );
                 }
                 Access::Authenticated => {
                     assert_eq!(op["security"], json!([{"bearer": []}, {"session": []}]), "{id}");

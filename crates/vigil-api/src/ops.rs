@@ -90,7 +90,14 @@ impl super::ApiContext {
     responses((status = 200, description = "The metrics.", body = String, content_type = "text/plain"))
 )]
 pub async fn metrics(AxState(ctx): AxState<Ctx>) -> Result<Response, ApiError> {
-    let text = ctx.metrics.render(&ctx.gauges());
+    let mut text = ctx.metrics.render(&ctx.gauges());
+    if let Some(oidc) = &ctx.auth.oidc {
+        text.push_str(&format!(
+            "# HELP vigil_oidc_jwks_fetches_total Times the OpenID provider's signing keys were fetched (timer, rotation, unknown kid).\n\
+             # TYPE vigil_oidc_jwks_fetches_total counter\nvigil_oidc_jwks_fetches_total {}\n",
+            oidc.jwks_fetches()
+        ));
+    }
     Ok((
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         text,

@@ -20,7 +20,9 @@ use axum::{
 };
 use vigil_api_types::access::{Permission, Principal};
 
-use crate::{ApiError, Ctx, ErrorCode, alert_events, audit, docs, ingest, openapi, ops, records, search, session};
+use crate::{
+    ApiError, Ctx, ErrorCode, alert_events, audit, docs, ingest, oidc_login, openapi, ops, records, search, session,
+};
 
 /// What a route needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +107,14 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Ctx>)> {
             spec(Method::POST, "/api/v1/auth/logout", Authenticated),
             post(session::logout),
         ),
+        (
+            spec(Method::GET, "/api/v1/auth/oidc/login", Public),
+            get(oidc_login::login),
+        ),
+        (
+            spec(Method::GET, "/api/v1/auth/oidc/callback", Public),
+            get(oidc_login::callback),
+        ),
     ]
 }
 
@@ -142,7 +152,7 @@ async fn guard(State((ctx, access)): State<(Ctx, Access)>, mut req: Request, nex
     };
     let principal = match crate::auth::principal_of(&ctx, req.method(), req.headers()).await {
         Ok(principal) => principal,
-        Err(e) if e.code == ErrorCode::Unauthorized => {
+        Err(e) if matches!(e.code, ErrorCode::Unauthorized | ErrorCode::Forbidden) => {
             // Failed authentication spends the address's budget: guessing is rate limited too.
             if let Err(limited) = limit_address(&ctx, peer) {
                 return limited.into_response();

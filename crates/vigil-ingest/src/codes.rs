@@ -91,11 +91,11 @@ make_error_codes! {
     BadEncoding = "bad_encoding", BAD_REQUEST,
         "A compressed request body (`Content-Encoding: gzip`) does not decompress.";
     Unauthorized = "unauthorized", UNAUTHORIZED,
-        "No API key, a malformed `Authorization` header, or an unknown, revoked or expired key.";
+        "No credentials, a malformed `Authorization` header, an unknown, revoked or expired key, a bearer JWT that fails validation (signature, algorithm, issuer, audience, expiry, type; an ID token), an ended session, or an OpenID login that cannot be finished (unknown or reused state).";
     Forbidden = "forbidden", FORBIDDEN,
-        "The key's role lacks the permission this route needs; the message names it (docs/access.md).";
+        "The principal's roles lack the permission this route needs (the message names it, docs/access.md); a valid OpenID token or login whose claims map to no Vigil role; a cross-site request authenticated by a cookie.";
     NotFound = "not_found", NOT_FOUND,
-        "No route has this path, or what it names (an alert) does not exist.";
+        "No route has this path, what it names (an alert) does not exist or belongs to another tenant, or the OpenID login is not configured.";
     MethodNotAllowed = "method_not_allowed", METHOD_NOT_ALLOWED,
         "The path exists but not with this method; the `Allow` header lists the methods it takes.";
     NotAcceptable = "not_acceptable", NOT_ACCEPTABLE,
@@ -119,7 +119,9 @@ make_error_codes! {
     Internal = "internal", INTERNAL_SERVER_ERROR,
         "The server failed; the cause is in its log.";
     Unavailable = "unavailable", SERVICE_UNAVAILABLE,
-        "The spool cannot take records now (a disk error, shutting down); retry later.";
+        "The spool cannot take records now (a disk error, shutting down), or the OpenID provider's keys are not loaded yet; retry later.";
+    IdentityProvider = "identity_provider", BAD_GATEWAY,
+        "The OpenID provider refused or failed the login's code exchange, or could not be reached; the message says which, never repeating a code or a token.";
     NotReady = "not_ready", SERVICE_UNAVAILABLE,
         "`/readyz`: the pipeline has stopped or the spool is full.";
 }

@@ -42,6 +42,8 @@ pub enum ServerError {
     Http { addr: SocketAddr, source: std::io::Error },
     #[error("the pipeline stopped: {0}")]
     Pipeline(String),
+    #[error("[oidc]: {0}")]
+    Oidc(String),
 }
 
 /// Paths inside the data directory.
@@ -96,10 +98,13 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let signing_key = audit_task::signing_key(&config)?;
     let shutdown = CancellationToken::new();
     let pipeline = startup::spawn_pipeline(&config, &core)?;
-    let mut inputs = startup::Inputs::new(&core, shutdown.clone());
+    let oidc = startup::start_oidc(&config, shutdown.clone()).await?;
+    let (oidc, oidc_task) = oidc.unzip();
+    let mut inputs = startup::Inputs::new(&core, oidc, shutdown.clone());
     let syslog = startup::start_syslog(&config, &mut inputs).await?;
     let http = startup::start_http(&config, &core, &pipeline, &mut inputs).await?;
     let mut tasks = inputs.into_tasks();
+    tasks.extend(oidc_task);
     tasks.push(startup::spawn_retention(&config, &core, shutdown.clone()));
     tasks.push(audit_task::spawn_checkpoints(
         &config,
@@ -107,7 +112,9 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         signing_key,
         shutdown.clone(),
     ));
-    startup::warn_without_tokens(&core.state, &config.data_dir).await?;
+    if config.oidc.is_none() {
+        startup::warn_without_tokens(&core.state, &config.data_dir).await?;
+    }
     Ok(RunningServer {
         http,
         syslog_udp: syslog.udp,

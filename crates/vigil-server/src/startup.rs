@@ -203,6 +203,29 @@ fn logsource_map(config: &ServerConfig) -> Result<LogsourceMap, ServerError> {
     Ok(LogsourceMap::new(rules))
 }
 
+/// The OpenID provider of `[oidc]`, its keys loaded (or a warning when it cannot be reached
+/// yet: bearer JWTs then answer 503 until a refresh succeeds), refreshed until `stop`.
+pub async fn start_oidc(
+    config: &ServerConfig,
+    stop: CancellationToken,
+) -> Result<Option<(Arc<vigil_oidc::Oidc>, JoinHandle<()>)>, ServerError> {
+    let Some(oidc_config) = &config.oidc else {
+        return Ok(None);
+    };
+    // jsonwebtoken picks its crypto backend at run time; exactly one (aws-lc-rs) is built in.
+    // `Err` means it was installed already.
+    let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+    let oidc = Arc::new(vigil_oidc::Oidc::new(oidc_config.clone()).map_err(|e| ServerError::Oidc(e.to_string()))?);
+    match oidc.refresh().await {
+        Ok(keys) => tracing::info!(issuer = %oidc_config.issuer, keys, "OpenID provider ready"),
+        Err(e) => {
+            tracing::warn!(error = %e, "the OpenID provider cannot be reached yet; bearer JWTs are answered 503 until it can")
+        }
+    }
+    let task = tokio::spawn(oidc.clone().keep_fresh(async move { stop.cancelled().await }));
+    Ok(Some((oidc, task)))
+}
+
 /// Runs inputs as tasks that deliver to the spool, and keeps their handles.
 #[derive(Debug)]
 pub struct Inputs {
@@ -214,7 +237,7 @@ pub struct Inputs {
 }
 
 impl Inputs {
-    pub fn new(core: &Core, shutdown: CancellationToken) -> Self {
+    pub fn new(core: &Core, oidc: Option<Arc<vigil_oidc::Oidc>>, shutdown: CancellationToken) -> Self {
         Inputs {
             sink: SpoolSink {
                 spool: core.spool.clone(),
@@ -223,6 +246,7 @@ impl Inputs {
             },
             auth: TokenAuth {
                 state: core.state.clone(),
+                oidc,
             },
             metrics: core.metrics.clone(),
             shutdown,

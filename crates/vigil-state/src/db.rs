@@ -25,6 +25,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "api keys", include_str!("../migrations/sqlite/0003_api_keys.sql")),
     (4, "users", include_str!("../migrations/sqlite/0004_users.sql")),
     (5, "tenants", include_str!("../migrations/sqlite/0005_tenants.sql")),
+    (
+        6,
+        "federated sessions",
+        include_str!("../migrations/sqlite/0006_federated_sessions.sql"),
+    ),
 ];
 
 fn migrator() -> Migrator {

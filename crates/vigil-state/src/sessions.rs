@@ -1,4 +1,6 @@
-//! Browser sessions of local users: an opaque random id in a cookie, only its SHA-256 stored.
+//! Browser sessions: an opaque random id in a cookie, only its SHA-256 stored. Local users'
+//! sessions (`vgs_…`) act as the user's current row; sessions started by an OpenID login (`vgf_…`)
+//! act as the principal the provider's ID token mapped to at login (there is no user row).
 //!
 //! A session ends at its absolute expiry, after [`IDLE_TIMEOUT`] without a request, at logout, or
 //! when its user is disabled or gets a new password. A login always makes a new id (no fixation).
@@ -11,12 +13,16 @@ use sqlx::Row as _;
 use crate::tokens::{hash_secret, random};
 use crate::users::UserInfo;
 use crate::{State, StateError, time};
+use vigil_api_types::access::Principal;
 
 /// A session without a request for this long has ended.
 pub const IDLE_TIMEOUT: SignedDuration = SignedDuration::from_secs(30 * 60);
 /// `last_seen` is rewritten at most this often per session.
 const TOUCH_EVERY: SignedDuration = SignedDuration::from_secs(60);
 const PREFIX: &str = "vgs_";
+const FEDERATED_PREFIX: &str = "vgf_";
+/// The longest cookie value either kind of session has.
+const MAX_SECRET: usize = 64;
 
 impl State {
     /// Starts a session for the enabled user `name`, valid for at most `lifetime`; returns the
@@ -48,7 +54,7 @@ impl State {
     /// The user of a live session at `now`; `None` for anything else (never an error for bad
     /// input). Records the request time at most once a minute.
     pub async fn session_user(&self, secret: &str, now: Timestamp) -> Result<Option<UserInfo>, StateError> {
-        if !secret.starts_with(PREFIX) || secret.len() > 64 {
+        if !secret.starts_with(PREFIX) || secret.len() > MAX_SECRET {
             return Ok(None);
         }
         let id_hash = hash_secret(secret);
@@ -78,13 +84,80 @@ impl State {
         self.get_user(&name).await
     }
 
-    /// Ends a session (logout). `false` if it was unknown or had ended.
+    /// Ends a session of either kind (logout). `false` if it was unknown or had ended.
     pub async fn end_session(&self, secret: &str) -> Result<bool, StateError> {
-        let done = sqlx::query("UPDATE sessions SET ended_at = ? WHERE id_hash = ? AND ended_at IS NULL")
+        let sql = if secret.starts_with(FEDERATED_PREFIX) {
+            "UPDATE federated_sessions SET ended_at = ? WHERE id_hash = ? AND ended_at IS NULL"
+        } else {
+            "UPDATE sessions SET ended_at = ? WHERE id_hash = ? AND ended_at IS NULL"
+        };
+        let done = sqlx::query(sql)
             .bind(time::to_db(Timestamp::now()))
             .bind(hash_secret(secret))
             .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() > 0)
+    }
+
+    /// Starts a session for a person the OpenID provider vouched for, acting as `principal` for
+    /// at most `lifetime`; returns the secret to put in the cookie (shown once, stored hashed).
+    pub async fn create_federated_session(
+        &self,
+        principal: &Principal,
+        lifetime: SignedDuration,
+    ) -> Result<String, StateError> {
+        let secret = format!("{FEDERATED_PREFIX}{}", URL_SAFE_NO_PAD.encode(random::<32>()?));
+        let now = Timestamp::now();
+        let expires = now.saturating_add(lifetime).unwrap_or(Timestamp::MAX);
+        let principal =
+            serde_json::to_string(principal).map_err(|e| StateError::InvalidInput(format!("principal: {e}")))?;
+        sqlx::query(
+            "INSERT INTO federated_sessions (id_hash, principal, created, expires, last_seen) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(hash_secret(&secret))
+        .bind(principal)
+        .bind(time::to_db(now))
+        .bind(time::to_db(expires))
+        .bind(time::to_db(now))
+        .execute(&self.writer)
+        .await?;
+        Ok(secret)
+    }
+
+    /// Who a live session of either kind acts as at `now`; `None` for anything else (never an
+    /// error for bad input). Records the request time at most once a minute.
+    pub async fn session_principal(&self, secret: &str, now: Timestamp) -> Result<Option<Principal>, StateError> {
+        if !secret.starts_with(FEDERATED_PREFIX) {
+            return Ok(self.session_user(secret, now).await?.map(|user| user.principal()));
+        }
+        if secret.len() > MAX_SECRET {
+            return Ok(None);
+        }
+        let id_hash = hash_secret(secret);
+        let Some(row) = sqlx::query(
+            "SELECT principal, expires, last_seen FROM federated_sessions WHERE id_hash = ? AND ended_at IS NULL",
+        )
+        .bind(&id_hash)
+        .fetch_optional(&self.reader)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let expires = time::from_db(row.try_get("expires")?)?;
+        let last_seen = time::from_db(row.try_get("last_seen")?)?;
+        if now >= expires || now.duration_since(last_seen) >= IDLE_TIMEOUT {
+            return Ok(None);
+        }
+        if now.duration_since(last_seen) >= TOUCH_EVERY {
+            sqlx::query("UPDATE federated_sessions SET last_seen = ? WHERE id_hash = ? AND ended_at IS NULL")
+                .bind(time::to_db(now))
+                .bind(&id_hash)
+                .execute(&self.writer)
+                .await?;
+        }
+        let text: String = row.try_get("principal")?;
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| StateError::Corrupt(format!("federated session principal: {e}")))
     }
 }

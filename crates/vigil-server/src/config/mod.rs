@@ -11,6 +11,7 @@ use serde::Deserialize;
 use vigil_event::Level;
 
 mod logsource;
+mod oidc;
 mod reader;
 use reader::Reader;
 
@@ -36,6 +37,8 @@ pub struct ServerConfig {
     pub audit: AuditConfig,
     /// `[[logsource]]` entries, in file order: the Sigma logsource of events by where they arrived.
     pub logsources: Vec<LogsourceRule>,
+    /// `[oidc]`: bearer JWTs from this provider, and the console's OpenID login (`None`: off).
+    pub oidc: Option<vigil_oidc::OidcConfig>,
 }
 
 /// The audit trail's signed checkpoints (`[audit]`).
@@ -199,6 +202,7 @@ impl Default for ServerConfig {
                 signing_key: None,
             },
             logsources: Vec::new(),
+            oidc: None,
         }
     }
 }
@@ -350,6 +354,7 @@ const SECTIONS: &[&str] = &[
     "dead_letters",
     "audit",
     "logsource",
+    "oidc",
 ];
 
 /// Reads a configuration file (every problem at once) and applies the overrides.
@@ -432,6 +437,7 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
     read_spool_and_pipeline(&mut r, &table, &mut c);
     read_retention(&mut r, &table, &mut c);
     read_audit(&mut r, &table, &mut c.audit);
+    c.oidc = oidc::read(&mut r, &table);
     if r.problems.is_empty() {
         return Ok(c);
     }

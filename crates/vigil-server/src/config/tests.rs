@@ -213,3 +213,78 @@ fn the_syslog_tenant_defaults_and_is_checked() {
         "{problems:?}"
     );
 }
+
+#[test]
+fn oidc_is_read_whole_and_every_problem_has_its_line() {
+    assert_eq!(
+        parse("version = 1\n").expect("valid").oidc,
+        None,
+        "off unless configured"
+    );
+    let text = r#"version = 1
+[oidc]
+issuer = "https://login.example.org/realms/soc"
+audience = "vigil-api"
+algorithms = ["RS256", "ES256"]
+leeway = "10s"
+role_claims = ["realm_access.roles"]
+tenant_claim = "tenant"
+[oidc.role_map]
+soc-analysts = "analyst"
+soc-leads = "lead"
+[oidc.console]
+client_id = "vigil-console"
+redirect_uri = "https://vigil.example.org/api/v1/auth/oidc/callback"
+"#;
+    let c = parse(text).expect("valid").oidc.expect("oidc");
+    assert_eq!(c.issuer, "https://login.example.org/realms/soc");
+    assert_eq!(
+        c.algorithms,
+        [jsonwebtoken::Algorithm::RS256, jsonwebtoken::Algorithm::ES256]
+    );
+    assert_eq!(c.leeway, Duration::from_secs(10));
+    assert_eq!(c.claims.role_claims, ["realm_access.roles"]);
+    assert_eq!(c.claims.tenant, vigil_oidc::TenantFrom::Claim("tenant".into()));
+    assert_eq!(c.claims.role_map.len(), 2);
+    let console = c.console.expect("console");
+    assert_eq!(console.scopes, ["openid", "profile", "email"]);
+
+    let bad = r#"version = 1
+[oidc]
+issuer = "http://login.example.org"
+audience = "vigil-api"
+algorithms = ["HS256", "none"]
+tenant_claim = "tenant"
+tenant = "acme"
+surprise = 1
+[oidc.role_map]
+soc-analysts = "superuser"
+[oidc.console]
+client_id = "vigil-api"
+redirect_uri = "callback"
+scopes = ["profile"]
+"#;
+    let problems = parse(bad).expect_err("invalid");
+    let found: Vec<(&str, Option<usize>)> = problems.iter().map(|p| (p.key.as_str(), p.line)).collect();
+    for expected in [
+        ("oidc.issuer", Some(3)),
+        ("oidc.algorithms", Some(5)),
+        ("oidc.tenant", Some(7)),
+        ("oidc.surprise", Some(8)),
+        ("oidc.role_map.soc-analysts", Some(10)),
+        ("oidc.console.client_id", Some(12)),
+        ("oidc.console.redirect_uri", Some(13)),
+        ("oidc.console.scopes", Some(14)),
+    ] {
+        assert!(found.contains(&expected), "{expected:?} in {found:?}");
+    }
+    assert_eq!(found.len(), 8, "each problem once: {found:?}");
+    let missing = parse(
+        "version = 1
+[oidc]
+issuer = \"https://idp.example\"\n",
+    )
+    .expect_err("invalid");
+    let found: Vec<&str> = missing.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(found, ["oidc.audience", "oidc.role_map"], "{missing:?}");
+}

@@ -6,6 +6,7 @@ mod event_time;
 mod harness;
 mod http_errors;
 mod ingest_truth;
+mod oidc;
 mod openapi;
 mod pipeline;
 mod session;

@@ -150,3 +150,63 @@ async fn sessions_end_at_expiry_when_idle_and_at_logout() {
         assert!(state.session_user(junk, now).await.unwrap().is_none(), "{junk}");
     }
 }
+
+#[tokio::test]
+async fn federated_sessions_act_as_their_principal_until_they_end() {
+    let (state, _dir) = temp_state().await;
+    let principal = vigil_api_types::access::Principal {
+        id: "oidc:lead".into(),
+        kind: PrincipalKind::User,
+        name: "Lead".into(),
+        tenant: "acme".into(),
+        roles: vec![Role::Lead],
+    };
+    let now = Timestamp::now();
+    let secret = state
+        .create_federated_session(&principal, SignedDuration::from_hours(8))
+        .await
+        .unwrap();
+    assert!(secret.starts_with("vgf_"), "{secret}");
+    assert_eq!(
+        state.session_principal(&secret, now).await.unwrap(),
+        Some(principal.clone())
+    );
+    assert!(
+        state.session_user(&secret, now).await.unwrap().is_none(),
+        "not a local user's session"
+    );
+    let idle = now + IDLE_TIMEOUT + SignedDuration::from_secs(1);
+    assert!(
+        state.session_principal(&secret, idle).await.unwrap().is_none(),
+        "idle too long"
+    );
+    let later = now + SignedDuration::from_hours(9);
+    assert!(
+        state.session_principal(&secret, later).await.unwrap().is_none(),
+        "past its expiry"
+    );
+    assert!(state.end_session(&secret).await.unwrap());
+    assert!(!state.end_session(&secret).await.unwrap(), "ended once");
+    assert!(
+        state.session_principal(&secret, now).await.unwrap().is_none(),
+        "logged out"
+    );
+    for junk in ["vgf_", &"vgf_".repeat(40), "vgf_%%%"] {
+        assert!(state.session_principal(junk, now).await.unwrap().is_none(), "{junk}");
+    }
+
+    state
+        .create_user(&user("carol", Role::Analyst, "a fine password"))
+        .await
+        .unwrap();
+    let local = state
+        .create_session("carol", SignedDuration::from_hours(8))
+        .await
+        .unwrap();
+    let seen = state
+        .session_principal(&local, now)
+        .await
+        .unwrap()
+        .expect("local session");
+    assert_eq!(seen.id, "user:carol");
+}
