@@ -25,3 +25,13 @@ pub struct LoginAnswer {
     /// Seconds until the session ends at the latest (it also ends after 30 minutes idle).
     pub expires_in: u64,
 }
+
+/// What `POST /api/v1/auth/password` takes: a local user choosing a new password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordBody {
+    /// The password in use now (the generated one, after bootstrap or a reset).
+    pub current_password: String,
+    /// The new password: 12 to 1,024 characters, not the current one.
+    pub new_password: String,
+}

@@ -101,6 +101,9 @@ impl IngestAuth for TokenAuth {
     }
 }
 
+/// What a session whose password must change may reach.
+pub const WHILE_PASSWORD_MUST_CHANGE: &[&str] = &["/api/v1/me", "/api/v1/auth/password", "/api/v1/auth/logout"];
+
 /// A compact JWS (`header.payload.signature`); API keys never contain a dot.
 fn looks_like_jwt(secret: &str) -> bool {
     secret.bytes().filter(|&b| b == b'.').count() == 2
@@ -109,13 +112,27 @@ fn looks_like_jwt(secret: &str) -> bool {
 /// The principal of `Authorization: Bearer <secret>`, or the 401 that says what is wrong.
 /// A request without `Authorization` may instead carry a local user's session cookie; an unsafe
 /// request authenticated that way must come from the server's own origin (`session.rs`).
-pub async fn principal_of(ctx: &ApiContext, method: &Method, headers: &HeaderMap) -> Result<Principal, ApiError> {
+///
+/// A local user whose password was generated must choose their own first: their session reaches
+/// only [`WHILE_PASSWORD_MUST_CHANGE`] until then (403 `password_change_required`).
+pub async fn principal_of(
+    ctx: &ApiContext,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+) -> Result<Principal, ApiError> {
     if headers.get(header::AUTHORIZATION).is_none()
         && let Some(secret) = crate::session::session_cookie(headers)
     {
         crate::session::same_origin(method, headers)?;
         return match ctx.state.session_principal(secret, jiff::Timestamp::now()).await {
-            Ok(Some(principal)) => Ok(principal),
+            Ok(Some(session)) if session.must_change_password && !WHILE_PASSWORD_MUST_CHANGE.contains(&path) => {
+                Err(ApiError::new(
+                    ErrorCode::PasswordChangeRequired,
+                    "choose your own password first: POST /api/v1/auth/password",
+                ))
+            }
+            Ok(Some(session)) => Ok(session.principal),
             Ok(None) => Err(ApiError::new(
                 ErrorCode::Unauthorized,
                 "the session has ended: log in again",

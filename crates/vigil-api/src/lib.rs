@@ -71,6 +71,8 @@ pub struct ApiContext {
     /// Login attempts per client address ([`session::LOGIN_PER_MINUTE`]): each costs an Argon2
     /// hash, so guessing and floods are slowed far below the API's limit.
     pub login_limiter: Arc<RateLimiter>,
+    /// Login attempts per user name, from all addresses ([`session::LOGIN_NAME_PER_MINUTE`]).
+    pub login_name_limiter: Arc<RateLimiter>,
     /// Whether the listener serves HTTPS (answers then carry `Strict-Transport-Security`).
     pub tls: bool,
 }

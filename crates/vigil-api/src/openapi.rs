@@ -64,6 +64,7 @@ pub const BEARER: &str = "bearer";
         audit::list,
         session::login,
         session::logout,
+        session::change_password,
         oidc_login::login,
         oidc_login::callback,
         openapi_json,

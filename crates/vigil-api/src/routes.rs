@@ -108,6 +108,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Ctx>)> {
             post(session::logout),
         ),
         (
+            spec(Method::POST, "/api/v1/auth/password", Authenticated),
+            post(session::change_password),
+        ),
+        (
             spec(Method::GET, "/api/v1/auth/oidc/login", Public),
             get(oidc_login::login),
         ),
@@ -150,8 +154,9 @@ async fn guard(State((ctx, access)): State<(Ctx, Access)>, mut req: Request, nex
         Authenticated => None,
         Needs(p) | NeedsIfMetricsAuth(p) => Some(p),
     };
-    let principal = match crate::auth::principal_of(&ctx, req.method(), req.headers()).await {
+    let principal = match crate::auth::principal_of(&ctx, req.method(), req.uri().path(), req.headers()).await {
         Ok(principal) => principal,
+        Err(e) if e.code == ErrorCode::PasswordChangeRequired => return e.into_response(),
         Err(e) if matches!(e.code, ErrorCode::Unauthorized | ErrorCode::Forbidden) => {
             // Failed authentication spends the address's budget: guessing is rate limited too.
             if let Err(limited) = limit_address(&ctx, peer) {

@@ -24,7 +24,7 @@ use vigil_api_types::{
     access::{Me, Principal},
     audit::AuditOutcome,
     error::ErrorBody,
-    session::{LoginAnswer, LoginBody},
+    session::{LoginAnswer, LoginBody, PasswordBody},
 };
 use vigil_state::NewAuditEntry;
 
@@ -39,6 +39,11 @@ pub const LIFETIME: SignedDuration = SignedDuration::from_hours(12);
 pub const LOGIN_PER_MINUTE: u32 = 10;
 /// Login attempts a client address may make at once.
 pub const LOGIN_BURST: u32 = 10;
+/// Login attempts for one user name per minute, from every address together, after a burst of
+/// [`LOGIN_NAME_BURST`]: guessing one person's password from many addresses is slowed too.
+pub const LOGIN_NAME_PER_MINUTE: u32 = 5;
+/// Login attempts for one user name at once.
+pub const LOGIN_NAME_BURST: u32 = 10;
 
 /// `POST /api/v1/auth/login`: checks the password and starts a session (new id every time).
 #[utoipa::path(
@@ -57,7 +62,7 @@ pub const LOGIN_BURST: u32 = 10;
         (status = 403, description = "`forbidden`: a cross-site request.", body = ErrorBody),
         (status = 413, description = "`body_too_large`: the body is larger than `[http] max_body`.", body = ErrorBody),
         (status = 415, description = "`unsupported_media_type`: the body is not sent as `Content-Type: application/json`.", body = ErrorBody),
-        (status = 429, description = "`rate_limited`: more than 10 logins a minute from this address (after a burst of 10), or the address's API budget is spent; see Retry-After.", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: more than 10 logins a minute from this address (after a burst of 10), more than 5 a minute for this user name from all addresses together (after a burst of 10), or the address's API budget is spent; see Retry-After.", body = ErrorBody),
     )
 )]
 pub async fn login(
@@ -77,6 +82,7 @@ pub async fn login(
         );
         return Err(ApiError::new(ErrorCode::RateLimited, message).retry_after(wait));
     }
+    limit_name(&ctx, &body.username)?;
     let user = ctx
         .state
         .check_login(&body.username, &body.password)
@@ -145,6 +151,107 @@ pub async fn logout(
     }
     let cookie = format!("{COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax");
     Ok((StatusCode::NO_CONTENT, set_cookie(&cookie)).into_response())
+}
+
+/// `POST /api/v1/auth/password`: a local user sets their own password (the session's user).
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/password",
+    operation_id = "changePassword",
+    tag = "session",
+    summary = "Change my password",
+    description = "A local user, logged in with the session cookie, replaces their password: the current one must be given. Every session of the user ends and the answer starts a new one (a new `__Host-vigil_session` cookie). A user whose password was generated (bootstrap, `vigil user add`, `vigil user passwd`) must do this first: until then their session reaches only this route, `/api/v1/me` and logout (403 `password_change_required`). Attempts count against the client address's login limit; every change and failed attempt is in the audit trail.",
+    request_body(content = PasswordBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Changed: the new session's principal and permissions.", body = LoginAnswer,
+            headers(("Set-Cookie" = String, description = "The new session cookie."))),
+        (status = 400, description = "`bad_request`: the new password is too short, too long or the current one; or the request is not from a local user's session.\n\n`invalid_json`: the body is not JSON.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the current password is wrong, or a cross-site request.", body = ErrorBody),
+        (status = 413, description = "`body_too_large`: the body is larger than `[http] max_body`.", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: the body is not sent as `Content-Type: application/json`.", body = ErrorBody),
+    )
+)]
+pub async fn change_password(
+    AxState(ctx): AxState<Ctx>,
+    Extension(principal): Extension<Principal>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<PasswordBody>,
+) -> Result<Response, ApiError> {
+    let peer = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
+    let name = match (session_cookie(&headers), principal.id.strip_prefix("user:")) {
+        (Some(_), Some(name)) if headers.get(header::AUTHORIZATION).is_none() => name.to_owned(),
+        _ => {
+            return Err(ApiError::bad_request(
+                "only a local user's session changes its password (API keys have none; OpenID users change theirs at the provider)",
+            ));
+        }
+    };
+    if let Some(ip) = peer
+        && let Err(wait) = ctx.login_limiter.check(&ip.to_string(), std::time::Instant::now())
+    {
+        let message = format!(
+            "too many password attempts from {ip}; retry after {} s",
+            wait.as_secs().max(1)
+        );
+        return Err(ApiError::new(ErrorCode::RateLimited, message).retry_after(wait));
+    }
+    limit_name(&ctx, &name)?;
+    vigil_state::users::check_password(&body.new_password).map_err(|e| ApiError::param("new_password", e))?;
+    if body.new_password == body.current_password {
+        return Err(ApiError::param("new_password", "must differ from the current password"));
+    }
+    let checked = ctx
+        .state
+        .check_login(&name, &body.current_password)
+        .await
+        .map_err(|e| ApiError::internal("checking a password", &e))?;
+    if checked.is_none() {
+        let e = audit::entry(&principal, "user.passwd", AuditOutcome::Denied, peer)
+            .with_target(format!("user:{name}"))
+            .with_detail(json!({"reason": "wrong current password"}));
+        audit::record(&ctx.state, e).await;
+        return Err(ApiError::new(ErrorCode::Forbidden, "the current password is wrong"));
+    }
+    // Ends every session of the user, this one included.
+    ctx.state
+        .set_password(&name, &body.new_password, false)
+        .await
+        .map_err(|e| ApiError::internal("setting a password", &e))?;
+    let e = audit::entry(&principal, "user.passwd", AuditOutcome::Success, peer)
+        .with_target(format!("user:{name}"))
+        .with_detail(json!({"by": "self"}));
+    audit::record(&ctx.state, e).await;
+    let secret = ctx
+        .state
+        .create_session(&name, LIFETIME)
+        .await
+        .map_err(|e| ApiError::internal("starting a session", &e))?;
+    let expires_in = LIFETIME.as_secs().unsigned_abs();
+    let answer = LoginAnswer {
+        must_change_password: false,
+        expires_in,
+        me: Me {
+            permissions: principal.permissions(),
+            principal,
+        },
+    };
+    let cookie = format!("{COOKIE}={secret}; Path=/; Max-Age={expires_in}; HttpOnly; Secure; SameSite=Lax");
+    Ok((StatusCode::OK, set_cookie(&cookie), Json(answer)).into_response())
+}
+
+/// Takes one attempt from the user name's budget ([`LOGIN_NAME_PER_MINUTE`]), or answers 429.
+fn limit_name(ctx: &Ctx, name: &str) -> Result<(), ApiError> {
+    let key: String = name.chars().take(64).flat_map(char::to_lowercase).collect();
+    ctx.login_name_limiter
+        .check(&key, std::time::Instant::now())
+        .map_err(|wait| {
+            let message = format!(
+                "too many login attempts for this user name: {LOGIN_NAME_PER_MINUTE} a minute; retry after {} s",
+                wait.as_secs().max(1)
+            );
+            ApiError::new(ErrorCode::RateLimited, message).retry_after(wait)
+        })
 }
 
 fn set_cookie(value: &str) -> [(header::HeaderName, HeaderValue); 1] {

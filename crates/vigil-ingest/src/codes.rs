@@ -94,6 +94,8 @@ make_error_codes! {
         "No credentials, a malformed `Authorization` header, an unknown, revoked or expired key, a bearer JWT that fails validation (signature, algorithm, issuer, audience, expiry, type; an ID token), an ended session, or an OpenID login that cannot be finished (unknown or reused state).";
     Forbidden = "forbidden", FORBIDDEN,
         "The principal's roles lack the permission this route needs (the message names it, docs/access.md); a valid OpenID token or login whose claims map to no Vigil role; a cross-site request authenticated by a cookie.";
+    PasswordChangeRequired = "password_change_required", FORBIDDEN,
+        "A local user whose password was generated (bootstrap, `vigil user add`, `vigil user passwd`) must choose their own with `POST /api/v1/auth/password` first; until then the session reaches only that, `/api/v1/me` and logout.";
     NotFound = "not_found", NOT_FOUND,
         "No route has this path, what it names (an alert) does not exist or belongs to another tenant, or the OpenID login is not configured.";
     MethodNotAllowed = "method_not_allowed", METHOD_NOT_ALLOWED,

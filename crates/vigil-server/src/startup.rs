@@ -363,6 +363,10 @@ fn api_context(config: &ServerConfig, core: &Core, pipeline: &PipelineRun, input
             api::session::LOGIN_PER_MINUTE,
             api::session::LOGIN_BURST,
         )),
+        login_name_limiter: Arc::new(api::rate_limit::RateLimiter::per_minute(
+            api::session::LOGIN_NAME_PER_MINUTE,
+            api::session::LOGIN_NAME_BURST,
+        )),
     }
 }
 

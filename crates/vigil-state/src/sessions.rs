@@ -24,6 +24,15 @@ const FEDERATED_PREFIX: &str = "vgf_";
 /// The longest cookie value either kind of session has.
 const MAX_SECRET: usize = 64;
 
+/// Who a session acts as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionPrincipal {
+    pub principal: Principal,
+    /// A local user whose password was generated (bootstrap, `vigil user add` or `passwd`
+    /// without a password): until they choose their own, the session may do nothing else.
+    pub must_change_password: bool,
+}
+
 impl State {
     /// Starts a session for the enabled user `name`, valid for at most `lifetime`; returns the
     /// secret to put in the cookie (shown once, stored hashed).
@@ -126,9 +135,16 @@ impl State {
 
     /// Who a live session of either kind acts as at `now`; `None` for anything else (never an
     /// error for bad input). Records the request time at most once a minute.
-    pub async fn session_principal(&self, secret: &str, now: Timestamp) -> Result<Option<Principal>, StateError> {
+    pub async fn session_principal(
+        &self,
+        secret: &str,
+        now: Timestamp,
+    ) -> Result<Option<SessionPrincipal>, StateError> {
         if !secret.starts_with(FEDERATED_PREFIX) {
-            return Ok(self.session_user(secret, now).await?.map(|user| user.principal()));
+            return Ok(self.session_user(secret, now).await?.map(|user| SessionPrincipal {
+                principal: user.principal(),
+                must_change_password: user.must_change,
+            }));
         }
         if secret.len() > MAX_SECRET {
             return Ok(None);
@@ -156,8 +172,11 @@ impl State {
                 .await?;
         }
         let text: String = row.try_get("principal")?;
-        serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|e| StateError::Corrupt(format!("federated session principal: {e}")))
+        let principal = serde_json::from_str(&text)
+            .map_err(|e| StateError::Corrupt(format!("federated session principal: {e}")))?;
+        Ok(Some(SessionPrincipal {
+            principal,
+            must_change_password: false,
+        }))
     }
 }

@@ -223,3 +223,164 @@ async fn logins_from_one_address_are_limited_far_below_the_api_rate() {
     assert_eq!(status, 200, "{body}");
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generated_password_must_be_replaced_before_anything_else() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = TestServer::start(Some(dir.path())).await;
+    let state = State::open(&dir.path().join("data/state.db")).await.expect("state");
+    let generated = "generated one-time password";
+    let user = NewUser {
+        name: "dora".into(),
+        role: Role::Analyst,
+        tenant: "default".into(),
+        password: generated.into(),
+        must_change: true,
+    };
+    state.create_user(&user).await.expect("user");
+    let origin = format!("http://{}", s.http);
+    let (status, head, body) = send(
+        s.http,
+        "POST",
+        "/api/v1/auth/login",
+        &[("Origin", &origin)],
+        Some(json!({"username": "dora", "password": generated})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["must_change_password"].as_bool()),
+        (200, Some(true)),
+        "{body}"
+    );
+    let cookie = format!("__Host-vigil_session={}", session_of(&head).expect("session"));
+    let with_cookie = [("Cookie", cookie.as_str()), ("Origin", origin.as_str())];
+
+    let (status, _, body) = send(s.http, "GET", "/api/v1/alerts", &with_cookie, None).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("password_change_required")),
+        "{body}"
+    );
+    let (status, _, _) = send(s.http, "GET", "/api/v1/me", &with_cookie, None).await;
+    assert_eq!(status, 200, "who am I stays reachable");
+
+    let change = |current: &str, new: &str| json!({"current_password": current, "new_password": new});
+    let (status, _, body) = send(
+        s.http,
+        "POST",
+        "/api/v1/auth/password",
+        &with_cookie,
+        Some(change("not the password", "dora's own long password")),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden")),
+        "{body}"
+    );
+    let (status, _, body) = send(
+        s.http,
+        "POST",
+        "/api/v1/auth/password",
+        &with_cookie,
+        Some(change(generated, "short")),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("bad_request")),
+        "{body}"
+    );
+    let (status, _, body) = send(
+        s.http,
+        "POST",
+        "/api/v1/auth/password",
+        &with_cookie,
+        Some(change(generated, generated)),
+    )
+    .await;
+    assert_eq!(status, 400, "the same password again: {body}");
+    let (status, _, body) = send(
+        s.http,
+        "POST",
+        "/api/v1/auth/password",
+        &[("Authorization", &format!("Bearer {}", s.key(Role::Admin)))],
+        Some(change(generated, "dora's own long password")),
+    )
+    .await;
+    assert_eq!(status, 400, "an API key has no password: {body}");
+
+    let (status, head, body) = send(
+        s.http,
+        "POST",
+        "/api/v1/auth/password",
+        &with_cookie,
+        Some(change(generated, "dora's own long password")),
+    )
+    .await;
+    assert_eq!(
+        (status, body["must_change_password"].as_bool()),
+        (200, Some(false)),
+        "{body}"
+    );
+    let fresh = format!("__Host-vigil_session={}", session_of(&head).expect("a new session"));
+    assert_ne!(fresh, cookie, "a new session id");
+    let (status, _, _) = send(s.http, "GET", "/api/v1/me", &with_cookie, None).await;
+    assert_eq!(status, 401, "the old session ended with the password");
+    let (status, _, body) = send(s.http, "GET", "/api/v1/alerts", &[("Cookie", &fresh)], None).await;
+    assert_eq!(status, 200, "everything the role allows: {body}");
+    let (status, _, _) = send(
+        s.http,
+        "POST",
+        "/api/v1/auth/login",
+        &[("Origin", &origin)],
+        Some(json!({"username": "dora", "password": generated})),
+    )
+    .await;
+    assert_eq!(status, 401, "the generated password is gone");
+
+    let trail = state.list_audit(&Default::default()).await.expect("audit");
+    let changes: Vec<String> = trail
+        .entries
+        .iter()
+        .filter(|e| e.action == "user.passwd")
+        .map(|e| format!("{:?}", e.outcome))
+        .collect();
+    assert_eq!(changes, ["Success", "Denied"], "newest first");
+    s.stop().await;
+}
+
+/// A login sent from `from` (a loopback address of its own): the status.
+async fn login_from(server: SocketAddr, from: std::net::Ipv4Addr, username: &str) -> u16 {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let body = json!({"username": username, "password": "a wrong guess here"}).to_string();
+    let request = format!(
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: {server}\r\nOrigin: http://{server}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(SocketAddr::from((from, 0)))
+        .expect("bind a loopback address");
+    let mut conn = socket.connect(server).await.expect("connect");
+    conn.write_all(request.as_bytes()).await.expect("send");
+    let mut head = [0u8; 12];
+    conn.read_exact(&mut head).await.expect("status line");
+    String::from_utf8_lossy(&head[9..12]).parse().expect("status")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guesses_at_one_name_from_many_addresses_are_limited_too() {
+    let s = TestServer::start(None).await;
+    let mut statuses = Vec::new();
+    for i in 0..12u8 {
+        statuses.push(login_from(s.http, [127, 0, 1, 10 + i].into(), "erin").await);
+    }
+    // Each address is well within its own budget; the name's burst of 10 is what runs out.
+    assert_eq!(statuses[..10], [401; 10], "{statuses:?}");
+    assert_eq!(statuses[10..], [429, 429], "{statuses:?}");
+    // Another name is not slowed (nor is the same name in other letter case spared).
+    assert_eq!(login_from(s.http, [127, 0, 1, 99].into(), "frank").await, 401);
+    assert_eq!(login_from(s.http, [127, 0, 1, 98].into(), "ERIN").await, 429);
+    s.stop().await;
+}

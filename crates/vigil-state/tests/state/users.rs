@@ -167,10 +167,9 @@ async fn federated_sessions_act_as_their_principal_until_they_end() {
         .await
         .unwrap();
     assert!(secret.starts_with("vgf_"), "{secret}");
-    assert_eq!(
-        state.session_principal(&secret, now).await.unwrap(),
-        Some(principal.clone())
-    );
+    let seen = state.session_principal(&secret, now).await.unwrap().expect("live");
+    assert_eq!(seen.principal, principal);
+    assert!(!seen.must_change_password);
     assert!(
         state.session_user(&secret, now).await.unwrap().is_none(),
         "not a local user's session"
@@ -208,5 +207,5 @@ async fn federated_sessions_act_as_their_principal_until_they_end() {
         .await
         .unwrap()
         .expect("local session");
-    assert_eq!(seen.id, "user:carol");
+    assert_eq!(seen.principal.id, "user:carol");
 }
