@@ -35,13 +35,13 @@ struct EntryFile {
 const ARRAY: &str = "logsource";
 
 /// Reads every `[[logsource]]` entry, recording each problem with the line of its entry.
-pub(super) fn read(r: &mut Reader<'_>, table: &toml::Table) -> Vec<LogsourceRule> {
+pub(super) fn read(r: &mut Reader, table: &toml::Table) -> Vec<LogsourceRule> {
     let Some(value) = table.get(ARRAY) else {
         return Vec::new();
     };
     let Some(entries) = value.as_array() else {
         r.problem_at(
-            entry_line(r.text, 0),
+            entry_line(r, 0),
             ARRAY,
             "must be an array of tables: write each entry as [[logsource]]",
         );
@@ -50,7 +50,7 @@ pub(super) fn read(r: &mut Reader<'_>, table: &toml::Table) -> Vec<LogsourceRule
     let mut rules = Vec::with_capacity(entries.len());
     for (i, entry) in entries.iter().enumerate() {
         let key = format!("{ARRAY}[{}]", i + 1);
-        let line = entry_line(r.text, i);
+        let line = entry_line(r, i);
         match entry.clone().try_into::<EntryFile>() {
             Ok(file) => match rule(file) {
                 Ok(rule) => rules.push(rule),
@@ -89,23 +89,8 @@ fn rule(f: EntryFile) -> Result<LogsourceRule, String> {
 }
 
 /// The line of the `i`-th (0-based) `[[logsource]]` header, or of an inline `logsource = …`.
-fn entry_line(text: &str, i: usize) -> Option<usize> {
-    let header = |l: &str| {
-        let l = l.trim();
-        l.strip_prefix("[[")
-            .and_then(|l| l.split("]]").next())
-            .is_some_and(|name| name.trim() == ARRAY)
-    };
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| header(l))
-        .nth(i)
-        .or_else(|| {
-            text.lines().enumerate().find(|(_, l)| {
-                l.split('=')
-                    .next()
-                    .is_some_and(|k| l.contains('=') && k.trim() == ARRAY)
-            })
-        })
-        .map(|(n, _)| n + 1)
+/// The line of entry `i` (or of the key when it is not an array of tables).
+fn entry_line(r: &Reader, i: usize) -> Option<usize> {
+    r.line_of(None, &format!("{ARRAY}.{i}"))
+        .or_else(|| r.line_of(None, ARRAY))
 }

@@ -396,10 +396,7 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
             }]);
         }
     };
-    let mut r = Reader {
-        text,
-        problems: Vec::new(),
-    };
+    let mut r = Reader::new(text);
     for key in table.keys() {
         if !SECTIONS.contains(&key.as_str()) {
             let what = if table[key].is_table() { "section" } else { "key" };
@@ -446,7 +443,7 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
     Err(r.problems)
 }
 
-fn read_http(r: &mut Reader<'_>, table: &toml::Table, h: &mut HttpConfig) {
+fn read_http(r: &mut Reader, table: &toml::Table, h: &mut HttpConfig) {
     let http: HttpFile = r.section(table, "http");
     h.listen = r.addr("http", "listen", http.listen.as_deref(), h.listen);
     if let Some(n) = r.bytes("http", "max_body", http.max_body.as_deref()) {
@@ -489,7 +486,7 @@ fn read_http(r: &mut Reader<'_>, table: &toml::Table, h: &mut HttpConfig) {
     }
 }
 
-fn read_syslog(r: &mut Reader<'_>, table: &toml::Table, c: &mut ServerConfig) {
+fn read_syslog(r: &mut Reader, table: &toml::Table, c: &mut ServerConfig) {
     let syslog: SyslogFile = r.section(table, "syslog");
     c.syslog.udp = r.addr("syslog", "udp", syslog.udp.as_deref(), c.syslog.udp);
     c.syslog.tcp = r.addr("syslog", "tcp", syslog.tcp.as_deref(), c.syslog.tcp);
@@ -543,7 +540,7 @@ fn read_syslog(r: &mut Reader<'_>, table: &toml::Table, c: &mut ServerConfig) {
     }
 }
 
-fn read_rules(r: &mut Reader<'_>, table: &toml::Table, rules: &mut RulesConfig) {
+fn read_rules(r: &mut Reader, table: &toml::Table, rules: &mut RulesConfig) {
     let file: RulesFile = r.section(table, "rules");
     rules.paths = file.paths.unwrap_or_default();
     rules.pipelines = file.pipelines.unwrap_or_default();
@@ -555,7 +552,7 @@ fn read_rules(r: &mut Reader<'_>, table: &toml::Table, rules: &mut RulesConfig) 
     }
 }
 
-fn read_store(r: &mut Reader<'_>, table: &toml::Table, c: &mut ServerConfig) {
+fn read_store(r: &mut Reader, table: &toml::Table, c: &mut ServerConfig) {
     let store: StoreFile = r.section(table, "store");
     if let Some(d) = r.duration("store", "partition", store.partition.as_deref()) {
         c.store.partition = d;
@@ -571,7 +568,7 @@ fn read_store(r: &mut Reader<'_>, table: &toml::Table, c: &mut ServerConfig) {
     }
 }
 
-fn read_spool_and_pipeline(r: &mut Reader<'_>, table: &toml::Table, c: &mut ServerConfig) {
+fn read_spool_and_pipeline(r: &mut Reader, table: &toml::Table, c: &mut ServerConfig) {
     let spool: SpoolFile = r.section(table, "spool");
     if let Some(n) = r.bytes("spool", "max_size", spool.max_size.as_deref()) {
         c.spool.max_bytes = n;
@@ -591,7 +588,7 @@ fn read_spool_and_pipeline(r: &mut Reader<'_>, table: &toml::Table, c: &mut Serv
     }
 }
 
-fn read_audit(r: &mut Reader<'_>, table: &toml::Table, a: &mut AuditConfig) {
+fn read_audit(r: &mut Reader, table: &toml::Table, a: &mut AuditConfig) {
     let audit: AuditFile = r.section(table, "audit");
     if let Some(d) = r.duration("audit", "checkpoint_interval", audit.checkpoint_interval.as_deref()) {
         a.checkpoint_interval = d;
@@ -601,7 +598,7 @@ fn read_audit(r: &mut Reader<'_>, table: &toml::Table, a: &mut AuditConfig) {
     }
 }
 
-fn read_retention(r: &mut Reader<'_>, table: &toml::Table, c: &mut ServerConfig) {
+fn read_retention(r: &mut Reader, table: &toml::Table, c: &mut ServerConfig) {
     for (name, slot) in [("alerts", &mut c.alerts), ("dead_letters", &mut c.dead_letters)] {
         let keep: KeepFile = r.section(table, name);
         match keep.max_age.as_deref().map(str::trim) {

@@ -54,7 +54,7 @@ struct ConsoleFile {
 }
 
 /// Reads `[oidc]`; `None` when the section is absent (bearer JWTs and the OpenID login are off).
-pub(super) fn read(r: &mut Reader<'_>, table: &toml::Table) -> Option<OidcConfig> {
+pub(super) fn read(r: &mut Reader, table: &toml::Table) -> Option<OidcConfig> {
     table.get(SECTION)?;
     let file: OidcFile = r.section(table, SECTION);
     let mut missing = |key: &str, what: &str| {
@@ -120,7 +120,7 @@ pub(super) fn read(r: &mut Reader<'_>, table: &toml::Table) -> Option<OidcConfig
     Some(config)
 }
 
-fn claim_map(r: &mut Reader<'_>, file: &OidcFile) -> ClaimMap {
+fn claim_map(r: &mut Reader, file: &OidcFile) -> ClaimMap {
     let mut role_map = BTreeMap::new();
     for (value, role) in file.role_map.iter().flatten() {
         match role.parse::<Role>() {

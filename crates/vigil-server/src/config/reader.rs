@@ -1,7 +1,7 @@
 //! Reading one configuration file: typed values out of its sections, each problem recorded with
 //! the line it is on, so that every problem is reported at once.
 
-use std::{net::SocketAddr, ops::RangeInclusive, time::Duration};
+use std::{collections::HashMap, net::SocketAddr, ops::RangeInclusive, time::Duration};
 
 use serde::Deserialize;
 
@@ -9,57 +9,80 @@ use super::ConfigProblem;
 use vigil_api::serde_text::plain;
 use vigil_api_types::units::{parse_bytes, parse_duration};
 
-/// The table name of a header line (`[http]`, `[[x.y]]`), if the line is one.
-fn table_header(line: &str) -> Option<String> {
-    let inner = line.strip_prefix("[[").or_else(|| line.strip_prefix('['))?;
-    let name = inner.split(']').next()?;
-    Some(
-        name.split('.')
-            .map(|part| part.trim().trim_matches('"'))
-            .collect::<Vec<_>>()
-            .join("."),
-    )
+/// The line of every key in the file, by dotted path (`http.listen`, `oidc.console.client_id`,
+/// `oidc.role_map.soc-analysts`; array entries by index, `logsource.0`), from the TOML parser's
+/// own spans — not from scanning the text again, so quoting, dotted keys, inline tables and
+/// comments cannot mislead it.
+fn key_lines(text: &str) -> HashMap<String, usize> {
+    let mut lines = HashMap::new();
+    if let Ok(root) = toml::de::DeTable::parse(text) {
+        walk(text, "", root.get_ref(), &mut lines);
+    }
+    lines
+}
+
+fn walk(text: &str, prefix: &str, table: &toml::de::DeTable<'_>, lines: &mut HashMap<String, usize>) {
+    for (key, value) in table {
+        let path = if prefix.is_empty() {
+            key.get_ref().to_string()
+        } else {
+            format!("{prefix}.{}", key.get_ref())
+        };
+        lines
+            .entry(path.clone())
+            .or_insert_with(|| line_at(text, key.span().start));
+        match value.get_ref() {
+            toml::de::DeValue::Table(t) => walk(text, &path, t, lines),
+            toml::de::DeValue::Array(items) => {
+                for (i, item) in items.into_iter().enumerate() {
+                    let entry = format!("{path}.{i}");
+                    lines
+                        .entry(entry.clone())
+                        .or_insert_with(|| line_at(text, item.span().start));
+                    if let toml::de::DeValue::Table(t) = item.get_ref() {
+                        walk(text, &entry, t, lines);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The 1-based line of byte `offset`.
+fn line_at(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// Collects problems while reading one file.
-pub(super) struct Reader<'a> {
-    pub(super) text: &'a str,
+pub(super) struct Reader {
     pub(super) problems: Vec<ConfigProblem>,
+    lines: HashMap<String, usize>,
 }
 
-impl Reader<'_> {
-    /// The line where `key` is assigned inside `[section]` (or at top level), if found. At top
-    /// level a key may also be a table: `[key]`, `[key.sub]` or `[[key]]`.
-    pub(super) fn line_of(&self, section: Option<&str>, key: &str) -> Option<usize> {
-        let mut current: Option<String> = None;
-        for (i, raw) in self.text.lines().enumerate() {
-            let line = raw.trim();
-            if let Some(name) = table_header(line) {
-                if section.is_none() && !key.is_empty() && (name == key || name.starts_with(&format!("{key}."))) {
-                    return Some(i + 1);
-                }
-                if section == Some(name.as_str()) && key.is_empty() {
-                    return Some(i + 1);
-                }
-                // `[http.tls]`: the key `tls` of `[http]`, written as a table.
-                if section.is_some_and(|s| name == format!("{s}.{key}")) && !key.is_empty() {
-                    return Some(i + 1);
-                }
-                current = Some(name);
-                continue;
-            }
-            let in_section = match section {
-                None => current.is_none(),
-                Some(s) => current.as_deref() == Some(s),
-            };
-            if in_section && !key.is_empty() {
-                let lhs = line.split('=').next().unwrap_or("").trim().trim_matches('"');
-                if line.contains('=') && lhs == key {
-                    return Some(i + 1);
-                }
-            }
+impl Reader {
+    pub(super) fn new(text: &str) -> Reader {
+        Reader {
+            problems: Vec::new(),
+            lines: key_lines(text),
         }
-        None
+    }
+}
+
+impl Reader {
+    /// The line where `key` of `section` (a dotted table path, or the top level) is written; with
+    /// an empty key, the line of the section itself.
+    pub(super) fn line_of(&self, section: Option<&str>, key: &str) -> Option<usize> {
+        let path = match (section, key.is_empty()) {
+            (Some(s), true) => s.to_owned(),
+            (Some(s), false) => format!("{s}.{key}"),
+            (None, _) => key.to_owned(),
+        };
+        self.lines.get(&path).copied()
     }
 
     /// `value` when it lies in `range`; otherwise a problem naming the range (and `None`).

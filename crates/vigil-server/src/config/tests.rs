@@ -288,3 +288,19 @@ issuer = \"https://idp.example\"\n",
     let found: Vec<&str> = missing.iter().map(|p| p.key.as_str()).collect();
     assert_eq!(found, ["oidc.audience", "oidc.role_map"], "{missing:?}");
 }
+
+#[test]
+fn lines_come_from_the_parser_for_dotted_keys_and_inline_tables() {
+    let text = "version = 1\n# [http] listen = \"1.2.3.4:5\"\nhttp.listen = \"nonsense\"\nsyslog = { tcp = \"bad\", \"max_message\" = \"huge\" }\n";
+    let problems = parse(text).expect_err("invalid");
+    let found: Vec<(&str, Option<usize>)> = problems.iter().map(|p| (p.key.as_str(), p.line)).collect();
+    assert_eq!(
+        found,
+        [
+            ("http.listen", Some(3)),
+            ("syslog.tcp", Some(4)),
+            ("syslog.max_message", Some(4))
+        ],
+        "{problems:?}"
+    );
+}
