@@ -11,7 +11,7 @@ use std::{
 
 use axum::http::{HeaderMap, Method, header};
 use vigil_api_types::access::{Permission, Principal};
-use vigil_ingest::IngestAuth;
+use vigil_ingest::{IngestAuth, IngestRefusal};
 use vigil_oidc::{Oidc, Rejected};
 use vigil_state::{State, StateError};
 
@@ -84,18 +84,19 @@ impl TokenAuth {
 }
 
 impl IngestAuth for TokenAuth {
-    /// A key that may ingest writes into its own tenant.
-    fn ingest_tenant(&self, token: &str) -> Pin<Box<dyn Future<Output = Option<Arc<str>>> + Send + '_>> {
+    /// A key or token that may ingest writes into its own tenant; while the identity provider's
+    /// keys are not loaded a JWT is `Unavailable` (503: senders retry instead of dropping).
+    fn ingest_tenant(&self, token: &str) -> Pin<Box<dyn Future<Output = Result<Arc<str>, IngestRefusal>> + Send + '_>> {
         let token = token.to_string();
         Box::pin(async move {
-            match self.principal(&token).await {
-                Ok(principal) => principal
-                    .filter(|p| p.can(Permission::EventIngest))
-                    .map(|p| Arc::from(p.tenant)),
-                Err(e) => {
+            match self.resolve(&token).await {
+                Ok(p) if p.can(Permission::EventIngest) => Ok(Arc::from(p.tenant)),
+                Err(AuthFailure::Token(Rejected::Unavailable)) => Err(IngestRefusal::Unavailable),
+                Err(AuthFailure::State(e)) => {
                     tracing::error!(error = %e, "token check failed");
-                    None
+                    Err(IngestRefusal::Unavailable)
                 }
+                _ => Err(IngestRefusal::Invalid),
             }
         })
     }

@@ -44,12 +44,30 @@ pub const STATE_COOKIE: &str = "__Host-vigil_oidc";
             ("Set-Cookie" = String, description = "The login's state cookie."))),
         (status = 400, description = "`bad_request`: an unknown parameter.", body = vigil_api_types::error::ErrorBody),
         (status = 404, description = "`not_found`: `[oidc.console]` is not configured.", body = vigil_api_types::error::ErrorBody),
-        (status = 503, description = "`unavailable`: the provider's discovery document is not loaded yet; retry shortly. Also: too many logins in progress.", body = vigil_api_types::error::ErrorBody),
+        (status = 503, description = "`unavailable`: the provider's discovery document is not loaded yet; retry shortly.", body = vigil_api_types::error::ErrorBody),
     )
 )]
-pub async fn login(AxState(ctx): AxState<Ctx>, uri: Uri) -> Result<Response, ApiError> {
+pub async fn login(
+    AxState(ctx): AxState<Ctx>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    uri: Uri,
+) -> Result<Response, ApiError> {
     let params = Params::of(&uri, &["return_to"])?;
     let oidc = console(&ctx)?;
+    // Each started login is remembered for 10 minutes: one address may start as many as it may
+    // try passwords.
+    if let Some(Extension(ConnectInfo(addr))) = peer
+        && let Err(wait) = ctx
+            .login_limiter
+            .check(&addr.ip().to_string(), std::time::Instant::now())
+    {
+        let message = format!(
+            "too many logins from {}; retry after {} s",
+            addr.ip(),
+            wait.as_secs().max(1)
+        );
+        return Err(ApiError::new(ErrorCode::RateLimited, message).retry_after(wait));
+    }
     let started = oidc
         .login_start(params.text("return_to").as_deref())
         .map_err(login_error)?;
@@ -103,9 +121,16 @@ pub async fn callback(
             return Err(login_error(e));
         }
     };
+    let lifetime = oidc
+        .config()
+        .console
+        .as_ref()
+        .and_then(|c| jiff::SignedDuration::try_from(c.session_lifetime).ok())
+        .unwrap_or(session::LIFETIME)
+        .min(session::LIFETIME);
     let secret = ctx
         .state
-        .create_federated_session(&principal, session::LIFETIME)
+        .create_federated_session(&principal, lifetime)
         .await
         .map_err(|e| ApiError::internal("starting a session", &e))?;
     audit::record(
@@ -116,7 +141,7 @@ pub async fn callback(
     let session_cookie = format!(
         "{}={secret}; Path=/; Max-Age={}; HttpOnly; Secure; SameSite=Lax",
         session::COOKIE,
-        session::LIFETIME.as_secs()
+        lifetime.as_secs()
     );
     let clear = format!("{STATE_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax");
     Ok(redirect(&return_to, &[session_cookie, clear]))

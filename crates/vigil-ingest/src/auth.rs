@@ -11,8 +11,18 @@ use crate::BoxFuture;
 /// Decides whether an ingest token may write, and into which tenant. Implemented by the server
 /// (key store).
 pub trait IngestAuth: Send + Sync + 'static {
-    /// The tenant `token` writes into; `None` when it is no valid ingest token.
-    fn ingest_tenant<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Option<Arc<str>>>;
+    /// The tenant `token` writes into, or why it may not write.
+    fn ingest_tenant<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Arc<str>, IngestRefusal>>;
+}
+
+/// Why an ingest token may not write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IngestRefusal {
+    /// Not a valid token for ingest (unknown, revoked, expired, no `event:ingest`).
+    Invalid,
+    /// It cannot be checked now (the identity provider's keys are not loaded): the sender
+    /// should retry, not drop the batch.
+    Unavailable,
 }
 
 /// The tenant a request's ingest credential is bound to: put into the request's extensions by
@@ -49,12 +59,16 @@ impl StaticTokens {
 
 impl IngestAuth for StaticTokens {
     /// Every token writes into the default tenant.
-    fn ingest_tenant<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Option<Arc<str>>> {
+    fn ingest_tenant<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Arc<str>, IngestRefusal>> {
         let allowed = self
             .tokens
             .iter()
             .fold(false, |acc, t| acc | constant_time_eq(t.as_bytes(), token.as_bytes()));
-        Box::pin(async move { allowed.then(|| Arc::from(vigil_api_types::access::DEFAULT_TENANT)) })
+        Box::pin(async move {
+            allowed
+                .then(|| Arc::from(vigil_api_types::access::DEFAULT_TENANT))
+                .ok_or(IngestRefusal::Invalid)
+        })
     }
 }
 
@@ -76,6 +90,8 @@ pub(crate) enum AuthOutcome {
     Malformed,
     /// A well-formed token that the [`IngestAuth`] refused.
     Denied,
+    /// A token that cannot be checked now: answer 503 so that the sender retries.
+    Unavailable,
 }
 
 /// The tokens a request carries, in the order to try them.
@@ -134,12 +150,15 @@ pub(crate) async fn authorize(auth: &dyn IngestAuth, headers: &HeaderMap) -> Aut
         Credentials::Missing => AuthOutcome::Missing,
         Credentials::Malformed => AuthOutcome::Malformed,
         Credentials::Tokens(tokens) => {
+            let mut outcome = AuthOutcome::Denied;
             for token in &tokens {
-                if let Some(tenant) = auth.ingest_tenant(token).await {
-                    return AuthOutcome::Allowed(IngestTenant(tenant));
+                match auth.ingest_tenant(token).await {
+                    Ok(tenant) => return AuthOutcome::Allowed(IngestTenant(tenant)),
+                    Err(IngestRefusal::Unavailable) => outcome = AuthOutcome::Unavailable,
+                    Err(IngestRefusal::Invalid) => {}
                 }
             }
-            AuthOutcome::Denied
+            outcome
         }
     }
 }
@@ -178,14 +197,14 @@ mod tests {
         assert_eq!(tokens(&format!("Basic {no_password}")), Credentials::Malformed);
     }
 
-    /// The elided signature (`&self, token: &str) -> BoxFuture<'_, Option<Arc<str>>>`) also
+    /// The elided signature (`&self, token: &str) -> BoxFuture<'_, Result<..>>`) also
     /// implements the trait, for implementations that do not borrow the token in the future.
     struct Elided;
 
     impl IngestAuth for Elided {
-        fn ingest_tenant(&self, token: &str) -> BoxFuture<'_, Option<Arc<str>>> {
+        fn ingest_tenant(&self, token: &str) -> BoxFuture<'_, Result<Arc<str>, IngestRefusal>> {
             let ok = token == "elided";
-            Box::pin(async move { ok.then(|| Arc::from("acme")) })
+            Box::pin(async move { ok.then(|| Arc::from("acme")).ok_or(IngestRefusal::Invalid) })
         }
     }
 
@@ -209,6 +228,6 @@ mod tests {
         );
         assert_eq!(authorize(&auth, &headers("Bearer nope")).await, AuthOutcome::Denied);
         assert_eq!(authorize(&auth, &HeaderMap::new()).await, AuthOutcome::Missing);
-        assert!(StaticTokens::new([""]).ingest_tenant("").await.is_none());
+        assert!(StaticTokens::new([""]).ingest_tenant("").await.is_err());
     }
 }

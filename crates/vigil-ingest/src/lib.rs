@@ -24,7 +24,7 @@ mod sink;
 pub mod syslog;
 
 pub use admit::{MAX_RECORD_BYTES, Refusal};
-pub use auth::{IngestAuth, IngestTenant, StaticTokens};
+pub use auth::{IngestAuth, IngestRefusal, IngestTenant, StaticTokens};
 pub use codes::{DeadLetterCode, ErrorCode};
 pub use error::IngestError;
 pub use http::{HttpIngest, HttpIngestConfig, error_response, http_router, retry_after_secs};

@@ -20,6 +20,13 @@ pub const ASYMMETRIC: &[Algorithm] = &[
     Algorithm::EdDSA,
 ];
 
+/// The largest clock skew allowed.
+const MAX_LEEWAY: Duration = Duration::from_secs(300);
+/// The shortest timer refresh of the keys.
+const MIN_REFRESH: Duration = Duration::from_secs(60);
+/// The shortest interval between re-fetches on unknown key ids.
+const MIN_REFETCH: Duration = Duration::from_secs(5);
+
 /// `[oidc]`: one issuer whose access tokens Vigil accepts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OidcConfig {
@@ -52,6 +59,22 @@ pub struct ConsoleConfig {
     /// Vigil's `/api/v1/auth/oidc/callback` as the browser reaches it.
     pub redirect_uri: String,
     pub scopes: Vec<String>,
+    /// A session started by an OpenID login ends this long after the login at the latest; the
+    /// roles and tenant it acts with are those of the login, so keep it short enough that a
+    /// change at the provider (someone leaving a group, or the organisation) takes effect soon.
+    pub session_lifetime: Duration,
+}
+
+impl ConsoleConfig {
+    /// Defaults for the scopes (`openid profile email`) and the session lifetime (8 hours).
+    pub fn new(client_id: impl Into<String>, redirect_uri: impl Into<String>) -> ConsoleConfig {
+        ConsoleConfig {
+            client_id: client_id.into(),
+            redirect_uri: redirect_uri.into(),
+            scopes: ["openid", "profile", "email"].map(String::from).to_vec(),
+            session_lifetime: Duration::from_secs(8 * 3600),
+        }
+    }
 }
 
 impl OidcConfig {
@@ -89,6 +112,21 @@ impl OidcConfig {
                 "one or more of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA".to_owned(),
             ));
         }
+        if self.leeway > MAX_LEEWAY {
+            problems.push((
+                "leeway",
+                format!(
+                    "at most {} s: a longer one in effect disables expiry",
+                    MAX_LEEWAY.as_secs()
+                ),
+            ));
+        }
+        if self.jwks_refresh < MIN_REFRESH {
+            problems.push(("jwks_refresh", format!("at least {} s", MIN_REFRESH.as_secs())));
+        }
+        if self.jwks_min_refetch < MIN_REFETCH {
+            problems.push(("jwks_min_refetch", format!("at least {} s", MIN_REFETCH.as_secs())));
+        }
         if let Some(console) = &self.console {
             if console.client_id.is_empty() {
                 problems.push(("console.client_id", "required".to_owned()));
@@ -99,11 +137,18 @@ impl OidcConfig {
                     "must differ from audience (an ID token is not an access token)".to_owned(),
                 ));
             }
-            if url_parses(&console.redirect_uri).is_none_or(|u| u.scheme() != "https" && u.scheme() != "http") {
+            // RFC 9700 2.6: plain http only on loopback (the Secure cookies need https anyway).
+            if url_parses(&console.redirect_uri).is_none()
+                || crate::jwks::check_url(&console.redirect_uri, true).is_err()
+            {
                 problems.push((
                     "console.redirect_uri",
-                    "an absolute http(s) URL: Vigil's /api/v1/auth/oidc/callback as browsers reach it".to_owned(),
+                    "Vigil's /api/v1/auth/oidc/callback as browsers reach it: an https URL (http only on a loopback address)"
+                        .to_owned(),
                 ));
+            }
+            if console.session_lifetime > Duration::from_secs(12 * 3600) {
+                problems.push(("console.session_lifetime", "at most 12h".to_owned()));
             }
             if !console.scopes.iter().any(|s| s == "openid") {
                 problems.push(("console.scopes", "must include `openid`".to_owned()));

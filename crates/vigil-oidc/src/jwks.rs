@@ -91,12 +91,15 @@ async fn get_json<T: serde::de::DeserializeOwned>(http: &reqwest::Client, url: r
     serde_json::from_slice(&body).map_err(|e| failed(format!("not the expected JSON: {e}")))
 }
 
+/// How long a request with an unknown key id waits for a key fetch already in progress.
+const REFETCH_WAIT: Duration = Duration::from_secs(2);
+
 /// The provider's discovery document and keys.
 pub(crate) struct KeyCache {
     discovery: RwLock<Option<Arc<Discovery>>>,
     keys: RwLock<Arc<HashMap<String, Arc<VerifyKey>>>>,
-    /// Serialises fetches; the time of the last one bounds re-fetches on unknown keys.
-    last_fetch: tokio::sync::Mutex<Option<Instant>>,
+    /// Serialises fetches; the time of the last re-fetch bounds re-fetches on unknown keys.
+    last_fetch: Arc<tokio::sync::Mutex<Option<Instant>>>,
     min_refetch: Duration,
     fetches: AtomicU64,
 }
@@ -106,7 +109,7 @@ impl KeyCache {
         KeyCache {
             discovery: RwLock::new(None),
             keys: RwLock::new(Arc::default()),
-            last_fetch: tokio::sync::Mutex::new(None),
+            last_fetch: Arc::new(tokio::sync::Mutex::new(None)),
             min_refetch,
             fetches: AtomicU64::new(0),
         }
@@ -132,9 +135,12 @@ impl KeyCache {
     }
 
     /// The key `kid`; when unknown, the keys are fetched again unless that happened less than
-    /// `min_refetch` ago (so a flood of made-up key ids costs one fetch per interval).
+    /// `min_refetch` ago (so a flood of made-up key ids costs one fetch per interval). A request
+    /// waits at most [`REFETCH_WAIT`] for a fetch in progress, never queueing behind a slow
+    /// provider; the fetch runs in its own task, holding the lock, so a request that goes away
+    /// neither cancels it nor spends the interval for nothing.
     pub async fn key(
-        &self,
+        self: &Arc<Self>,
         http: &reqwest::Client,
         config: &OidcConfig,
         kid: &str,
@@ -142,23 +148,31 @@ impl KeyCache {
         if let Some(key) = self.get(kid) {
             return Ok(key);
         }
-        let mut last = self.last_fetch.lock().await;
-        if let Some(key) = self.get(kid) {
-            return Ok(key);
-        }
         if self.discovery().is_none() {
             return Err(OidcError::NotReady);
         }
-        if last.is_none_or(|t| t.elapsed() >= self.min_refetch) {
-            *last = Some(Instant::now());
-            if let Err(e) = self.fetch_keys(http, config).await {
-                tracing::warn!(error = %e, "re-fetching the OpenID provider's keys failed");
-            }
-        }
-        self.get(kid).ok_or(OidcError::Fetch {
+        let unknown = || OidcError::Fetch {
             url: config.issuer.clone(),
             message: "no signing key has this token's key id".into(),
-        })
+        };
+        let Ok(mut last) = tokio::time::timeout(REFETCH_WAIT, self.last_fetch.clone().lock_owned()).await else {
+            return self.get(kid).ok_or_else(unknown);
+        };
+        if let Some(key) = self.get(kid) {
+            return Ok(key);
+        }
+        if last.is_none_or(|t| t.elapsed() >= self.min_refetch) {
+            *last = Some(Instant::now());
+            let (cache, http, config) = (Arc::clone(self), http.clone(), config.clone());
+            let fetch = tokio::spawn(async move {
+                if let Err(e) = cache.fetch_keys(&http, &config).await {
+                    tracing::warn!(error = %e, "re-fetching the OpenID provider's keys failed");
+                }
+                drop(last);
+            });
+            let _ = tokio::time::timeout(REFETCH_WAIT * 5, fetch).await;
+        }
+        self.get(kid).ok_or_else(unknown)
     }
 
     /// Discovery (once) and the keys.
@@ -185,32 +199,7 @@ impl KeyCache {
         let url = check_url(&discovery.jwks_uri, config.allow_http).map_err(OidcError::Config)?;
         self.fetches.fetch_add(1, Relaxed);
         let raw: RawSet = get_json(http, url.clone()).await?;
-        let mut keys = HashMap::new();
-        for value in raw.keys {
-            let text = |member: &str| value.get(member).and_then(|v| v.as_str()).map(str::to_owned);
-            let (Some(kid), Some(kty)) = (text("kid"), text("kty")) else {
-                continue;
-            };
-            // Never a symmetric ("oct") key; only keys meant for signatures.
-            if !matches!(kty.as_str(), "RSA" | "EC" | "OKP") || text("use").is_some_and(|u| u != "sig") {
-                continue;
-            }
-            let Ok(jwk) = serde_json::from_value::<Jwk>(value.clone()) else {
-                continue;
-            };
-            let Ok(key) = DecodingKey::from_jwk(&jwk) else {
-                continue;
-            };
-            keys.insert(
-                kid,
-                Arc::new(VerifyKey {
-                    kty,
-                    crv: text("crv"),
-                    alg: text("alg"),
-                    key,
-                }),
-            );
-        }
+        let keys = read_keys(raw.keys);
         if keys.is_empty() {
             return Err(OidcError::Fetch {
                 url: url.to_string(),
@@ -220,6 +209,49 @@ impl KeyCache {
         let n = keys.len();
         *self.keys.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(keys);
         Ok(n)
+    }
+}
+
+/// The usable signature keys of a JWKS, by key id: never a symmetric (`oct`) key, nor one
+/// meant for encryption; members that do not read are skipped.
+fn read_keys(raw: Vec<serde_json::Value>) -> HashMap<String, Arc<VerifyKey>> {
+    let mut keys = HashMap::new();
+    for value in raw {
+        let text = |member: &str| value.get(member).and_then(|v| v.as_str()).map(str::to_owned);
+        let (Some(kid), Some(kty)) = (text("kid"), text("kty")) else {
+            continue;
+        };
+        if !matches!(kty.as_str(), "RSA" | "EC" | "OKP") || text("use").is_some_and(|u| u != "sig") {
+            continue;
+        }
+        let Ok(jwk) = serde_json::from_value::<Jwk>(value.clone()) else {
+            continue;
+        };
+        let Ok(key) = DecodingKey::from_jwk(&jwk) else {
+            continue;
+        };
+        keys.insert(
+            kid,
+            Arc::new(VerifyKey {
+                kty,
+                crv: text("crv"),
+                alg: text("alg"),
+                key,
+            }),
+        );
+    }
+    keys
+}
+
+#[cfg(test)]
+impl KeyCache {
+    /// A provider "fetched" without the network: for unit tests of verification.
+    pub(crate) fn load_for_test(&self, discovery: Discovery, jwks: Vec<serde_json::Value>) {
+        *self
+            .discovery
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::new(discovery));
+        *self.keys.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(read_keys(jwks));
     }
 }
 

@@ -44,7 +44,7 @@ pub enum OidcError {
 pub struct Oidc {
     config: OidcConfig,
     http: reqwest::Client,
-    keys: jwks::KeyCache,
+    keys: Arc<jwks::KeyCache>,
     pending: login::PendingLogins,
 }
 
@@ -63,7 +63,7 @@ impl Oidc {
         config.check()?;
         let http = jwks::http_client()?;
         Ok(Oidc {
-            keys: jwks::KeyCache::new(config.jwks_min_refetch),
+            keys: Arc::new(jwks::KeyCache::new(config.jwks_min_refetch)),
             pending: login::PendingLogins::default(),
             config,
             http,
@@ -85,8 +85,18 @@ impl Oidc {
     /// cannot be reached) until `stop` resolves.
     pub async fn keep_fresh(self: Arc<Self>, stop: impl Future<Output = ()>) {
         tokio::pin!(stop);
+        // Keys loaded at start-up (by `refresh`) are not fetched again at once.
+        let mut wait = if self.keys.discovery().is_some() {
+            self.config.jwks_refresh
+        } else {
+            Duration::ZERO
+        };
         loop {
-            let wait = match self.refresh().await {
+            tokio::select! {
+                () = &mut stop => return,
+                () = tokio::time::sleep(wait) => {}
+            }
+            wait = match self.refresh().await {
                 Ok(n) => {
                     tracing::debug!(keys = n, issuer = %self.config.issuer, "OpenID keys refreshed");
                     self.config.jwks_refresh
@@ -96,10 +106,6 @@ impl Oidc {
                     self.config.jwks_min_refetch.min(Duration::from_secs(10))
                 }
             };
-            tokio::select! {
-                () = &mut stop => return,
-                () = tokio::time::sleep(wait) => {}
-            }
         }
     }
 

@@ -21,13 +21,19 @@ use crate::{Oidc, Rejected, verify};
 
 /// A login not finished within this is forgotten.
 pub const LOGIN_TTL: Duration = Duration::from_secs(10 * 60);
-/// Logins in progress at most (the oldest expire first; beyond this new ones are refused).
+/// Logins in progress at most (beyond this the oldest is forgotten).
 const MAX_PENDING: usize = 10_000;
 
 /// The token answer with the ID token oauth2's basic answer drops.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct IdTokenField {
     pub id_token: String,
+}
+
+impl std::fmt::Debug for IdTokenField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IdTokenField { id_token: <redacted> }")
+    }
 }
 impl ExtraTokenFields for IdTokenField {}
 
@@ -67,8 +73,8 @@ pub enum LoginError {
     IdToken(Rejected),
 }
 
-/// What `/api/v1/auth/oidc/callback` receives.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// What `/api/v1/auth/oidc/callback` receives (its `Debug` shows no code or state).
+#[derive(Clone, Default, Deserialize)]
 pub struct Callback {
     pub code: Option<String>,
     pub state: Option<String>,
@@ -76,11 +82,28 @@ pub struct Callback {
     pub error: Option<String>,
 }
 
+impl std::fmt::Debug for Callback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Callback")
+            .field("code", &self.code.as_ref().map(|_| "<redacted>"))
+            .field("state", &self.state.as_ref().map(|_| "<redacted>"))
+            .field("iss", &self.iss)
+            .field("error", &self.error)
+            .finish()
+    }
+}
+
 /// A started login: send the browser to `url`, and keep `state` in its cookie.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Started {
     pub url: String,
     pub state: String,
+}
+
+impl std::fmt::Debug for Started {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Started { url: <redacted>, state: <redacted> }")
+    }
 }
 
 struct Pending {
@@ -98,8 +121,12 @@ impl PendingLogins {
     fn insert(&self, state: String, pending: Pending) -> Result<(), LoginError> {
         let mut map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         map.retain(|_, p| p.born.elapsed() < LOGIN_TTL);
-        if map.len() >= MAX_PENDING {
-            return Err(LoginError::Busy);
+        // Full (a flood of started logins): the oldest gives way, so that starting a login
+        // always works; the server also limits how often one address may start one.
+        if map.len() >= MAX_PENDING
+            && let Some(oldest) = map.iter().min_by_key(|(_, p)| p.born).map(|(k, _)| k.clone())
+        {
+            map.remove(&oldest);
         }
         map.insert(state, pending);
         Ok(())
@@ -114,7 +141,17 @@ impl PendingLogins {
 /// A same-origin path to return to after the login (anything else returns to `/`).
 pub fn safe_return_path(path: Option<&str>) -> String {
     match path {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && p.len() <= 512 => p.to_owned(),
+        // No control characters or spaces either: browsers drop tabs and newlines from a
+        // Location before resolving it, so `/\t/evil.example` would become `//evil.example`.
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.contains('\\')
+                && p.len() <= 512
+                && p.bytes().all(|b| b > b' ' && b != 0x7f) =>
+        {
+            p.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -132,6 +169,12 @@ impl Oidc {
                 "the provider names no authorization or token endpoint".into(),
             ));
         };
+        // The code and the PKCE verifier travel to the token endpoint: https (or loopback http
+        // when allowed), as for the issuer.
+        for endpoint in [auth, token] {
+            crate::jwks::check_url(endpoint, self.config.allow_http)
+                .map_err(|e| LoginError::Exchange(format!("the provider's endpoint is refused: {e}")))?;
+        }
         let bad = |e: oauth2::url::ParseError| LoginError::Exchange(e.to_string());
         Ok(Client::new(ClientId::new(console.client_id.clone()))
             .set_auth_type(AuthType::RequestBody)
@@ -225,7 +268,18 @@ mod tests {
     #[test]
     fn only_same_origin_paths_are_returned_to() {
         assert_eq!(safe_return_path(Some("/alerts?x=1")), "/alerts?x=1");
-        for bad in ["//evil.example", "https://evil.example/", "/\\evil", "evil", ""] {
+        for bad in [
+            "//evil.example",
+            "https://evil.example/",
+            "/\\evil",
+            "evil",
+            "",
+            "/\t/evil.example/x",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "/ /evil.example",
+            "/\u{7f}/evil.example",
+        ] {
             assert_eq!(safe_return_path(Some(bad)), "/", "{bad}");
         }
         assert_eq!(safe_return_path(None), "/");

@@ -131,7 +131,20 @@ async fn verify(oidc: &Oidc, token: &str, expect: Expect<'_>) -> Result<Map<Stri
                 return Err(invalid("an ID token is not an access token"));
             }
         }
-        Expect::IdToken { nonce, .. } => {
+        Expect::IdToken { nonce, client_id } => {
+            // OpenID Connect Core 3.1.3.7: `iat` is required; with several audiences `azp`
+            // must be present, and when present it must be this client.
+            if !claims.get("iat").is_some_and(Value::is_u64) {
+                return Err(invalid("the ID token has no `iat`"));
+            }
+            let audiences = claims.get("aud").and_then(Value::as_array).map_or(1, Vec::len);
+            match claims.get("azp").and_then(Value::as_str) {
+                Some(azp) if azp != client_id => {
+                    return Err(invalid("the ID token was issued to another client (azp)"));
+                }
+                None if audiences > 1 => return Err(invalid("the ID token has several audiences and no `azp`")),
+                _ => {}
+            }
             let got = claims.get("nonce").and_then(Value::as_str).unwrap_or_default();
             if got.len() != nonce.len() || got.bytes().zip(nonce.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) != 0 {
                 return Err(invalid("the ID token's nonce is not this login's"));
@@ -161,3 +174,6 @@ impl KindText for jsonwebtoken::errors::Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

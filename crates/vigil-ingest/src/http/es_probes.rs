@@ -86,6 +86,10 @@ async fn require_token(State(state): State<HttpIngest>, mut req: Request, next: 
         AuthOutcome::Malformed | AuthOutcome::Denied => {
             unauthorized("unable to authenticate with provided credentials")
         }
+        AuthOutcome::Unavailable => crate::http::error_response(
+            ErrorCode::Unavailable,
+            "the token cannot be checked now (the identity provider's keys are not loaded); retry",
+        ),
     }
 }
 

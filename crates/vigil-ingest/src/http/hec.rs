@@ -104,6 +104,8 @@ async fn require_token(State(state): State<HttpIngest>, mut req: Request, next: 
         AuthOutcome::Missing => hec(StatusCode::UNAUTHORIZED, "Token is required", 2),
         AuthOutcome::Malformed => hec(StatusCode::UNAUTHORIZED, "Invalid authorization", 3),
         AuthOutcome::Denied => hec(StatusCode::FORBIDDEN, "Invalid token", 4),
+        // Splunk's "Server is busy": senders retry.
+        AuthOutcome::Unavailable => hec(StatusCode::SERVICE_UNAVAILABLE, "Server is busy", 9),
     }
 }
 

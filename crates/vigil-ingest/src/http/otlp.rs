@@ -90,6 +90,12 @@ async fn require_token(State(state): State<HttpIngest>, mut req: Request, next: 
         }
         AuthOutcome::Missing => "an ingest token is required",
         AuthOutcome::Malformed | AuthOutcome::Denied => "invalid ingest token",
+        AuthOutcome::Unavailable => {
+            return error_response(
+                ErrorCode::Unavailable,
+                "the token cannot be checked now (the identity provider's keys are not loaded); retry",
+            );
+        }
     };
     let mut response = error_response(ErrorCode::Unauthorized, message);
     response

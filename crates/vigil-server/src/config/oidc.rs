@@ -51,6 +51,7 @@ struct ConsoleFile {
     client_id: String,
     redirect_uri: String,
     scopes: Option<Vec<String>>,
+    session_lifetime: Option<String>,
 }
 
 /// Reads `[oidc]`; `None` when the section is absent (bearer JWTs and the OpenID login are off).
@@ -99,12 +100,15 @@ pub(super) fn read(r: &mut Reader, table: &toml::Table) -> Option<OidcConfig> {
     }
     config.require_at_jwt_typ = file.require_at_jwt_typ.unwrap_or(true);
     config.allow_http = file.allow_http.unwrap_or(false);
-    config.console = file.console.map(|c| ConsoleConfig {
-        client_id: c.client_id,
-        redirect_uri: c.redirect_uri,
-        scopes: c
-            .scopes
-            .unwrap_or_else(|| ["openid", "profile", "email"].map(String::from).to_vec()),
+    config.console = file.console.map(|c| {
+        let mut console = ConsoleConfig::new(c.client_id, c.redirect_uri);
+        if let Some(scopes) = c.scopes {
+            console.scopes = scopes;
+        }
+        if let Some(d) = r.duration("oidc.console", "session_lifetime", c.session_lifetime.as_deref()) {
+            console.session_lifetime = d;
+        }
+        console
     });
     for (key, message) in config.problems() {
         let dotted = format!("{SECTION}.{key}");

@@ -112,14 +112,12 @@ fn config(provider: &Provider) -> OidcConfig {
     claims.tenant = TenantFrom::Claim("tenant".into());
     let mut c = OidcConfig::new(provider.issuer.clone(), "vigil-api", claims);
     c.allow_http = true;
-    c.console = Some(ConsoleConfig {
-        client_id: "vigil-console".into(),
-        redirect_uri: REDIRECT_URI.into(),
-        // The provider releases `groups` and `tenant` under scopes of those names.
-        scopes: ["openid", "profile", "email", "groups", "tenant"]
-            .map(String::from)
-            .to_vec(),
-    });
+    let mut console = ConsoleConfig::new("vigil-console", REDIRECT_URI);
+    // The provider releases `groups` and `tenant` under scopes of those names.
+    console.scopes = ["openid", "profile", "email", "groups", "tenant"]
+        .map(String::from)
+        .to_vec();
+    c.console = Some(console);
     c
 }
 
@@ -367,7 +365,24 @@ fn status_of(text: &str) -> u16 {
 /// Starts a login at the server and has the provider log `user` in; the callback's path and
 /// query, and the state cookie.
 async fn login_at_provider(s: &TestServer, provider: &Provider, user: &str, abort: bool) -> (String, String) {
-    let text = http_raw_with(s.http, "GET", "/api/v1/auth/oidc/login?return_to=/alerts", &[], None).await;
+    login_returning_to(s, provider, user, abort, "/alerts").await
+}
+
+async fn login_returning_to(
+    s: &TestServer,
+    provider: &Provider,
+    user: &str,
+    abort: bool,
+    return_to: &str,
+) -> (String, String) {
+    let text = http_raw_with(
+        s.http,
+        "GET",
+        &format!("/api/v1/auth/oidc/login?return_to={return_to}"),
+        &[],
+        None,
+    )
+    .await;
     assert_eq!(status_of(&text), 303, "{text}");
     let location = header_value(&text, "location").expect("Location").to_owned();
     assert!(
@@ -450,6 +465,20 @@ async fn a_browser_logs_in_through_the_provider_with_code_and_pkce() {
     let text = http_raw_with(s.http, "GET", &callback, &[("Cookie", &state_cookie)], None).await;
     assert_eq!(status_of(&text), 403, "no role: {text}");
 
+    // A return path a browser would read as another site (a tab is dropped before resolving
+    // `/\t/evil.example`) goes back to `/` instead.
+    for sneaky in [
+        "/%09/evil.example/x",
+        "//evil.example",
+        "https://evil.example/",
+        "/%5Cevil.example",
+    ] {
+        let (callback, state_cookie) = login_returning_to(&s, &provider, "lead", false, sneaky).await;
+        let text = http_raw_with(s.http, "GET", &callback, &[("Cookie", &state_cookie)], None).await;
+        assert_eq!(status_of(&text), 303, "{text}");
+        assert_eq!(header_value(&text, "location"), Some("/"), "{sneaky}");
+    }
+
     // Logout ends the session.
     let origin = format!("http://{}", s.http);
     let text = http_raw_with(
@@ -472,6 +501,42 @@ async fn a_browser_logs_in_through_the_provider_with_code_and_pkce() {
         .collect();
     assert!(logins.contains(&("oidc:lead".into(), "Success".into())), "{logins:?}");
     assert!(logins.iter().filter(|(_, o)| o == "Denied").count() >= 4, "{logins:?}");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_the_provider_is_unreachable_jwt_senders_are_told_to_retry() {
+    // A provider that is not there: Vigil starts anyway; tokens cannot be checked yet.
+    let gone = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+    let issuer = format!("http://{}", gone.local_addr().expect("addr"));
+    drop(gone);
+    let claims = ClaimMap::new([("soc".to_owned(), Role::Ingest)].into_iter().collect());
+    let mut c = OidcConfig::new(issuer, "vigil-api", claims);
+    c.allow_http = true;
+    let s = TestServer::start_with(None, |cfg| cfg.oidc = Some(c)).await;
+    let header = encode_part(&json!({"alg": "RS256", "typ": "at+jwt", "kid": "k1"}));
+    let token = format!("{header}.{}.c2ln", encode_part(&json!({"sub": "shipper"})));
+    let line = json!({"message": "kept for the retry"});
+    let (status, body) = http(s.http, "POST", "/api/v1/ingest", Some(&token), Some(line.clone())).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (503, Some("unavailable")),
+        "{body}"
+    );
+    let (status, body) = http(s.http, "POST", "/_bulk", Some(&token), None).await;
+    assert_eq!(status, 503, "_bulk: {body}");
+    let hec = http_raw_with(
+        s.http,
+        "POST",
+        "/services/collector/event",
+        &[("Authorization", &format!("Splunk {token}"))],
+        Some(json!({"event": "x"})),
+    )
+    .await;
+    assert_eq!(status_of(&hec), 503, "HEC: {hec}");
+    // API keys do not depend on the provider.
+    let (status, _) = http(s.http, "POST", "/api/v1/ingest", Some(s.key(Role::Ingest)), Some(line)).await;
+    assert!(status == 200 || status == 202, "{status}");
     s.stop().await;
 }
 
