@@ -459,6 +459,11 @@ pub fn spawn_retention(config: &ServerConfig, core: &Core, stop: CancellationTok
                 let pruned = state.prune_dead_letters(keep_letters, now).await;
                 note_pruned("dead letters", pruned, &metrics.dead_letters_pruned);
             }
+            match state.prune_sessions(now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "retention deleted sessions unused for a week"),
+                Err(e) => tracing::error!(error = %e, "retention of sessions failed"),
+            }
         }
     })
 }

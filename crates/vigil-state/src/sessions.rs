@@ -17,6 +17,9 @@ use vigil_api_types::access::Principal;
 
 /// A session without a request for this long has ended.
 pub const IDLE_TIMEOUT: SignedDuration = SignedDuration::from_secs(30 * 60);
+/// Session rows not used for this long are deleted by [`State::prune_sessions`] (they ended
+/// long before: the idle timeout is far shorter), kept until then for investigations.
+pub const KEEP_DEAD_SESSIONS: SignedDuration = SignedDuration::from_hours(7 * 24);
 /// `last_seen` is rewritten at most this often per session.
 const TOUCH_EVERY: SignedDuration = SignedDuration::from_secs(60);
 const PREFIX: &str = "vgs_";
@@ -178,5 +181,22 @@ impl State {
             principal,
             must_change_password: false,
         }))
+    }
+
+    /// Deletes sessions of both kinds not used for [`KEEP_DEAD_SESSIONS`]; returns how many.
+    pub async fn prune_sessions(&self, now: Timestamp) -> Result<u64, StateError> {
+        let cutoff = time::to_db(now.saturating_sub(KEEP_DEAD_SESSIONS).unwrap_or(now));
+        let mut deleted = 0;
+        for sql in [
+            "DELETE FROM sessions WHERE last_seen < ?",
+            "DELETE FROM federated_sessions WHERE last_seen < ?",
+        ] {
+            deleted += sqlx::query(sql)
+                .bind(cutoff)
+                .execute(&self.writer)
+                .await?
+                .rows_affected();
+        }
+        Ok(deleted)
     }
 }

@@ -208,4 +208,13 @@ async fn federated_sessions_act_as_their_principal_until_they_end() {
         .unwrap()
         .expect("local session");
     assert_eq!(seen.principal.id, "user:carol");
+
+    // A week after their last use, both kinds are deleted; live ones stay.
+    assert_eq!(state.prune_sessions(now).await.unwrap(), 0, "nothing a week old yet");
+    let later = now + vigil_state::sessions::KEEP_DEAD_SESSIONS + SignedDuration::from_secs(60);
+    assert_eq!(
+        state.prune_sessions(later).await.unwrap(),
+        2,
+        "the ended federated and the local one"
+    );
 }
