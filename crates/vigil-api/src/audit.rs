@@ -9,8 +9,10 @@ use std::net::IpAddr;
 
 use axum::{
     Extension, Json,
+    body::Body,
     extract::State as AxState,
-    http::{Method, Uri},
+    http::{Method, Uri, header},
+    response::{IntoResponse as _, Response},
 };
 use serde_json::json;
 use vigil_api_types::{
@@ -71,6 +73,98 @@ pub async fn list(
         .await
         .map_err(|e| state_error("listing the audit trail", e))?;
     Ok(Json(page.to_wire()))
+}
+
+/// Entries per database read of the export.
+const EXPORT_BATCH: u32 = 1000;
+
+/// `GET /api/v1/audit/export`: every entry of the principal's tenant after position `after`
+/// (default 0: all), oldest first, one JSON object a line, the same lines as `vigil audit export`.
+/// Streamed in batches, so a long trail is never held in memory; a cut stream ends at a whole line,
+/// and `after=<last seq>` goes on from there.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit/export",
+    operation_id = "export_audit",
+    tag = "audit",
+    summary = "Export the audit trail as NDJSON",
+    description = "Every entry of the key's tenant after position `after` (default: from the start), oldest first, one JSON object a line (`application/x-ndjson`), streamed. The lines are those of `vigil audit export`: each carries its hash and the previous entry's.",
+    params(
+        ("after" = Option<i64>, Query, description = "Only entries after this position (`seq`); 0 or more.", minimum = 0),
+    ),
+    responses(
+        (status = 200, description = "The entries, one JSON object a line.", content_type = "application/x-ndjson", body = String),
+        (status = 400, description = "`bad_request`: a parameter is invalid, unknown or given twice (the message names it).", body = vigil_api_types::error::ErrorBody),
+    )
+)]
+pub async fn export(
+    AxState(ctx): AxState<Ctx>,
+    Extension(principal): Extension<Principal>,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let p = Params::of(&uri, &["after"])?;
+    let after = p
+        .read("after", |v| {
+            v.parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| format!("`{v}` is not a position: use a seq, 0 or more"))
+        })?
+        .unwrap_or(0);
+    let tenant = principal.tenant.clone();
+    // The first batch before answering: a failing database is a JSON error, not a cut stream.
+    let first = ctx
+        .state
+        .tenant_audit_entries(&tenant, after, EXPORT_BATCH)
+        .await
+        .map_err(|e| state_error("exporting the audit trail", e))?;
+    let state = ctx.state.clone();
+    let batches = futures_util::stream::unfold(Some(Next::Batch(first)), move |next| {
+        let (state, tenant) = (state.clone(), tenant.clone());
+        async move {
+            let batch = match next? {
+                Next::Batch(batch) => batch,
+                // The lines read so far went out; the error cuts the stream.
+                Next::Fail => return Some((Err(std::io::Error::other("audit export failed")), None)),
+            };
+            let last = batch.last()?.seq;
+            let lines = ndjson(&batch);
+            let next = if batch.len() < EXPORT_BATCH as usize {
+                None
+            } else {
+                match state.tenant_audit_entries(&tenant, last, EXPORT_BATCH).await {
+                    Ok(more) => Some(Next::Batch(more)),
+                    Err(e) => {
+                        tracing::error!(error = %e, "exporting the audit trail");
+                        Some(Next::Fail)
+                    }
+                }
+            };
+            Some((Ok(lines), next))
+        }
+    });
+    Ok((
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        Body::from_stream(batches),
+    )
+        .into_response())
+}
+
+/// What the export stream does next.
+enum Next {
+    Batch(Vec<vigil_state::AuditEntry>),
+    Fail,
+}
+
+/// One batch as NDJSON lines.
+fn ndjson(batch: &[vigil_state::AuditEntry]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(batch.len() * 400);
+    for entry in batch {
+        if serde_json::to_writer(&mut out, entry).is_ok() {
+            out.push(b'\n');
+        }
+    }
+    out
 }
 
 /// An entry for what `principal` did, from `peer`.

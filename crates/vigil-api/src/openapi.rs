@@ -62,6 +62,7 @@ pub const BEARER: &str = "bearer";
         records::reload_rules,
         ingest::ingest,
         audit::list,
+        audit::export,
         session::login,
         session::logout,
         session::change_password,

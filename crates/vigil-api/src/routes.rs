@@ -99,6 +99,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Ctx>)> {
             spec(Method::GET, "/api/v1/audit", Needs(P::AuditRead)),
             get(audit::list),
         ),
+        (
+            spec(Method::GET, "/api/v1/audit/export", Needs(P::AuditRead)),
+            get(audit::export),
+        ),
         (spec(Method::GET, openapi::PATH, Public), get(openapi::openapi_json)),
         (spec(Method::GET, docs::PATH, Public), get(docs::index)),
         (spec(Method::GET, "/api/v1/docs/{file}", Public), get(docs::file)),

@@ -51,6 +51,19 @@ pub fn state_db_path(data_dir: &Path) -> PathBuf {
     data_dir.join("state.db")
 }
 
+/// Opens the state where `store` says: `state.db` in `data_dir`, or the PostgreSQL database.
+pub async fn open_state(
+    store: &crate::config::StateStore,
+    data_dir: &Path,
+) -> Result<vigil_state::State, vigil_state::StateError> {
+    match store {
+        crate::config::StateStore::Sqlite => vigil_state::State::open(&state_db_path(data_dir)).await,
+        crate::config::StateStore::Postgres { url, max_connections } => {
+            vigil_state::State::connect_postgres(url, *max_connections).await
+        }
+    }
+}
+
 /// Serves the API and HTTP inputs on `listener` (plain TCP or HTTPS) until `stop`. Handlers see
 /// the peer address as `ConnectInfo<SocketAddr>` either way.
 pub(crate) async fn serve_http<L>(listener: L, app: axum::Router, stop: CancellationToken)

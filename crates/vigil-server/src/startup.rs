@@ -30,7 +30,7 @@ use vigil_store::EventStore;
 use crate::{
     config::ServerConfig,
     conn_limit::{self, LimitedListener},
-    server::{ServerError, serve_http, state_db_path},
+    server::{ServerError, open_state, serve_http},
     tls,
 };
 
@@ -74,7 +74,7 @@ pub struct Core {
 /// Opens the state database, the spool, the event store and the rules.
 pub async fn open_core(config: &ServerConfig) -> Result<Core, ServerError> {
     let dir = &config.data_dir;
-    let state = State::open(&state_db_path(dir)).await?;
+    let state = open_state(&config.state, dir).await?;
     let spool = Arc::new(tokio::task::block_in_place(|| Spool::open(spool_config(config)))?);
     let store_config = config.store_config();
     let store = Arc::new(tokio::task::block_in_place(|| EventStore::open(store_config))?);

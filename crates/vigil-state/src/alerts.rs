@@ -1,11 +1,11 @@
 //! Alerts: idempotent batch insert, filtered newest-first listing with cursors, counts.
 
 use crate::cursor::{self, Listing};
+use crate::db::{DbRow, on_db};
 use crate::{State, StateError, time};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row as _, Sqlite};
+use sqlx::{AssertSqlSafe, Database, Encode, QueryBuilder, Type};
 pub use vigil_api_types::alerts::{Alert, AlertKind, AlertPage};
 pub use vigil_event::Level;
 
@@ -83,38 +83,43 @@ fn json_text<T: Serialize>(value: &T) -> Result<String, StateError> {
     serde_json::to_string(value).map_err(|e| StateError::InvalidInput(format!("alert is not serializable: {e}")))
 }
 
-fn json_value<T: serde::de::DeserializeOwned>(row: &SqliteRow, col: &str) -> Result<T, StateError> {
-    let text: String = row.try_get(col)?;
+fn json_value<T: serde::de::DeserializeOwned>(row: &impl DbRow, col: &str) -> Result<T, StateError> {
+    let text = row.text(col)?;
     serde_json::from_str(&text).map_err(|e| StateError::Corrupt(format!("alert column {col}: {e}")))
 }
 
-fn alert_from_row(row: &SqliteRow) -> Result<Alert, StateError> {
-    let kind: String = row.try_get("kind")?;
+fn alert_from_row(row: &impl DbRow) -> Result<Alert, StateError> {
+    let kind = row.text("kind")?;
     Ok(Alert {
-        seq: row.try_get("seq")?,
-        id: row.try_get("id")?,
-        tenant: row.try_get("tenant")?,
-        status: row.try_get("status")?,
-        rule_id: row.try_get("rule_id")?,
-        rule_title: row.try_get("rule_title")?,
-        level: row.try_get("level")?,
+        seq: row.int("seq")?,
+        id: row.text("id")?,
+        tenant: row.text("tenant")?,
+        status: row.text("status")?,
+        rule_id: row.text("rule_id")?,
+        rule_title: row.text("rule_title")?,
+        level: row.text("level")?,
         kind: AlertKind::parse(&kind).ok_or_else(|| StateError::Corrupt(format!("unknown alert kind {kind:?}")))?,
         attack: json_value(row, "attack")?,
         tags: json_value(row, "tags")?,
         event_ids: json_value(row, "event_ids")?,
-        group_key: row.try_get("group_key")?,
-        event_time: time::opt_from_db(row.try_get("event_time")?)?,
-        detected: time::from_db(row.try_get("detected")?)?,
-        input: row.try_get("input")?,
-        host: row.try_get("host")?,
+        group_key: row.opt_text("group_key")?,
+        event_time: row.opt_instant("event_time")?,
+        detected: row.instant("detected")?,
+        input: row.opt_text("input")?,
+        host: row.opt_text("host")?,
         matched: json_value(row, "matched")?,
     })
 }
 
 /// Appends ` WHERE tenant = ...` and the filters of `q` (not the cursor) to `qb`.
-fn push_filters(qb: &mut QueryBuilder<Sqlite>, tenant: &str, q: &AlertQuery) {
+fn push_filters<DB>(qb: &mut QueryBuilder<DB>, tenant: &str, q: &AlertQuery)
+where
+    DB: Database,
+    for<'a> String: Encode<'a, DB> + Type<DB>,
+    for<'a> i64: Encode<'a, DB> + Type<DB>,
+{
     qb.push(" WHERE tenant = ").push_bind(tenant.to_owned());
-    let and = |qb: &mut QueryBuilder<Sqlite>| {
+    let and = |qb: &mut QueryBuilder<DB>| {
         qb.push(" AND ");
     };
     if let Some(since) = q.since {
@@ -156,13 +161,14 @@ impl State {
                 json_text(&a.matched)?,
             ));
         }
-        let mut tx = self.write_tx().await?;
+        on_db!(self, db => {
+        let mut tx = db.write_tx().await?;
         let mut inserted = 0;
-        for (a, attack, tags, event_ids, matched) in rows {
+        for (a, attack, tags, event_ids, matched) in &rows {
             let done = sqlx::query(
                 "INSERT INTO alerts (id, tenant, status, rule_id, rule_title, level, level_rank, kind, attack, \
-                 tags, event_ids, group_key, event_time, detected, input, host, matched) \
-                 VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                 tags, event_ids, group_key, event_time, detected, input, host, matched) VALUES ($1, $2, 'new', \
+                 $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT (id) DO NOTHING",
             )
             .bind(&a.id)
             .bind(&a.tenant)
@@ -186,6 +192,7 @@ impl State {
         }
         tx.commit().await?;
         Ok(inserted)
+        })
     }
 
     /// One page of `tenant`'s alerts matching `q`, newest first, with the total number of matches.
@@ -200,28 +207,29 @@ impl State {
             .transpose()?;
         let limit = effective_limit(q.limit);
 
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM alerts");
-        push_filters(&mut count, tenant, q);
+        let (alerts, more, total) = on_db!(self, db => {
+            let mut count = QueryBuilder::new("SELECT COUNT(*) FROM alerts");
+            push_filters(&mut count, tenant, q);
 
-        let mut page = QueryBuilder::<Sqlite>::new(format!("SELECT {ALERT_COLUMNS} FROM alerts"));
-        push_filters(&mut page, tenant, q);
-        if let Some(after) = after {
-            page.push(" AND seq < ").push_bind(after);
-        }
-        // One extra row tells whether another page exists without a trailing empty page.
-        page.push(" ORDER BY seq DESC LIMIT ").push_bind(i64::from(limit) + 1);
+            let mut page = QueryBuilder::new(format!("SELECT {ALERT_COLUMNS} FROM alerts"));
+            push_filters(&mut page, tenant, q);
+            if let Some(after) = after {
+                page.push(" AND seq < ").push_bind(after);
+            }
+            // One extra row tells whether another page exists without a trailing empty page.
+            page.push(" ORDER BY seq DESC LIMIT ").push_bind(i64::from(limit) + 1);
 
-        let mut tx = self.read_tx().await?;
-        let rows = page.build().fetch_all(&mut *tx).await?;
-        let total: i64 = count.build().fetch_one(&mut *tx).await?.try_get(0)?;
-        tx.commit().await?;
-
-        let more = rows.len() > limit as usize;
-        let alerts = rows
-            .iter()
-            .take(limit as usize)
-            .map(alert_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
+            let mut tx = db.read_tx().await?;
+            let rows = page.build().fetch_all(&mut *tx).await?;
+            let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
+            tx.commit().await?;
+            let alerts = rows
+                .iter()
+                .take(limit as usize)
+                .map(alert_from_row)
+                .collect::<Result<Vec<_>, _>>()?;
+            (alerts, rows.len() > limit as usize, total)
+        });
         let next_cursor = match alerts.last() {
             Some(last) if more => Some(cursor::encode(Listing::Alerts, last.seq)),
             _ => None,
@@ -235,17 +243,18 @@ impl State {
 
     /// `tenant`'s alert with id `id`, if it is stored (another tenant's is `None`, as if absent).
     pub async fn get_alert(&self, tenant: &str, id: &str) -> Result<Option<Alert>, StateError> {
-        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE id = "));
-        q.push_bind(id).push(" AND tenant = ").push_bind(tenant);
-        let row = q.build().fetch_optional(&self.reader).await?;
-        row.as_ref().map(alert_from_row).transpose()
+        let sql = AssertSqlSafe(format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts WHERE id = $1 AND tenant = $2"
+        ));
+        on_db!(self, db => {
+            let row = sqlx::query(sql).bind(id).bind(tenant).fetch_optional(&db.reader).await?;
+            row.as_ref().map(alert_from_row).transpose()
+        })
     }
 
     /// Number of stored alerts.
     pub async fn count_alerts(&self) -> Result<u64, StateError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM alerts")
-            .fetch_one(&self.reader)
-            .await?;
+        let n: i64 = on_db!(self, db => sqlx::query_scalar("SELECT COUNT(*) FROM alerts").fetch_one(&db.reader).await?);
         Ok(u64::try_from(n).unwrap_or(0))
     }
 }
@@ -278,13 +287,13 @@ mod tests {
             min_level: Some(Level::High),
             ..AlertQuery::default()
         };
-        let mut qb = QueryBuilder::<Sqlite>::new("SELECT 1 FROM alerts");
+        let mut qb = QueryBuilder::<sqlx::Sqlite>::new("SELECT 1 FROM alerts");
         push_filters(&mut qb, "acme", &q);
         let sql = qb.sql();
         assert_eq!(sql.as_str().matches("WHERE tenant = ").count(), 1);
         assert_eq!(sql.as_str().matches(" AND ").count(), 3);
 
-        let mut qb = QueryBuilder::<Sqlite>::new("SELECT 1 FROM alerts");
+        let mut qb = QueryBuilder::<sqlx::Sqlite>::new("SELECT 1 FROM alerts");
         push_filters(&mut qb, "acme", &AlertQuery::default());
         assert!(qb.sql().as_str().ends_with("WHERE tenant = ?"), "{}", qb.sql().as_str());
     }

@@ -1,5 +1,6 @@
 //! Small named blobs (e.g. serialized correlation state), each replaced atomically.
 
+use crate::db::on_db;
 use crate::{State, StateError, time};
 use jiff::Timestamp;
 
@@ -19,25 +20,30 @@ impl State {
     /// never a mix. Meant for small values (kilobytes to a few megabytes): the whole value is one row.
     pub async fn put_blob(&self, name: &str, bytes: &[u8]) -> Result<(), StateError> {
         validate_name(name)?;
-        sqlx::query(
-            "INSERT INTO blobs (name, data, updated) VALUES (?, ?, ?) \
-             ON CONFLICT (name) DO UPDATE SET data = excluded.data, updated = excluded.updated",
-        )
-        .bind(name)
-        .bind(bytes)
-        .bind(time::to_db(Timestamp::now()))
-        .execute(&self.writer)
-        .await?;
+        let updated = time::to_db(Timestamp::now());
+        on_db!(self, db => {
+            sqlx::query(
+                "INSERT INTO blobs (name, data, updated) VALUES ($1, $2, $3) \
+                 ON CONFLICT (name) DO UPDATE SET data = excluded.data, updated = excluded.updated",
+            )
+            .bind(name)
+            .bind(bytes)
+            .bind(updated)
+            .execute(&db.writer)
+            .await?;
+        });
         Ok(())
     }
 
     /// The value stored under `name`, if any.
     pub async fn get_blob(&self, name: &str) -> Result<Option<Vec<u8>>, StateError> {
         validate_name(name)?;
-        Ok(sqlx::query_scalar("SELECT data FROM blobs WHERE name = ?")
+        Ok(
+            on_db!(self, db => sqlx::query_scalar("SELECT data FROM blobs WHERE name = $1")
             .bind(name)
-            .fetch_optional(&self.reader)
-            .await?)
+            .fetch_optional(&db.reader)
+            .await?),
+        )
     }
 }
 

@@ -2,13 +2,13 @@
 
 use crate::alerts::effective_limit;
 use crate::cursor::{self, Listing};
+use crate::db::{DbRow, on_db};
 use crate::{State, StateError, time};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row as _, Sqlite};
+use sqlx::{Database, Encode, QueryBuilder, Type};
 use vigil_event::DeadLetterCode;
 
 /// A rejected input record to store.
@@ -113,22 +113,28 @@ pub struct DeadLetterPage {
     pub total: u64,
 }
 
-fn letter_from_row(row: &SqliteRow) -> Result<DeadLetter, StateError> {
+fn letter_from_row(row: &impl DbRow) -> Result<DeadLetter, StateError> {
     Ok(DeadLetter {
-        seq: row.try_get("seq")?,
-        tenant: row.try_get("tenant")?,
-        input: row.try_get("input")?,
-        received: time::from_db(row.try_get("received")?)?,
-        peer: row.try_get("peer")?,
-        code: DeadLetterCode::canonical(&row.try_get::<String, _>("code")?).to_string(),
-        message: row.try_get("message")?,
-        data: row.try_get("data")?,
+        seq: row.int("seq")?,
+        tenant: row.text("tenant")?,
+        input: row.text("input")?,
+        received: row.instant("received")?,
+        peer: row.opt_text("peer")?,
+        code: DeadLetterCode::canonical(&row.text("code")?).to_string(),
+        message: row.text("message")?,
+        data: row.bytes("data")?,
     })
 }
 
-fn push_filters(qb: &mut QueryBuilder<Sqlite>, tenant: &str, q: &DeadLetterQuery, after: Option<i64>) {
+fn push_filters<DB>(qb: &mut QueryBuilder<DB>, tenant: &str, q: &DeadLetterQuery, after: Option<i64>)
+where
+    DB: Database,
+    for<'a> String: Encode<'a, DB> + Type<DB>,
+    for<'a> &'a str: Encode<'a, DB> + Type<DB>,
+    for<'a> i64: Encode<'a, DB> + Type<DB>,
+{
     qb.push(" WHERE tenant = ").push_bind(tenant.to_owned());
-    let and = |qb: &mut QueryBuilder<Sqlite>| {
+    let and = |qb: &mut QueryBuilder<DB>| {
         qb.push(" AND ");
     };
     if let Some(since) = q.since {
@@ -172,11 +178,12 @@ impl State {
         if letters.is_empty() {
             return Ok(());
         }
-        let mut tx = self.write_tx().await?;
+        on_db!(self, db => {
+        let mut tx = db.write_tx().await?;
         for l in letters {
             sqlx::query(
                 "INSERT INTO dead_letters (tenant, input, received, peer, code, message, data) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(&l.tenant)
             .bind(&l.input)
@@ -189,6 +196,7 @@ impl State {
             .await?;
         }
         tx.commit().await?;
+        });
         Ok(())
     }
 
@@ -201,25 +209,25 @@ impl State {
             .transpose()?;
         let limit = effective_limit(q.limit);
 
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM dead_letters");
-        push_filters(&mut count, tenant, q, None);
-        let mut page = QueryBuilder::<Sqlite>::new(
-            "SELECT seq, tenant, input, received, peer, code, message, data FROM dead_letters",
-        );
-        push_filters(&mut page, tenant, q, after);
-        page.push(" ORDER BY seq DESC LIMIT ").push_bind(i64::from(limit) + 1);
+        let (dead_letters, more, total) = on_db!(self, db => {
+            let mut count = QueryBuilder::new("SELECT COUNT(*) FROM dead_letters");
+            push_filters(&mut count, tenant, q, None);
+            let mut page =
+                QueryBuilder::new("SELECT seq, tenant, input, received, peer, code, message, data FROM dead_letters");
+            push_filters(&mut page, tenant, q, after);
+            page.push(" ORDER BY seq DESC LIMIT ").push_bind(i64::from(limit) + 1);
 
-        let mut tx = self.read_tx().await?;
-        let rows = page.build().fetch_all(&mut *tx).await?;
-        let total: i64 = count.build().fetch_one(&mut *tx).await?.try_get(0)?;
-        tx.commit().await?;
-
-        let more = rows.len() > limit as usize;
-        let dead_letters = rows
-            .iter()
-            .take(limit as usize)
-            .map(letter_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
+            let mut tx = db.read_tx().await?;
+            let rows = page.build().fetch_all(&mut *tx).await?;
+            let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
+            tx.commit().await?;
+            let letters = rows
+                .iter()
+                .take(limit as usize)
+                .map(letter_from_row)
+                .collect::<Result<Vec<_>, _>>()?;
+            (letters, rows.len() > limit as usize, total)
+        });
         let next_cursor = match dead_letters.last() {
             Some(last) if more => Some(cursor::encode(Listing::DeadLetters, last.seq)),
             _ => None,
@@ -233,9 +241,8 @@ impl State {
 
     /// Number of stored dead letters.
     pub async fn count_dead_letters(&self) -> Result<u64, StateError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dead_letters")
-            .fetch_one(&self.reader)
-            .await?;
+        let n: i64 =
+            on_db!(self, db => sqlx::query_scalar("SELECT COUNT(*) FROM dead_letters").fetch_one(&db.reader).await?);
         Ok(u64::try_from(n).unwrap_or(0))
     }
 }

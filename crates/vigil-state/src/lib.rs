@@ -1,11 +1,11 @@
 //! Vigil's operational state in SQL: API keys, alerts, dead letters (both with retention by age
 //! and count), small named blobs and the tamper-evident audit trail ([`audit`]).
 //!
-//! Backed by SQLite through sqlx (runtime queries only, no compile-time-checked macros). The SQL is kept
-//! portable where that costs nothing (`ON CONFLICT ... DO NOTHING/UPDATE`, integer instants, `COUNT(*)`,
-//! `LIMIT`); the SQLite-specific parts are named where they occur: `INTEGER PRIMARY KEY AUTOINCREMENT` and
-//! `BLOB` in the schema, `BEGIN IMMEDIATE` for writes, and the `journal_mode`/`synchronous`/`query_only`
-//! pragmas at open.
+//! Backed by SQLite in the data directory (the embedded default) or PostgreSQL 15 (at scale), through
+//! sqlx (runtime queries only, no compile-time-checked macros). Each repository method is written once
+//! in SQL both engines accept (`$N` placeholders, `ON CONFLICT`, integer instants, `COUNT(*)`,
+//! `LIMIT`); each backend has its own migration set and its own way of starting transactions and
+//! queueing audit writers ([`db`](crate::State) modules `sqlite` and `postgres`).
 //!
 //! Conventions:
 //! - instants are stored as `BIGINT` unix nanoseconds (sortable integers; instants outside 1677–2262 are
@@ -42,7 +42,8 @@ pub use audit::{
     AuditEntry, AuditOutcome, AuditPage, AuditProblem, AuditProblemKind, AuditQuery, AuditVerify, Checkpoint,
     NewAuditEntry,
 };
-pub use db::{State, migrator_up_to};
+pub use db::postgres::{DEFAULT_MAX_CONNECTIONS as DEFAULT_POSTGRES_CONNECTIONS, check_postgres_url};
+pub use db::{BackendKind, State, migrator_up_to};
 pub use dead_letters::{DeadLetter, DeadLetterPage, DeadLetterQuery, NewDeadLetter};
 /// Ed25519 keys of audit checkpoints ([`audit::load_or_create_signing_key`], [`audit::read_public_key`]).
 pub use ed25519_dalek::{SigningKey, VerifyingKey};

@@ -12,6 +12,7 @@ use jiff::{SignedDuration, Timestamp};
 // The SQL is built from the constant table and column names of [`Table`] only.
 use sqlx::AssertSqlSafe;
 
+use crate::db::on_db;
 use crate::{State, StateError, time};
 
 /// Rows deleted per write transaction.
@@ -62,7 +63,7 @@ impl Table {
     fn size_expr(self) -> Option<&'static str> {
         match self {
             Table::Alerts => None,
-            Table::DeadLetters => Some("LENGTH(data) + LENGTH(CAST(message AS BLOB))"),
+            Table::DeadLetters => Some("octet_length(data) + octet_length(message)"),
         }
     }
 
@@ -92,7 +93,7 @@ impl State {
             let age = SignedDuration::try_from(age).unwrap_or(SignedDuration::MAX);
             let cutoff = now.checked_sub(age).map_or(i64::MIN, time::to_db);
             let sql = format!(
-                "DELETE FROM {t} WHERE seq IN (SELECT seq FROM {t} WHERE {c} < ? ORDER BY seq LIMIT {CHUNK})",
+                "DELETE FROM {t} WHERE seq IN (SELECT seq FROM {t} WHERE {c} < $1 ORDER BY seq LIMIT {CHUNK})",
                 t = table.name(),
                 c = table.time_column()
             );
@@ -101,11 +102,11 @@ impl State {
         if let Some(max) = policy.max_rows {
             let offset = i64::try_from(max).unwrap_or(i64::MAX);
             // The newest row past the limit: it and everything older go.
-            let sql = format!("SELECT seq FROM {} ORDER BY seq DESC LIMIT 1 OFFSET ?", table.name());
-            let last: Option<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
+            let sql = format!("SELECT seq FROM {} ORDER BY seq DESC LIMIT 1 OFFSET $1", table.name());
+            let last: Option<i64> = on_db!(self, db => sqlx::query_scalar(AssertSqlSafe(sql))
                 .bind(offset)
-                .fetch_optional(&self.writer)
-                .await?;
+                .fetch_optional(&db.writer)
+                .await?);
             if let Some(last) = last {
                 deleted += self.delete_through(table, last).await?;
             }
@@ -115,14 +116,15 @@ impl State {
             // everything older go. The scan runs on the read pool (WAL), so it never holds up the
             // writer; what it finds is only ever deleted.
             let sql = format!(
-                "SELECT seq FROM (SELECT seq, SUM({size}) OVER (ORDER BY seq DESC) AS kept FROM {t}) \
-                 WHERE kept > ? ORDER BY seq DESC LIMIT 1",
+                "SELECT seq FROM (SELECT seq, SUM({size}) OVER (ORDER BY seq DESC) AS kept FROM {t}) AS sizes \
+                 WHERE kept > $1 ORDER BY seq DESC LIMIT 1",
                 t = table.name()
             );
-            let last: Option<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
-                .bind(i64::try_from(max).unwrap_or(i64::MAX))
-                .fetch_optional(&self.reader)
-                .await?;
+            let max = i64::try_from(max).unwrap_or(i64::MAX);
+            let last: Option<i64> = on_db!(self, db => sqlx::query_scalar(AssertSqlSafe(sql))
+                .bind(max)
+                .fetch_optional(&db.reader)
+                .await?);
             if let Some(last) = last {
                 deleted += self.delete_through(table, last).await?;
             }
@@ -133,7 +135,7 @@ impl State {
     /// Deletes the rows at or below `seq`, oldest first.
     async fn delete_through(&self, table: Table, seq: i64) -> Result<u64, StateError> {
         let sql = format!(
-            "DELETE FROM {t} WHERE seq IN (SELECT seq FROM {t} WHERE seq <= ? ORDER BY seq LIMIT {CHUNK})",
+            "DELETE FROM {t} WHERE seq IN (SELECT seq FROM {t} WHERE seq <= $1 ORDER BY seq LIMIT {CHUNK})",
             t = table.name()
         );
         self.delete_chunks(&sql, seq).await
@@ -143,13 +145,16 @@ impl State {
     async fn delete_chunks(&self, sql: &str, bound: i64) -> Result<u64, StateError> {
         let mut total = 0;
         loop {
-            let mut tx = self.write_tx().await?;
-            let n = sqlx::query(AssertSqlSafe(sql.to_owned()))
-                .bind(bound)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            tx.commit().await?;
+            let n = on_db!(self, db => {
+                let mut tx = db.write_tx().await?;
+                let n = sqlx::query(AssertSqlSafe(sql.to_owned()))
+                    .bind(bound)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                tx.commit().await?;
+                n
+            });
             total += n;
             if n < CHUNK as u64 {
                 return Ok(total);

@@ -5,10 +5,10 @@
 //! A session ends at its absolute expiry, after [`IDLE_TIMEOUT`] without a request, at logout, or
 //! when its user is disabled or gets a new password. A login always makes a new id (no fixation).
 
+use crate::db::{DbRow, on_db};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jiff::{SignedDuration, Timestamp};
-use sqlx::Row as _;
 
 use crate::tokens::{hash_secret, random};
 use crate::users::UserInfo;
@@ -43,23 +43,24 @@ impl State {
         let secret = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(random::<32>()?));
         let now = Timestamp::now();
         let expires = now.saturating_add(lifetime).unwrap_or(Timestamp::MAX);
-        sqlx::query(
+        let inserted = on_db!(self, db => sqlx::query(
             "INSERT INTO sessions (id_hash, user_name, created, expires, last_seen) \
-             SELECT ?, name, ?, ?, ? FROM users WHERE name = ? AND disabled_at IS NULL",
+             SELECT $1, name, $2, $3, $4 FROM users WHERE name = $5 AND disabled_at IS NULL",
         )
         .bind(hash_secret(&secret))
         .bind(time::to_db(now))
         .bind(time::to_db(expires))
         .bind(time::to_db(now))
         .bind(name)
-        .execute(&self.writer)
+        .execute(&db.writer)
         .await
-        .map(|done| done.rows_affected())
-        .and_then(|n| if n == 1 { Ok(()) } else { Err(sqlx::Error::RowNotFound) })
-        .map_err(|e| match e {
-            sqlx::Error::RowNotFound => StateError::InvalidInput(format!("no enabled user {name}")),
-            e => e.into(),
-        })?;
+        .map(|done| done.rows_affected()));
+        inserted
+            .and_then(|n| if n == 1 { Ok(()) } else { Err(sqlx::Error::RowNotFound) })
+            .map_err(|e| match e {
+                sqlx::Error::RowNotFound => StateError::InvalidInput(format!("no enabled user {name}")),
+                e => e.into(),
+            })?;
         Ok(secret)
     }
 
@@ -70,45 +71,40 @@ impl State {
             return Ok(None);
         }
         let id_hash = hash_secret(secret);
-        let Some(row) = sqlx::query(
-            "SELECT s.user_name, s.expires, s.last_seen FROM sessions s JOIN users u ON u.name = s.user_name \
-             WHERE s.id_hash = ? AND s.ended_at IS NULL AND u.disabled_at IS NULL",
-        )
-        .bind(&id_hash)
-        .fetch_optional(&self.reader)
-        .await?
-        else {
+        let row = on_db!(self, db => {
+            let row = sqlx::query(
+                "SELECT s.user_name, s.expires, s.last_seen FROM sessions s JOIN users u ON u.name = s.user_name \
+                 WHERE s.id_hash = $1 AND s.ended_at IS NULL AND u.disabled_at IS NULL",
+            )
+            .bind(&id_hash)
+            .fetch_optional(&db.reader)
+            .await?;
+            row.map(|row| Ok::<_, StateError>((row.text("user_name")?, row.instant("expires")?, row.instant("last_seen")?)))
+                .transpose()?
+        });
+        let Some((name, expires, last_seen)) = row else {
             return Ok(None);
         };
-        let expires = time::from_db(row.try_get("expires")?)?;
-        let last_seen = time::from_db(row.try_get("last_seen")?)?;
         if now >= expires || now.duration_since(last_seen) >= IDLE_TIMEOUT {
             return Ok(None);
         }
         if now.duration_since(last_seen) >= TOUCH_EVERY {
-            sqlx::query("UPDATE sessions SET last_seen = ? WHERE id_hash = ? AND ended_at IS NULL")
-                .bind(time::to_db(now))
-                .bind(&id_hash)
-                .execute(&self.writer)
-                .await?;
+            self.touch_session(false, &id_hash, now).await?;
         }
-        let name: String = row.try_get("user_name")?;
         self.get_user(&name).await
     }
 
     /// Ends a session of either kind (logout). `false` if it was unknown or had ended.
     pub async fn end_session(&self, secret: &str) -> Result<bool, StateError> {
         let sql = if secret.starts_with(FEDERATED_PREFIX) {
-            "UPDATE federated_sessions SET ended_at = ? WHERE id_hash = ? AND ended_at IS NULL"
+            "UPDATE federated_sessions SET ended_at = $1 WHERE id_hash = $2 AND ended_at IS NULL"
         } else {
-            "UPDATE sessions SET ended_at = ? WHERE id_hash = ? AND ended_at IS NULL"
+            "UPDATE sessions SET ended_at = $1 WHERE id_hash = $2 AND ended_at IS NULL"
         };
-        let done = sqlx::query(sql)
-            .bind(time::to_db(Timestamp::now()))
-            .bind(hash_secret(secret))
-            .execute(&self.writer)
-            .await?;
-        Ok(done.rows_affected() > 0)
+        let (now, id_hash) = (time::to_db(Timestamp::now()), hash_secret(secret));
+        let done =
+            on_db!(self, db => sqlx::query(sql).bind(now).bind(&id_hash).execute(&db.writer).await?.rows_affected());
+        Ok(done > 0)
     }
 
     /// Starts a session for a person the OpenID provider vouched for, acting as `principal` for
@@ -123,16 +119,18 @@ impl State {
         let expires = now.saturating_add(lifetime).unwrap_or(Timestamp::MAX);
         let principal =
             serde_json::to_string(principal).map_err(|e| StateError::InvalidInput(format!("principal: {e}")))?;
-        sqlx::query(
-            "INSERT INTO federated_sessions (id_hash, principal, created, expires, last_seen) VALUES (?, ?, ?, ?, ?)",
+        on_db!(self, db => sqlx::query(
+            "INSERT INTO federated_sessions (id_hash, principal, created, expires, last_seen) \
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(hash_secret(&secret))
-        .bind(principal)
+        .bind(&principal)
         .bind(time::to_db(now))
         .bind(time::to_db(expires))
         .bind(time::to_db(now))
-        .execute(&self.writer)
-        .await?;
+        .execute(&db.writer)
+        .await
+        .map(drop)?);
         Ok(secret)
     }
 
@@ -153,28 +151,25 @@ impl State {
             return Ok(None);
         }
         let id_hash = hash_secret(secret);
-        let Some(row) = sqlx::query(
-            "SELECT principal, expires, last_seen FROM federated_sessions WHERE id_hash = ? AND ended_at IS NULL",
-        )
-        .bind(&id_hash)
-        .fetch_optional(&self.reader)
-        .await?
-        else {
+        let row = on_db!(self, db => {
+            let row = sqlx::query(
+                "SELECT principal, expires, last_seen FROM federated_sessions WHERE id_hash = $1 AND ended_at IS NULL",
+            )
+            .bind(&id_hash)
+            .fetch_optional(&db.reader)
+            .await?;
+            row.map(|row| Ok::<_, StateError>((row.text("principal")?, row.instant("expires")?, row.instant("last_seen")?)))
+                .transpose()?
+        });
+        let Some((text, expires, last_seen)) = row else {
             return Ok(None);
         };
-        let expires = time::from_db(row.try_get("expires")?)?;
-        let last_seen = time::from_db(row.try_get("last_seen")?)?;
         if now >= expires || now.duration_since(last_seen) >= IDLE_TIMEOUT {
             return Ok(None);
         }
         if now.duration_since(last_seen) >= TOUCH_EVERY {
-            sqlx::query("UPDATE federated_sessions SET last_seen = ? WHERE id_hash = ? AND ended_at IS NULL")
-                .bind(time::to_db(now))
-                .bind(&id_hash)
-                .execute(&self.writer)
-                .await?;
+            self.touch_session(true, &id_hash, now).await?;
         }
-        let text: String = row.try_get("principal")?;
         let principal = serde_json::from_str(&text)
             .map_err(|e| StateError::Corrupt(format!("federated session principal: {e}")))?;
         Ok(Some(SessionPrincipal {
@@ -188,15 +183,23 @@ impl State {
         let cutoff = time::to_db(now.saturating_sub(KEEP_DEAD_SESSIONS).unwrap_or(now));
         let mut deleted = 0;
         for sql in [
-            "DELETE FROM sessions WHERE last_seen < ?",
-            "DELETE FROM federated_sessions WHERE last_seen < ?",
+            "DELETE FROM sessions WHERE last_seen < $1",
+            "DELETE FROM federated_sessions WHERE last_seen < $1",
         ] {
-            deleted += sqlx::query(sql)
-                .bind(cutoff)
-                .execute(&self.writer)
-                .await?
-                .rows_affected();
+            deleted += on_db!(self, db => sqlx::query(sql).bind(cutoff).execute(&db.writer).await?.rows_affected());
         }
         Ok(deleted)
+    }
+
+    /// Records a request at `now` on the live session `id_hash` (a local or a federated one).
+    async fn touch_session(&self, federated: bool, id_hash: &str, now: Timestamp) -> Result<(), StateError> {
+        let sql = if federated {
+            "UPDATE federated_sessions SET last_seen = $1 WHERE id_hash = $2 AND ended_at IS NULL"
+        } else {
+            "UPDATE sessions SET last_seen = $1 WHERE id_hash = $2 AND ended_at IS NULL"
+        };
+        let now = time::to_db(now);
+        on_db!(self, db => sqlx::query(sql).bind(now).bind(id_hash).execute(&db.writer).await.map(drop)?);
+        Ok(())
     }
 }

@@ -10,14 +10,13 @@
 //! version 3, `0003_api_keys.sql`) have no stored role: theirs comes from their [`Scope`], so their
 //! secrets keep verifying with exactly the rights they had.
 
+use crate::db::{DbRow, on_db};
 use crate::{State, StateError, time};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
-use sqlx::Row as _;
-use sqlx::sqlite::SqliteRow;
 use std::fmt;
 use std::str::FromStr;
 use vigil_api_types::access::{DEFAULT_TENANT, Principal, PrincipalKind, Role, check_tenant};
@@ -247,14 +246,14 @@ fn validate_tenant(tenant: &str) -> Result<(), StateError> {
 /// The columns [`token_from_row`] reads.
 const COLUMNS: &str = "id, name, scope, role, tenant, created, expires_at, last_used, revoked_at";
 
-fn token_from_row(row: &SqliteRow) -> Result<TokenInfo, StateError> {
+fn token_from_row(row: &impl DbRow) -> Result<TokenInfo, StateError> {
     // A key made before roles existed has no role: its scope stands for one.
-    let role = match row.try_get::<Option<String>, _>("role")? {
+    let role = match row.opt_text("role")? {
         Some(role) => role
             .parse::<Role>()
             .map_err(|_| StateError::Corrupt(format!("unknown key role {role:?}")))?,
         None => {
-            let scope: String = row.try_get("scope")?;
+            let scope = row.text("scope")?;
             scope
                 .parse::<Scope>()
                 .map_err(|_| StateError::Corrupt(format!("unknown token scope {scope:?}")))?
@@ -262,14 +261,14 @@ fn token_from_row(row: &SqliteRow) -> Result<TokenInfo, StateError> {
         }
     };
     Ok(TokenInfo {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
+        id: row.text("id")?,
+        name: row.text("name")?,
         role,
-        tenant: row.try_get("tenant")?,
-        created: time::from_db(row.try_get("created")?)?,
-        expires: time::opt_from_db(row.try_get("expires_at")?)?,
-        last_used: time::opt_from_db(row.try_get("last_used")?)?,
-        revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+        tenant: row.text("tenant")?,
+        created: row.instant("created")?,
+        expires: row.opt_instant("expires_at")?,
+        last_used: row.opt_instant("last_used")?,
+        revoked: row.opt_int("revoked_at")?.is_some(),
     })
 }
 
@@ -296,9 +295,9 @@ impl State {
         for _ in 0..4 {
             let id = hex::encode(random::<ID_BYTES>()?);
             let secret = format!("{PREFIX}{id}_{}", URL_SAFE_NO_PAD.encode(random::<SECRET_BYTES>()?));
-            let done = sqlx::query(
+            let done = on_db!(self, db => sqlx::query(
                 "INSERT INTO tokens (id, name, scope, role, tenant, secret_hash, created, expires_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
             )
             .bind(&id)
             .bind(&key.name)
@@ -308,9 +307,10 @@ impl State {
             .bind(hash_secret(&secret))
             .bind(time::to_db(now))
             .bind(time::opt_to_db(key.expires))
-            .execute(&self.writer)
-            .await?;
-            if done.rows_affected() == 1 {
+            .execute(&db.writer)
+            .await?
+            .rows_affected());
+            if done == 1 {
                 // As stored (instants round-trip through their stored form).
                 let info = TokenInfo {
                     id,
@@ -349,31 +349,30 @@ impl State {
         let Some(id) = parse_secret(secret) else {
             return Ok(None);
         };
-        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS}, secret_hash FROM tokens WHERE id = ?"
-        )))
-        .bind(id)
-        .fetch_optional(&self.reader)
-        .await?
-        else {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS}, secret_hash FROM tokens WHERE id = $1"));
+        let found = on_db!(self, db => {
+            let row = sqlx::query(sql).bind(id).fetch_optional(&db.reader).await?;
+            row.map(|row| Ok::<_, StateError>((row.text("secret_hash")?, token_from_row(&row)?)))
+                .transpose()?
+        });
+        let Some((stored, mut info)) = found else {
             return Ok(None);
         };
-        let stored: String = row.try_get("secret_hash")?;
         if !ct_eq(hash_secret(secret).as_bytes(), stored.as_bytes()) {
             return Ok(None);
         }
-        let mut info = token_from_row(&row)?;
         if info.revoked || info.is_expired(now) {
             return Ok(None);
         }
         if needs_touch(info.last_used, now) {
             // Conditional on the row still being live, so a revocation racing this verification wins.
-            let done = sqlx::query("UPDATE tokens SET last_used = ? WHERE id = ? AND revoked_at IS NULL")
+            let done = on_db!(self, db => sqlx::query("UPDATE tokens SET last_used = $1 WHERE id = $2 AND revoked_at IS NULL")
                 .bind(time::to_db(now))
                 .bind(id)
-                .execute(&self.writer)
-                .await?;
-            if done.rows_affected() == 0 {
+                .execute(&db.writer)
+                .await?
+                .rows_affected());
+            if done == 0 {
                 return Ok(None);
             }
             info.last_used = Some(time::from_db(time::to_db(now))?);
@@ -383,34 +382,33 @@ impl State {
 
     /// All keys, revoked and expired ones included, oldest first.
     pub async fn list_tokens(&self) -> Result<Vec<TokenInfo>, StateError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM tokens ORDER BY created, id"
-        )))
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter().map(token_from_row).collect()
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM tokens ORDER BY created, id"));
+        on_db!(self, db => {
+            let rows = sqlx::query(sql).fetch_all(&db.reader).await?;
+            rows.iter().map(token_from_row).collect()
+        })
     }
 
     /// One key by its id (revoked and expired ones included); `None` if there is none.
     pub async fn get_token(&self, id: &str) -> Result<Option<TokenInfo>, StateError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM tokens WHERE id = ?"
-        )))
-        .bind(id)
-        .fetch_optional(&self.reader)
-        .await?;
-        row.as_ref().map(token_from_row).transpose()
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM tokens WHERE id = $1"));
+        on_db!(self, db => {
+            let row = sqlx::query(sql).bind(id).fetch_optional(&db.reader).await?;
+            row.as_ref().map(token_from_row).transpose()
+        })
     }
 
     /// Revokes a key. `true` if it existed and was not revoked yet (an expired key can still be
     /// revoked); `false` if unknown or already revoked.
     pub async fn revoke_token(&self, id: &str) -> Result<bool, StateError> {
-        let done = sqlx::query("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
-            .bind(time::to_db(Timestamp::now()))
+        let now = time::to_db(Timestamp::now());
+        let done = on_db!(self, db => sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(now)
             .bind(id)
-            .execute(&self.writer)
-            .await?;
-        Ok(done.rows_affected() > 0)
+            .execute(&db.writer)
+            .await?
+            .rows_affected());
+        Ok(done > 0)
     }
 }
 

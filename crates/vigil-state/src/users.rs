@@ -6,14 +6,14 @@
 //! spends the same hashing work as a real one, so timing does not tell which names exist. There
 //! are no default credentials: the first admin comes from `vigil admin bootstrap`.
 
+use crate::db::{DbRow, on_db};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{AssertSqlSafe, Row as _};
+use sqlx::AssertSqlSafe;
 use vigil_api_types::access::{Principal, PrincipalKind, Role, check_tenant};
 
 use crate::tokens::random;
@@ -132,19 +132,19 @@ const DECOY_HASH: &str =
 const SELECT_USER: &str =
     "SELECT name, role, tenant, created, password_set, must_change, last_login, disabled_at FROM users";
 
-fn user_from_row(row: &SqliteRow) -> Result<UserInfo, StateError> {
-    let role: String = row.try_get("role")?;
+fn user_from_row(row: &impl DbRow) -> Result<UserInfo, StateError> {
+    let role = row.text("role")?;
     Ok(UserInfo {
-        name: row.try_get("name")?,
+        name: row.text("name")?,
         role: role
             .parse()
             .map_err(|_| StateError::Corrupt(format!("unknown user role {role:?}")))?,
-        tenant: row.try_get("tenant")?,
-        created: time::from_db(row.try_get("created")?)?,
-        password_set: time::from_db(row.try_get("password_set")?)?,
-        must_change: row.try_get::<i64, _>("must_change")? != 0,
-        last_login: time::opt_from_db(row.try_get("last_login")?)?,
-        disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
+        tenant: row.text("tenant")?,
+        created: row.instant("created")?,
+        password_set: row.instant("password_set")?,
+        must_change: row.int("must_change")? != 0,
+        last_login: row.opt_instant("last_login")?,
+        disabled: row.opt_int("disabled_at")?.is_some(),
     })
 }
 
@@ -156,20 +156,21 @@ impl State {
         check_password(&user.password)?;
         let hash = hash_password(user.password.clone()).await?;
         let now = time::to_db(Timestamp::now());
-        let done = sqlx::query(
+        let done = on_db!(self, db => sqlx::query(
             "INSERT INTO users (name, role, tenant, password_hash, created, password_set, must_change) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO NOTHING",
         )
         .bind(&user.name)
         .bind(user.role.as_str())
         .bind(&user.tenant)
-        .bind(hash)
+        .bind(&hash)
         .bind(now)
         .bind(now)
         .bind(i64::from(user.must_change))
-        .execute(&self.writer)
-        .await?;
-        if done.rows_affected() == 0 {
+        .execute(&db.writer)
+        .await?
+        .rows_affected());
+        if done == 0 {
             return Err(StateError::InvalidInput(format!("user {} exists already", user.name)));
         }
         self.get_user(&user.name)
@@ -179,16 +180,20 @@ impl State {
 
     /// The user called `name`, disabled or not.
     pub async fn get_user(&self, name: &str) -> Result<Option<UserInfo>, StateError> {
-        let sql = AssertSqlSafe(format!("{SELECT_USER} WHERE name = ?"));
-        let row = sqlx::query(sql).bind(name).fetch_optional(&self.reader).await?;
-        row.as_ref().map(user_from_row).transpose()
+        let sql = AssertSqlSafe(format!("{SELECT_USER} WHERE name = $1"));
+        on_db!(self, db => {
+            let row = sqlx::query(sql).bind(name).fetch_optional(&db.reader).await?;
+            row.as_ref().map(user_from_row).transpose()
+        })
     }
 
     /// Every user, by name.
     pub async fn list_users(&self) -> Result<Vec<UserInfo>, StateError> {
         let sql = AssertSqlSafe(format!("{SELECT_USER} ORDER BY name"));
-        let rows = sqlx::query(sql).fetch_all(&self.reader).await?;
-        rows.iter().map(user_from_row).collect()
+        on_db!(self, db => {
+            let rows = sqlx::query(sql).fetch_all(&db.reader).await?;
+            rows.iter().map(user_from_row).collect()
+        })
     }
 
     /// Sets a user's password (and whether they must change it); ends their sessions. `false` for
@@ -197,31 +202,39 @@ impl State {
         check_password(password)?;
         let hash = hash_password(password.to_owned()).await?;
         let now = time::to_db(Timestamp::now());
-        let mut tx = self.write_tx().await?;
-        let done = sqlx::query("UPDATE users SET password_hash = ?, password_set = ?, must_change = ? WHERE name = ?")
-            .bind(hash)
+        let done = on_db!(self, db => {
+            let mut tx = db.write_tx().await?;
+            let done = sqlx::query(
+                "UPDATE users SET password_hash = $1, password_set = $2, must_change = $3 WHERE name = $4",
+            )
+            .bind(&hash)
             .bind(now)
             .bind(i64::from(must_change))
             .bind(name)
             .execute(&mut *tx)
             .await?;
-        end_sessions_of(&mut tx, name, now).await?;
-        tx.commit().await?;
-        Ok(done.rows_affected() > 0)
+            sqlx::query(END_SESSIONS_OF).bind(now).bind(name).execute(&mut *tx).await?;
+            tx.commit().await?;
+            done.rows_affected()
+        });
+        Ok(done > 0)
     }
 
     /// Disables a user and ends their sessions. `false` if unknown or already disabled.
     pub async fn disable_user(&self, name: &str) -> Result<bool, StateError> {
         let now = time::to_db(Timestamp::now());
-        let mut tx = self.write_tx().await?;
-        let done = sqlx::query("UPDATE users SET disabled_at = ? WHERE name = ? AND disabled_at IS NULL")
-            .bind(now)
-            .bind(name)
-            .execute(&mut *tx)
-            .await?;
-        end_sessions_of(&mut tx, name, now).await?;
-        tx.commit().await?;
-        Ok(done.rows_affected() > 0)
+        let done = on_db!(self, db => {
+            let mut tx = db.write_tx().await?;
+            let done = sqlx::query("UPDATE users SET disabled_at = $1 WHERE name = $2 AND disabled_at IS NULL")
+                .bind(now)
+                .bind(name)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(END_SESSIONS_OF).bind(now).bind(name).execute(&mut *tx).await?;
+            tx.commit().await?;
+            done.rows_affected()
+        });
+        Ok(done > 0)
     }
 
     /// The user, if `password` is theirs and they are enabled; records the login time. Unknown
@@ -231,47 +244,39 @@ impl State {
         if password.len() > 4 * MAX_PASSWORD_CHARS {
             return Ok(None);
         }
-        let row = sqlx::query("SELECT password_hash, disabled_at FROM users WHERE name = ?")
-            .bind(name)
-            .fetch_optional(&self.reader)
-            .await?;
-        let (stored, enabled) = match &row {
-            Some(r) => (
-                r.try_get::<String, _>("password_hash")?,
-                r.try_get::<Option<i64>, _>("disabled_at")?.is_none(),
-            ),
-            None => (DECOY_HASH.to_owned(), false),
-        };
+        let row = on_db!(self, db => {
+            let row = sqlx::query("SELECT password_hash, disabled_at FROM users WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&db.reader)
+                .await?;
+            row.map(|r| Ok::<_, StateError>((r.text("password_hash")?, r.opt_int("disabled_at")?.is_none())))
+                .transpose()?
+        });
+        let (stored, enabled) = row.unwrap_or_else(|| (DECOY_HASH.to_owned(), false));
         let matches = verify_password(password.to_owned(), stored).await;
         if !(matches && enabled) {
             return Ok(None);
         }
-        sqlx::query("UPDATE users SET last_login = ? WHERE name = ?")
-            .bind(time::to_db(Timestamp::now()))
+        let now = time::to_db(Timestamp::now());
+        on_db!(self, db => sqlx::query("UPDATE users SET last_login = $1 WHERE name = $2")
+            .bind(now)
             .bind(name)
-            .execute(&self.writer)
-            .await?;
+            .execute(&db.writer)
+            .await
+            .map(drop)?);
         self.get_user(name).await
     }
 
     /// Whether an enabled user holds the admin role (in any tenant).
     pub async fn has_enabled_admin(&self) -> Result<bool, StateError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL")
-            .fetch_one(&self.reader)
-            .await?;
+        let sql = "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL";
+        let n: i64 = on_db!(self, db => sqlx::query_scalar(sql).fetch_one(&db.reader).await?);
         Ok(n > 0)
     }
 }
 
-/// Ends every open session of `name` (inside the caller's transaction).
-async fn end_sessions_of(tx: &mut sqlx::SqliteConnection, name: &str, now: i64) -> Result<(), StateError> {
-    sqlx::query("UPDATE sessions SET ended_at = ? WHERE user_name = ? AND ended_at IS NULL")
-        .bind(now)
-        .bind(name)
-        .execute(tx)
-        .await?;
-    Ok(())
-}
+/// Ends every open session of a user (`$1` now, `$2` the name), inside the caller's transaction.
+const END_SESSIONS_OF: &str = "UPDATE sessions SET ended_at = $1 WHERE user_name = $2 AND ended_at IS NULL";
 
 #[cfg(test)]
 mod tests {

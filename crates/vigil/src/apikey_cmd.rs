@@ -127,7 +127,7 @@ async fn list(data_dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if keys.is_empty() {
-        errln!("no API keys in {}", Esc(&data_dir.display().to_string()));
+        errln!("no API keys in {}", Esc(&crate::serve_cmd::state_place(data_dir)));
         return Ok(ExitCode::SUCCESS);
     }
     let mut table = SafeTable::new(&[

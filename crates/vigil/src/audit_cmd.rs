@@ -43,6 +43,9 @@ pub fn run(command: AuditCommand) -> anyhow::Result<ExitCode> {
 /// Opens the state of an existing data directory. Unlike `vigil token`, nothing is created: verifying a
 /// mistyped path must not report an empty, intact trail.
 async fn open_existing(data_dir: &Path) -> anyhow::Result<State> {
+    if let Some(state) = crate::serve_cmd::connect_state_url().await? {
+        return Ok(state);
+    }
     let path = vigil_server::server::state_db_path(data_dir);
     if !path.is_file() {
         anyhow::bail!("no state database at {} (is --data-dir right?)", path.display());
@@ -57,7 +60,14 @@ async fn verify(args: AuditVerifyArgs) -> anyhow::Result<ExitCode> {
     let key = args.public_key.as_deref().map(audit::read_public_key).transpose()?;
     let (checkpoints, from) = match &args.checkpoints {
         Some(file) => (read_checkpoints(file)?, file.display().to_string()),
-        None => (state.audit_checkpoints().await?, "the data directory".to_owned()),
+        None => (
+            state.audit_checkpoints().await?,
+            if crate::serve_cmd::state_url().is_some() {
+                "the state database".to_owned()
+            } else {
+                "the data directory".to_owned()
+            },
+        ),
     };
     let v = state.verify_audit(&checkpoints, key.as_ref()).await?;
     if args.json {

@@ -29,6 +29,19 @@ pub struct Cli {
     /// More log output on stderr (-v info, -vv debug). VIGIL_LOG overrides, e.g. VIGIL_LOG=debug.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Keep users, API keys, sessions, alerts, dead letters and the audit trail in this PostgreSQL
+    /// database instead of state.db in --data-dir: what `[state] url` does in the server's
+    /// configuration, for `vigil serve` and for the commands that read or change the state (user,
+    /// apikey, token, admin, audit). Leave the password to PGPASSWORD or ~/.pgpass.
+    /// Example: --state-url 'postgres://vigil@db.example.org/vigil?sslmode=verify-full'
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "VIGIL_STATE_URL",
+        hide_env_values = true
+    )]
+    pub state_url: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }

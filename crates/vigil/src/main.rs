@@ -56,6 +56,7 @@ fn main() -> ExitCode {
             std::env::var_os("NO_COLOR").as_deref(),
         ))
         .init();
+    serve_cmd::set_state_url(cli.state_url.clone());
     let result = match cli.command {
         Command::Hunt(args) => hunt::run(*args),
         Command::Rules {

@@ -29,6 +29,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         syslog_tcp: args.syslog_tcp,
         syslog_tls: args.syslog_tls,
         rules: args.rules,
+        state_url: state_url().map(str::to_owned),
     };
     let config = config::load(args.config.as_deref(), &overrides)?;
     runtime()?.block_on(async move {
@@ -93,7 +94,42 @@ fn scope_of(arg: ScopeArg) -> Scope {
     }
 }
 
+/// `--state-url` (or `VIGIL_STATE_URL`) of this process: set once in `main`.
+static STATE_URL: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
+pub(crate) fn set_state_url(url: Option<String>) {
+    let _ = STATE_URL.set(url);
+}
+
+/// The PostgreSQL state database given on the command line, if any.
+pub(crate) fn state_url() -> Option<&'static str> {
+    STATE_URL.get().and_then(|u| u.as_deref())
+}
+
+/// Where the state is, for messages: the data directory, or "the PostgreSQL state database".
+pub(crate) fn state_place(data_dir: &std::path::Path) -> String {
+    match state_url() {
+        Some(_) => "the PostgreSQL state database".to_owned(),
+        None => data_dir.display().to_string(),
+    }
+}
+
+/// Connects to the PostgreSQL state given by `--state-url` (`None` without one). The URL is not
+/// repeated in errors: it may hold a password.
+pub(crate) async fn connect_state_url() -> anyhow::Result<Option<State>> {
+    let Some(url) = state_url() else { return Ok(None) };
+    let state = State::connect_postgres(url, 2)
+        .await
+        .context("connecting to the PostgreSQL state database (--state-url)")?;
+    Ok(Some(state))
+}
+
+/// The state: the PostgreSQL database of `--state-url`, else `state.db` in `data_dir` (created
+/// when missing).
 pub(crate) async fn open_state(data_dir: &std::path::Path) -> anyhow::Result<State> {
+    if let Some(state) = connect_state_url().await? {
+        return Ok(state);
+    }
     std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
     let path = vigil_server::server::state_db_path(data_dir);
     State::open(&path)

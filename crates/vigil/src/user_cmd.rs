@@ -241,7 +241,7 @@ async fn list(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
     if users.is_empty() {
         errln!(
             "no users in {} (create the first admin with `vigil admin bootstrap`)",
-            Esc(&dir.display().to_string())
+            Esc(&crate::serve_cmd::state_place(dir))
         );
         return Ok(ExitCode::SUCCESS);
     }

@@ -13,7 +13,9 @@ use vigil_event::Level;
 mod logsource;
 mod oidc;
 mod reader;
+mod state;
 use reader::Reader;
+pub use state::StateStore;
 
 pub use vigil_runtime::{engine::RulesConfig, logsource::LogsourceRule, pipeline::PipelineConfig};
 
@@ -35,6 +37,8 @@ pub struct ServerConfig {
     pub alerts: vigil_state::Retention,
     pub dead_letters: vigil_state::Retention,
     pub audit: AuditConfig,
+    /// `[state]`: SQLite in the data directory (default) or PostgreSQL.
+    pub state: StateStore,
     /// `[[logsource]]` entries, in file order: the Sigma logsource of events by where they arrived.
     pub logsources: Vec<LogsourceRule>,
     /// `[oidc]`: bearer JWTs from this provider, and the console's OpenID login (`None`: off).
@@ -201,6 +205,7 @@ impl Default for ServerConfig {
                 checkpoint_interval: Duration::from_secs(3600),
                 signing_key: None,
             },
+            state: StateStore::Sqlite,
             logsources: Vec::new(),
             oidc: None,
         }
@@ -231,6 +236,8 @@ pub struct Overrides {
     pub syslog_tcp: Option<String>,
     pub syslog_tls: Option<String>,
     pub rules: Vec<PathBuf>,
+    /// A PostgreSQL URL for the state (`--state-url`), replacing `[state] url`.
+    pub state_url: Option<String>,
 }
 
 /// One configuration problem.
@@ -353,6 +360,7 @@ const SECTIONS: &[&str] = &[
     "alerts",
     "dead_letters",
     "audit",
+    "state",
     "logsource",
     "oidc",
 ];
@@ -434,6 +442,7 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
     read_spool_and_pipeline(&mut r, &table, &mut c);
     read_retention(&mut r, &table, &mut c);
     read_audit(&mut r, &table, &mut c.audit);
+    c.state = state::read(&mut r, &table);
     c.oidc = oidc::read(&mut r, &table);
     if r.problems.is_empty() {
         return Ok(c);
@@ -645,6 +654,25 @@ fn apply(c: &mut ServerConfig, o: &Overrides) -> Result<(), Vec<ConfigProblem>> 
     }
     if !o.rules.is_empty() {
         c.rules.paths = o.rules.clone();
+    }
+    if let Some(url) = &o.state_url {
+        match vigil_state::check_postgres_url(url) {
+            Ok(()) => {
+                let max_connections = match c.state {
+                    StateStore::Postgres { max_connections, .. } => max_connections,
+                    StateStore::Sqlite => vigil_state::DEFAULT_POSTGRES_CONNECTIONS,
+                };
+                c.state = StateStore::Postgres {
+                    url: url.clone(),
+                    max_connections,
+                };
+            }
+            Err(e) => problems.push(ConfigProblem {
+                line: None,
+                key: "--state-url".into(),
+                message: e.to_string(),
+            }),
+        }
     }
     for p in c.rules.paths.iter().chain(&c.rules.pipelines) {
         if !p.exists() {

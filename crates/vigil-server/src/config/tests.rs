@@ -304,3 +304,56 @@ fn lines_come_from_the_parser_for_dotted_keys_and_inline_tables() {
         "{problems:?}"
     );
 }
+
+#[test]
+fn state_is_sqlite_by_default_and_postgres_with_a_url() {
+    assert_eq!(parse("version = 1\n").expect("valid").state, StateStore::Sqlite);
+    let c = parse("version = 1\n[state]\nurl = \"postgres://vigil:s3cret@db:5432/vigil\"\nmax_connections = 4\n")
+        .expect("valid");
+    let StateStore::Postgres { url, max_connections } = &c.state else {
+        panic!("postgres: {:?}", c.state)
+    };
+    assert_eq!(
+        (url.as_str(), *max_connections),
+        ("postgres://vigil:s3cret@db:5432/vigil", 4)
+    );
+    // The password never shows in logs of the configuration.
+    assert!(!format!("{c:?}").contains("s3cret"), "{c:?}");
+
+    let problems = parse("version = 1\n[state]\nurl = \"mysql://u:pw@h/db\"\nmax_connections = 0\nschema = \"x\"\n")
+        .expect_err("invalid");
+    let keys: Vec<_> = problems.iter().map(|p| (p.key.as_str(), p.line)).collect();
+    assert!(keys.contains(&("state.url", Some(3))), "{problems:?}");
+    assert!(keys.contains(&("state.max_connections", Some(4))), "{problems:?}");
+    assert!(keys.contains(&("state.schema", Some(5))), "{problems:?}");
+    assert!(problems.iter().all(|p| !p.message.contains("pw@")), "{problems:?}");
+    let alone = parse("version = 1\n[state]\nmax_connections = 3\n").expect_err("no url");
+    assert_eq!(alone[0].key, "state.max_connections");
+}
+
+#[test]
+fn a_state_url_on_the_command_line_replaces_the_file() {
+    let mut c = parse("version = 1\n").expect("valid");
+    let o = Overrides {
+        state_url: Some("postgres://vigil@db/vigil".into()),
+        ..Overrides::default()
+    };
+    apply(&mut c, &o).expect("valid url");
+    assert!(
+        matches!(
+            c.state,
+            StateStore::Postgres {
+                max_connections: 10,
+                ..
+            }
+        ),
+        "{:?}",
+        c.state
+    );
+    let bad = Overrides {
+        state_url: Some("/var/lib/vigil/state.db".into()),
+        ..Overrides::default()
+    };
+    let problems = apply(&mut c, &bad).expect_err("not a url");
+    assert_eq!(problems[0].key, "--state-url");
+}

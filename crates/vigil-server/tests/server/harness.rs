@@ -93,6 +93,7 @@ impl TestServer {
             syslog_tcp: Some("127.0.0.1:0".into()),
             syslog_tls: None,
             rules: vec![rules_dir.clone()],
+            state_url: None,
         };
         let mut config = vigil_server::config::load(None, &overrides).expect("config");
         config.pipeline.commit_interval = Duration::from_millis(100);

@@ -6,13 +6,12 @@
 //! recompute every hash, but cannot make the chain's hash at a checkpointed position match again, nor
 //! sign a new checkpoint without the private key.
 
+use crate::db::{DbRow, on_db};
 use crate::{State, StateError, time};
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
-use sqlx::Row as _;
-use sqlx::sqlite::SqliteRow;
 
 use super::canonical;
 
@@ -84,13 +83,13 @@ impl Checkpoint {
     }
 }
 
-fn checkpoint_from_row(row: &SqliteRow) -> Result<Checkpoint, StateError> {
+fn checkpoint_from_row(row: &impl DbRow) -> Result<Checkpoint, StateError> {
     Ok(Checkpoint {
-        seq: row.try_get("seq")?,
-        hash: row.try_get("hash")?,
-        at: time::from_db(row.try_get("at")?)?,
-        key_id: row.try_get("key_id")?,
-        signature: row.try_get("signature")?,
+        seq: row.int("seq")?,
+        hash: row.text("hash")?,
+        at: row.instant("at")?,
+        key_id: row.text("key_id")?,
+        signature: row.text("signature")?,
     })
 }
 
@@ -101,7 +100,9 @@ impl State {
     /// It signs the head as it is: run [`State::verify_audit`] to check the chain itself. Export the
     /// checkpoints ([`State::audit_checkpoints`]) to a place the database's writers cannot change.
     pub async fn checkpoint_audit(&self, key: &SigningKey) -> Result<Option<Checkpoint>, StateError> {
-        let mut tx = self.write_tx().await?;
+        on_db!(self, db => {
+        let mut tx = db.write_tx().await?;
+        db.lock_audit(&mut tx).await?;
         let head: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
             .fetch_optional(&mut *tx)
             .await?;
@@ -116,7 +117,7 @@ impl State {
         }
         let at = time::from_db(time::to_db(Timestamp::now()))?;
         let cp = Checkpoint::sign(key, seq, &hash, at)?;
-        sqlx::query("INSERT INTO audit_checkpoints (seq, hash, at, key_id, signature) VALUES (?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO audit_checkpoints (seq, hash, at, key_id, signature) VALUES ($1, $2, $3, $4, $5)")
             .bind(cp.seq)
             .bind(&cp.hash)
             .bind(time::to_db(cp.at))
@@ -126,14 +127,16 @@ impl State {
             .await?;
         tx.commit().await?;
         Ok(Some(cp))
+        })
     }
 
     /// Every stored checkpoint, oldest first (one row per checkpoint; there are few).
     pub async fn audit_checkpoints(&self) -> Result<Vec<Checkpoint>, StateError> {
-        let rows = sqlx::query("SELECT seq, hash, at, key_id, signature FROM audit_checkpoints ORDER BY seq")
-            .fetch_all(&self.reader)
-            .await?;
-        rows.iter().map(checkpoint_from_row).collect()
+        let sql = "SELECT seq, hash, at, key_id, signature FROM audit_checkpoints ORDER BY seq";
+        on_db!(self, db => {
+            let rows = sqlx::query(sql).fetch_all(&db.reader).await?;
+            rows.iter().map(checkpoint_from_row).collect()
+        })
     }
 }
 

@@ -2,10 +2,11 @@
 
 use crate::alerts::effective_limit;
 use crate::cursor::{self, Listing};
+use crate::db::on_db;
 use crate::{State, StateError, time};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::{AssertSqlSafe, Database, Encode, QueryBuilder, Type};
 
 use super::{AUDIT_COLUMNS, AuditEntry, AuditOutcome, entry_from_row};
 
@@ -56,9 +57,15 @@ fn prefix_end(prefix: &str) -> String {
     format!("{}/", &prefix[..prefix.len() - 1])
 }
 
-fn push_filters(qb: &mut QueryBuilder<Sqlite>, q: &AuditQuery, before: Option<i64>) {
+fn push_filters<DB>(qb: &mut QueryBuilder<DB>, q: &AuditQuery, before: Option<i64>)
+where
+    DB: Database,
+    for<'a> String: Encode<'a, DB> + Type<DB>,
+    for<'a> &'a str: Encode<'a, DB> + Type<DB>,
+    for<'a> i64: Encode<'a, DB> + Type<DB>,
+{
     let mut first = true;
-    let mut and = |qb: &mut QueryBuilder<Sqlite>| {
+    let mut and = |qb: &mut QueryBuilder<DB>| {
         qb.push(if first { " WHERE " } else { " AND " });
         first = false;
     };
@@ -111,18 +118,19 @@ impl State {
             .map(|c| cursor::decode(Listing::Audit, c))
             .transpose()?;
         let limit = effective_limit(q.limit);
-        let mut page = QueryBuilder::<Sqlite>::new(format!("SELECT {AUDIT_COLUMNS} FROM audit_log"));
-        push_filters(&mut page, q, before);
-        // One extra row tells whether another page exists without a trailing empty page.
-        page.push(" ORDER BY seq DESC LIMIT ").push_bind(i64::from(limit) + 1);
-        let rows = page.build().fetch_all(&self.reader).await?;
-
-        let more = rows.len() > limit as usize;
-        let entries = rows
-            .iter()
-            .take(limit as usize)
-            .map(entry_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
+        let (entries, more) = on_db!(self, db => {
+            let mut page = QueryBuilder::new(format!("SELECT {AUDIT_COLUMNS} FROM audit_log"));
+            push_filters(&mut page, q, before);
+            // One extra row tells whether another page exists without a trailing empty page.
+            page.push(" ORDER BY seq DESC LIMIT ").push_bind(i64::from(limit) + 1);
+            let rows = page.build().fetch_all(&db.reader).await?;
+            let entries = rows
+                .iter()
+                .take(limit as usize)
+                .map(entry_from_row)
+                .collect::<Result<Vec<_>, _>>()?;
+            (entries, rows.len() > limit as usize)
+        });
         let next_cursor = match entries.last() {
             Some(last) if more => Some(cursor::encode(Listing::Audit, last.seq)),
             _ => None,
@@ -134,11 +142,33 @@ impl State {
     /// Start with `after = 0` and pass the last `seq` seen until a batch comes back empty, so the whole
     /// chain streams in seq order without being held in memory.
     pub async fn audit_entries(&self, after: i64, limit: u32) -> Result<Vec<AuditEntry>, StateError> {
-        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > "));
-        q.push_bind(after).push(" ORDER BY seq LIMIT ");
-        q.push_bind(i64::from(effective_limit(Some(limit))));
-        let rows = q.build().fetch_all(&self.reader).await?;
-        rows.iter().map(entry_from_row).collect()
+        let sql = AssertSqlSafe(format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"
+        ));
+        let limit = i64::from(effective_limit(Some(limit)));
+        on_db!(self, db => {
+            let rows = sqlx::query(sql).bind(after).bind(limit).fetch_all(&db.reader).await?;
+            rows.iter().map(entry_from_row).collect()
+        })
+    }
+}
+
+impl State {
+    /// [`audit_entries`](State::audit_entries) of one tenant only: the API's export.
+    pub async fn tenant_audit_entries(
+        &self,
+        tenant: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StateError> {
+        let sql = AssertSqlSafe(format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE tenant = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+        ));
+        let limit = i64::from(effective_limit(Some(limit)));
+        on_db!(self, db => {
+            let rows = sqlx::query(sql).bind(tenant).bind(after).bind(limit).fetch_all(&db.reader).await?;
+            rows.iter().map(entry_from_row).collect()
+        })
     }
 }
 

@@ -17,12 +17,11 @@ mod keys;
 mod list;
 mod verify;
 
+use crate::db::{DbRow, on_db};
 use crate::{State, StateError, time};
 use canonical::Fields;
 use jiff::Timestamp;
 use serde::Serialize;
-use sqlx::Row as _;
-use sqlx::sqlite::SqliteRow;
 
 pub use canonical::GENESIS_HASH;
 pub use checkpoint::{CHECKPOINT_CONTEXT, Checkpoint, key_id};
@@ -272,22 +271,22 @@ fn prepare(entry: NewAuditEntry) -> Result<Prepared, StateError> {
     Ok(Prepared { entry, at, detail })
 }
 
-pub(super) fn entry_from_row(row: &SqliteRow) -> Result<AuditEntry, StateError> {
-    let outcome: String = row.try_get("outcome")?;
+pub(super) fn entry_from_row(row: &impl DbRow) -> Result<AuditEntry, StateError> {
+    let outcome = row.text("outcome")?;
     Ok(AuditEntry {
-        seq: row.try_get("seq")?,
-        at: time::from_db(row.try_get("at")?)?,
-        actor: row.try_get("actor")?,
-        actor_kind: row.try_get("actor_kind")?,
-        tenant: row.try_get("tenant")?,
-        action: row.try_get("action")?,
-        target: row.try_get("target")?,
+        seq: row.int("seq")?,
+        at: row.instant("at")?,
+        actor: row.text("actor")?,
+        actor_kind: row.text("actor_kind")?,
+        tenant: row.text("tenant")?,
+        action: row.text("action")?,
+        target: row.opt_text("target")?,
         outcome: AuditOutcome::parse(&outcome)
             .ok_or_else(|| StateError::Corrupt(format!("unknown audit outcome {outcome:?}")))?,
-        source: row.try_get("source")?,
-        detail: row.try_get("detail")?,
-        prev_hash: row.try_get("prev_hash")?,
-        hash: row.try_get("hash")?,
+        source: row.opt_text("source")?,
+        detail: row.opt_text("detail")?,
+        prev_hash: row.text("prev_hash")?,
+        hash: row.text("hash")?,
     })
 }
 
@@ -300,7 +299,9 @@ impl State {
     /// is not a JSON object (or larger than 64 KiB), or control characters in text fields.
     pub async fn append_audit(&self, entry: NewAuditEntry) -> Result<AuditEntry, StateError> {
         let p = prepare(entry)?;
-        let mut tx = self.write_tx().await?;
+        on_db!(self, db => {
+        let mut tx = db.write_tx().await?;
+        db.lock_audit(&mut tx).await?;
         let head: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
             .fetch_optional(&mut *tx)
             .await?;
@@ -322,7 +323,7 @@ impl State {
             .ok_or_else(|| StateError::Corrupt(format!("audit entry {prev_seq} has a malformed hash")))?;
         sqlx::query(
             "INSERT INTO audit_log (seq, at, actor, actor_kind, tenant, action, target, outcome, source, detail, \
-             prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(fields.seq)
         .bind(fields.at)
@@ -339,8 +340,9 @@ impl State {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        let seq = fields.seq;
         Ok(AuditEntry {
-            seq: fields.seq,
+            seq,
             at: time::from_db(p.at)?,
             actor: p.entry.actor,
             actor_kind: p.entry.actor_kind,
@@ -352,6 +354,7 @@ impl State {
             detail: p.detail,
             prev_hash,
             hash,
+        })
         })
     }
 }

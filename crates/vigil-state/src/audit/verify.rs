@@ -1,9 +1,9 @@
 //! Walking the chain: every entry in seq order, in batches, against the hashes and the checkpoints.
 
+use crate::db::{DbRow, on_db};
 use crate::{State, StateError};
 use ed25519_dalek::VerifyingKey;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row as _, Sqlite};
+use sqlx::AssertSqlSafe;
 
 use super::canonical::{self, Fields, GENESIS_HASH};
 use super::{AuditProblem, AuditProblemKind, AuditVerify, Checkpoint};
@@ -14,7 +14,7 @@ const BATCH: i64 = 1000;
 /// The columns as the walk reads them. The casts make a value of the wrong type (SQLite stores whatever
 /// it is given) read as text, so it shows up as a modified entry instead of failing the whole walk; they
 /// do not change values of the declared type.
-const RAW_COLUMNS: &str = "seq, CAST(at AS INTEGER) AS at, CAST(actor AS TEXT) AS actor, \
+const RAW_COLUMNS: &str = "seq, CAST(at AS BIGINT) AS at, CAST(actor AS TEXT) AS actor, \
     CAST(actor_kind AS TEXT) AS actor_kind, CAST(tenant AS TEXT) AS tenant, CAST(action AS TEXT) AS action, \
     CAST(target AS TEXT) AS target, CAST(outcome AS TEXT) AS outcome, CAST(source AS TEXT) AS source, \
     CAST(detail AS TEXT) AS detail, CAST(prev_hash AS TEXT) AS prev_hash, CAST(hash AS TEXT) AS hash";
@@ -38,20 +38,20 @@ struct RawEntry {
 }
 
 impl RawEntry {
-    fn from_row(row: &SqliteRow) -> Result<RawEntry, StateError> {
+    fn from_row(row: &impl DbRow) -> Result<RawEntry, StateError> {
         Ok(RawEntry {
-            seq: row.try_get("seq")?,
-            at: row.try_get("at")?,
-            actor: row.try_get("actor")?,
-            actor_kind: row.try_get("actor_kind")?,
-            tenant: row.try_get("tenant")?,
-            action: row.try_get("action")?,
-            target: row.try_get("target")?,
-            outcome: row.try_get("outcome")?,
-            source: row.try_get("source")?,
-            detail: row.try_get("detail")?,
-            prev_hash: row.try_get("prev_hash")?,
-            hash: row.try_get("hash")?,
+            seq: row.int("seq")?,
+            at: row.int("at")?,
+            actor: row.text("actor")?,
+            actor_kind: row.text("actor_kind")?,
+            tenant: row.text("tenant")?,
+            action: row.text("action")?,
+            target: row.opt_text("target")?,
+            outcome: row.text("outcome")?,
+            source: row.opt_text("source")?,
+            detail: row.opt_text("detail")?,
+            prev_hash: row.text("prev_hash")?,
+            hash: row.text("hash")?,
         })
     }
 
@@ -222,14 +222,17 @@ impl State {
         let mut walk = Walk::new(checkpoints, key);
         let mut after = 0i64;
         loop {
-            let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {RAW_COLUMNS} FROM audit_log WHERE seq > "));
-            q.push_bind(after).push(" ORDER BY seq LIMIT ").push_bind(BATCH);
-            let rows = q.build().fetch_all(&self.reader).await?;
-            let Some(last) = rows.last() else { break };
-            after = last.try_get("seq")?;
-            for row in &rows {
-                let entry = RawEntry::from_row(row)?;
-                if let Err(p) = walk.step(&entry) {
+            let sql = AssertSqlSafe(format!(
+                "SELECT {RAW_COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"
+            ));
+            let entries = on_db!(self, db => {
+                let rows = sqlx::query(sql).bind(after).bind(BATCH).fetch_all(&db.reader).await?;
+                rows.iter().map(RawEntry::from_row).collect::<Result<Vec<_>, _>>()?
+            });
+            let Some(last) = entries.last() else { break };
+            after = last.seq;
+            for entry in &entries {
+                if let Err(p) = walk.step(entry) {
                     return Ok(walk.answer(Err(p)));
                 }
             }

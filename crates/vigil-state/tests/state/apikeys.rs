@@ -2,10 +2,8 @@
 
 use crate::{at, t0, temp_state};
 use jiff::SignedDuration;
-use sha2::Digest as _;
-use sqlx::Connection as _;
 use vigil_api_types::access::{Permission, PrincipalKind};
-use vigil_state::{NewApiKey, Role, State, StateError};
+use vigil_state::{NewApiKey, Role, StateError};
 
 #[tokio::test]
 async fn role_tenant_and_expiry_round_trip() {
@@ -137,114 +135,4 @@ async fn bad_names_tenants_and_expiries_are_refused() {
     for role in ["root", "Admin", "superuser", ""] {
         assert!(role.parse::<Role>().is_err(), "{role:?}");
     }
-}
-
-/// A secret of the shape `vgl_<id>_<43 chars>`, and its stored hash.
-fn legacy_secret(id: &str, fill: char) -> (String, String) {
-    let secret = format!("vgl_{id}_{}", fill.to_string().repeat(43));
-    let hash = hex::encode(sha2::Sha256::digest(secret.as_bytes()));
-    (secret, hash)
-}
-
-#[tokio::test]
-async fn a_store_from_before_api_keys_migrates_and_its_secrets_keep_their_rights() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("state.db");
-    // The old schema, applied as the previous release did, with tokens as it wrote them.
-    let url = format!("sqlite://{}?mode=rwc", path.display());
-    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-    // The schema the release before API keys shipped (migrations 1 and 2).
-    let old = vigil_state::migrator_up_to(2);
-    old.run(&mut conn).await.unwrap();
-    let tokens = [
-        ("1111111111111111", "ingest", 'A', None),
-        ("2222222222222222", "read", 'B', None),
-        ("3333333333333333", "admin", 'C', None),
-        ("4444444444444444", "admin", 'D', Some(5_i64)),
-    ];
-    let mut secrets = Vec::new();
-    for (id, scope, fill, revoked_at) in tokens {
-        let (secret, hash) = legacy_secret(id, fill);
-        sqlx::query(
-            "INSERT INTO tokens (id, name, scope, secret_hash, created, last_used, revoked_at) \
-             VALUES (?, ?, ?, ?, ?, NULL, ?)",
-        )
-        .bind(id)
-        .bind(format!("old {scope}"))
-        .bind(scope)
-        .bind(hash)
-        .bind(1_700_000_000_000_000_000_i64)
-        .bind(revoked_at)
-        .execute(&mut conn)
-        .await
-        .unwrap();
-        secrets.push(secret);
-    }
-    conn.close().await.unwrap();
-
-    let state = State::open(&path).await.expect("the old store opens and migrates");
-    let expected = [Some(Role::Ingest), Some(Role::Viewer), Some(Role::Admin), None];
-    for (secret, role) in secrets.iter().zip(expected) {
-        let verified = state.verify_token(secret).await.unwrap();
-        assert_eq!(verified.as_ref().map(|k| k.role), role, "{secret}");
-        if let Some(k) = verified {
-            assert_eq!((k.tenant.as_str(), k.expires), ("default", None));
-            let principal = k.principal();
-            assert_eq!(principal.tenant, "default");
-            assert_eq!(principal.roles, vec![k.role]);
-        }
-    }
-    let ingest = state.verify_token(&secrets[0]).await.unwrap().unwrap().principal();
-    assert!(ingest.can(Permission::EventIngest) && !ingest.can(Permission::AlertRead));
-    let read = state.verify_token(&secrets[1]).await.unwrap().unwrap().principal();
-    assert!(read.can(Permission::AlertRead) && !read.can(Permission::EventIngest));
-    let listed = state.list_tokens().await.unwrap();
-    let summary: Vec<_> = listed.iter().map(|k| (k.role, k.tenant.as_str(), k.revoked)).collect();
-    assert_eq!(
-        summary,
-        [
-            (Role::Ingest, "default", false),
-            (Role::Viewer, "default", false),
-            (Role::Admin, "default", false),
-            (Role::Admin, "default", true),
-        ]
-    );
-    // Old keys stay as they were stored: no role written for them, the legacy scope kept.
-    let roles: Vec<(Option<String>, String)> = sqlx::query_as("SELECT role, scope FROM tokens ORDER BY id")
-        .fetch_all(&open_raw(&path).await)
-        .await
-        .unwrap();
-    assert!(roles.iter().all(|(role, _)| role.is_none()), "{roles:?}");
-
-    // New keys next to them carry a role, and the closest legacy scope for the NOT NULL column.
-    let (info, _) = state
-        .create_api_key(&NewApiKey::new(Role::Analyst, "new"))
-        .await
-        .unwrap();
-    let stored: (Option<String>, String) = sqlx::query_as("SELECT role, scope FROM tokens WHERE id = ?")
-        .bind(&info.id)
-        .fetch_one(&open_raw(&path).await)
-        .await
-        .unwrap();
-    assert_eq!(stored, (Some("analyst".to_owned()), "read".to_owned()));
-    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
-        .fetch_all(&open_raw(&path).await)
-        .await
-        .unwrap();
-    assert_eq!(
-        versions,
-        (1..=6).collect::<Vec<i64>>(),
-        "every later migration applied once"
-    );
-    state.close().await;
-    // Reopening applies nothing twice.
-    let state = State::open(&path).await.expect("reopens");
-    assert!(state.verify_token(&secrets[2]).await.unwrap().is_some());
-}
-
-/// A read-only pool on the file, for looking at what is stored.
-async fn open_raw(path: &std::path::Path) -> sqlx::SqlitePool {
-    sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", path.display()))
-        .await
-        .expect("read-only pool")
 }

@@ -1,10 +1,8 @@
 //! The audit trail: appends, listing, the append-only triggers, concurrent writers and key order.
 //! Tampering and checkpoints are in `audit_tamper.rs`.
 
-use crate::{at, temp_state};
+use crate::{Backend, TestDb, at, temp_state};
 use serde_json::json;
-use sqlx::{Connection as _, SqliteConnection};
-use std::path::Path;
 use vigil_state::audit::GENESIS_HASH;
 use vigil_state::{AuditOutcome, AuditQuery, NewAuditEntry, State, StateError};
 
@@ -30,28 +28,12 @@ pub fn entry(i: i64) -> NewAuditEntry {
 }
 
 /// A state whose chain holds `n` entries made by [`entry`].
-pub async fn chain(n: i64) -> (State, tempfile::TempDir) {
-    let (state, dir) = temp_state().await;
+pub async fn chain(n: i64) -> (State, TestDb) {
+    let (state, db) = temp_state().await;
     for i in 0..n {
         state.append_audit(entry(i)).await.expect("append");
     }
-    (state, dir)
-}
-
-/// A plain SQLite connection to the state file beside the running `State`.
-pub async fn raw(dir: &Path) -> SqliteConnection {
-    let url = format!("sqlite://{}", dir.join("state.db").display());
-    SqliteConnection::connect(&url).await.expect("connect")
-}
-
-/// Runs `sql` on a separate connection; the error text when it fails.
-pub async fn exec(dir: &Path, sql: &str) -> Result<u64, String> {
-    let mut conn = raw(dir).await;
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
-        .execute(&mut conn)
-        .await
-        .map(|r| r.rows_affected())
-        .map_err(|e| e.to_string())
+    (state, db)
 }
 
 #[tokio::test]
@@ -176,29 +158,39 @@ async fn listing_filters_and_pages_newest_first() {
 
 #[tokio::test]
 async fn update_and_delete_are_refused_by_the_triggers() {
-    let (state, dir) = chain(3).await;
+    let (state, db) = chain(3).await;
     let cp_key = vigil_state::SigningKey::from_bytes(&[1; 32]);
     state.checkpoint_audit(&cp_key).await.unwrap().expect("a checkpoint");
     let h = "0".repeat(64);
-    for sql in [
+    let row = "(seq, at, actor, actor_kind, action, outcome, prev_hash, hash) VALUES";
+    let mut refused = vec![
         "UPDATE audit_log SET actor = 'user:mallory' WHERE seq = 2".to_owned(),
         "DELETE FROM audit_log WHERE seq = 3".to_owned(),
         "DELETE FROM audit_log".to_owned(),
-        // REPLACE deletes the old row without firing DELETE triggers: the insert trigger stops it.
-        format!(
-            "INSERT OR REPLACE INTO audit_log (seq, at, actor, actor_kind, action, outcome, prev_hash, hash) \
-             VALUES (2, 0, 'x', 'x', 'x', 'success', '{h}', '{h}')"
-        ),
         // Appending out of place (a gap) is refused too.
-        format!(
-            "INSERT INTO audit_log (seq, at, actor, actor_kind, action, outcome, prev_hash, hash) \
-             VALUES (9, 0, 'x', 'x', 'x', 'success', '{h}', '{h}')"
-        ),
+        format!("INSERT INTO audit_log {row} (9, 0, 'x', 'x', 'x', 'success', '{h}', '{h}')"),
         "UPDATE audit_checkpoints SET hash = 'x'".to_owned(),
         "DELETE FROM audit_checkpoints".to_owned(),
-        format!("INSERT OR REPLACE INTO audit_checkpoints VALUES (3, '{h}', 0, 'k', 's')"),
-    ] {
-        let err = exec(dir.path(), &sql).await.expect_err(&sql);
+    ];
+    match crate::BACKEND {
+        // REPLACE deletes the old row without firing DELETE triggers: the insert trigger stops it.
+        Backend::Sqlite => refused.extend([
+            format!("INSERT OR REPLACE INTO audit_log {row} (2, 0, 'x', 'x', 'x', 'success', '{h}', '{h}')"),
+            format!("INSERT OR REPLACE INTO audit_checkpoints VALUES (3, '{h}', 0, 'k', 's')"),
+        ]),
+        // An upsert and TRUNCATE (which fires no row triggers) are refused as well.
+        Backend::Postgres => refused.extend([
+            format!(
+                "INSERT INTO audit_log {row} (2, 0, 'x', 'x', 'x', 'success', '{h}', '{h}') \
+                 ON CONFLICT (seq) DO UPDATE SET actor = 'x'"
+            ),
+            format!("INSERT INTO audit_checkpoints VALUES (3, '{h}', 0, 'k', 's') ON CONFLICT (seq) DO NOTHING"),
+            "TRUNCATE audit_log".to_owned(),
+            "TRUNCATE audit_checkpoints".to_owned(),
+        ]),
+    }
+    for sql in refused {
+        let err = db.exec(&sql).await.expect_err(&sql);
         assert!(err.contains("is append-only"), "{sql}: {err}");
     }
     let stored = state.audit_checkpoints().await.unwrap();
@@ -211,9 +203,9 @@ async fn update_and_delete_are_refused_by_the_triggers() {
 
 #[tokio::test]
 async fn concurrent_writers_leave_a_gap_free_chain() {
-    let (state, dir) = temp_state().await;
-    // A second `State` on the same file stands for another process (the CLI beside the server).
-    let other = State::open(&dir.path().join("state.db")).await.unwrap();
+    let (state, db) = temp_state().await;
+    // A second `State` on the same database stands for another process (the CLI beside the server).
+    let other = db.open().await;
     let mut tasks = tokio::task::JoinSet::new();
     for t in 0..10i64 {
         let s = if t < 8 { state.clone() } else { other.clone() };

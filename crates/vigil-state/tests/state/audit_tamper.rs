@@ -1,17 +1,9 @@
 //! Tampering with the audit trail behind Vigil's back — with plain SQL on the database file, triggers
 //! dropped — and what verification and signed checkpoints find.
 
-use crate::audit::{chain, exec};
-use std::path::Path;
+use crate::TestDb;
+use crate::audit::chain;
 use vigil_state::{AuditEntry, AuditProblemKind, AuditVerify, Checkpoint, SigningKey, State};
-
-const DROP_TRIGGERS: &str = "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete; \
-                             DROP TRIGGER audit_log_append_next;";
-
-/// Runs `sql` on the file with the append-only triggers dropped first.
-async fn tamper(dir: &Path, sql: &str) {
-    exec(dir, &format!("{DROP_TRIGGERS} {sql}")).await.expect("tamper");
-}
 
 fn key(byte: u8) -> SigningKey {
     SigningKey::from_bytes(&[byte; 32])
@@ -40,11 +32,13 @@ async fn a_modified_entry_is_found_at_its_seq() {
         "tenant = 'other'",
         // Same JSON, other bytes: the stored text is what was hashed.
         "detail = '{\"why\":\"step 4\",\"n\":4}'",
-        // SQLite stores a value of any type in any column; it still reads as modified.
+        // SQLite stores a value of any type in any column (PostgreSQL casts it to text); it still
+        // reads as modified.
         "actor = 42",
     ] {
-        let (state, dir) = chain(10).await;
-        tamper(dir.path(), &format!("UPDATE audit_log SET {change} WHERE seq = 5;")).await;
+        let (state, db) = chain(10).await;
+        db.tamper(&format!("UPDATE audit_log SET {change} WHERE seq = 5;"))
+            .await;
         let v = verify(&state).await;
         assert_eq!(problem(&v, 4), (5, AuditProblemKind::Modified), "{change}");
         assert!(v.problem.unwrap().reason.contains("modified"));
@@ -53,24 +47,25 @@ async fn a_modified_entry_is_found_at_its_seq() {
 
 #[tokio::test]
 async fn a_deleted_middle_entry_is_found_at_its_seq() {
-    let (state, dir) = chain(10).await;
-    tamper(dir.path(), "DELETE FROM audit_log WHERE seq = 6;").await;
+    let (state, db) = chain(10).await;
+    db.tamper("DELETE FROM audit_log WHERE seq = 6;").await;
     let v = verify(&state).await;
     assert_eq!(problem(&v, 5), (6, AuditProblemKind::Gap));
     assert!(v.problem.unwrap().reason.contains("entry 6 is missing"));
 
     // The first entry deleted: the chain does not start at 1.
-    let (state, dir) = chain(3).await;
-    tamper(dir.path(), "DELETE FROM audit_log WHERE seq = 1;").await;
+    let (state, db) = chain(3).await;
+    db.tamper("DELETE FROM audit_log WHERE seq = 1;").await;
     assert_eq!(problem(&verify(&state).await, 0), (1, AuditProblemKind::Gap));
 }
 
 #[tokio::test]
 async fn a_deleted_entry_with_the_rest_renumbered_breaks_the_link() {
-    let (state, dir) = chain(10).await;
-    tamper(
-        dir.path(),
-        "DELETE FROM audit_log WHERE seq = 4; UPDATE audit_log SET seq = seq - 1 WHERE seq > 4;",
+    let (state, db) = chain(10).await;
+    db.tamper(
+        // Through negative numbers, so no two rows hold one seq at any point.
+        "DELETE FROM audit_log WHERE seq = 4; UPDATE audit_log SET seq = -seq WHERE seq > 4; \
+         UPDATE audit_log SET seq = -seq - 1 WHERE seq < 0;",
     )
     .await;
     // Entry 5, now at position 4, points at the deleted entry's hash.
@@ -79,10 +74,9 @@ async fn a_deleted_entry_with_the_rest_renumbered_breaks_the_link() {
 
 #[tokio::test]
 async fn swapped_entries_are_found_at_the_first_of_them() {
-    let (state, dir) = chain(10).await;
+    let (state, db) = chain(10).await;
     // Rows 3 and 4 trade places, each keeping its own content and hashes.
-    tamper(
-        dir.path(),
+    db.tamper(
         "UPDATE audit_log SET seq = -1 WHERE seq = 3; UPDATE audit_log SET seq = 3 WHERE seq = 4; \
          UPDATE audit_log SET seq = 4 WHERE seq = -1;",
     )
@@ -90,23 +84,20 @@ async fn swapped_entries_are_found_at_the_first_of_them() {
     assert_eq!(problem(&verify(&state).await, 2), (3, AuditProblemKind::BrokenLink));
 
     // Only the contents swapped, hashes left in place.
-    let (state, dir) = chain(10).await;
+    let (state, db) = chain(10).await;
     let cols = "at, actor, actor_kind, tenant, action, target, outcome, source, detail";
-    tamper(
-        dir.path(),
-        &format!(
-            "CREATE TEMP TABLE t AS SELECT seq, {cols} FROM audit_log WHERE seq IN (7, 8); \
+    db.tamper(&format!(
+        "CREATE TEMP TABLE t AS SELECT seq, {cols} FROM audit_log WHERE seq IN (7, 8); \
              UPDATE audit_log SET ({cols}) = (SELECT {cols} FROM t WHERE t.seq = 15 - audit_log.seq) \
              WHERE seq IN (7, 8);"
-        ),
-    )
+    ))
     .await;
     assert_eq!(problem(&verify(&state).await, 6), (7, AuditProblemKind::Modified));
 }
 
 /// Rewrites the chain from `from` on the way an attacker with the file would: change entry `from`, then
 /// recompute every `prev_hash` and `hash` after it so the chain alone looks intact.
-async fn rewrite_consistently(state: &State, dir: &Path, from: i64) {
+async fn rewrite_consistently(state: &State, db: &TestDb, from: i64) {
     let mut entries: Vec<AuditEntry> = state.audit_entries(0, 1000).await.expect("entries");
     let mut sql = String::new();
     let mut prev: Option<String> = None;
@@ -124,7 +115,7 @@ async fn rewrite_consistently(state: &State, dir: &Path, from: i64) {
             e.actor, e.prev_hash, e.hash, e.seq
         ));
     }
-    tamper(dir, &sql).await;
+    db.tamper(&sql).await;
 }
 
 #[tokio::test]
@@ -162,7 +153,7 @@ async fn checkpoints_sign_the_head_and_verify() {
 
 #[tokio::test]
 async fn a_consistently_rewritten_chain_is_caught_by_a_checkpoint() {
-    let (state, dir) = chain(6).await;
+    let (state, db) = chain(6).await;
     let k = key(4);
     let mut kept = vec![state.checkpoint_audit(&k).await.unwrap().unwrap()];
     for i in 6..10 {
@@ -170,7 +161,7 @@ async fn a_consistently_rewritten_chain_is_caught_by_a_checkpoint() {
     }
     kept.push(state.checkpoint_audit(&k).await.unwrap().unwrap());
 
-    rewrite_consistently(&state, dir.path(), 4).await;
+    rewrite_consistently(&state, &db, 4).await;
     // The chain alone looks intact …
     let alone = verify(&state).await;
     assert!(alone.intact && alone.entries == 10, "{alone:?}");
@@ -189,10 +180,10 @@ async fn a_consistently_rewritten_chain_is_caught_by_a_checkpoint() {
 
 #[tokio::test]
 async fn a_truncated_chain_is_caught_by_a_checkpoint() {
-    let (state, dir) = chain(10).await;
+    let (state, db) = chain(10).await;
     let k = key(5);
     let kept = vec![state.checkpoint_audit(&k).await.unwrap().unwrap()];
-    tamper(dir.path(), "DELETE FROM audit_log WHERE seq > 8;").await;
+    db.tamper("DELETE FROM audit_log WHERE seq > 8;").await;
     let alone = verify(&state).await;
     assert!(
         alone.intact && alone.entries == 8,

@@ -1,8 +1,7 @@
 //! Alerts and dead letters belong to a tenant: listings and lookups answer one tenant's rows
 //! only, and rows stored before tenants existed become the default tenant's.
 
-use sqlx::Connection as _;
-use vigil_state::{AlertQuery, DeadLetterQuery, NewDeadLetter, State};
+use vigil_state::{AlertQuery, DeadLetterQuery, NewDeadLetter};
 
 use crate::{alert, at, temp_state};
 
@@ -83,42 +82,4 @@ async fn listings_and_lookups_answer_one_tenants_rows() {
     );
     assert_eq!(state.list_dead_letters("globex", &dq).await.unwrap().total, 1);
     assert_eq!(state.list_dead_letters("default", &dq).await.unwrap().total, 0);
-}
-
-#[tokio::test]
-async fn rows_from_before_tenants_are_the_default_tenants() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("state.db");
-    let url = format!("sqlite://{}?mode=rwc", path.display());
-    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-    // The schema of the release before tenants (migrations 1 to 4), with rows as it wrote them.
-    vigil_state::migrator_up_to(4).run(&mut conn).await.unwrap();
-    sqlx::query(
-        "INSERT INTO alerts (id, status, rule_id, rule_title, level, level_rank, kind, attack, tags, event_ids, \
-         detected, matched) VALUES ('old', 'new', 'r', 'R', 'high', 3, 'detection', '[]', '[]', '[]', 1, 'null')",
-    )
-    .execute(&mut conn)
-    .await
-    .unwrap();
-    sqlx::query(
-        "INSERT INTO dead_letters (input, received, peer, code, message, data) VALUES ('api', 1, NULL, 'invalid_json', 'm', x'00')",
-    )
-    .execute(&mut conn)
-    .await
-    .unwrap();
-    conn.close().await.unwrap();
-
-    let state = State::open(&path).await.expect("the old store opens and migrates");
-    let old = state
-        .get_alert("default", "old")
-        .await
-        .unwrap()
-        .expect("the old alert is the default tenant's");
-    assert_eq!(old.tenant, "default");
-    assert!(state.get_alert("acme", "old").await.unwrap().is_none());
-    let letters = state
-        .list_dead_letters("default", &DeadLetterQuery::default())
-        .await
-        .unwrap();
-    assert_eq!((letters.total, letters.dead_letters[0].tenant.as_str()), (1, "default"));
 }

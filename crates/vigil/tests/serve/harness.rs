@@ -45,6 +45,12 @@ pub struct Env {
 impl Env {
     /// A fresh directory with `config` (TOML) and an ingest and a read token.
     pub fn new(config: &str) -> Env {
+        Env::with_state(config, None)
+    }
+
+    /// Like [`Env::new`], the tokens created in the PostgreSQL state at `state_url` (which
+    /// `config` names in `[state] url`).
+    pub fn with_state(config: &str, state_url: Option<&str>) -> Env {
         let root = tempfile::Builder::new()
             .prefix("vigil-serve-test")
             .tempdir()
@@ -52,8 +58,8 @@ impl Env {
         let data_dir = root.path().join("data");
         let config_path = root.path().join("vigil.toml");
         std::fs::write(&config_path, config).expect("write config");
-        let ingest_token = create_token(&data_dir, "ingest");
-        let read_token = create_token(&data_dir, "read");
+        let ingest_token = create_token_in(&data_dir, "ingest", state_url);
+        let read_token = create_token_in(&data_dir, "read", state_url);
         Env {
             root,
             data_dir,
@@ -178,12 +184,20 @@ impl Env {
 
 /// Creates a token with `vigil token create` and returns its secret.
 pub fn create_token(data_dir: &Path, scope: &str) -> String {
-    let out = Command::new(VIGIL)
-        .args(["token", "create", "--scope", scope, "--name", &format!("test-{scope}")])
+    create_token_in(data_dir, scope, None)
+}
+
+/// [`create_token`] in the PostgreSQL state at `state_url` when given.
+pub fn create_token_in(data_dir: &Path, scope: &str, state_url: Option<&str>) -> String {
+    let mut cmd = Command::new(VIGIL);
+    cmd.args(["token", "create", "--scope", scope, "--name", &format!("test-{scope}")])
         .arg("--data-dir")
         .arg(data_dir)
-        .output()
-        .expect("run vigil token create");
+        .env_remove("VIGIL_STATE_URL");
+    if let Some(url) = state_url {
+        cmd.args(["--state-url", url]);
+    }
+    let out = cmd.output().expect("run vigil token create");
     assert!(
         out.status.success(),
         "vigil token create failed: {}\n{}",

@@ -21,5 +21,6 @@ mod ingest_cli;
 mod log_file;
 mod logsource;
 mod malformed;
+mod postgres_state;
 mod retro_hunt;
 mod rsyslog;

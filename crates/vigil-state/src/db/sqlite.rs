@@ -1,8 +1,11 @@
-//! Opening the database: connection pools, pragmas and the embedded schema migrations.
+//! SQLite: the state file in the data directory. One writer connection (SQLite allows one writer
+//! at a time anyway, and queueing in the pool is cheaper and more predictable than retrying
+//! `SQLITE_BUSY`) and a pool of `query_only` readers that, thanks to WAL, never block it.
 
+use super::{Backend, Pools, State};
 use crate::StateError;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{SqlSafeStr as _, Sqlite, Transaction};
 use std::path::Path;
 use std::time::Duration;
@@ -18,30 +21,24 @@ const READERS: u32 = 4;
 /// The schema, embedded at build time (no `sqlx::migrate!`, which needs the `macros` feature). Each entry is
 /// `(version, description, sql)`; applied versions are recorded with a checksum in `_sqlx_migrations`, so
 /// editing an applied migration is reported instead of silently diverging. Never edit a shipped entry;
-/// append a new version.
+/// append a new version (and the same change to the PostgreSQL set).
 const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
-    (2, "audit", include_str!("../migrations/sqlite/0002_audit.sql")),
-    (3, "api keys", include_str!("../migrations/sqlite/0003_api_keys.sql")),
-    (4, "users", include_str!("../migrations/sqlite/0004_users.sql")),
-    (5, "tenants", include_str!("../migrations/sqlite/0005_tenants.sql")),
+    (1, "init", include_str!("../../migrations/sqlite/0001_init.sql")),
+    (2, "audit", include_str!("../../migrations/sqlite/0002_audit.sql")),
+    (3, "api keys", include_str!("../../migrations/sqlite/0003_api_keys.sql")),
+    (4, "users", include_str!("../../migrations/sqlite/0004_users.sql")),
+    (5, "tenants", include_str!("../../migrations/sqlite/0005_tenants.sql")),
     (
         6,
         "federated sessions",
-        include_str!("../migrations/sqlite/0006_federated_sessions.sql"),
+        include_str!("../../migrations/sqlite/0006_federated_sessions.sql"),
     ),
 ];
 
-fn migrator() -> Migrator {
-    migrator_up_to(i64::MAX)
-}
-
-/// The shipped migrations up to `version`: the schema an older release left behind (for upgrade
-/// tests).
-#[doc(hidden)]
-pub fn migrator_up_to(version: i64) -> Migrator {
+/// A migrator over `(version, description, sql)` entries up to `version`.
+pub(super) fn migrator_of(migrations: &'static [(i64, &'static str, &'static str)], version: i64) -> Migrator {
     Migrator::with_migrations(
-        MIGRATIONS
+        migrations
             .iter()
             .filter(|&&(v, _, _)| v <= version)
             .map(|&(version, description, sql)| {
@@ -57,20 +54,16 @@ pub fn migrator_up_to(version: i64) -> Migrator {
     )
 }
 
-/// Vigil's operational state: API keys, alerts, dead letters, small named blobs and the audit trail.
-///
-/// Cheap to clone (pools are reference counted); `Send + Sync`. All writes go through a single connection
-/// (a single-writer design: SQLite allows one writer at a time anyway, and queueing in the pool is cheaper
-/// and more predictable than retrying `SQLITE_BUSY`); reads use a separate pool of `query_only` connections
-/// that, thanks to WAL, never block the writer.
-#[derive(Debug, Clone)]
-pub struct State {
-    pub(crate) writer: SqlitePool,
-    pub(crate) reader: SqlitePool,
+/// The shipped SQLite migrations up to `version`: the schema an older release left behind (for
+/// upgrade tests).
+#[doc(hidden)]
+pub fn migrator_up_to(version: i64) -> Migrator {
+    migrator_of(MIGRATIONS, version)
 }
 
 impl State {
-    /// Opens (creating if missing) the database file at `path`, and applies pending schema migrations.
+    /// Opens (creating if missing) the SQLite database file at `path`, and applies pending schema
+    /// migrations.
     ///
     /// The parent directory is created if needed. Settings: `journal_mode=WAL` (readers and the writer do not
     /// block each other), `synchronous=FULL` (a committed alert, token or revocation survives power loss;
@@ -102,16 +95,19 @@ impl State {
             .max_lifetime(None)
             .connect_with(writer_options)
             .await?;
-        migrator().run(&writer).await?;
-        // `query_only` makes any accidental write through a reader fail loudly (SQLite-specific pragma).
+        migrator_up_to(i64::MAX).run(&writer).await?;
+        // `query_only` makes any accidental write through a reader fail loudly.
         let reader = SqlitePoolOptions::new()
             .max_connections(READERS)
             .connect_with(base.pragma("query_only", "ON"))
             .await?;
-        Ok(State { writer, reader })
+        Ok(State {
+            backend: Backend::Sqlite(Pools { writer, reader }),
+        })
     }
 
-    /// Opens a private in-memory database (for tests). It lives as long as this `State` and its clones.
+    /// Opens a private in-memory SQLite database (for tests). It lives as long as this `State` and
+    /// its clones.
     pub async fn open_in_memory() -> Result<State, StateError> {
         // Every SQLite connection to ":memory:" is a different database, so reads and writes share one
         // connection that is never closed.
@@ -122,24 +118,20 @@ impl State {
             .max_lifetime(None)
             .connect_with(SqliteConnectOptions::new().in_memory(true))
             .await?;
-        migrator().run(&pool).await?;
+        migrator_up_to(i64::MAX).run(&pool).await?;
         Ok(State {
-            writer: pool.clone(),
-            reader: pool,
+            backend: Backend::Sqlite(Pools {
+                writer: pool.clone(),
+                reader: pool,
+            }),
         })
     }
+}
 
-    /// Closes both pools, waiting for queries in flight. Further calls on any clone fail.
-    pub async fn close(&self) {
-        self.writer.close().await;
-        self.reader.close().await;
-    }
-
-    /// Starts a write transaction on the writer connection.
-    ///
-    /// `BEGIN IMMEDIATE` (SQLite-specific; PostgreSQL: plain `BEGIN`) takes the write lock up front, so a
-    /// transaction never fails half-way when another process holds the lock: it waits up to the busy
-    /// timeout at the start instead.
+impl Pools<Sqlite> {
+    /// Starts a write transaction on the writer connection. `BEGIN IMMEDIATE` takes the write lock
+    /// up front, so a transaction never fails half-way when another process holds the lock: it
+    /// waits up to the busy timeout at the start instead.
     pub(crate) async fn write_tx(&self) -> Result<Transaction<'static, Sqlite>, StateError> {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
@@ -147,6 +139,12 @@ impl State {
     /// Starts a read transaction (one consistent snapshot for a page and its total).
     pub(crate) async fn read_tx(&self) -> Result<Transaction<'static, Sqlite>, StateError> {
         Ok(self.reader.begin().await?)
+    }
+
+    /// Makes the audit chain's writers queue: a write transaction already holds SQLite's only
+    /// write lock, so there is nothing more to take.
+    pub(crate) async fn lock_audit(&self, _tx: &mut Transaction<'static, Sqlite>) -> Result<(), StateError> {
+        Ok(())
     }
 }
 
@@ -156,22 +154,12 @@ mod tests {
 
     #[test]
     fn migrations_are_ordered_and_unique() {
-        let m = migrator();
+        let m = migrator_up_to(i64::MAX);
         let versions: Vec<i64> = m.iter().map(|m| m.version).collect();
         let mut sorted = versions.clone();
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(versions, sorted);
         assert_eq!(versions.first(), Some(&1));
-    }
-
-    #[tokio::test]
-    async fn in_memory_has_schema() {
-        let state = State::open_in_memory().await.unwrap();
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
-            .fetch_one(&state.reader)
-            .await
-            .unwrap();
-        assert_eq!(n, i64::try_from(MIGRATIONS.len()).unwrap());
     }
 }

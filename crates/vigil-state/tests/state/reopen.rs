@@ -1,10 +1,11 @@
+//! A database reopened, or opened twice at once, and blobs.
+
 use crate::{alert, at, temp_state};
-use vigil_state::{Scope, State};
+use vigil_state::Scope;
 
 #[tokio::test]
 async fn data_survives_reopen() {
-    let (state, dir) = temp_state().await;
-    let path = dir.path().join("state.db");
+    let (state, db) = temp_state().await;
     let (info, secret) = state.create_token(Scope::Read, "reader").await.unwrap();
     assert_eq!(
         state.insert_alerts(&[alert("a1", "r1", "high", at(0))]).await.unwrap(),
@@ -14,7 +15,7 @@ async fn data_survives_reopen() {
     state.close().await;
     drop(state);
 
-    let state = State::open(&path).await.unwrap();
+    let state = db.open().await;
     assert_eq!(state.count_alerts().await.unwrap(), 1);
     assert_eq!(state.get_blob("corr").await.unwrap().as_deref(), Some(&b"state-v1"[..]));
     let verified = state
@@ -29,20 +30,9 @@ async fn data_survives_reopen() {
 }
 
 #[tokio::test]
-async fn open_creates_missing_directories_and_uses_wal() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("nested/deeper/state.db");
-    let state = State::open(&path).await.unwrap();
-    assert!(path.exists());
-    state.put_blob("x", b"1").await.unwrap();
-    // WAL mode leaves a -wal file next to the database while it is open.
-    assert!(dir.path().join("nested/deeper/state.db-wal").exists());
-}
-
-#[tokio::test]
 async fn reopening_twice_concurrently_is_harmless() {
-    let (state, dir) = temp_state().await;
-    let other = State::open(&dir.path().join("state.db")).await.unwrap();
+    let (state, db) = temp_state().await;
+    let other = db.open().await;
     state.insert_alerts(&[alert("a", "r", "low", at(0))]).await.unwrap();
     assert_eq!(other.count_alerts().await.unwrap(), 1);
 }
@@ -56,12 +46,4 @@ async fn blobs_overwrite_and_survive_binary_content() {
     state.put_blob("corr", b"small").await.unwrap();
     assert_eq!(state.get_blob("corr").await.unwrap().as_deref(), Some(&b"small"[..]));
     assert_eq!(state.get_blob("other").await.unwrap(), None);
-}
-
-#[tokio::test]
-async fn in_memory_state_works_across_clones() {
-    let state = State::open_in_memory().await.unwrap();
-    let clone = state.clone();
-    clone.insert_alerts(&[alert("m", "r", "low", at(0))]).await.unwrap();
-    assert_eq!(state.count_alerts().await.unwrap(), 1);
 }

@@ -1,0 +1,32 @@
+//! The state suite on PostgreSQL: the same test files as `state` (tests/state/), each test on a
+//! database of its own on the server named by `VIGIL_TEST_POSTGRES_URL` (scripts/test starts
+//! PostgreSQL 15 on loopback), plus what only PostgreSQL has (`postgres_only.rs`).
+
+#[path = "../state/alerts.rs"]
+mod alerts;
+#[path = "../state/apikeys.rs"]
+mod apikeys;
+#[path = "../state/audit.rs"]
+mod audit;
+#[path = "../state/audit_tamper.rs"]
+mod audit_tamper;
+#[path = "../state/dead_letters.rs"]
+mod dead_letters;
+mod postgres_only;
+#[path = "../state/reopen.rs"]
+mod reopen;
+#[path = "../state/retention.rs"]
+mod retention;
+#[path = "../state/support.rs"]
+mod support;
+#[path = "../state/tenants.rs"]
+mod tenants;
+#[path = "../state/tokens.rs"]
+mod tokens;
+#[path = "../state/users.rs"]
+mod users;
+
+pub use support::*;
+
+/// The engine this binary runs the suite on.
+pub const BACKEND: Backend = Backend::Postgres;
