@@ -39,16 +39,6 @@ pub enum BackendKind {
     Postgres,
 }
 
-impl BackendKind {
-    /// `sqlite` or `postgres`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BackendKind::Sqlite => "sqlite",
-            BackendKind::Postgres => "postgres",
-        }
-    }
-}
-
 /// The connection pools of one backend: writes go through `writer`, reads through `reader`.
 #[derive(Debug)]
 pub(crate) struct Pools<DB: Database> {

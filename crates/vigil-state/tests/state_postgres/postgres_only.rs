@@ -91,22 +91,10 @@ async fn an_application_role_with_the_documented_grants_works_but_cannot_touch_t
     let state = State::connect_postgres(&app_url, 2)
         .await
         .expect("the app role needs no migration rights");
-    state
-        .append_audit(NewAuditEntry::new(
-            "system",
-            "rules.reload",
-            vigil_state::AuditOutcome::Success,
-        ))
-        .await
-        .unwrap();
-    state
-        .append_audit(NewAuditEntry::new(
-            "system",
-            "rules.reload",
-            vigil_state::AuditOutcome::Success,
-        ))
-        .await
-        .unwrap();
+    for _ in 0..2 {
+        let entry = NewAuditEntry::new("system", "rules.reload", vigil_state::AuditOutcome::Success);
+        state.append_audit(entry).await.unwrap();
+    }
     state
         .checkpoint_audit(&vigil_state::SigningKey::from_bytes(&[2; 32]))
         .await
