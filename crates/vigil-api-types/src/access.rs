@@ -47,10 +47,12 @@ macro_rules! permissions {
 
 permissions! {
     AlertRead => "alert:read", "List and read alerts and the events behind them.";
-    AlertTriage => "alert:triage", "Change an alert's status, assignee or disposition.";
+    AlertTriage => "alert:triage", "Change an alert's status, assignee or disposition, and comment on it.";
+    AlertReopen => "alert:reopen", "Reopen closed alerts.";
     CaseRead => "case:read", "Read incidents, their tasks, observables and timelines.";
     CaseWrite => "case:write", "Create and update incidents, tasks, observables and notes.";
     CaseClose => "case:close", "Close and reopen incidents.";
+    CaseDelete => "case:delete", "Delete incidents (their timeline and the audit trail stay).";
     SearchQuery => "search:query", "Search and aggregate stored events.";
     DeadLetterRead => "deadletter:read", "Read the records ingest could not accept.";
     StatusRead => "status:read", "Read the server's status and metrics.";
@@ -136,7 +138,7 @@ const VIEWER: &[Permission] = &[
     P::RuleRead,
 ];
 const ANALYST: &[Permission] = &[P::AlertTriage, P::CaseWrite];
-const LEAD: &[Permission] = &[P::CaseClose, P::AuditRead];
+const LEAD: &[Permission] = &[P::AlertReopen, P::CaseClose, P::AuditRead];
 const ENGINEER: &[Permission] = &[P::RuleWrite, P::RuleDeploy];
 
 impl Role {

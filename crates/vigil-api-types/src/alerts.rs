@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::search::Hit;
+use vigil_respond::{AlertStatus, Disposition};
 
 /// Whether an alert came from a single-event rule or a correlation rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -48,8 +49,18 @@ pub struct Alert {
     /// everything it holds is the default tenant's.
     #[serde(default = "crate::access::default_tenant")]
     pub tenant: String,
-    /// Workflow status; `"new"` when inserted.
-    pub status: String,
+    /// Triage status: `new` when raised, then `acknowledged`, `closed` (with a disposition) or
+    /// `merged` into an incident.
+    pub status: AlertStatus,
+    /// Why it was closed (with `closed`).
+    #[serde(default)]
+    pub disposition: Option<Disposition>,
+    /// The user (or `team:<name>`) it is assigned to.
+    #[serde(default)]
+    pub assignee: Option<String>,
+    /// The incident it was merged into.
+    #[serde(default)]
+    pub incident_id: Option<String>,
     /// Id of the rule that fired.
     pub rule_id: String,
     /// Title of the rule that fired.
@@ -76,6 +87,21 @@ pub struct Alert {
     pub host: Option<String>,
     /// Matched selections / fields.
     pub matched: serde_json::Value,
+    /// Who changed it last, and when (`None` until triaged).
+    #[serde(default)]
+    pub updated: Option<Timestamp>,
+    #[serde(default)]
+    pub updated_by: Option<String>,
+    /// When it was first acknowledged, and by whom.
+    #[serde(default)]
+    pub acknowledged: Option<Timestamp>,
+    #[serde(default)]
+    pub acknowledged_by: Option<String>,
+    /// When it was closed, and by whom (cleared when reopened).
+    #[serde(default)]
+    pub closed: Option<Timestamp>,
+    #[serde(default)]
+    pub closed_by: Option<String>,
 }
 
 /// One page of alerts, newest first.

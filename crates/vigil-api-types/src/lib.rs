@@ -3,8 +3,9 @@
 //! module is one domain of routes; the grammars their text values use (durations, points in time,
 //! sizes) are here too, so a client and the server read `30d` the same way.
 //!
-//! Only serde, serde_json, jiff and utoipa (each type derives its OpenAPI schema, from which
-//! `vigil-api` builds the API's document): a client needs nothing of the server to use these.
+//! Only serde, serde_json, jiff, utoipa (each type derives its OpenAPI schema, from which
+//! `vigil-api` builds the API's document) and `vigil-respond`'s vocabulary (statuses, taxonomy):
+//! a client needs nothing of the server to use these.
 
 pub mod access;
 pub mod alerts;
@@ -12,9 +13,11 @@ pub mod audit;
 pub mod dead_letters;
 pub mod duration;
 pub mod error;
+pub mod incidents;
 pub mod ingest;
 pub mod rules;
 pub mod search;
 pub mod session;
 pub mod status;
+pub mod triage;
 pub mod units;

@@ -14,6 +14,7 @@ mod docs;
 mod error;
 mod extract;
 mod headers;
+mod incidents;
 mod ingest;
 pub mod oidc_login;
 pub mod openapi;
@@ -24,6 +25,7 @@ pub mod routes;
 mod search;
 pub mod serde_text;
 pub mod session;
+mod triage;
 
 pub use error::{ApiError, ErrorCode};
 pub use extract::{JsonBody, MAX_URI_BYTES, Params, RawBody, parse_json};
@@ -75,6 +77,45 @@ pub struct ApiContext {
     pub login_name_limiter: Arc<RateLimiter>,
     /// Whether the listener serves HTTPS (answers then carry `Strict-Transport-Security`).
     pub tls: bool,
+    /// The response workflow's priority matrix, SLA policies and clock.
+    pub respond: Arc<Respond>,
+}
+
+/// The response workflow's settings (`[respond]`).
+#[derive(Debug, Clone, Default)]
+pub struct Respond {
+    /// Priority from impact × urgency.
+    pub matrix: vigil_respond::PriorityMatrix,
+    /// SLA targets per priority, and their calendars.
+    pub sla: vigil_respond::SlaPolicies,
+    /// What "now" is for SLA timers.
+    pub clock: Clock,
+}
+
+/// Where the API reads the time for SLA timers: the system clock, or one a test drives.
+#[derive(Clone, Default)]
+pub struct Clock(Option<Arc<dyn Fn() -> jiff::Timestamp + Send + Sync>>);
+
+impl Clock {
+    /// A clock that reads `now` (a test's).
+    pub fn driven(now: impl Fn() -> jiff::Timestamp + Send + Sync + 'static) -> Clock {
+        Clock(Some(Arc::new(now)))
+    }
+
+    /// The time now.
+    pub fn now(&self) -> jiff::Timestamp {
+        self.0.as_ref().map_or_else(jiff::Timestamp::now, |f| f())
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Clock(driven)"
+        } else {
+            "Clock(system)"
+        })
+    }
 }
 
 pub type Ctx = Arc<ApiContext>;

@@ -30,9 +30,10 @@ use utoipa::{
 use vigil_api_types::access::{Permission, Role};
 
 use crate::{
-    DEFAULT_MAX_BODY_BYTES, ErrorCode, MAX_URI_BYTES, alert_events, audit, docs, ingest, oidc_login, ops, records,
+    DEFAULT_MAX_BODY_BYTES, ErrorCode, MAX_URI_BYTES, alert_events, audit, docs, incidents, ingest, oidc_login, ops,
+    records,
     routes::{Access, RouteSpec},
-    search, session,
+    search, session, triage,
 };
 
 /// Where the document is served.
@@ -57,6 +58,16 @@ pub const BEARER: &str = "bearer";
         records::alerts,
         alert_events::alert,
         alert_events::alert_events,
+        triage::update,
+        triage::bulk,
+        triage::history,
+        incidents::create,
+        incidents::list,
+        incidents::get,
+        incidents::update,
+        incidents::add_note,
+        incidents::link,
+        incidents::merge,
         records::dead_letters,
         records::rules,
         records::reload_rules,
@@ -76,7 +87,8 @@ pub const BEARER: &str = "bearer";
         (name = "operations", description = "Liveness, readiness, metrics and status."),
         (name = "identity", description = "Who the request's API key stands for."),
         (name = "search", description = "Search and aggregate stored events."),
-        (name = "alerts", description = "What the rules raised, and the events behind it."),
+        (name = "alerts", description = "What the rules raised, the events behind it, and its triage."),
+        (name = "incidents", description = "Incidents: created from alerts, classified by RSIT, worked along NIST SP 800-61, with timelines and SLA timers."),
         (name = "dead-letters", description = "Records that could not be accepted or parsed, with the reason."),
         (name = "rules", description = "The running rule set: its load report, and reloading it."),
         (name = "ingest", description = "Vigil's native ingest: lines of text or NDJSON."),
@@ -201,7 +213,12 @@ const COMMON: &[(&str, u16, &[ErrorCode])] = &[
     ("UriTooLong", 414, &[ErrorCode::UriTooLong]),
     ("RateLimited", 429, &[ErrorCode::RateLimited]),
     ("Internal", 500, &[ErrorCode::Internal]),
+    ("BodyTooLarge", 413, &[ErrorCode::BodyTooLarge]),
+    ("UnsupportedMediaType", 415, &[ErrorCode::UnsupportedMediaType]),
 ];
+
+/// What every JSON request body may be refused for, before its handler reads it.
+const BODY: &[&str] = &["BodyTooLarge", "UnsupportedMediaType"];
 
 /// The access a route needs, its security requirement, its permission and the answers of the
 /// guard, from its line of the route table.
@@ -254,6 +271,13 @@ fn complete(operation: &mut Operation, spec: &RouteSpec) {
             None => {
                 responses.insert(status.to_string(), RefOr::Ref(Ref::from_response_name(*name)));
             }
+        }
+    }
+    if operation.request_body.is_some() {
+        for (name, status, _) in COMMON.iter().filter(|(name, ..)| BODY.contains(name)) {
+            responses
+                .entry(status.to_string())
+                .or_insert_with(|| RefOr::Ref(Ref::from_response_name(*name)));
         }
     }
 }
@@ -506,7 +530,9 @@ mod tests {
             assert!(op["tags"].as_array().is_some_and(|t| t.len() == 1), "{id}: one tag");
             let description = op["description"].as_str().unwrap_or_default();
             assert!(
-                ["200", "204", "303"].iter().any(|s| op["responses"][s].is_object()),
+                ["200", "201", "204", "303"]
+                    .iter()
+                    .any(|s| op["responses"][s].is_object()),
                 "{id}"
             );
             assert!(op["responses"]["429"].is_object(), "{id}: no 429");

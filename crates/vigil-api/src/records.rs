@@ -14,6 +14,7 @@ use vigil_api_types::access::Principal;
 use vigil_api_types::audit::AuditOutcome;
 use vigil_api_types::error::ErrorBody;
 use vigil_api_types::rules::{ReloadAnswer, ReloadFailed, RulesAnswer, RulesReport};
+use vigil_api_types::triage::AlertStatus;
 use vigil_event::{DeadLetterCode, Level};
 use vigil_runtime::{
     engine::{RuleHolder, RulesError},
@@ -45,6 +46,7 @@ pub(crate) fn state_error(context: &str, e: vigil_state::StateError) -> ApiError
             "cursor",
             "not a cursor of this listing (pass the next_cursor of the previous page)",
         ),
+        vigil_state::StateError::Conflict(message) => ApiError::new(ErrorCode::Conflict, message),
         e if e.is_client_error() => ApiError::bad_request(e.to_string()),
         e => ApiError::internal(context, &e),
     }
@@ -62,6 +64,9 @@ pub(crate) fn state_error(context: &str, e: vigil_state::StateError) -> ApiError
         crate::openapi::Listing,
         ("rule_id" = Option<String>, Query, description = "Only alerts of this rule (its id)."),
         ("min_level" = Option<String>, Query, description = "Only alerts of this level or higher."),
+        ("status" = Option<String>, Query, description = "Only alerts in these statuses, comma-separated (`new,acknowledged` is the open queue)."),
+        ("assignee" = Option<String>, Query, description = "Only alerts assigned to this user or team."),
+        ("host" = Option<String>, Query, description = "Only alerts from this host."),
     ),
     responses(
         (status = 200, description = "A page of alerts and the total matching the filters.", body = AlertPage),
@@ -73,12 +78,28 @@ pub async fn alerts(
     Extension(principal): Extension<Principal>,
     uri: Uri,
 ) -> Result<Json<AlertPage>, ApiError> {
-    let p = Params::of(&uri, &["since", "until", "rule_id", "min_level", "limit", "cursor"])?;
+    let p = Params::of(
+        &uri,
+        &[
+            "since",
+            "until",
+            "rule_id",
+            "min_level",
+            "status",
+            "assignee",
+            "host",
+            "limit",
+            "cursor",
+        ],
+    )?;
     let q = AlertQuery {
         since: read_time(&p, "since")?,
         until: read_time(&p, "until")?,
         rule_id: p.text("rule_id"),
         min_level: p.read("min_level", Level::parse)?,
+        status: p.read("status", read_statuses)?.unwrap_or_default(),
+        assignee: p.text("assignee"),
+        host: p.text("host"),
         limit: Some(read_limit(&p)?),
         cursor: p.text("cursor"),
     };
@@ -87,6 +108,18 @@ pub async fn alerts(
         .await
         .map(Json)
         .map_err(|e| state_error("listing alerts", e))
+}
+
+/// `new,acknowledged`: alert statuses, comma-separated.
+fn read_statuses(text: &str) -> Result<Vec<AlertStatus>, String> {
+    text.split(',')
+        .map(|s| {
+            AlertStatus::parse(s.trim()).ok_or_else(|| {
+                let all: Vec<&str> = AlertStatus::ALL.iter().map(|s| s.as_str()).collect();
+                format!("`{s}` is not an alert status; the statuses are: {}", all.join(", "))
+            })
+        })
+        .collect()
 }
 
 /// A dead-letter code of the table (or a former name of one).

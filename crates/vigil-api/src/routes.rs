@@ -16,12 +16,13 @@ use axum::{
     http::{Method, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::{MethodRouter, get, post},
+    routing::{MethodRouter, get, patch, post},
 };
 use vigil_api_types::access::{Permission, Principal};
 
 use crate::{
-    ApiError, Ctx, ErrorCode, alert_events, audit, docs, ingest, oidc_login, openapi, ops, records, search, session,
+    ApiError, Ctx, ErrorCode, alert_events, audit, docs, incidents, ingest, oidc_login, openapi, ops, records, search,
+    session, triage,
 };
 
 /// What a route needs.
@@ -72,12 +73,52 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Ctx>)> {
             get(records::alerts),
         ),
         (
+            spec(Method::POST, "/api/v1/alerts/bulk", Needs(P::AlertTriage)),
+            post(triage::bulk),
+        ),
+        (
             spec(Method::GET, "/api/v1/alerts/{id}", Needs(P::AlertRead)),
             get(alert_events::alert),
         ),
         (
+            spec(Method::PATCH, "/api/v1/alerts/{id}", Needs(P::AlertTriage)),
+            patch(triage::update),
+        ),
+        (
+            spec(Method::GET, "/api/v1/alerts/{id}/history", Needs(P::AlertRead)),
+            get(triage::history),
+        ),
+        (
             spec(Method::GET, "/api/v1/alerts/{id}/events", Needs(P::AlertRead)),
             get(alert_events::alert_events),
+        ),
+        (
+            spec(Method::POST, "/api/v1/incidents", Needs(P::CaseWrite)),
+            post(incidents::create),
+        ),
+        (
+            spec(Method::GET, "/api/v1/incidents", Needs(P::CaseRead)),
+            get(incidents::list),
+        ),
+        (
+            spec(Method::GET, "/api/v1/incidents/{id}", Needs(P::CaseRead)),
+            get(incidents::get),
+        ),
+        (
+            spec(Method::PATCH, "/api/v1/incidents/{id}", Needs(P::CaseWrite)),
+            patch(incidents::update),
+        ),
+        (
+            spec(Method::POST, "/api/v1/incidents/{id}/notes", Needs(P::CaseWrite)),
+            post(incidents::add_note),
+        ),
+        (
+            spec(Method::POST, "/api/v1/incidents/{id}/alerts", Needs(P::CaseWrite)),
+            post(incidents::link),
+        ),
+        (
+            spec(Method::POST, "/api/v1/incidents/{id}/merge", Needs(P::CaseWrite)),
+            post(incidents::merge),
         ),
         (
             spec(Method::GET, "/api/v1/dead-letters", Needs(P::DeadLetterRead)),

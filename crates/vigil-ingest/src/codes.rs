@@ -98,6 +98,8 @@ make_error_codes! {
         "A local user whose password was generated (bootstrap, `vigil user add`, `vigil user passwd`) must choose their own with `POST /api/v1/auth/password` first; until then the session reaches only that, `/api/v1/me` and logout.";
     NotFound = "not_found", NOT_FOUND,
         "No route has this path, what it names (an alert) does not exist or belongs to another tenant, or the OpenID login is not configured.";
+    Conflict = "conflict", CONFLICT,
+        "The change does not apply to the object as it is now: a status change its current status does not allow (an alert merged into an incident, an incident already closed), or a bulk action whose `expect` count no longer matches what the filter selects; the message says which.";
     MethodNotAllowed = "method_not_allowed", METHOD_NOT_ALLOWED,
         "The path exists but not with this method; the `Allow` header lists the methods it takes.";
     NotAcceptable = "not_acceptable", NOT_ACCEPTABLE,

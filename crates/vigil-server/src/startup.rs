@@ -367,6 +367,7 @@ fn api_context(config: &ServerConfig, core: &Core, pipeline: &PipelineRun, input
             api::session::LOGIN_NAME_PER_MINUTE,
             api::session::LOGIN_NAME_BURST,
         )),
+        respond: Arc::new(api::Respond::default()),
     }
 }
 

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{AssertSqlSafe, Database, Encode, QueryBuilder, Type};
 pub use vigil_api_types::alerts::{Alert, AlertKind, AlertPage};
 pub use vigil_event::Level;
+use vigil_respond::{AlertStatus, Disposition};
 
 /// Default page size of listings.
 pub const DEFAULT_LIMIT: u32 = 100;
@@ -73,6 +74,12 @@ pub struct AlertQuery {
     pub rule_id: Option<String>,
     /// Only alerts at or above this level (`informational` < `low` < `medium` < `high` < `critical`).
     pub min_level: Option<Level>,
+    /// Only alerts in one of these statuses (all when empty).
+    pub status: Vec<AlertStatus>,
+    /// Only alerts assigned to this user or team.
+    pub assignee: Option<String>,
+    /// Only alerts from this host.
+    pub host: Option<String>,
     /// Page size: default [`DEFAULT_LIMIT`], clamped to `1..=`[`MAX_LIMIT`].
     pub limit: Option<u32>,
     /// Opaque `next_cursor` of the previous page.
@@ -88,13 +95,21 @@ fn json_value<T: serde::de::DeserializeOwned>(row: &impl DbRow, col: &str) -> Re
     serde_json::from_str(&text).map_err(|e| StateError::Corrupt(format!("alert column {col}: {e}")))
 }
 
-fn alert_from_row(row: &impl DbRow) -> Result<Alert, StateError> {
+pub(crate) fn alert_from_row(row: &impl DbRow) -> Result<Alert, StateError> {
     let kind = row.text("kind")?;
+    let status = row.text("status")?;
+    let disposition = row.opt_text("disposition")?;
     Ok(Alert {
         seq: row.int("seq")?,
         id: row.text("id")?,
         tenant: row.text("tenant")?,
-        status: row.text("status")?,
+        status: AlertStatus::parse(&status)
+            .ok_or_else(|| StateError::Corrupt(format!("unknown alert status {status:?}")))?,
+        disposition: disposition
+            .map(|d| Disposition::parse(&d).ok_or_else(|| StateError::Corrupt(format!("unknown disposition {d:?}"))))
+            .transpose()?,
+        assignee: row.opt_text("assignee")?,
+        incident_id: row.opt_text("incident_id")?,
         rule_id: row.text("rule_id")?,
         rule_title: row.text("rule_title")?,
         level: row.text("level")?,
@@ -108,11 +123,17 @@ fn alert_from_row(row: &impl DbRow) -> Result<Alert, StateError> {
         input: row.opt_text("input")?,
         host: row.opt_text("host")?,
         matched: json_value(row, "matched")?,
+        updated: row.opt_instant("updated")?,
+        updated_by: row.opt_text("updated_by")?,
+        acknowledged: row.opt_instant("acknowledged")?,
+        acknowledged_by: row.opt_text("acknowledged_by")?,
+        closed: row.opt_instant("closed")?,
+        closed_by: row.opt_text("closed_by")?,
     })
 }
 
 /// Appends ` WHERE tenant = ...` and the filters of `q` (not the cursor) to `qb`.
-fn push_filters<DB>(qb: &mut QueryBuilder<DB>, tenant: &str, q: &AlertQuery)
+pub(crate) fn push_filters<DB>(qb: &mut QueryBuilder<DB>, tenant: &str, q: &AlertQuery)
 where
     DB: Database,
     for<'a> String: Encode<'a, DB> + Type<DB>,
@@ -138,10 +159,37 @@ where
         and(qb);
         qb.push("level_rank >= ").push_bind(i64::from(min.rank()));
     }
+    if !q.status.is_empty() {
+        and(qb);
+        push_status_in(qb, &q.status);
+    }
+    if let Some(assignee) = &q.assignee {
+        and(qb);
+        qb.push("assignee = ").push_bind(assignee.clone());
+    }
+    if let Some(host) = &q.host {
+        and(qb);
+        qb.push("host = ").push_bind(host.clone());
+    }
 }
 
-const ALERT_COLUMNS: &str = "seq, id, tenant, status, rule_id, rule_title, level, kind, attack, tags, event_ids, \
-                             group_key, event_time, detected, input, host, matched";
+/// `status IN (...)` over `statuses` (which must not be empty).
+pub(crate) fn push_status_in<DB>(qb: &mut QueryBuilder<DB>, statuses: &[AlertStatus])
+where
+    DB: Database,
+    for<'a> String: Encode<'a, DB> + Type<DB>,
+{
+    qb.push("status IN (");
+    let mut list = qb.separated(", ");
+    for s in statuses {
+        list.push_bind(s.as_str().to_owned());
+    }
+    qb.push(")");
+}
+
+pub(crate) const ALERT_COLUMNS: &str = "seq, id, tenant, status, rule_id, rule_title, level, kind, attack, tags, \
+    event_ids, group_key, event_time, detected, input, host, matched, disposition, assignee, incident_id, updated, \
+    updated_by, acknowledged, acknowledged_by, closed, closed_by";
 
 impl State {
     /// Inserts alerts in one transaction. Alerts whose id is already stored are skipped (idempotent), so the

@@ -15,6 +15,7 @@ pub(crate) enum Listing {
     Alerts,
     DeadLetters,
     Audit,
+    Incidents,
 }
 
 impl Listing {
@@ -23,6 +24,7 @@ impl Listing {
             Listing::Alerts => "a",
             Listing::DeadLetters => "d",
             Listing::Audit => "u",
+            Listing::Incidents => "i",
         }
     }
 }

@@ -30,6 +30,10 @@ pub enum StateError {
     /// A caller-supplied value was rejected (e.g. an unknown level or an empty token name).
     #[error("invalid input: {0}")]
     InvalidInput(String),
+    /// The change does not apply to the object's current state (a status transition that is not
+    /// allowed, a count that no longer matches).
+    #[error("{0}")]
+    Conflict(String),
     /// A stored row could not be decoded (e.g. an unknown scope or broken JSON).
     #[error("stored state is unreadable: {0}")]
     Corrupt(String),
@@ -58,7 +62,10 @@ pub enum StateError {
 impl StateError {
     /// True when the caller sent something invalid (an HTTP API answers 400), false for server-side failures.
     pub fn is_client_error(&self) -> bool {
-        matches!(self, StateError::InvalidCursor | StateError::InvalidInput(_))
+        matches!(
+            self,
+            StateError::InvalidCursor | StateError::InvalidInput(_) | StateError::Conflict(_)
+        )
     }
 }
 

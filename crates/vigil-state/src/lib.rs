@@ -31,10 +31,13 @@ mod cursor;
 mod db;
 mod dead_letters;
 mod error;
+pub mod incidents;
+mod respond_tx;
 mod retention;
 pub mod sessions;
 mod time;
 mod tokens;
+pub mod triage;
 pub mod users;
 
 pub use alerts::{Alert, AlertKind, AlertPage, AlertQuery, DEFAULT_LIMIT, Level, MAX_LIMIT, NewAlert};
@@ -49,6 +52,7 @@ pub use dead_letters::{DeadLetter, DeadLetterPage, DeadLetterQuery, NewDeadLette
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use error::StateError;
 pub use jiff::Timestamp;
+pub use respond_tx::Actor;
 pub use retention::Retention;
 pub use tokens::{LAST_USED_RESOLUTION, NewApiKey, ParseScopeError, Scope, TokenInfo};
 pub use users::{NewUser, UserInfo};

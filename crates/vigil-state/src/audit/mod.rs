@@ -207,10 +207,11 @@ impl Serialize for AuditEntry {
 }
 
 /// A validated entry, ready to hash and insert.
-struct Prepared {
-    entry: NewAuditEntry,
-    at: i64,
-    detail: Option<String>,
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    pub(crate) entry: NewAuditEntry,
+    pub(crate) at: i64,
+    pub(crate) detail: Option<String>,
 }
 
 fn check_text(what: &str, value: &str, max_chars: usize) -> Result<(), StateError> {
@@ -238,7 +239,7 @@ fn is_dotted_name(s: &str) -> bool {
         })
 }
 
-fn prepare(entry: NewAuditEntry) -> Result<Prepared, StateError> {
+pub(crate) fn prepare(entry: NewAuditEntry) -> Result<Prepared, StateError> {
     check_text("actor", &entry.actor, 256)?;
     check_text("tenant", &entry.tenant, 128)?;
     if entry.actor_kind.len() > 64 || !is_dotted_name(&entry.actor_kind) || entry.actor_kind.contains('.') {
@@ -290,6 +291,73 @@ pub(super) fn entry_from_row(row: &impl DbRow) -> Result<AuditEntry, StateError>
     })
 }
 
+/// Appends the [`Prepared`] entry `$p` in the open write transaction `$tx`, whose audit lock the
+/// caller holds (`db.lock_audit`); evaluates to `Result<AuditEntry, StateError>`. Changes that are
+/// audited write their entry this way, in their own transaction: the change and its entry commit
+/// together or not at all.
+macro_rules! append_in_tx {
+    ($tx:ident, $p:expr) => {
+        async {
+            let p: $crate::audit::Prepared = $p;
+            let head: Option<(i64, String)> =
+                sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                    .fetch_optional(&mut *$tx)
+                    .await?;
+            let (prev_seq, prev_hash) = head.unwrap_or_else(|| (0, $crate::audit::GENESIS_HASH.to_owned()));
+            let e = &p.entry;
+            let fields = $crate::audit::canonical::Fields {
+                seq: prev_seq + 1,
+                at: p.at,
+                actor: &e.actor,
+                actor_kind: &e.actor_kind,
+                tenant: &e.tenant,
+                action: &e.action,
+                target: e.target.as_deref(),
+                outcome: e.outcome.as_str(),
+                source: e.source.as_deref(),
+                detail: p.detail.as_deref(),
+            };
+            let hash = $crate::audit::canonical::chain_hash(&prev_hash, &fields)
+                .ok_or_else(|| $crate::StateError::Corrupt(format!("audit entry {prev_seq} has a malformed hash")))?;
+            sqlx::query(
+                "INSERT INTO audit_log (seq, at, actor, actor_kind, tenant, action, target, outcome, source, \
+                 detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            )
+            .bind(fields.seq)
+            .bind(fields.at)
+            .bind(fields.actor)
+            .bind(fields.actor_kind)
+            .bind(fields.tenant)
+            .bind(fields.action)
+            .bind(fields.target)
+            .bind(fields.outcome)
+            .bind(fields.source)
+            .bind(fields.detail)
+            .bind(&prev_hash)
+            .bind(&hash)
+            .execute(&mut *$tx)
+            .await?;
+            let seq = fields.seq;
+            Ok::<_, $crate::StateError>($crate::audit::AuditEntry {
+                seq,
+                at: $crate::time::from_db(p.at)?,
+                actor: p.entry.actor,
+                actor_kind: p.entry.actor_kind,
+                tenant: p.entry.tenant,
+                action: p.entry.action,
+                target: p.entry.target,
+                outcome: p.entry.outcome,
+                source: p.entry.source,
+                detail: p.detail,
+                prev_hash,
+                hash,
+            })
+        }
+        .await
+    };
+}
+pub(crate) use append_in_tx;
+
 impl State {
     /// Appends an entry at the end of the chain and returns it as stored.
     ///
@@ -300,61 +368,11 @@ impl State {
     pub async fn append_audit(&self, entry: NewAuditEntry) -> Result<AuditEntry, StateError> {
         let p = prepare(entry)?;
         on_db!(self, db => {
-        let mut tx = db.write_tx().await?;
-        db.lock_audit(&mut tx).await?;
-        let head: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut *tx)
-            .await?;
-        let (prev_seq, prev_hash) = head.unwrap_or_else(|| (0, GENESIS_HASH.to_owned()));
-        let e = &p.entry;
-        let fields = Fields {
-            seq: prev_seq + 1,
-            at: p.at,
-            actor: &e.actor,
-            actor_kind: &e.actor_kind,
-            tenant: &e.tenant,
-            action: &e.action,
-            target: e.target.as_deref(),
-            outcome: e.outcome.as_str(),
-            source: e.source.as_deref(),
-            detail: p.detail.as_deref(),
-        };
-        let hash = canonical::chain_hash(&prev_hash, &fields)
-            .ok_or_else(|| StateError::Corrupt(format!("audit entry {prev_seq} has a malformed hash")))?;
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor, actor_kind, tenant, action, target, outcome, source, detail, \
-             prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(fields.seq)
-        .bind(fields.at)
-        .bind(fields.actor)
-        .bind(fields.actor_kind)
-        .bind(fields.tenant)
-        .bind(fields.action)
-        .bind(fields.target)
-        .bind(fields.outcome)
-        .bind(fields.source)
-        .bind(fields.detail)
-        .bind(&prev_hash)
-        .bind(&hash)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        let seq = fields.seq;
-        Ok(AuditEntry {
-            seq,
-            at: time::from_db(p.at)?,
-            actor: p.entry.actor,
-            actor_kind: p.entry.actor_kind,
-            tenant: p.entry.tenant,
-            action: p.entry.action,
-            target: p.entry.target,
-            outcome: p.entry.outcome,
-            source: p.entry.source,
-            detail: p.detail,
-            prev_hash,
-            hash,
-        })
+            let mut tx = db.write_tx().await?;
+            db.lock_audit(&mut tx).await?;
+            let stored = append_in_tx!(tx, p)?;
+            tx.commit().await?;
+            Ok(stored)
         })
     }
 }

@@ -17,7 +17,10 @@ use std::time::Duration;
 
 /// The PostgreSQL schema, versioned apart from SQLite's (each backend has its own set). Never edit a
 /// shipped entry; append a new version.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../../migrations/postgres/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../../migrations/postgres/0001_init.sql")),
+    (2, "respond", include_str!("../../migrations/postgres/0002_respond.sql")),
+];
 
 /// The advisory lock the audit chain's writers queue on (`"VIGILAUD"` as an integer).
 const AUDIT_LOCK: i64 = 0x5649_4749_4c41_5544;
@@ -114,12 +117,17 @@ impl Pools<Postgres> {
 
     /// Makes the audit chain's writers queue until this transaction ends, in every process.
     pub(crate) async fn lock_audit(&self, tx: &mut Transaction<'static, Postgres>) -> Result<(), StateError> {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(AUDIT_LOCK)
-            .execute(&mut **tx)
-            .await?;
-        Ok(())
+        lock_audit_tx(tx).await
     }
+}
+
+/// [`Pools::lock_audit`] without the pools: a transaction-scoped advisory lock.
+pub(crate) async fn lock_audit_tx(tx: &mut Transaction<'static, Postgres>) -> Result<(), StateError> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(AUDIT_LOCK)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]

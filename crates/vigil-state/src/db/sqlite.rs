@@ -33,6 +33,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "federated sessions",
         include_str!("../../migrations/sqlite/0006_federated_sessions.sql"),
     ),
+    (7, "respond", include_str!("../../migrations/sqlite/0007_respond.sql")),
 ];
 
 /// A migrator over `(version, description, sql)` entries up to `version`.
@@ -143,9 +144,14 @@ impl Pools<Sqlite> {
 
     /// Makes the audit chain's writers queue: a write transaction already holds SQLite's only
     /// write lock, so there is nothing more to take.
-    pub(crate) async fn lock_audit(&self, _tx: &mut Transaction<'static, Sqlite>) -> Result<(), StateError> {
-        Ok(())
+    pub(crate) async fn lock_audit(&self, tx: &mut Transaction<'static, Sqlite>) -> Result<(), StateError> {
+        lock_audit_tx(tx).await
     }
+}
+
+/// [`Pools::lock_audit`] without the pools: nothing to take on SQLite.
+pub(crate) async fn lock_audit_tx(_tx: &mut Transaction<'static, Sqlite>) -> Result<(), StateError> {
+    Ok(())
 }
 
 #[cfg(test)]

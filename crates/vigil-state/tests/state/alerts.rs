@@ -23,7 +23,7 @@ async fn stored_alert_round_trips_and_serializes() {
     state.insert_alerts(&[a.clone()]).await.unwrap();
     let page = state.list_alerts("default", &AlertQuery::default()).await.unwrap();
     let got = &page.alerts[0];
-    assert_eq!(got.status, "new");
+    assert_eq!(got.status, vigil_respond::AlertStatus::New);
     assert_eq!(
         (got.kind, got.group_key.as_deref(), got.event_time, got.host.as_deref()),
         (a.kind, Some("user=bob"), None, None)

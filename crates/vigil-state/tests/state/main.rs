@@ -6,12 +6,14 @@ mod apikeys;
 mod audit;
 mod audit_tamper;
 mod dead_letters;
+mod incidents;
 mod reopen;
 mod retention;
 mod sqlite_only;
 mod support;
 mod tenants;
 mod tokens;
+mod triage;
 mod users;
 
 pub use support::*;

@@ -12,6 +12,8 @@ mod audit;
 mod audit_tamper;
 #[path = "../state/dead_letters.rs"]
 mod dead_letters;
+#[path = "../state/incidents.rs"]
+mod incidents;
 mod postgres_only;
 #[path = "../state/reopen.rs"]
 mod reopen;
@@ -23,6 +25,8 @@ mod support;
 mod tenants;
 #[path = "../state/tokens.rs"]
 mod tokens;
+#[path = "../state/triage.rs"]
+mod triage;
 #[path = "../state/users.rs"]
 mod users;
 

@@ -1,0 +1,89 @@
+-- Schema version 7: the response workflow (issue 16). Alerts get their triage state (who and when
+-- for each milestone) and the incident they were merged into; every triage change is kept in
+-- `alert_changes`; incidents with their NIST SP 800-61 status, RSIT classification and the first
+-- time of each milestone; the incident timeline is append-only, like the audit trail.
+
+ALTER TABLE alerts ADD COLUMN disposition     TEXT;
+ALTER TABLE alerts ADD COLUMN assignee        TEXT;
+ALTER TABLE alerts ADD COLUMN incident_id     TEXT;
+ALTER TABLE alerts ADD COLUMN updated         BIGINT;
+ALTER TABLE alerts ADD COLUMN updated_by      TEXT;
+ALTER TABLE alerts ADD COLUMN acknowledged    BIGINT;
+ALTER TABLE alerts ADD COLUMN acknowledged_by TEXT;
+ALTER TABLE alerts ADD COLUMN closed          BIGINT;
+ALTER TABLE alerts ADD COLUMN closed_by       TEXT;
+
+-- The analyst queue: a tenant's alerts of one status, newest first.
+CREATE INDEX alerts_tenant_status_seq ON alerts (tenant, status, seq);
+CREATE INDEX alerts_incident ON alerts (incident_id) WHERE incident_id IS NOT NULL;
+
+CREATE TABLE alert_changes (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    alert_id    TEXT    NOT NULL,
+    tenant      TEXT    NOT NULL,
+    at          BIGINT  NOT NULL,
+    actor       TEXT    NOT NULL,
+    -- JSON object: the fields set by this change (status, disposition, assignee, comment, incident_id).
+    change      TEXT    NOT NULL
+);
+CREATE INDEX alert_changes_alert ON alert_changes (alert_id, seq);
+
+CREATE TABLE incidents (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    id              TEXT    NOT NULL UNIQUE,
+    tenant          TEXT    NOT NULL,
+    title           TEXT    NOT NULL,
+    description     TEXT    NOT NULL DEFAULT '',
+    classification  TEXT    NOT NULL,
+    severity        INTEGER NOT NULL,
+    impact          TEXT    NOT NULL,
+    urgency         TEXT    NOT NULL,
+    priority        INTEGER NOT NULL,
+    tlp             TEXT    NOT NULL,
+    pap             TEXT    NOT NULL,
+    status          TEXT    NOT NULL,
+    owner           TEXT,
+    team            TEXT,
+    resolution      TEXT,
+    lessons_learned TEXT,
+    -- JSON arrays: ATT&CK ids added by hand; pauses [{"from": ns, "to": ns|null}] while on hold.
+    attack          TEXT    NOT NULL DEFAULT '[]',
+    pauses          TEXT    NOT NULL DEFAULT '[]',
+    merged_into     TEXT,
+    created         BIGINT  NOT NULL,
+    created_by      TEXT    NOT NULL,
+    updated         BIGINT  NOT NULL,
+    -- The first time of each milestone (the measure issue's KPIs come from these).
+    first_event     BIGINT,
+    detected        BIGINT,
+    acknowledged    BIGINT,
+    contained       BIGINT,
+    resolved        BIGINT,
+    closed          BIGINT
+);
+CREATE INDEX incidents_tenant_seq ON incidents (tenant, seq);
+CREATE INDEX incidents_tenant_status_seq ON incidents (tenant, status, seq);
+
+CREATE TABLE incident_timeline (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    incident_id TEXT    NOT NULL,
+    tenant      TEXT    NOT NULL,
+    at          BIGINT  NOT NULL,
+    -- When it happened in the attack's chronology (analyst entries); NULL: at `at`.
+    occurred_at BIGINT,
+    actor       TEXT    NOT NULL,
+    kind        TEXT    NOT NULL,
+    text        TEXT    NOT NULL,
+    detail      TEXT
+);
+CREATE INDEX incident_timeline_incident ON incident_timeline (incident_id, seq);
+
+CREATE TRIGGER incident_timeline_no_update BEFORE UPDATE ON incident_timeline
+BEGIN
+    SELECT RAISE(ABORT, 'incident_timeline is append-only');
+END;
+
+CREATE TRIGGER incident_timeline_no_delete BEFORE DELETE ON incident_timeline
+BEGIN
+    SELECT RAISE(ABORT, 'incident_timeline is append-only');
+END;
