@@ -308,6 +308,7 @@ pub async fn update(
     let JsonBody(patch) = body?;
     patch.check().map_err(ApiError::bad_request)?;
     let tenant = &principal.tenant;
+    let peer = peer_of(peer);
     if patch.status.is_some() && !principal.can(Permission::CaseClose) {
         let current = ctx
             .state
@@ -318,13 +319,23 @@ pub async fn update(
         let closing = patch.status == Some(IncidentStatus::Closed);
         let reopening = current.incident.status == IncidentStatus::Closed;
         if closing || reopening {
+            let method = axum::http::Method::PATCH;
+            let path = format!("/api/v1/incidents/{id}");
+            audit::denied(
+                &ctx,
+                &principal,
+                peer.map(|p| p.ip()),
+                &method,
+                &path,
+                Permission::CaseClose,
+            );
             return Err(ApiError::new(
                 ErrorCode::Forbidden,
                 "closing or reopening an incident needs the permission `case:close` (docs/access.md)",
             ));
         }
     }
-    let who = actor(&principal, "incident.update", peer_of(peer));
+    let who = actor(&principal, "incident.update", peer);
     let stored = ctx
         .state
         .update_incident(tenant, &id, &patch, &ctx.respond.matrix, &who)
@@ -445,4 +456,40 @@ pub async fn merge(
         .map_err(|e| records::state_error("merging incidents", e))?
         .ok_or_else(|| not_found(&id))?;
     Ok(Json(with_sla(&ctx, stored)))
+}
+
+/// `DELETE /api/v1/incidents/{id}`.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/incidents/{id}",
+    operation_id = "delete_incident",
+    tag = "incidents",
+    summary = "Delete an incident",
+    description = "Deletes the incident (an incident opened by mistake): its alerts return to the queue as `acknowledged`, its timeline stays with a last `deleted` entry, and the audit trail keeps its title (`incident.delete`).",
+    params(("id" = String, Path, description = "The incident's id.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 404, description = "`not_found`: no incident has this id in the principal's tenant.", body = ErrorBody),
+    )
+)]
+pub async fn delete(
+    AxState(ctx): AxState<Ctx>,
+    Extension(principal): Extension<Principal>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    uri: Uri,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<StatusCode, ApiError> {
+    Params::of(&uri, &[])?;
+    let id = incident_id(id)?;
+    let who = actor(&principal, "incident.delete", peer_of(peer));
+    let deleted = ctx
+        .state
+        .delete_incident(&principal.tenant, &id, &who)
+        .await
+        .map_err(|e| records::state_error("deleting an incident", e))?;
+    if deleted {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(not_found(&id))
+    }
 }

@@ -14,6 +14,7 @@ mod docs;
 mod error;
 mod extract;
 mod headers;
+mod incident_report;
 mod incidents;
 mod ingest;
 pub mod oidc_login;

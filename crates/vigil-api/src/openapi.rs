@@ -30,8 +30,8 @@ use utoipa::{
 use vigil_api_types::access::{Permission, Role};
 
 use crate::{
-    DEFAULT_MAX_BODY_BYTES, ErrorCode, MAX_URI_BYTES, alert_events, audit, docs, incidents, ingest, oidc_login, ops,
-    records,
+    DEFAULT_MAX_BODY_BYTES, ErrorCode, MAX_URI_BYTES, alert_events, audit, docs, incident_report, incidents, ingest,
+    oidc_login, ops, records,
     routes::{Access, RouteSpec},
     search, session, triage,
 };
@@ -68,6 +68,8 @@ pub const BEARER: &str = "bearer";
         incidents::add_note,
         incidents::link,
         incidents::merge,
+        incidents::delete,
+        incident_report::export,
         records::dead_letters,
         records::rules,
         records::reload_rules,

@@ -47,6 +47,8 @@ pub(crate) fn state_error(context: &str, e: vigil_state::StateError) -> ApiError
             "not a cursor of this listing (pass the next_cursor of the previous page)",
         ),
         vigil_state::StateError::Conflict(message) => ApiError::new(ErrorCode::Conflict, message),
+        // Its message names the field already.
+        vigil_state::StateError::InvalidInput(message) => ApiError::bad_request(message),
         e if e.is_client_error() => ApiError::bad_request(e.to_string()),
         e => ApiError::internal(context, &e),
     }

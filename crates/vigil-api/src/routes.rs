@@ -16,13 +16,13 @@ use axum::{
     http::{Method, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::{MethodRouter, get, patch, post},
+    routing::{MethodRouter, delete, get, patch, post},
 };
 use vigil_api_types::access::{Permission, Principal};
 
 use crate::{
-    ApiError, Ctx, ErrorCode, alert_events, audit, docs, incidents, ingest, oidc_login, openapi, ops, records, search,
-    session, triage,
+    ApiError, Ctx, ErrorCode, alert_events, audit, docs, incident_report, incidents, ingest, oidc_login, openapi, ops,
+    records, search, session, triage,
 };
 
 /// What a route needs.
@@ -107,6 +107,14 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Ctx>)> {
         (
             spec(Method::PATCH, "/api/v1/incidents/{id}", Needs(P::CaseWrite)),
             patch(incidents::update),
+        ),
+        (
+            spec(Method::DELETE, "/api/v1/incidents/{id}", Needs(P::CaseDelete)),
+            delete(incidents::delete),
+        ),
+        (
+            spec(Method::GET, "/api/v1/incidents/{id}/export", Needs(P::CaseRead)),
+            get(incident_report::export),
         ),
         (
             spec(Method::POST, "/api/v1/incidents/{id}/notes", Needs(P::CaseWrite)),

@@ -93,7 +93,20 @@ pub async fn update(
         .await
         .map_err(|e| state_error("triaging an alert", e))?;
     if count.updated == 0 {
-        return Err(refusal(&before, &update, who.may_reopen));
+        let refused = refusal(&before, &update, who.may_reopen);
+        if refused.code == ErrorCode::Forbidden {
+            let path = format!("/api/v1/alerts/{id}");
+            let ip = who.audit.source.as_deref().and_then(|s| s.parse().ok());
+            audit::denied(
+                &ctx,
+                &principal,
+                ip,
+                &axum::http::Method::PATCH,
+                &path,
+                Permission::AlertReopen,
+            );
+        }
+        return Err(refused);
     }
     ctx.state
         .get_alert(tenant, &id)

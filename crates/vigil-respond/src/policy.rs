@@ -67,7 +67,7 @@ pub struct IncidentTimers {
 }
 
 /// One policy per priority (P1 … P5) and the calendars they name.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SlaPolicies {
     by_priority: [SlaPolicy; 5],
     calendars: BTreeMap<String, Calendar>,
@@ -126,6 +126,11 @@ impl SlaPolicies {
         } else {
             Err(problems)
         }
+    }
+
+    /// The policies, P1 first.
+    pub fn by_priority(&self) -> &[SlaPolicy; 5] {
+        &self.by_priority
     }
 
     /// The policy of `priority`.

@@ -367,7 +367,11 @@ fn api_context(config: &ServerConfig, core: &Core, pipeline: &PipelineRun, input
             api::session::LOGIN_NAME_PER_MINUTE,
             api::session::LOGIN_NAME_BURST,
         )),
-        respond: Arc::new(api::Respond::default()),
+        respond: Arc::new(api::Respond {
+            matrix: config.respond.matrix,
+            sla: config.respond.sla.clone(),
+            clock: api::Clock::default(),
+        }),
     }
 }
 

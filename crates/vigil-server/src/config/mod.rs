@@ -13,8 +13,10 @@ use vigil_event::Level;
 mod logsource;
 mod oidc;
 mod reader;
+mod respond;
 mod state;
 use reader::Reader;
+pub use respond::RespondConfig;
 pub use state::StateStore;
 
 pub use vigil_runtime::{engine::RulesConfig, logsource::LogsourceRule, pipeline::PipelineConfig};
@@ -43,6 +45,8 @@ pub struct ServerConfig {
     pub logsources: Vec<LogsourceRule>,
     /// `[oidc]`: bearer JWTs from this provider, and the console's OpenID login (`None`: off).
     pub oidc: Option<vigil_oidc::OidcConfig>,
+    /// `[respond]`: the priority matrix and the SLA policies.
+    pub respond: RespondConfig,
 }
 
 /// The audit trail's signed checkpoints (`[audit]`).
@@ -208,6 +212,7 @@ impl Default for ServerConfig {
             state: StateStore::Sqlite,
             logsources: Vec::new(),
             oidc: None,
+            respond: RespondConfig::default(),
         }
     }
 }
@@ -363,6 +368,7 @@ const SECTIONS: &[&str] = &[
     "state",
     "logsource",
     "oidc",
+    "respond",
 ];
 
 /// Reads a configuration file (every problem at once) and applies the overrides.
@@ -444,6 +450,7 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
     read_audit(&mut r, &table, &mut c.audit);
     c.state = state::read(&mut r, &table);
     c.oidc = oidc::read(&mut r, &table);
+    c.respond = respond::read(&mut r, &table);
     if r.problems.is_empty() {
         return Ok(c);
     }

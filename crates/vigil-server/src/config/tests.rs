@@ -357,3 +357,48 @@ fn a_state_url_on_the_command_line_replaces_the_file() {
     let problems = apply(&mut c, &bad).expect_err("not a url");
     assert_eq!(problems[0].key, "--state-url");
 }
+
+#[test]
+fn respond_policies_calendars_and_matrix_with_every_problem_on_its_line() {
+    let c = parse(
+        "version = 1\n[respond]\npriority_matrix = { high = [1, 1, 2], medium = [2, 3, 4], low = [3, 4, 5] }\n\
+         [respond.calendars.office]\ntime_zone = \"Europe/Brussels\"\nhours = { monday = \"09:00-17:00\" }\n\
+         [respond.sla.P3]\nacknowledge = \"2h\"\ncalendar = \"office\"\nwarn_at = 0.5\n",
+    )
+    .expect("valid");
+    let p3 = &c.respond.sla.by_priority()[2];
+    assert_eq!(p3.acknowledge, Some(jiff::SignedDuration::from_hours(2)));
+    assert_eq!((p3.calendar.as_str(), p3.warn_share), ("office", 0.5));
+    assert_eq!(
+        c.respond.sla.by_priority()[2].resolve,
+        Some(jiff::SignedDuration::from_hours(24 * 7)),
+        "default kept"
+    );
+    assert!(c.respond.sla.calendar("office").is_some());
+    let urgent = c
+        .respond
+        .matrix
+        .priority(vigil_respond::Impact::High, vigil_respond::Urgency::Medium);
+    assert_eq!(urgent.get(), 1);
+    assert_eq!(ServerConfig::default().respond, RespondConfig::default());
+
+    let problems = parse(
+        "version = 1\n[respond.calendars.office]\ntime_zone = \"Mars/Olympus\"\nhours = { monday = \"9-5\" }\n\
+         [respond.sla.P9]\nacknowledge = \"1h\"\n[respond.sla.P1]\nacknowledge = \"soon\"\ncalendar = \"night\"\n",
+    )
+    .expect_err("invalid");
+    let text = format!("{problems:?}");
+    assert!(problems.len() >= 4, "{text}");
+    assert!(text.contains("Mars/Olympus"), "{text}");
+    assert!(
+        problems.iter().any(|p| p.key == "respond.sla.P9" && p.line == Some(5)),
+        "{text}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.key == "respond.sla.P1.acknowledge" && p.line == Some(8)),
+        "{text}"
+    );
+    assert!(text.contains("night"), "{text}");
+}

@@ -66,6 +66,8 @@ pub struct TestServer {
     pub keys: Vec<(Role, String)>,
     /// The server's data directory (its state database is `state_db_path` of it).
     pub data_dir: PathBuf,
+    /// Where the server keeps its state (SQLite in `data_dir`, or PostgreSQL).
+    pub state_store: vigil_server::config::StateStore,
     pub rules_dir: PathBuf,
     _dir: Option<tempfile::TempDir>,
 }
@@ -99,7 +101,7 @@ impl TestServer {
         config.pipeline.commit_interval = Duration::from_millis(100);
         tweak(&mut config);
         std::fs::create_dir_all(&config.data_dir).expect("data dir");
-        let state = State::open(&vigil_server::server::state_db_path(&config.data_dir))
+        let state = vigil_server::server::open_state(&config.state, &config.data_dir)
             .await
             .expect("state");
         let token = |scope| {
@@ -115,6 +117,7 @@ impl TestServer {
             keys.push((role, state.create_api_key(&new).await.expect("key").1));
         }
         let data_dir = config.data_dir.clone();
+        let state_store = config.state.clone();
         let server = vigil_server::start(config).await.expect("server starts");
         TestServer {
             http: server.http.expect("http"),
@@ -125,6 +128,7 @@ impl TestServer {
             admin_token,
             keys,
             data_dir,
+            state_store,
             rules_dir,
             _dir: owned,
         }
@@ -141,7 +145,7 @@ impl TestServer {
 
     /// The server's state, opened beside it (as the CLI does while a server runs).
     pub async fn state(&self) -> State {
-        State::open(&vigil_server::server::state_db_path(&self.data_dir))
+        vigil_server::server::open_state(&self.state_store, &self.data_dir)
             .await
             .expect("state")
     }

@@ -9,6 +9,7 @@ mod ingest_truth;
 mod oidc;
 mod openapi;
 mod pipeline;
+mod respond;
 mod session;
 mod spool_reset;
 mod tenants;

@@ -7,6 +7,7 @@
 
 mod change;
 mod create;
+mod delete;
 mod merge;
 
 use crate::cursor::{self, Listing};

@@ -1,0 +1,238 @@
+//! `GET /api/v1/incidents/{id}/export`: an incident as JSON, or as a report a person reads —
+//! Markdown, or one self-contained HTML page (no script, no external request, every value
+//! escaped).
+
+use axum::{
+    Extension, Json,
+    extract::{Path, State as AxState, rejection::PathRejection},
+    http::{Uri, header},
+    response::{IntoResponse, Response},
+};
+use jiff::Timestamp;
+use vigil_api_types::access::Principal;
+use vigil_api_types::error::ErrorBody;
+use vigil_api_types::incidents::{Incident, Timer};
+
+use super::incidents::{incident_id, not_found, with_sla};
+use super::{ApiError, Ctx, Params, records};
+
+fn when(t: Option<Timestamp>) -> String {
+    t.map_or_else(|| "—".to_owned(), |t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
+}
+
+fn timer_text(t: &Option<Timer>) -> String {
+    match t {
+        None => "no target".to_owned(),
+        Some(t) => {
+            let warn = if t.warning { ", warning" } else { "" };
+            format!(
+                "{} (target {} min, used {} min, due {}{warn})",
+                t.state.as_str(),
+                t.target_seconds / 60,
+                t.elapsed_seconds / 60,
+                when(t.due)
+            )
+        }
+    }
+}
+
+/// Text placed in Markdown: no raw HTML, no line breaks inside a table cell or a list item.
+fn md(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "\\|")
+        .replace(['\r', '\n'], " ")
+}
+
+/// The report's lines as (heading, rows of label and value), shared by Markdown and HTML.
+fn sections(i: &Incident) -> Vec<(&'static str, Vec<(String, String)>)> {
+    let m = &i.milestones;
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
+    vec![
+        (
+            "Summary",
+            vec![
+                ("Id".into(), i.id.clone()),
+                ("Status".into(), i.status.as_str().into()),
+                ("Classification (RSIT)".into(), i.classification.clone()),
+                (
+                    "Severity".into(),
+                    format!("{} ({})", i.severity.get(), i.severity.name()),
+                ),
+                (
+                    "Priority".into(),
+                    format!(
+                        "{} (impact {}, urgency {})",
+                        i.priority.name(),
+                        i.impact.as_str(),
+                        i.urgency.as_str()
+                    ),
+                ),
+                ("TLP / PAP".into(), format!("{} / {}", i.tlp.as_str(), i.pap.as_str())),
+                ("Owner / team".into(), format!("{} / {}", opt(&i.owner), opt(&i.team))),
+                ("ATT&CK".into(), i.attack.join(", ")),
+                ("Alerts".into(), i.alert_ids.len().to_string()),
+            ],
+        ),
+        (
+            "Milestones",
+            vec![
+                ("First event".into(), when(m.first_event)),
+                ("Detected".into(), when(m.detected)),
+                ("Created".into(), when(Some(m.created))),
+                ("Acknowledged".into(), when(m.acknowledged)),
+                ("Contained".into(), when(m.contained)),
+                ("Resolved".into(), when(m.resolved)),
+                ("Closed".into(), when(m.closed)),
+            ],
+        ),
+        (
+            "SLA",
+            vec![
+                (
+                    "Policy".into(),
+                    format!("{} on calendar {}", i.sla.policy, i.sla.calendar),
+                ),
+                ("Acknowledge".into(), timer_text(&i.sla.acknowledge)),
+                ("Contain".into(), timer_text(&i.sla.contain)),
+                ("Resolve".into(), timer_text(&i.sla.resolve)),
+            ],
+        ),
+        (
+            "Resolution",
+            vec![
+                ("Resolution".into(), opt(&i.resolution)),
+                ("Lessons learned".into(), opt(&i.lessons_learned)),
+            ],
+        ),
+    ]
+}
+
+/// The incident as a Markdown report.
+pub fn markdown(i: &Incident) -> String {
+    let mut out = format!("# Incident {}: {}\n\n", md(&i.id), md(&i.title));
+    if !i.description.is_empty() {
+        out.push_str(&format!("{}\n\n", md(&i.description)));
+    }
+    for (heading, rows) in sections(i) {
+        out.push_str(&format!("## {heading}\n\n| | |\n|---|---|\n"));
+        for (label, value) in rows {
+            out.push_str(&format!("| {} | {} |\n", md(&label), md(&value)));
+        }
+        out.push('\n');
+    }
+    out.push_str("## Timeline\n\n| recorded | occurred | who | what | |\n|---|---|---|---|---|\n");
+    for t in &i.timeline {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            when(Some(t.at)),
+            t.occurred_at.map_or_else(String::new, |o| when(Some(o))),
+            md(&t.actor),
+            md(&t.kind),
+            md(&t.text)
+        ));
+    }
+    out
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// The incident as one self-contained HTML page.
+pub fn html(i: &Incident) -> String {
+    let e = html_escape;
+    let mut out = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Incident {}</title>\
+         <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}table{{border-collapse:collapse}}\
+         td,th{{border:1px solid #999;padding:.2em .5em;text-align:left;vertical-align:top}}</style></head><body>\
+         <h1>Incident {}: {}</h1>",
+        e(&i.id),
+        e(&i.id),
+        e(&i.title)
+    );
+    if !i.description.is_empty() {
+        out.push_str(&format!("<p>{}</p>", e(&i.description)));
+    }
+    for (heading, rows) in sections(i) {
+        out.push_str(&format!("<h2>{heading}</h2><table>"));
+        for (label, value) in rows {
+            out.push_str(&format!("<tr><th>{}</th><td>{}</td></tr>", e(&label), e(&value)));
+        }
+        out.push_str("</table>");
+    }
+    out.push_str(
+        "<h2>Timeline</h2><table><tr><th>recorded</th><th>occurred</th><th>who</th><th>what</th><th></th></tr>",
+    );
+    for t in &i.timeline {
+        out.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            when(Some(t.at)),
+            t.occurred_at.map_or_else(String::new, |o| when(Some(o))),
+            e(&t.actor),
+            e(&t.kind),
+            e(&t.text)
+        ));
+    }
+    out.push_str("</table></body></html>\n");
+    out
+}
+
+/// `GET /api/v1/incidents/{id}/export?format=json|markdown|html`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents/{id}/export",
+    operation_id = "export_incident",
+    tag = "incidents",
+    summary = "Export an incident",
+    description = "The incident with its timeline and SLA timers: as JSON (`format=json`, the default), as a Markdown report (`markdown`) or as one self-contained HTML page (`html`: no script, no external request).",
+    params(
+        ("id" = String, Path, description = "The incident's id."),
+        ("format" = Option<String>, Query, description = "`json` (default), `markdown` or `html`."),
+    ),
+    responses(
+        (status = 200, description = "The export.", content(
+            (Incident = "application/json"),
+            (String = "text/markdown"),
+            (String = "text/html"),
+        )),
+        (status = 400, description = "`bad_request`: an unknown format.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no incident has this id in the principal's tenant.", body = ErrorBody),
+    )
+)]
+pub async fn export(
+    AxState(ctx): AxState<Ctx>,
+    Extension(principal): Extension<Principal>,
+    uri: Uri,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let p = Params::of(&uri, &["format"])?;
+    let format = p
+        .read("format", |v| match v {
+            "json" | "markdown" | "html" => Ok(v.to_owned()),
+            _ => Err(format!("`{v}` is not json, markdown or html")),
+        })?
+        .unwrap_or_else(|| "json".into());
+    let id = incident_id(id)?;
+    let stored = ctx
+        .state
+        .get_incident(&principal.tenant, &id, true)
+        .await
+        .map_err(|e| records::state_error("reading an incident", e))?
+        .ok_or_else(|| not_found(&id))?;
+    let incident = with_sla(&ctx, stored);
+    Ok(match format.as_str() {
+        "markdown" => (
+            [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
+            markdown(&incident),
+        )
+            .into_response(),
+        "html" => ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html(&incident)).into_response(),
+        _ => Json(incident).into_response(),
+    })
+}
