@@ -87,6 +87,18 @@ pub struct Alert {
     pub host: Option<String>,
     /// Matched selections / fields.
     pub matched: serde_json::Value,
+    /// Matches folded into this alert by in-stream grouping (1 for an ungrouped alert);
+    /// `event_ids` keeps the first 100 of their events.
+    #[serde(default = "one")]
+    pub occurrences: u64,
+    /// The first and the last match's detection (grouped alerts).
+    #[serde(default)]
+    pub first_seen: Option<Timestamp>,
+    #[serde(default)]
+    pub last_seen: Option<Timestamp>,
+    /// The grouping fingerprint: rule and group-by values (`group_key` shows the values).
+    #[serde(default)]
+    pub fingerprint: Option<String>,
     /// Who changed it last, and when (`None` until triaged).
     #[serde(default)]
     pub updated: Option<Timestamp>,
@@ -102,6 +114,10 @@ pub struct Alert {
     pub closed: Option<Timestamp>,
     #[serde(default)]
     pub closed_by: Option<String>,
+}
+
+fn one() -> u64 {
+    1
 }
 
 /// One page of alerts, newest first.

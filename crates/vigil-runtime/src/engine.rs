@@ -197,6 +197,7 @@ fn base_alert(rule: &RuleInfo, kind: AlertKind, event: &Event, tenant: &str, now
         input: Some(event.source.input.to_string()),
         host: host_of(event),
         matched: serde_json::Value::Null,
+        grouping: None,
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod correlation;
 pub mod engine;
+pub mod grouping;
 pub mod logsource;
 pub mod metrics;
 pub mod pipeline;

@@ -54,6 +54,8 @@ pub struct PipelineConfig {
     /// clock or a forged time must not park it in a future partition, hide it from searches of
     /// the present, or move correlation windows).
     pub future_tolerance: Duration,
+    /// How detection alerts are grouped in-stream (`[grouping]`).
+    pub grouping: crate::grouping::Grouping,
 }
 
 const CORRELATION_BLOB: &str = "correlation-state";
@@ -250,10 +252,15 @@ impl Pipeline {
                     }
                     for hit in hits.iter().filter(|h| !rules.suppressed.contains(&h.rule)) {
                         let rule = &rules.detector.rules()[hit.rule];
-                        alerts.push((
-                            crate::engine::detection_alert(rule, hit, &event, &tenant, now),
-                            received,
-                        ));
+                        let mut alert = crate::engine::detection_alert(rule, hit, &event, &tenant, now);
+                        if let Some(g) = self.config.grouping.group(&alert.rule_id, &event) {
+                            alert.group_key = Some(g.key);
+                            alert.grouping = Some(vigil_state::AlertGrouping {
+                                fingerprint: g.fingerprint,
+                                window: jiff::SignedDuration::try_from(g.window).unwrap_or(jiff::SignedDuration::MAX),
+                            });
+                        }
+                        alerts.push((alert, received));
                     }
                     if run.correlators.enabled() && !hits.is_empty() && seq > run.correlated_through {
                         let secs = event.time.unwrap_or(received).as_second();

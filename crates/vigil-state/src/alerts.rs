@@ -60,7 +60,23 @@ pub struct NewAlert {
     pub host: Option<String>,
     /// Small detail: matched selections / fields.
     pub matched: serde_json::Value,
+    /// In-stream grouping: fold this match into the open alert of the same fingerprint last seen
+    /// within the window (`None`: an alert of its own).
+    #[serde(default)]
+    pub grouping: Option<AlertGrouping>,
 }
+
+/// How a match groups (see [`NewAlert::grouping`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertGrouping {
+    /// Rule and group-by values, hashed.
+    pub fingerprint: String,
+    /// How long after an alert's last match another one still joins it.
+    pub window: jiff::SignedDuration,
+}
+
+/// The most event ids a grouped alert keeps (`occurrences` counts them all).
+pub const MAX_GROUPED_EVENT_IDS: usize = 100;
 
 /// Filters and paging for [`State::list_alerts`]. Deserializable from query parameters (all optional).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,6 +139,10 @@ pub(crate) fn alert_from_row(row: &impl DbRow) -> Result<Alert, StateError> {
         input: row.opt_text("input")?,
         host: row.opt_text("host")?,
         matched: json_value(row, "matched")?,
+        occurrences: u64::try_from(row.int("occurrences")?).unwrap_or(1),
+        first_seen: row.opt_instant("first_seen")?,
+        last_seen: row.opt_instant("last_seen")?,
+        fingerprint: row.opt_text("fingerprint")?,
         updated: row.opt_instant("updated")?,
         updated_by: row.opt_text("updated_by")?,
         acknowledged: row.opt_instant("acknowledged")?,
@@ -189,11 +209,14 @@ where
 
 pub(crate) const ALERT_COLUMNS: &str = "seq, id, tenant, status, rule_id, rule_title, level, kind, attack, tags, \
     event_ids, group_key, event_time, detected, input, host, matched, disposition, assignee, incident_id, updated, \
-    updated_by, acknowledged, acknowledged_by, closed, closed_by";
+    updated_by, acknowledged, acknowledged_by, closed, closed_by, occurrences, first_seen, last_seen, fingerprint";
 
 impl State {
     /// Inserts alerts in one transaction. Alerts whose id is already stored are skipped (idempotent), so the
-    /// result is the number of rows actually inserted.
+    /// result is the number of rows actually inserted. A match with [`NewAlert::grouping`] folds into
+    /// the open (`new` or `acknowledged`) alert of its fingerprint last seen within the window —
+    /// `occurrences` + 1, `last_seen`, its event id while fewer than [`MAX_GROUPED_EVENT_IDS`] — and
+    /// is counted once however often it is delivered; otherwise it starts an alert.
     pub async fn insert_alerts(&self, alerts: &[NewAlert]) -> Result<u64, StateError> {
         if alerts.is_empty() {
             return Ok(0);
@@ -213,10 +236,62 @@ impl State {
         let mut tx = db.write_tx().await?;
         let mut inserted = 0;
         for (a, attack, tags, event_ids, matched) in &rows {
+            let detected = time::to_db(a.detected);
+            if let Some(g) = &a.grouping {
+                let fresh = sqlx::query(
+                    "INSERT INTO alert_matches (match_id, alert_id, at) VALUES ($1, '', $2) ON CONFLICT (match_id) DO NOTHING",
+                )
+                .bind(&a.id)
+                .bind(detected)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if fresh == 0 {
+                    continue; // delivered before: counted once
+                }
+                let since = time::to_db(a.detected - g.window);
+                let open: Option<(String, String)> = sqlx::query_as(
+                    "SELECT id, event_ids FROM alerts WHERE tenant = $1 AND fingerprint = $2 \
+                     AND status IN ('new', 'acknowledged') AND last_seen >= $3 ORDER BY seq DESC LIMIT 1",
+                )
+                .bind(&a.tenant)
+                .bind(&g.fingerprint)
+                .bind(since)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some((id, ids)) = open {
+                    let mut ids: Vec<String> = serde_json::from_str(&ids).unwrap_or_default();
+                    if ids.len() < MAX_GROUPED_EVENT_IDS {
+                        ids.extend(a.event_ids.iter().take(MAX_GROUPED_EVENT_IDS - ids.len()).cloned());
+                    }
+                    sqlx::query(
+                        "UPDATE alerts SET occurrences = occurrences + 1, event_ids = $1, \
+                         last_seen = CASE WHEN last_seen < $2 THEN $2 ELSE last_seen END, \
+                         event_time = COALESCE($3, event_time) WHERE id = $4",
+                    )
+                    .bind(json_text(&ids)?)
+                    .bind(detected)
+                    .bind(time::opt_to_db(a.event_time))
+                    .bind(&id)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query("UPDATE alert_matches SET alert_id = $1 WHERE match_id = $2")
+                        .bind(&id)
+                        .bind(&a.id)
+                        .execute(&mut *tx)
+                        .await?;
+                    continue;
+                }
+                sqlx::query("UPDATE alert_matches SET alert_id = $1 WHERE match_id = $1")
+                    .bind(&a.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             let done = sqlx::query(
                 "INSERT INTO alerts (id, tenant, status, rule_id, rule_title, level, level_rank, kind, attack, \
-                 tags, event_ids, group_key, event_time, detected, input, host, matched) VALUES ($1, $2, 'new', \
-                 $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT (id) DO NOTHING",
+                 tags, event_ids, group_key, event_time, detected, input, host, matched, fingerprint, first_seen, \
+                 last_seen) VALUES ($1, $2, 'new', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+                 $17, $13, $13) ON CONFLICT (id) DO NOTHING",
             )
             .bind(&a.id)
             .bind(&a.tenant)
@@ -230,10 +305,11 @@ impl State {
             .bind(event_ids)
             .bind(&a.group_key)
             .bind(time::opt_to_db(a.event_time))
-            .bind(time::to_db(a.detected))
+            .bind(detected)
             .bind(&a.input)
             .bind(&a.host)
             .bind(matched)
+            .bind(a.grouping.as_ref().map(|g| g.fingerprint.clone()))
             .execute(&mut *tx)
             .await?;
             inserted += done.rows_affected();

@@ -40,7 +40,10 @@ mod tokens;
 pub mod triage;
 pub mod users;
 
-pub use alerts::{Alert, AlertKind, AlertPage, AlertQuery, DEFAULT_LIMIT, Level, MAX_LIMIT, NewAlert};
+pub use alerts::{
+    Alert, AlertGrouping, AlertKind, AlertPage, AlertQuery, DEFAULT_LIMIT, Level, MAX_GROUPED_EVENT_IDS, MAX_LIMIT,
+    NewAlert,
+};
 pub use audit::{
     AuditEntry, AuditOutcome, AuditPage, AuditProblem, AuditProblemKind, AuditQuery, AuditVerify, Checkpoint,
     NewAuditEntry,

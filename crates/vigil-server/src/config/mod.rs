@@ -10,6 +10,7 @@ use std::{
 use serde::Deserialize;
 use vigil_event::Level;
 
+mod grouping;
 mod logsource;
 mod oidc;
 mod reader;
@@ -195,6 +196,7 @@ impl Default for ServerConfig {
                 batch: 4096,
                 commit_interval: Duration::from_millis(500),
                 future_tolerance: Duration::from_secs(24 * 3600),
+                grouping: vigil_runtime::grouping::Grouping::default(),
             },
             // Alerts are evidence: kept until an operator sets a limit. Dead letters hold raw input
             // (up to 64 KiB each) and a flood of garbage must not fill the disk: 30 days, at most a
@@ -369,6 +371,7 @@ const SECTIONS: &[&str] = &[
     "logsource",
     "oidc",
     "respond",
+    "grouping",
 ];
 
 /// Reads a configuration file (every problem at once) and applies the overrides.
@@ -451,6 +454,7 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
     c.state = state::read(&mut r, &table);
     c.oidc = oidc::read(&mut r, &table);
     c.respond = respond::read(&mut r, &table);
+    c.pipeline.grouping = grouping::read(&mut r, &table);
     if r.problems.is_empty() {
         return Ok(c);
     }

@@ -402,3 +402,25 @@ fn respond_policies_calendars_and_matrix_with_every_problem_on_its_line() {
     );
     assert!(text.contains("night"), "{text}");
 }
+
+#[test]
+fn grouping_defaults_and_per_rule_overrides() {
+    let d = ServerConfig::default().pipeline.grouping;
+    let by: Vec<String> = ["host", "user", "src_ip"].map(String::from).to_vec();
+    assert_eq!((d.window, d.by.clone()), (Duration::from_secs(3600), by));
+    let c = parse(
+        "version = 1\n[grouping]\nwindow = \"30m\"\nby = [\"host\"]\n[grouping.rules.\"r-1\"]\nwindow = \"off\"\n",
+    )
+    .expect("valid");
+    let g = &c.pipeline.grouping;
+    assert_eq!(
+        (g.window, g.by.clone()),
+        (Duration::from_secs(1800), vec!["host".to_string()])
+    );
+    assert_eq!(g.rules["r-1"].window, Some(Duration::ZERO));
+    let problems = parse("version = 1\n[grouping]\nwindow = \"soon\"\nby = [\"\"]\ncolour = 1\n").expect_err("invalid");
+    let keys: Vec<_> = problems.iter().map(|p| (p.key.as_str(), p.line)).collect();
+    assert!(keys.contains(&("grouping.window", Some(3))), "{problems:?}");
+    assert!(keys.contains(&("grouping.by", Some(4))), "{problems:?}");
+    assert!(keys.contains(&("grouping.colour", Some(5))), "{problems:?}");
+}

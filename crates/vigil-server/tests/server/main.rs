@@ -37,8 +37,20 @@ async fn syslog_tcp_is_stored_searchable_and_detected() {
             .is_some_and(|m| m.contains("vigil-test-evil")),
         "{hit}"
     );
-    let alerts = s.alerts_until(5).await;
+    // One host, one user: the five matches fold into one alert (in-stream grouping).
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let alerts = loop {
+        let alerts = s.alerts_until(1).await;
+        if alerts["alerts"][0]["occurrences"] == 5 {
+            break alerts;
+        }
+        assert!(std::time::Instant::now() < deadline, "{alerts}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(alerts["total"], 1, "{alerts}");
     let first = &alerts["alerts"][0];
+    assert_eq!(first["event_ids"].as_array().map(Vec::len), Some(5), "{first}");
+    assert_eq!(first["group_key"], "host=web01,user=,src_ip=", "{first}");
     assert_eq!(first["rule_title"], "Vigil test keyword");
     assert_eq!(first["level"], "high");
     assert!(
@@ -196,11 +208,12 @@ async fn alert_retention_keeps_the_newest_and_counts_what_it_deleted() {
     })
     .await;
     let lines: Vec<String> = (0..5)
-        .map(|i| format!("<13>1 2026-11-23T10:00:0{i}Z web01 app 42 - - retention {i} vigil-test-evil"))
+        .map(|i| format!("<13>1 2026-11-23T10:00:0{i}Z web0{i} app 42 - - retention {i} vigil-test-evil"))
         .collect();
     s.syslog_tcp(&lines).await;
     s.search_until("vigil-test-evil", 5).await;
-    // Every event fired the keyword rule; retention keeps the 2 newest alerts.
+    // Every event fired the keyword rule (one host each: no grouping); retention keeps the 2
+    // newest alerts.
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
         let (_, metrics) = harness::http_text(s.http, "GET", "/metrics", Some(&s.read_token), None).await;

@@ -10,9 +10,21 @@ ALTER TABLE alerts ADD COLUMN acknowledged    BIGINT;
 ALTER TABLE alerts ADD COLUMN acknowledged_by TEXT;
 ALTER TABLE alerts ADD COLUMN closed          BIGINT;
 ALTER TABLE alerts ADD COLUMN closed_by       TEXT;
+ALTER TABLE alerts ADD COLUMN fingerprint     TEXT COLLATE "C";
+ALTER TABLE alerts ADD COLUMN occurrences     BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE alerts ADD COLUMN first_seen      BIGINT;
+ALTER TABLE alerts ADD COLUMN last_seen       BIGINT;
 
 CREATE INDEX alerts_tenant_status_seq ON alerts (tenant, status, seq);
 CREATE INDEX alerts_incident ON alerts (incident_id) WHERE incident_id IS NOT NULL;
+CREATE INDEX alerts_fingerprint ON alerts (tenant, fingerprint, seq) WHERE fingerprint IS NOT NULL;
+
+CREATE TABLE alert_matches (
+    match_id    TEXT    COLLATE "C" NOT NULL PRIMARY KEY,
+    alert_id    TEXT    NOT NULL,
+    at          BIGINT  NOT NULL
+);
+CREATE INDEX alert_matches_at ON alert_matches (at);
 
 CREATE TABLE alert_changes (
     seq         BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

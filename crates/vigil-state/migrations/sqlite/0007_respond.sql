@@ -12,10 +12,25 @@ ALTER TABLE alerts ADD COLUMN acknowledged    BIGINT;
 ALTER TABLE alerts ADD COLUMN acknowledged_by TEXT;
 ALTER TABLE alerts ADD COLUMN closed          BIGINT;
 ALTER TABLE alerts ADD COLUMN closed_by       TEXT;
+-- In-stream grouping: matches with the same fingerprint (rule + group-by values) within a window
+-- fold into one open alert; `occurrences` counts them, `event_ids` keeps the first 100.
+ALTER TABLE alerts ADD COLUMN fingerprint     TEXT;
+ALTER TABLE alerts ADD COLUMN occurrences     BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE alerts ADD COLUMN first_seen      BIGINT;
+ALTER TABLE alerts ADD COLUMN last_seen       BIGINT;
 
 -- The analyst queue: a tenant's alerts of one status, newest first.
 CREATE INDEX alerts_tenant_status_seq ON alerts (tenant, status, seq);
 CREATE INDEX alerts_incident ON alerts (incident_id) WHERE incident_id IS NOT NULL;
+CREATE INDEX alerts_fingerprint ON alerts (tenant, fingerprint, seq) WHERE fingerprint IS NOT NULL;
+
+-- Every grouped match once (a batch delivered again after a crash is not counted twice).
+CREATE TABLE alert_matches (
+    match_id    TEXT    NOT NULL PRIMARY KEY,
+    alert_id    TEXT    NOT NULL,
+    at          BIGINT  NOT NULL
+);
+CREATE INDEX alert_matches_at ON alert_matches (at);
 
 CREATE TABLE alert_changes (
     seq         INTEGER PRIMARY KEY AUTOINCREMENT,

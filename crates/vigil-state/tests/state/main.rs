@@ -6,6 +6,7 @@ mod apikeys;
 mod audit;
 mod audit_tamper;
 mod dead_letters;
+mod grouping;
 mod incidents;
 mod reopen;
 mod retention;

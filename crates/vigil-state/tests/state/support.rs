@@ -180,5 +180,6 @@ pub fn alert(id: &str, rule: &str, level: &str, detected: Timestamp) -> NewAlert
         input: Some("syslog".into()),
         host: Some("web-1".into()),
         matched: serde_json::json!({"selection": ["CommandLine"]}),
+        grouping: None,
     }
 }

@@ -12,6 +12,8 @@ mod audit;
 mod audit_tamper;
 #[path = "../state/dead_letters.rs"]
 mod dead_letters;
+#[path = "../state/grouping.rs"]
+mod grouping;
 #[path = "../state/incidents.rs"]
 mod incidents;
 mod postgres_only;

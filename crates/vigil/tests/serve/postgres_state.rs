@@ -49,7 +49,7 @@ fn the_server_keeps_its_state_in_postgresql() {
     let body: String = (0..10)
         .map(|i| {
             let hit = if i % 5 == 0 { "yes" } else { "no" };
-            format!("{{\"marker\":\"{m}\",\"category\":\"test\",\"hit\":\"{hit}\",\"n\":{i}}}\n")
+            format!("{{\"marker\":\"{m}\",\"category\":\"test\",\"hit\":\"{hit}\",\"n\":{i},\"host\":\"h{i}\"}}\n")
         })
         .collect();
     let r = server
