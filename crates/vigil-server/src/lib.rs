@@ -8,6 +8,7 @@
 //! lists alerts.
 
 mod audit_task;
+pub mod auto_incident;
 pub mod config;
 mod conn_limit;
 pub mod server;

@@ -119,6 +119,12 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let mut tasks = inputs.into_tasks();
     tasks.extend(oidc_task);
     tasks.push(startup::spawn_retention(&config, &core, shutdown.clone()));
+    tasks.extend(crate::auto_incident::spawn(
+        core.state.clone(),
+        config.respond.auto_incident.clone(),
+        config.respond.matrix,
+        shutdown.clone(),
+    ));
     tasks.push(audit_task::spawn_checkpoints(
         &config,
         core.state.clone(),

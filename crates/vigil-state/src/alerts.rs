@@ -376,6 +376,18 @@ impl State {
         })
     }
 
+    /// Alerts of every tenant inserted after position `after` (their `seq`), oldest first, at most
+    /// `limit`: what work that follows new alerts (auto-incident policies) reads.
+    pub async fn alerts_after(&self, after: i64, limit: u32) -> Result<Vec<Alert>, StateError> {
+        let sql = AssertSqlSafe(format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts WHERE seq > $1 ORDER BY seq LIMIT $2"
+        ));
+        on_db!(self, db => {
+            let rows = sqlx::query(sql).bind(after).bind(i64::from(limit)).fetch_all(&db.reader).await?;
+            rows.iter().map(alert_from_row).collect()
+        })
+    }
+
     /// Number of stored alerts.
     pub async fn count_alerts(&self) -> Result<u64, StateError> {
         let n: i64 = on_db!(self, db => sqlx::query_scalar("SELECT COUNT(*) FROM alerts").fetch_one(&db.reader).await?);

@@ -150,13 +150,38 @@ pub enum Command {
   vigil search 'Image:*\\\\powershell.exe' --terms Computer --size 0
   vigil search 'host:db01' --asc --json > page.json")]
     Search(SearchArgs),
-    /// List alerts raised by in-stream detection on a running server (newest first), or show the
-    /// events that raised one alert.
+    /// Alerts raised by in-stream detection on a running server: list them (newest first), show
+    /// the events that raised one, and triage them (acknowledge, close, reopen, assign, comment).
+    ///
+    /// Without a subcommand, lists alerts. Triage needs an API key with `alert:triage` (role
+    /// analyst or above); reopening a closed alert needs `alert:reopen` (role lead or admin).
     #[command(after_help = "Examples:
   vigil alerts --min-level high --limit 20
+  vigil alerts --status new,acknowledged --host web01
   vigil alerts --since 24h --rule-id 8a582fe2-0882-4b89-a82a-da6b2dc32937 --json
-  vigil alerts --events 5f0c3b9e6d2a41f7a8c1e4b2d9f03a61")]
-    Alerts(AlertsArgs),
+  vigil alerts --events 5f0c3b9e6d2a41f7a8c1e4b2d9f03a61
+  vigil alerts ack 5f0c3b9e6d2a41f7a8c1e4b2d9f03a61
+  vigil alerts close 5f0c3b9e6d2a41f7a8c1e4b2d9f03a61 --disposition false_positive --comment 'backup job'
+  vigil alerts close --where-rule-id 8a582fe2-0882-4b89-a82a-da6b2dc32937 --where-host scanner01 \\
+    --disposition benign_positive --yes
+  vigil alerts history 5f0c3b9e6d2a41f7a8c1e4b2d9f03a61")]
+    Alerts(Box<crate::cli_respond::AlertsArgs>),
+    /// Incidents on a running server: create them from alerts, list and show them with their SLA
+    /// timers and timeline, change them, add notes, link alerts, merge, export a report.
+    ///
+    /// Reading needs `case:read` (every role but ingest); changing needs `case:write` (role analyst
+    /// or above); closing and reopening need `case:close` (role lead or admin).
+    #[command(after_help = "Examples:
+  vigil incidents create --title 'Ransomware on web01' --severity critical \\
+    --classification malicious-code:infected-system --alert 5f0c3b9e6d2a41f7a8c1e4b2d9f03a61
+  vigil incidents list --open --sla breached
+  vigil incidents show inc-fc8c19a529759f6d
+  vigil incidents update inc-fc8c19a529759f6d --status contained --owner alice
+  vigil incidents export inc-fc8c19a529759f6d --format markdown -o report.md")]
+    Incidents {
+        #[command(subcommand)]
+        command: crate::cli_respond::IncidentsCommand,
+    },
     /// The audit trail in the data directory: verify its hash chain, export it, sign checkpoints.
     ///
     /// Every change made through Vigil (API keys created or revoked, …) is appended to a hash chain:
@@ -506,31 +531,6 @@ pub struct SearchArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct AlertsArgs {
-    #[command(flatten)]
-    pub server: ServerArgs,
-    /// Only alerts raised at or after this time (RFC 3339, date, or age such as 24h).
-    #[arg(long, value_name = "TIME")]
-    pub since: Option<String>,
-    /// Only alerts of rules at this level or above.
-    #[arg(long, value_enum, value_name = "LEVEL")]
-    pub min_level: Option<LevelArg>,
-    /// Only alerts of this rule (its id).
-    #[arg(long, value_name = "ID")]
-    pub rule_id: Option<String>,
-    /// Alerts to show at most (1–1000).
-    #[arg(long, default_value_t = 50)]
-    pub limit: usize,
-    /// Show the alert with this id (the `id` column of the list) and the stored events that
-    /// raised it, oldest first, instead of a list.
-    #[arg(long, value_name = "ALERT_ID", conflicts_with_all = ["since", "min_level", "rule_id"])]
-    pub events: Option<String>,
-    /// Print the raw JSON answer.
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
 pub struct DeadLettersArgs {
     #[command(flatten)]
     pub server: ServerArgs,
@@ -769,6 +769,6 @@ mod tests {
             seen.push(cmd.get_name().to_string());
             stack.extend(cmd.get_subcommands().cloned());
         }
-        assert!(seen.len() >= 17, "the walk reaches every subcommand: {seen:?}");
+        assert!(seen.len() >= 31, "the walk reaches every subcommand: {seen:?}");
     }
 }

@@ -48,11 +48,12 @@ impl std::fmt::Debug for Client {
     }
 }
 
-/// A response: status, Retry-After (seconds), body.
+/// A response: status, Retry-After (seconds), Content-Type, body.
 #[derive(Debug)]
 pub struct Answer {
     pub status: StatusCode,
     pub retry_after: Option<u64>,
+    pub content_type: Option<String>,
     pub body: Bytes,
 }
 
@@ -60,17 +61,28 @@ impl Answer {
     /// The body read as the API's type `T`; an error answer becomes an error with the server's
     /// code and message.
     pub fn parse<T: DeserializeOwned>(self) -> anyhow::Result<T> {
-        if !self.status.is_success() {
-            match serde_json::from_slice::<ErrorBody>(&self.body) {
-                Ok(ErrorBody { error }) => bail!("server answered {}: {}: {}", self.status, error.code, error.message),
-                Err(_) => bail!(
-                    "server answered {} with a body that is not the API's error shape",
-                    self.status
-                ),
-            }
+        let answer = self.check()?;
+        serde_json::from_slice(&answer.body).with_context(|| {
+            format!(
+                "the server's answer ({}) is not what this client expects",
+                answer.status
+            )
+        })
+    }
+
+    /// The answer itself when it is a success; an error answer becomes an error with the server's
+    /// code and message.
+    pub fn check(self) -> anyhow::Result<Answer> {
+        if self.status.is_success() {
+            return Ok(self);
         }
-        serde_json::from_slice(&self.body)
-            .with_context(|| format!("the server's answer ({}) is not what this client expects", self.status))
+        match serde_json::from_slice::<ErrorBody>(&self.body) {
+            Ok(ErrorBody { error }) => bail!("server answered {}: {}: {}", self.status, error.code, error.message),
+            Err(_) => bail!(
+                "server answered {} with a body that is not the API's error shape",
+                self.status
+            ),
+        }
     }
 }
 
@@ -165,6 +177,11 @@ impl Client {
             .get(header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse().ok());
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         #[expect(clippy::disallowed_methods, reason = "bounded by Limited to MAX_RESPONSE")]
         let body = Limited::new(response.into_body(), MAX_RESPONSE)
             .collect()
@@ -174,6 +191,7 @@ impl Client {
         Ok(Answer {
             status,
             retry_after,
+            content_type,
             body,
         })
     }
@@ -185,10 +203,31 @@ impl Client {
 
     /// `POST path` with a JSON body, the answer read as `T`.
     pub async fn post<B: Serialize, T: DeserializeOwned>(&mut self, path: &str, body: &B) -> anyhow::Result<T> {
+        self.send_json(Method::POST, path, body).await
+    }
+
+    /// `PATCH path` with a JSON body (fields left out stay as they are), the answer read as `T`.
+    pub async fn patch<B: Serialize, T: DeserializeOwned>(&mut self, path: &str, body: &B) -> anyhow::Result<T> {
+        self.send_json(Method::PATCH, path, body).await
+    }
+
+    /// `method path` with a JSON body, the answer read as `T`.
+    async fn send_json<B: Serialize, T: DeserializeOwned>(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> anyhow::Result<T> {
         let bytes = Bytes::from(serde_json::to_vec(body)?);
-        self.send(Method::POST, path, Some(("application/json", bytes)))
+        self.send(method, path, Some(("application/json", bytes)))
             .await?
             .parse()
+    }
+
+    /// `GET path`, the successful answer as it came (a document that is not JSON, such as a
+    /// Markdown report); an error answer becomes an error with the server's code and message.
+    pub async fn get_raw(&mut self, path: &str) -> anyhow::Result<Answer> {
+        self.send(Method::GET, path, None).await?.check()
     }
 }
 

@@ -9,8 +9,11 @@ mod apikey_cmd;
 mod arg_values;
 mod audit_cmd;
 mod cli;
+mod cli_respond;
 mod client;
 mod hunt;
+mod incident_cmd;
+mod incident_view;
 mod ingest_cmd;
 mod progress;
 mod remote_cmd;
@@ -18,6 +21,7 @@ mod rule_exceptions;
 mod rules_cmd;
 mod serve_cmd;
 mod term_safe;
+mod triage_cmd;
 mod user_cmd;
 
 use std::{io::IsTerminal, process::ExitCode};
@@ -73,7 +77,11 @@ fn main() -> ExitCode {
         Command::Token { command } => serve_cmd::token(command),
         Command::Ingest(args) => ingest_cmd::run(args),
         Command::Search(args) => remote_cmd::search(args),
-        Command::Alerts(args) => remote_cmd::alerts(args),
+        Command::Alerts(mut args) => match args.command.take() {
+            Some(command) => triage_cmd::run(command),
+            None => remote_cmd::alerts(*args),
+        },
+        Command::Incidents { command } => incident_cmd::run(command),
         Command::DeadLetters(args) => remote_cmd::dead_letters(args),
         Command::Audit { command } => audit_cmd::run(command),
     };

@@ -1,4 +1,4 @@
-//! `vigil search`, `vigil alerts`, `vigil dead-letters`: read from a running server.
+//! `vigil search`, `vigil alerts` (the list), `vigil dead-letters`: read from a running server.
 
 use std::process::ExitCode;
 
@@ -6,18 +6,19 @@ use anyhow::Context;
 use jiff::Timestamp;
 use serde::Serialize;
 use vigil_api_types::{
-    alerts::{AlertEvents, AlertPage},
+    alerts::{Alert, AlertEvents, AlertPage},
     dead_letters::DeadLetterPage,
     search::{Agg, AggResult, SearchBody, SearchResponse},
 };
 
 use crate::{
-    cli::{AlertsArgs, DeadLettersArgs, LevelArg, SearchArgs},
+    cli::{DeadLettersArgs, LevelArg, SearchArgs},
+    cli_respond::AlertsArgs,
     client::encode,
     term_safe::{self, Esc, SafeTable, errln, outln},
 };
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -25,13 +26,13 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// The server's answer as JSON (`--json`), with the same escapes as every JSON output.
-fn print_json<T: Serialize>(answer: &T) -> anyhow::Result<ExitCode> {
+pub(crate) fn print_json<T: Serialize>(answer: &T) -> anyhow::Result<ExitCode> {
     outln!("{}", term_safe::json::to_string_pretty(answer)?)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// At most `max` characters of `s`, as a table cell (the table escapes it).
-fn short(s: &str, max: usize) -> String {
+pub(crate) fn short(s: &str, max: usize) -> String {
     if s.chars().count() > max {
         let cut: String = s.chars().take(max.saturating_sub(1)).collect();
         format!("{cut}…")
@@ -41,7 +42,7 @@ fn short(s: &str, max: usize) -> String {
 }
 
 /// An optional text, as a table cell.
-fn short_opt(s: Option<&str>, max: usize) -> String {
+pub(crate) fn short_opt(s: Option<&str>, max: usize) -> String {
     short(s.unwrap_or(""), max)
 }
 
@@ -51,7 +52,7 @@ fn short_json(v: &serde_json::Value, max: usize) -> String {
 }
 
 /// A point in time as a table cell.
-fn time(t: Timestamp) -> String {
+pub(crate) fn time(t: Timestamp) -> String {
     t.to_string()
 }
 
@@ -113,7 +114,7 @@ pub fn search(args: SearchArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn level_name(l: LevelArg) -> &'static str {
+pub(crate) fn level_name(l: LevelArg) -> &'static str {
     match l {
         LevelArg::Informational => "informational",
         LevelArg::Low => "low",
@@ -137,6 +138,16 @@ pub fn alerts(args: AlertsArgs) -> anyhow::Result<ExitCode> {
     if let Some(r) = &args.rule_id {
         path.push_str(&format!("&rule_id={}", encode(r)));
     }
+    if !args.status.is_empty() {
+        let statuses: Vec<&str> = args.status.iter().map(|s| s.as_str()).collect();
+        path.push_str(&format!("&status={}", encode(&statuses.join(","))));
+    }
+    if let Some(a) = &args.assignee {
+        path.push_str(&format!("&assignee={}", encode(a)));
+    }
+    if let Some(h) = &args.host {
+        path.push_str(&format!("&host={}", encode(h)));
+    }
     let answer: AlertPage = runtime()?.block_on(async {
         let mut client = args.server.client()?;
         client.get(&path).await
@@ -144,7 +155,17 @@ pub fn alerts(args: AlertsArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         return print_json(&answer);
     }
-    let mut t = SafeTable::new(&["detected", "level", "rule", "ATT&CK", "host", "event time", "id"]);
+    let mut t = SafeTable::new(&[
+        "detected",
+        "level",
+        "rule",
+        "ATT&CK",
+        "host",
+        "event time",
+        "status",
+        "assignee",
+        "id",
+    ]);
     for a in &answer.alerts {
         t.add_row(vec![
             time(a.detected),
@@ -153,6 +174,8 @@ pub fn alerts(args: AlertsArgs) -> anyhow::Result<ExitCode> {
             a.attack.join(" "),
             short_opt(a.host.as_deref(), 30),
             a.event_time.map(time).unwrap_or_default(),
+            alert_status(a),
+            short_opt(a.assignee.as_deref(), 24),
             short(&a.id, 32),
         ]);
     }
@@ -161,6 +184,14 @@ pub fn alerts(args: AlertsArgs) -> anyhow::Result<ExitCode> {
     }
     errln!("{} alerts match, {} shown", answer.total, answer.alerts.len());
     Ok(ExitCode::SUCCESS)
+}
+
+/// An alert's triage status as a table cell: `closed (false_positive)`.
+pub(crate) fn alert_status(a: &Alert) -> String {
+    match a.disposition {
+        Some(d) => format!("{} ({d})", a.status),
+        None => a.status.to_string(),
+    }
 }
 
 /// `vigil alerts --events ID`: the alert, then its stored events, oldest first.

@@ -17,6 +17,17 @@
 //! resolve = "5d"
 //! warn_at = 0.75               # share of a target from which a timer warns
 //! calendar = "office"          # or "24x7"
+//!
+//! [[respond.auto_incident]]    # open an incident for every critical alert
+//! name = "critical alerts"
+//! min_level = "critical"
+//!
+//! [[respond.auto_incident]]    # or for 5 open alerts of medium or more on one host in an hour
+//! name = "busy host"
+//! min_level = "medium"
+//! count = 5
+//! within = "1h"
+//! classification = "other:undetermined"   # RSIT; the default
 //! ```
 
 use std::collections::BTreeMap;
@@ -26,6 +37,7 @@ use serde::Deserialize;
 use vigil_respond::{CalendarSpec, PriorityMatrix, SlaPolicies};
 
 use super::reader::Reader;
+use crate::auto_incident::AutoIncidentPolicy;
 
 const SECTION: &str = "respond";
 
@@ -34,6 +46,8 @@ const SECTION: &str = "respond";
 pub struct RespondConfig {
     pub matrix: PriorityMatrix,
     pub sla: SlaPolicies,
+    /// Auto-incident policies, in order (the first that matches an alert opens its incident).
+    pub auto_incident: Vec<AutoIncidentPolicy>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -44,6 +58,18 @@ struct RespondFile {
     calendars: BTreeMap<String, CalendarSpec>,
     #[serde(default)]
     sla: BTreeMap<String, SlaFile>,
+    #[serde(default)]
+    auto_incident: Vec<AutoFile>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AutoFile {
+    name: String,
+    min_level: String,
+    count: Option<u32>,
+    within: Option<String>,
+    classification: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -108,5 +134,46 @@ pub(super) fn read(r: &mut Reader, table: &toml::Table) -> RespondConfig {
     RespondConfig {
         matrix: file.priority_matrix.unwrap_or_default(),
         sla,
+        auto_incident: file.auto_incident.iter().filter_map(|a| auto_policy(r, a)).collect(),
+    }
+}
+
+/// One `[[respond.auto_incident]]`; problems are reported under its name.
+fn auto_policy(r: &mut Reader, a: &AutoFile) -> Option<AutoIncidentPolicy> {
+    let key = format!("auto_incident \"{}\"", a.name);
+    let mut ok = true;
+    let min_level = vigil_event::Level::parse(&a.min_level)
+        .map_err(|e| {
+            r.problem(Some(SECTION), &key, format!("min_level: {e}"));
+            ok = false;
+        })
+        .ok();
+    let classification = a.classification.clone().unwrap_or_else(|| "other:undetermined".into());
+    if let Err(e) = vigil_respond::rsit::parse(&classification) {
+        r.problem(Some(SECTION), &key, format!("classification: {e}"));
+        ok = false;
+    }
+    let count = a.count.unwrap_or(1);
+    if count == 0 || count > 1000 {
+        r.problem(Some(SECTION), &key, "count: between 1 and 1000");
+        ok = false;
+    }
+    let within = match (&a.within, count) {
+        (Some(w), _) => r.duration(SECTION, &key, Some(w)),
+        (None, 1) => Some(std::time::Duration::ZERO),
+        (None, _) => {
+            r.problem(Some(SECTION), &key, "within: a window is needed with count above 1");
+            None
+        }
+    };
+    match (ok, min_level, within) {
+        (true, Some(min_level), Some(within)) => Some(AutoIncidentPolicy {
+            name: a.name.clone(),
+            min_level,
+            count,
+            within,
+            classification,
+        }),
+        _ => None,
     }
 }

@@ -11,15 +11,26 @@ use crate::harness::{TestServer, http, http_text};
 /// A server on `backend`: SQLite in its data directory, or a fresh database on the PostgreSQL
 /// of `VIGIL_TEST_POSTGRES_URL` (scripts/test starts one).
 async fn server(postgres: bool) -> TestServer {
-    if !postgres {
-        return TestServer::start(None).await;
-    }
-    let url = new_postgres_database().await;
+    server_with(postgres, |_| {}).await
+}
+
+async fn server_with(
+    postgres: bool,
+    tweak: impl FnOnce(&mut vigil_server::ServerConfig) + Send + 'static,
+) -> TestServer {
+    let url = if postgres {
+        Some(new_postgres_database().await)
+    } else {
+        None
+    };
     TestServer::start_with(None, move |c| {
-        c.state = StateStore::Postgres {
-            url,
-            max_connections: 5,
+        if let Some(url) = url {
+            c.state = StateStore::Postgres {
+                url,
+                max_connections: 5,
+            };
         }
+        tweak(c);
     })
     .await
 }
@@ -352,6 +363,71 @@ async fn incident_scenario(postgres: bool) {
         assert!(actions.contains(&action), "{action}: {actions:?}");
     }
     s.stop().await;
+}
+
+/// A policy opens an incident for every alert of level high or more, as `system`.
+async fn auto_incident_scenario(postgres: bool) {
+    let s = server_with(postgres, |c| {
+        c.respond.auto_incident = vec![vigil_server::auto_incident::AutoIncidentPolicy {
+            name: "high alerts".into(),
+            min_level: vigil_event::Level::High,
+            count: 1,
+            within: std::time::Duration::ZERO,
+            classification: "intrusion-attempts:exploit".into(),
+        }];
+    })
+    .await;
+    let ids = three_alerts(&s).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let page = loop {
+        let (_, page) = call(&s, Role::Viewer, "GET", "/api/v1/incidents", None).await;
+        if page["total"] == 3 {
+            break page;
+        }
+        assert!(std::time::Instant::now() < deadline, "{page}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let incident = &page["incidents"][0];
+    assert_eq!(incident["created_by"], "system", "{incident}");
+    assert_eq!(incident["classification"], "intrusion-attempts:exploit");
+    assert_eq!(incident["severity"], 3, "high → 3: {incident}");
+    assert!(
+        incident["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("high alerts")),
+        "{incident}"
+    );
+    let mut linked: Vec<String> = page["incidents"]
+        .as_array()
+        .expect("incidents")
+        .iter()
+        .flat_map(|i| i["alert_ids"].as_array().cloned().unwrap_or_default())
+        .filter_map(|v| v.as_str().map(String::from))
+        .collect();
+    linked.sort();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(linked, expected, "one incident per alert");
+    let (_, audit) = call(
+        &s,
+        Role::Lead,
+        "GET",
+        "/api/v1/audit?actor=system&action=incident.create",
+        None,
+    )
+    .await;
+    assert_eq!(audit["entries"].as_array().map(Vec::len), Some(3), "{audit}");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_incident_on_sqlite() {
+    auto_incident_scenario(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_incident_on_postgres() {
+    auto_incident_scenario(true).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -22,5 +22,6 @@ mod log_file;
 mod logsource;
 mod malformed;
 mod postgres_state;
+mod respond_cli;
 mod retro_hunt;
 mod rsyslog;
