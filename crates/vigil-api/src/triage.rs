@@ -132,7 +132,7 @@ fn refusal(alert: &Alert, update: &AlertUpdate, may_reopen: bool) -> ApiError {
     };
     let hint = match alert.status {
         AlertStatus::Merged => " (it belongs to its incident now)",
-        AlertStatus::Closed => " (reopen it first with \"status\": \"new\")",
+        AlertStatus::Closed => " (reopen it first: \"status\": \"new\", or vigil alerts reopen)",
         _ => "",
     };
     ApiError::new(ErrorCode::Conflict, format!("{what}{hint}"))
