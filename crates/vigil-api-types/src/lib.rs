@@ -19,5 +19,6 @@ pub mod rules;
 pub mod search;
 pub mod session;
 pub mod status;
+pub mod suppressions;
 pub mod triage;
 pub mod units;

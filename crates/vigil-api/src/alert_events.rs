@@ -105,7 +105,11 @@ pub async fn alert_events(
 }
 
 /// The stored events with these ids, a bounded query at a time.
-fn fetch(store: &vigil_store::EventStore, tenant: &str, ids: &[String]) -> Result<Vec<Hit>, vigil_store::StoreError> {
+pub(crate) fn fetch(
+    store: &vigil_store::EventStore,
+    tenant: &str,
+    ids: &[String],
+) -> Result<Vec<Hit>, vigil_store::StoreError> {
     let mut hits = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(IDS_PER_QUERY) {
         let query: Vec<String> = chunk.iter().map(|id| format!("_id:{id}")).collect();

@@ -1,7 +1,8 @@
-//! The HTTP API of `vigil serve`: search, alerts, dead letters, rules, native ingest, health and
-//! metrics; principals from bearer keys, one permission per route (`routes.rs`), per-principal rate
-//! limits, and the human units its parameters use. Its OpenAPI 3.1 document is generated from the
-//! code (`openapi.rs`) and shown by a docs page served from the binary (`docs.rs`).
+//! The HTTP API of `vigil serve`: search, alerts, incidents, suppression rules, dead letters,
+//! rules, native ingest, health and metrics; principals from bearer keys, one permission per route
+//! (`routes.rs`), per-principal rate limits, and the human units its parameters use. Its OpenAPI
+//! 3.1 document is generated from the code (`openapi.rs`) and shown by a docs page served from the
+//! binary (`docs.rs`).
 //!
 //! Every error is JSON `{"error": {"code": "...", "message": "..."}}` with a code of the one table
 //! ([`ErrorCode`], rendered in `docs/http-errors.md`), including 404, 405, 413, 414 and every
@@ -26,6 +27,7 @@ pub mod routes;
 mod search;
 pub mod serde_text;
 pub mod session;
+mod suppressions;
 mod triage;
 
 pub use error::{ApiError, ErrorCode};
@@ -41,7 +43,9 @@ use vigil_spool::Spool;
 use vigil_state::State;
 use vigil_store::EventStore;
 
-use vigil_runtime::{engine::RuleHolder, metrics::Metrics, sink::SpoolSink, streams::Streams};
+use vigil_runtime::{
+    engine::RuleHolder, metrics::Metrics, sink::SpoolSink, streams::Streams, suppression::SuppressionHolder,
+};
 
 use crate::{auth::TokenAuth, rate_limit::RateLimiter};
 
@@ -80,6 +84,8 @@ pub struct ApiContext {
     pub tls: bool,
     /// The response workflow's priority matrix, SLA policies and clock.
     pub respond: Arc<Respond>,
+    /// The suppression rules the pipeline matches with: reloaded after every change made here.
+    pub suppressions: Arc<SuppressionHolder>,
 }
 
 /// The response workflow's settings (`[respond]`).

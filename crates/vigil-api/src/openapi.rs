@@ -33,7 +33,7 @@ use crate::{
     DEFAULT_MAX_BODY_BYTES, ErrorCode, MAX_URI_BYTES, alert_events, audit, docs, incident_report, incidents, ingest,
     oidc_login, ops, records,
     routes::{Access, RouteSpec},
-    search, session, triage,
+    search, session, suppressions, triage,
 };
 
 /// Where the document is served.
@@ -61,6 +61,13 @@ pub const BEARER: &str = "bearer";
         triage::update,
         triage::bulk,
         triage::history,
+        suppressions::from_alert,
+        suppressions::create,
+        suppressions::list,
+        suppressions::get,
+        suppressions::update,
+        suppressions::delete,
+        suppressions::matches,
         incidents::create,
         incidents::list,
         incidents::get,
@@ -91,6 +98,7 @@ pub const BEARER: &str = "bearer";
         (name = "search", description = "Search and aggregate stored events."),
         (name = "alerts", description = "What the rules raised, the events behind it, and its triage."),
         (name = "incidents", description = "Incidents: created from alerts, classified by RSIT, worked along NIST SP 800-61, with timelines and SLA timers."),
+        (name = "suppressions", description = "Suppression rules: detection matches of a rule (or of every rule) whose event meets exact conditions raise no alert, and are counted and listed instead."),
         (name = "dead-letters", description = "Records that could not be accepted or parsed, with the reason."),
         (name = "rules", description = "The running rule set: its load report, and reloading it."),
         (name = "ingest", description = "Vigil's native ingest: lines of text or NDJSON."),
@@ -113,6 +121,18 @@ pub struct Listing {
     /// Only entries before this time (exclusive), in the same forms as `since`.
     #[param(min_length = 1)]
     pub until: Option<String>,
+    /// Entries per page, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The paging parameters of listings without a time range (suppressions and their matches).
+/// Documentation only, like [`Listing`].
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Paging {
     /// Entries per page, 1 to 1000 (default 100).
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
@@ -434,7 +454,7 @@ fn close_request_schemas(doc: &mut Value) {
 /// What the whole API has in common: authentication, errors, limits, and what is left out.
 fn overview() -> String {
     format!(
-        "Vigil's REST API: search, alerts, dead letters, rules, native ingest, the audit trail, health and metrics. \
+        "Vigil's REST API: search, alerts, incidents, suppression rules, dead letters, rules, native ingest, the audit trail, health and metrics. \
          The docs page is at `/api/v1/docs`.\n\n\
          **Authentication.** Send an API key as `Authorization: Bearer vgl_…` (create one with `vigil apikey create`), \
          or, with `[oidc]` configured, an access token of the OpenID provider as `Authorization: Bearer <JWT>`; \

@@ -22,7 +22,7 @@ use vigil_api_types::access::{Permission, Principal};
 
 use crate::{
     ApiError, Ctx, ErrorCode, alert_events, audit, docs, incident_report, incidents, ingest, oidc_login, openapi, ops,
-    records, search, session, triage,
+    records, search, session, suppressions, triage,
 };
 
 /// What a route needs.
@@ -91,6 +91,34 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Ctx>)> {
         (
             spec(Method::GET, "/api/v1/alerts/{id}/events", Needs(P::AlertRead)),
             get(alert_events::alert_events),
+        ),
+        (
+            spec(Method::POST, "/api/v1/alerts/{id}/suppress", Needs(P::RuleWrite)),
+            post(suppressions::from_alert),
+        ),
+        (
+            spec(Method::POST, "/api/v1/suppressions", Needs(P::RuleWrite)),
+            post(suppressions::create),
+        ),
+        (
+            spec(Method::GET, "/api/v1/suppressions", Needs(P::AlertRead)),
+            get(suppressions::list),
+        ),
+        (
+            spec(Method::GET, "/api/v1/suppressions/{id}", Needs(P::AlertRead)),
+            get(suppressions::get),
+        ),
+        (
+            spec(Method::PATCH, "/api/v1/suppressions/{id}", Needs(P::RuleWrite)),
+            patch(suppressions::update),
+        ),
+        (
+            spec(Method::DELETE, "/api/v1/suppressions/{id}", Needs(P::RuleWrite)),
+            delete(suppressions::delete),
+        ),
+        (
+            spec(Method::GET, "/api/v1/suppressions/{id}/matches", Needs(P::AlertRead)),
+            get(suppressions::matches),
         ),
         (
             spec(Method::POST, "/api/v1/incidents", Needs(P::CaseWrite)),

@@ -37,4 +37,6 @@ pub use http::{MAX_RESPONSE_BODY, parse_retry_after};
 pub use notification::{MAX_ID_LEN, Notification};
 pub use notifier::{Delivered, Notifier, Timeouts};
 pub use policy::OutboundPolicy;
+/// The URL type of [`OutboundPolicy::check`].
+pub use reqwest::Url;
 pub use signature::verify_signature;

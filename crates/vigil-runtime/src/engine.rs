@@ -201,10 +201,15 @@ fn base_alert(rule: &RuleInfo, kind: AlertKind, event: &Event, tenant: &str, now
     }
 }
 
+/// The id of the alert of a detection of `rule` on `event` (the same on every delivery).
+pub fn detection_alert_id(rule: &RuleInfo, event: &Event) -> String {
+    alert_id(&[rule.key(), &event.id.to_string()])
+}
+
 /// An alert for one detection hit.
 pub fn detection_alert(rule: &RuleInfo, hit: &Hit, event: &Event, tenant: &str, now: Timestamp) -> NewAlert {
     let mut a = base_alert(rule, AlertKind::Detection, event, tenant, now);
-    a.id = alert_id(&[rule.key(), &event.id.to_string()]);
+    a.id = detection_alert_id(rule, event);
     if let Some(d) = hit.result.as_detection() {
         let mut selections = d.matched_selections.clone();
         selections.sort();

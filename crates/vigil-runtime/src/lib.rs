@@ -1,7 +1,8 @@
 //! The data path of `vigil serve`, below the HTTP surface: where inputs deliver
 //! ([`sink::SpoolSink`], durable before acknowledging), the spool → detect → store
 //! [`pipeline::Pipeline`], the in-stream rules ([`engine`]), keyed ingest streams ([`streams`]),
-//! logsource assignment ([`logsource`]) and the counters behind `/metrics` ([`metrics`]).
+//! logsource assignment ([`logsource`]), suppression rules ([`suppression`]) and the counters
+//! behind `/metrics` ([`metrics`]).
 
 mod correlation;
 pub mod engine;
@@ -12,3 +13,4 @@ pub mod pipeline;
 pub mod sink;
 mod store_stage;
 pub mod streams;
+pub mod suppression;

@@ -90,6 +90,8 @@ pub struct Metrics {
     pub parse_errors: AtomicU64,
     pub dead_letters: AtomicU64,
     pub alerts: AtomicU64,
+    /// Detection matches a suppression kept from becoming an alert (each counted on it too).
+    pub alerts_suppressed: AtomicU64,
     /// Records that were neither indexed nor dead-lettered. By design this stays 0; it exists so
     /// that operators can alert on it if it ever does not.
     pub dropped: AtomicU64,
@@ -240,7 +242,7 @@ impl Metrics {
                 let _ = writeln!(out, "{name}{{input=\"{input}\"}} {}", get(m));
             }
         }
-        let counters: [(&str, &str, &AtomicU64); 14] = [
+        let counters: [(&str, &str, &AtomicU64); 15] = [
             (
                 "vigil_alerts_pruned_total",
                 "Alerts deleted by retention ([alerts] max_age, max_count).",
@@ -291,6 +293,11 @@ impl Metrics {
                 "vigil_alerts_total",
                 "Alerts raised (detections and correlations).",
                 &self.alerts,
+            ),
+            (
+                "vigil_alerts_suppressed_total",
+                "Detection matches a suppression rule kept from raising an alert (each counted on its suppression and listed: GET /api/v1/suppressions/{id}/matches).",
+                &self.alerts_suppressed,
             ),
             (
                 "vigil_dropped_events_total",

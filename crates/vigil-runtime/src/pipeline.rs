@@ -12,6 +12,9 @@
 //!    commit and the saved correlation state cover (alerts and dead letters of a batch are
 //!    persisted before the batch reaches this stage).
 //!
+//! A detection match that an active suppression rule covers ([`crate::suppression`]) raises no
+//! alert: it is recorded on the suppression with the batch, before its alerts.
+//!
 //! After a crash the spool is replayed from its checkpoint: the store skips events it already
 //! committed, alert ids are deterministic (inserted at most once), and the correlator skips
 //! records its saved state already covers — so every event is indexed and detected once in effect.
@@ -32,6 +35,7 @@ use vigil_event::{Event, EventId, Fields, LogSourceTags, Raw};
 use vigil_ingest::{Record, RecordFormat};
 use vigil_parse::{Format, Origin, ParseError};
 use vigil_spool::Spool;
+use vigil_state::suppressions::NewSuppressedMatch;
 use vigil_state::{NewAlert, NewDeadLetter, State};
 use vigil_store::{EventStore, PreparedEvent};
 
@@ -41,6 +45,7 @@ use crate::{
     logsource::LogsourceMap,
     metrics::Metrics,
     store_stage::{StoreBatch, StoreStage},
+    suppression::{self, SuppressionHolder},
 };
 
 /// The spool → detect → store pipeline.
@@ -79,6 +84,9 @@ pub struct Pipeline {
     pub position: Arc<AtomicU64>,
     /// The spool checkpoint stays below this seq ([`crate::streams::Streams::checkpoint_hold`]).
     pub checkpoint_hold: Arc<AtomicU64>,
+    /// The active suppression rules, reloaded every [`suppression::REFRESH`] (and by the API
+    /// when it changes one).
+    pub suppressions: Arc<SuppressionHolder>,
 }
 
 /// Errors that stop the pipeline (the server then reports not-ready and exits).
@@ -129,6 +137,9 @@ struct Run {
     /// The last seq whose correlation state is saved.
     saved_seq: u64,
     last_save: Instant,
+    /// When the suppressions were last looked at (a failed reload is retried after
+    /// [`suppression::REFRESH`], not on every loop).
+    suppressions_checked: Instant,
 }
 
 impl Pipeline {
@@ -145,7 +156,12 @@ impl Pipeline {
             last_seq: start - 1,
             saved_seq: start - 1,
             last_save: Instant::now(),
+            suppressions_checked: Instant::now(),
         };
+        // No record is detected before the suppressions are known.
+        if self.suppressions.is_stale(suppression::REFRESH) {
+            self.runtime.block_on(self.suppressions.reload(&self.state))?;
+        }
         if let Some(saved) = self.runtime.block_on(self.state.get_blob(CORRELATION_BLOB))?
             && let Ok(saved) = serde_json::from_slice::<SavedCorrelation>(&saved)
             && run.correlators.enabled()
@@ -193,6 +209,7 @@ impl Pipeline {
         correlation_saved: &AtomicU64,
     ) -> Result<(), PipelineError> {
         loop {
+            self.refresh_suppressions(run);
             let stopping = self.shutdown.load(Relaxed);
             let mut records = Vec::with_capacity(self.config.batch);
             let wait = if stopping {
@@ -220,6 +237,20 @@ impl Pipeline {
         }
     }
 
+    /// Reloads the suppressions when they are older than [`suppression::REFRESH`]; a failure
+    /// keeps the set in force (and is tried again after the same time).
+    fn refresh_suppressions(&self, run: &mut Run) {
+        if run.suppressions_checked.elapsed() < suppression::REFRESH
+            || !self.suppressions.is_stale(suppression::REFRESH)
+        {
+            return;
+        }
+        run.suppressions_checked = Instant::now();
+        if let Err(e) = self.runtime.block_on(self.suppressions.reload(&self.state)) {
+            tracing::warn!(error = %e, "reloading the suppression rules failed; the loaded ones stay in force");
+        }
+    }
+
     fn process(&self, run: &mut Run, records: Vec<vigil_spool::Record>) -> Result<StoreBatch, PipelineError> {
         let started = Instant::now();
         let rules = self.rules.current();
@@ -231,6 +262,8 @@ impl Pipeline {
             .map(|r| (r.seq, self.parse_and_detect(&rules.detector, r)))
             .collect();
         let now = Timestamp::now();
+        let suppressions = self.suppressions.current();
+        let mut suppressed: Vec<NewSuppressedMatch> = Vec::new();
         let mut alerts: Vec<(NewAlert, Timestamp)> = Vec::new();
         let mut letters = Vec::new();
         let mut docs = Vec::with_capacity(processed.len());
@@ -252,6 +285,17 @@ impl Pipeline {
                     }
                     for hit in hits.iter().filter(|h| !rules.suppressed.contains(&h.rule)) {
                         let rule = &rules.detector.rules()[hit.rule];
+                        if let Some(id) = suppressions.suppresses(&tenant, rule.key(), &event, now) {
+                            suppressed.push(NewSuppressedMatch {
+                                match_id: crate::engine::detection_alert_id(rule, &event),
+                                suppression_id: id.to_owned(),
+                                tenant: tenant.to_string(),
+                                rule_id: rule.key().to_owned(),
+                                event_id: event.id.to_string(),
+                                at: now,
+                            });
+                            continue;
+                        }
                         let mut alert = crate::engine::detection_alert(rule, hit, &event, &tenant, now);
                         if let Some(g) = self.config.grouping.group(&alert.rule_id, &event) {
                             alert.group_key = Some(g.key);
@@ -282,6 +326,10 @@ impl Pipeline {
             self.metrics.parse_errors.fetch_add(letters.len() as u64, Relaxed);
             self.metrics.dead_letters.fetch_add(letters.len() as u64, Relaxed);
             self.runtime.block_on(self.state.insert_dead_letters(&letters))?;
+        }
+        if !suppressed.is_empty() {
+            let recorded = self.runtime.block_on(self.state.record_suppressed(&suppressed))?;
+            self.metrics.alerts_suppressed.fetch_add(recorded, Relaxed);
         }
         if !alerts.is_empty() {
             let batch: Vec<NewAlert> = alerts.iter().map(|(a, _)| a.clone()).collect();

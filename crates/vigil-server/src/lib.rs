@@ -11,6 +11,7 @@ mod audit_task;
 pub mod auto_incident;
 pub mod config;
 mod conn_limit;
+pub mod escalation;
 pub mod server;
 mod startup;
 mod tls;

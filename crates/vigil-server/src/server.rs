@@ -119,6 +119,18 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let mut tasks = inputs.into_tasks();
     tasks.extend(oidc_task);
     tasks.push(startup::spawn_retention(&config, &core, shutdown.clone()));
+    match crate::escalation::spawn(
+        core.state.clone(),
+        config.respond.sla.clone(),
+        config.respond.notify.clone(),
+        vigil_api::Clock::default(),
+        shutdown.clone(),
+    ) {
+        Ok(task) => tasks.push(task),
+        Err(e) => {
+            tracing::error!(error = %e, "notifications cannot start: SLA events and escalations are not recorded")
+        }
+    }
     tasks.extend(crate::auto_incident::spawn(
         core.state.clone(),
         config.respond.auto_incident.clone(),

@@ -22,6 +22,7 @@ use vigil_runtime::{
     pipeline::{Pipeline, PipelineError},
     sink::SpoolSink,
     streams::Streams,
+    suppression::SuppressionHolder,
 };
 use vigil_spool::Spool;
 use vigil_state::State;
@@ -69,6 +70,9 @@ pub struct Core {
     /// Keyed ingest streams, opened before the pipeline runs (their unprocessed records are
     /// still in the spool).
     pub streams: Arc<Streams>,
+    /// The active suppression rules, loaded before the pipeline starts; the pipeline reloads
+    /// them every few seconds, the API after each change.
+    pub suppressions: Arc<SuppressionHolder>,
 }
 
 /// Opens the state database, the spool, the event store and the rules.
@@ -84,6 +88,11 @@ pub async fn open_core(config: &ServerConfig) -> Result<Core, ServerError> {
         let (state, spool) = (state.clone(), spool.clone());
         Arc::new(tokio::task::block_in_place(|| Streams::open(state, spool))?)
     };
+    let suppressions = Arc::new(SuppressionHolder::new());
+    let active = suppressions.reload(&state).await?;
+    if active > 0 {
+        tracing::info!(active, "suppression rules loaded");
+    }
     Ok(Core {
         state,
         spool,
@@ -91,6 +100,7 @@ pub async fn open_core(config: &ServerConfig) -> Result<Core, ServerError> {
         rules,
         metrics: Arc::new(Metrics::default()),
         streams,
+        suppressions,
     })
 }
 
@@ -165,6 +175,7 @@ pub fn spawn_pipeline(config: &ServerConfig, core: &Core) -> Result<PipelineRun,
         shutdown: stop.clone(),
         position: position.clone(),
         checkpoint_hold: core.streams.checkpoint_hold(),
+        suppressions: core.suppressions.clone(),
     };
     let still_alive = alive.clone();
     let thread = std::thread::Builder::new()
@@ -372,6 +383,7 @@ fn api_context(config: &ServerConfig, core: &Core, pipeline: &PipelineRun, input
             sla: config.respond.sla.clone(),
             clock: api::Clock::default(),
         }),
+        suppressions: core.suppressions.clone(),
     }
 }
 
@@ -432,7 +444,8 @@ pub async fn start_http(
     Ok(Some(local))
 }
 
-/// Retention, on its own schedule: events, then alerts and dead letters.
+/// Retention, on its own schedule: events, then alerts, dead letters, the listed matches of
+/// suppressions and idle sessions.
 pub fn spawn_retention(config: &ServerConfig, core: &Core, stop: CancellationToken) -> JoinHandle<()> {
     let store = core.store.clone();
     let state = core.state.clone();
@@ -463,6 +476,14 @@ pub fn spawn_retention(config: &ServerConfig, core: &Core, stop: CancellationTok
             if !keep_letters.is_keep_all() {
                 let pruned = state.prune_dead_letters(keep_letters, now).await;
                 note_pruned("dead letters", pruned, &metrics.dead_letters_pruned);
+            }
+            match state.prune_suppressed_matches(now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(
+                    deleted = n,
+                    "retention deleted listed suppressed matches (30 days, 1,000,000 rows)"
+                ),
+                Err(e) => tracing::error!(error = %e, "retention of suppressed matches failed"),
             }
             match state.prune_sessions(now).await {
                 Ok(0) => {}

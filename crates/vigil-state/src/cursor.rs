@@ -16,6 +16,8 @@ pub(crate) enum Listing {
     DeadLetters,
     Audit,
     Incidents,
+    Suppressions,
+    SuppressedMatches,
 }
 
 impl Listing {
@@ -25,6 +27,8 @@ impl Listing {
             Listing::DeadLetters => "d",
             Listing::Audit => "u",
             Listing::Incidents => "i",
+            Listing::Suppressions => "s",
+            Listing::SuppressedMatches => "m",
         }
     }
 }

@@ -12,10 +12,10 @@ use sqlx::QueryBuilder;
 /// A timeline entry to append.
 #[derive(Debug, Clone)]
 pub(crate) struct NewTimeline {
-    pub kind: &'static str,
-    pub text: String,
-    pub occurred_at: Option<Timestamp>,
-    pub detail: Option<serde_json::Value>,
+    pub(crate) kind: &'static str,
+    pub(crate) text: String,
+    pub(crate) occurred_at: Option<Timestamp>,
+    pub(crate) detail: Option<serde_json::Value>,
 }
 
 impl NewTimeline {

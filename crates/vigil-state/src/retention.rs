@@ -1,5 +1,6 @@
 //! Retention of alerts and dead letters: by age, by row count and (dead letters) by bytes, applied
-//! at a time the caller gives (so tests drive the clock).
+//! at a time the caller gives (so tests drive the clock). The matches suppressions kept from
+//! becoming alerts are kept [`SUPPRESSED_MATCHES`] (their counts on the suppression stay).
 //!
 //! Rows go oldest first, in chunks of [`CHUNK`] per write transaction, so inserts of new alerts
 //! and dead letters wait at most one chunk's delete, never the whole prune. Sequence numbers are
@@ -44,11 +45,20 @@ impl Retention {
     }
 }
 
+/// How long the listed matches of suppressions are kept: 30 days, at most 1,000,000 rows. A
+/// suppression's `hits` and `last_hit` count every match, listed or pruned.
+pub const SUPPRESSED_MATCHES: Retention = Retention {
+    max_age: Some(Duration::from_secs(30 * 24 * 3600)),
+    max_rows: Some(1_000_000),
+    max_bytes: None,
+};
+
 /// A table retention applies to. The names are constants, never user input.
 #[derive(Clone, Copy)]
 enum Table {
     Alerts,
     DeadLetters,
+    SuppressedMatches,
 }
 
 impl Table {
@@ -56,13 +66,14 @@ impl Table {
         match self {
             Table::Alerts => "alerts",
             Table::DeadLetters => "dead_letters",
+            Table::SuppressedMatches => "suppressed_matches",
         }
     }
 
     /// What one row weighs, for `max_bytes` (`None`: not limited by bytes).
     fn size_expr(self) -> Option<&'static str> {
         match self {
-            Table::Alerts => None,
+            Table::Alerts | Table::SuppressedMatches => None,
             Table::DeadLetters => Some("octet_length(data) + octet_length(message)"),
         }
     }
@@ -72,6 +83,7 @@ impl Table {
         match self {
             Table::Alerts => "detected",
             Table::DeadLetters => "received",
+            Table::SuppressedMatches => "at",
         }
     }
 }
@@ -85,6 +97,12 @@ impl State {
     /// Deletes the dead letters `policy` does not keep at time `now`; returns how many were deleted.
     pub async fn prune_dead_letters(&self, policy: Retention, now: Timestamp) -> Result<u64, StateError> {
         self.prune(Table::DeadLetters, policy, now).await
+    }
+
+    /// Deletes the listed matches of suppressions past [`SUPPRESSED_MATCHES`] at time `now`;
+    /// returns how many were deleted.
+    pub async fn prune_suppressed_matches(&self, now: Timestamp) -> Result<u64, StateError> {
+        self.prune(Table::SuppressedMatches, SUPPRESSED_MATCHES, now).await
     }
 
     async fn prune(&self, table: Table, policy: Retention, now: Timestamp) -> Result<u64, StateError> {

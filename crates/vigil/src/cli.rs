@@ -151,7 +151,8 @@ pub enum Command {
   vigil search 'host:db01' --asc --json > page.json")]
     Search(SearchArgs),
     /// Alerts raised by in-stream detection on a running server: list them (newest first), show
-    /// the events that raised one, and triage them (acknowledge, close, reopen, assign, comment).
+    /// the events that raised one, and triage them (acknowledge, close, reopen, assign, comment)
+    /// or suppress alerts like one.
     ///
     /// Without a subcommand, lists alerts. Triage needs an API key with `alert:triage` (role
     /// analyst or above); reopening a closed alert needs `alert:reopen` (role lead or admin).
@@ -164,7 +165,8 @@ pub enum Command {
   vigil alerts close 5f0c3b9e6d2a41f7a8c1e4b2d9f03a61 --disposition false_positive --comment 'backup job'
   vigil alerts close --where-rule-id 8a582fe2-0882-4b89-a82a-da6b2dc32937 --where-host scanner01 \\
     --disposition benign_positive --yes
-  vigil alerts history 5f0c3b9e6d2a41f7a8c1e4b2d9f03a61")]
+  vigil alerts history 5f0c3b9e6d2a41f7a8c1e4b2d9f03a61
+  vigil alerts suppress 5f0c3b9e6d2a41f7a8c1e4b2d9f03a61 --fields host,user --reason 'scanner'")]
     Alerts(Box<crate::cli_respond::AlertsArgs>),
     /// Incidents on a running server: create them from alerts, list and show them with their SLA
     /// timers and timeline, change them, add notes, link alerts, merge, export a report.
@@ -181,6 +183,19 @@ pub enum Command {
     Incidents {
         #[command(subcommand)]
         command: crate::cli_respond::IncidentsCommand,
+    },
+    /// Suppression rules on a running server: alerts of a rule whose event meets exact conditions
+    /// are not raised, but counted and listed. Made from an alert with `vigil alerts suppress`.
+    ///
+    /// Reading needs `alert:read`; creating and changing need `rule:write` (role
+    /// detection_engineer or admin).
+    #[command(after_help = "Examples:
+  vigil suppressions list --active
+  vigil suppressions matches sup-3f9a0c2d7b1e4a56
+  vigil suppressions disable sup-3f9a0c2d7b1e4a56")]
+    Suppressions {
+        #[command(subcommand)]
+        command: crate::cli_suppress::SuppressionsCommand,
     },
     /// The audit trail in the data directory: verify its hash chain, export it, sign checkpoints.
     ///

@@ -1,5 +1,6 @@
 //! Command-line definitions of the respond stage: alert triage (`vigil alerts ack|close|…`) and
-//! incidents (`vigil incidents …`), against a running server.
+//! incidents (`vigil incidents …`), against a running server. Suppression rules have theirs in
+//! `cli_suppress.rs`.
 
 use std::path::PathBuf;
 
@@ -145,6 +146,17 @@ pub enum AlertsCommand {
   vigil alerts history 5f0c3b9e6d2a41f7a8c1e4b2d9f03a61
   vigil alerts history 5f0c3b9e6d2a41f7a8c1e4b2d9f03a61 --json")]
     History(AlertIdArgs),
+    /// Suppress alerts like this one: a suppression of its rule whose conditions are the values
+    /// its event has for --fields; later matches like it raise no alert, but are counted and
+    /// listed (`vigil suppressions`). Prints the suppression's id alone on stdout.
+    ///
+    /// Needs `rule:write` (role detection_engineer or admin); --close-as also closes the alert,
+    /// which needs `alert:triage` too.
+    #[command(after_help = "Examples:
+  vigil alerts suppress 5f0c3b9e6d2a41f7a8c1e4b2d9f03a61 --fields host,user \
+    --reason 'vulnerability scanner' --expires 30d --close-as false_positive
+  vigil alerts suppress 5f0c3b9e6d2a41f7a8c1e4b2d9f03a61 --fields src_ip --reason 'backup job'")]
+    Suppress(crate::cli_suppress::AlertSuppressArgs),
 }
 
 /// Which alerts a triage command changes: ids, or a filter (`--where-…`).

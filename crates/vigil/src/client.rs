@@ -211,6 +211,11 @@ impl Client {
         self.send_json(Method::PATCH, path, body).await
     }
 
+    /// `DELETE path`; an error answer becomes an error with the server's code and message.
+    pub async fn delete(&mut self, path: &str) -> anyhow::Result<()> {
+        self.send(Method::DELETE, path, None).await?.check().map(drop)
+    }
+
     /// `method path` with a JSON body, the answer read as `T`.
     async fn send_json<B: Serialize, T: DeserializeOwned>(
         &mut self,

@@ -10,6 +10,7 @@ mod arg_values;
 mod audit_cmd;
 mod cli;
 mod cli_respond;
+mod cli_suppress;
 mod client;
 mod hunt;
 mod incident_cmd;
@@ -20,6 +21,7 @@ mod remote_cmd;
 mod rule_exceptions;
 mod rules_cmd;
 mod serve_cmd;
+mod suppress_cmd;
 mod term_safe;
 mod triage_cmd;
 mod user_cmd;
@@ -82,6 +84,7 @@ fn main() -> ExitCode {
             None => remote_cmd::alerts(*args),
         },
         Command::Incidents { command } => incident_cmd::run(command),
+        Command::Suppressions { command } => suppress_cmd::run(command),
         Command::DeadLetters(args) => remote_cmd::dead_letters(args),
         Command::Audit { command } => audit_cmd::run(command),
     };

@@ -1,4 +1,5 @@
-//! `vigil alerts ack|close|reopen|assign|comment|history`: alert triage on a running server.
+//! `vigil alerts ack|close|reopen|assign|comment|history`: alert triage on a running server
+//! (`vigil alerts suppress` is in `suppress_cmd.rs`).
 //!
 //! One id is changed with `PATCH /api/v1/alerts/{id}` (the server says why when it cannot
 //! change); several ids, or a filter, with `POST /api/v1/alerts/bulk`. A filter is always counted
@@ -77,6 +78,7 @@ pub fn run(command: AlertsCommand) -> anyhow::Result<ExitCode> {
         }
         AlertsCommand::Comment(args) => comment(&args),
         AlertsCommand::History(args) => history(&args),
+        AlertsCommand::Suppress(args) => crate::suppress_cmd::from_alert(args),
     }
 }
 

@@ -38,6 +38,7 @@ use vigil_respond::{CalendarSpec, PriorityMatrix, SlaPolicies};
 
 use super::reader::Reader;
 use crate::auto_incident::AutoIncidentPolicy;
+use crate::escalation::{EscalationLevel, EscalationPolicy, NotifyConfig, Until};
 
 const SECTION: &str = "respond";
 
@@ -48,7 +49,12 @@ pub struct RespondConfig {
     pub sla: SlaPolicies,
     /// Auto-incident policies, in order (the first that matches an alert opens its incident).
     pub auto_incident: Vec<AutoIncidentPolicy>,
+    /// Channels, SLA notifications, escalation policies.
+    pub notify: NotifyConfig,
 }
+
+/// The default check interval of SLA timers and escalations.
+pub const CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15);
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -60,6 +66,41 @@ struct RespondFile {
     sla: BTreeMap<String, SlaFile>,
     #[serde(default)]
     auto_incident: Vec<AutoFile>,
+    check_interval: Option<String>,
+    outbound: Option<vigil_notify::OutboundPolicy>,
+    #[serde(default)]
+    channels: BTreeMap<String, vigil_notify::Channel>,
+    notify: Option<SlaNotifyFile>,
+    #[serde(default)]
+    escalation: Vec<EscalationFile>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SlaNotifyFile {
+    #[serde(default)]
+    sla_warning: Vec<String>,
+    #[serde(default)]
+    sla_breach: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EscalationFile {
+    name: String,
+    #[serde(default)]
+    priorities: Vec<u8>,
+    until: Option<String>,
+    #[serde(default)]
+    levels: Vec<LevelFile>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LevelFile {
+    after: String,
+    notify: Vec<String>,
+    repeat: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -135,6 +176,103 @@ pub(super) fn read(r: &mut Reader, table: &toml::Table) -> RespondConfig {
         matrix: file.priority_matrix.unwrap_or_default(),
         sla,
         auto_incident: file.auto_incident.iter().filter_map(|a| auto_policy(r, a)).collect(),
+        notify: notify_config(r, &file),
+    }
+}
+
+/// Channels, SLA notifications and escalation policies; every channel name must exist and every
+/// URL pass the outbound policy.
+fn notify_config(r: &mut Reader, file: &RespondFile) -> NotifyConfig {
+    let outbound = file.outbound.clone().unwrap_or_default();
+    if let Err(e) = vigil_notify::Notifier::new(outbound.clone()) {
+        r.problem(Some(SECTION), "outbound", e.to_string());
+    }
+    let check = |r: &mut Reader, key: &str, names: &[String]| {
+        for name in names.iter().filter(|n| !file.channels.contains_key(*n)) {
+            let known: Vec<&str> = file.channels.keys().map(String::as_str).collect();
+            r.problem(
+                Some(SECTION),
+                key,
+                format!("no channel is named `{name}` (known: {})", known.join(", ")),
+            );
+        }
+    };
+    for (name, channel) in &file.channels {
+        if let Some(url) = channel_url(channel)
+            && let Err(e) = vigil_notify::Url::parse(url)
+                .map_err(|e| e.to_string())
+                .and_then(|u| outbound.check(&u).map_err(|e| e.to_string()))
+        {
+            r.problem(Some(&format!("{SECTION}.channels")), name, e);
+        }
+    }
+    let sla = file.notify.clone().unwrap_or_default();
+    check(r, "notify.sla_warning", &sla.sla_warning);
+    check(r, "notify.sla_breach", &sla.sla_breach);
+    let mut escalation = Vec::new();
+    for e in &file.escalation {
+        let key = format!("escalation \"{}\"", e.name);
+        let until = match e.until.as_deref() {
+            None | Some("acknowledged") => Until::Acknowledged,
+            Some("resolved") => Until::Resolved,
+            Some(other) => {
+                r.problem(
+                    Some(SECTION),
+                    &key,
+                    format!("until: `{other}` is not acknowledged or resolved"),
+                );
+                Until::Acknowledged
+            }
+        };
+        if e.priorities.iter().any(|p| !(1..=5).contains(p)) {
+            r.problem(Some(SECTION), &key, "priorities: from 1 (P1) to 5 (P5)");
+        }
+        let mut levels = Vec::new();
+        for l in &e.levels {
+            check(r, &key, &l.notify);
+            let after = r.duration(SECTION, &key, Some(&l.after));
+            let repeat = l.repeat.as_deref().and_then(|t| r.duration(SECTION, &key, Some(t)));
+            if let Some(after) = after {
+                levels.push(EscalationLevel {
+                    after,
+                    notify: l.notify.clone(),
+                    repeat,
+                });
+            }
+        }
+        if e.levels.is_empty() {
+            r.problem(
+                Some(SECTION),
+                &key,
+                "levels: at least one [[respond.escalation.levels]]",
+            );
+        }
+        escalation.push(EscalationPolicy {
+            name: e.name.clone(),
+            priorities: e.priorities.clone(),
+            until,
+            levels,
+        });
+    }
+    let check_interval = match file.check_interval.as_deref() {
+        None => CHECK_INTERVAL,
+        text => r.duration(SECTION, "check_interval", text).unwrap_or(CHECK_INTERVAL),
+    };
+    NotifyConfig {
+        channels: file.channels.clone(),
+        outbound,
+        on_sla_warning: sla.sla_warning,
+        on_sla_breach: sla.sla_breach,
+        escalation,
+        check_interval,
+    }
+}
+
+fn channel_url(c: &vigil_notify::Channel) -> Option<&str> {
+    use vigil_notify::Channel as C;
+    match c {
+        C::Webhook { url, .. } | C::Slack { url } | C::Teams { url } | C::Mattermost { url } => Some(url),
+        _ => None,
     }
 }
 

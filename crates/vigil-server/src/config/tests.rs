@@ -424,3 +424,33 @@ fn grouping_defaults_and_per_rule_overrides() {
     assert!(keys.contains(&("grouping.by", Some(4))), "{problems:?}");
     assert!(keys.contains(&("grouping.colour", Some(5))), "{problems:?}");
 }
+
+#[test]
+fn notification_channels_and_escalation_are_read_and_checked() {
+    let c = parse(
+        "version = 1\n[respond]\ncheck_interval = \"30s\"\n[respond.channels.soc]\ntype = \"webhook\"\n\
+         url = \"https://hooks.example.org/vigil\"\nsecret = \"s\"\n[respond.notify]\nsla_breach = [\"soc\"]\n\
+         [[respond.escalation]]\nname = \"p1\"\npriorities = [1]\n[[respond.escalation.levels]]\nafter = \"15m\"\n\
+         notify = [\"soc\"]\nrepeat = \"30m\"\n",
+    )
+    .expect("valid");
+    let n = &c.respond.notify;
+    assert_eq!(n.check_interval, Duration::from_secs(30));
+    assert_eq!(n.on_sla_breach, ["soc"]);
+    assert_eq!(n.escalation[0].levels[0].repeat, Some(Duration::from_secs(1800)));
+    assert!(
+        !format!("{:?}", n.channels["soc"]).contains("\"s\""),
+        "the secret is not shown"
+    );
+
+    let problems = parse(
+        "version = 1\n[respond.channels.soc]\ntype = \"webhook\"\nurl = \"http://10.0.0.5/hook\"\n\
+         [respond.notify]\nsla_warning = [\"pager\"]\n[[respond.escalation]]\nname = \"p1\"\nuntil = \"closed\"\n",
+    )
+    .expect_err("invalid");
+    let text = format!("{problems:?}");
+    assert!(text.contains("10.0.0.5"), "a private address is refused: {text}");
+    assert!(text.contains("pager"), "{text}");
+    assert!(text.contains("closed"), "{text}");
+    assert!(text.contains("levels"), "{text}");
+}

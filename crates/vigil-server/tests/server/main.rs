@@ -2,6 +2,7 @@
 
 mod access;
 mod audit;
+mod escalation;
 mod event_time;
 mod harness;
 mod http_errors;
@@ -12,6 +13,7 @@ mod pipeline;
 mod respond;
 mod session;
 mod spool_reset;
+mod suppressions;
 mod tenants;
 
 use std::time::Duration;

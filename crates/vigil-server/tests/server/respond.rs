@@ -14,7 +14,7 @@ async fn server(postgres: bool) -> TestServer {
     server_with(postgres, |_| {}).await
 }
 
-async fn server_with(
+pub async fn server_with(
     postgres: bool,
     tweak: impl FnOnce(&mut vigil_server::ServerConfig) + Send + 'static,
 ) -> TestServer {

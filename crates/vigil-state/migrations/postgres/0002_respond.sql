@@ -16,6 +16,12 @@ ALTER TABLE alerts ADD COLUMN first_seen      BIGINT;
 ALTER TABLE alerts ADD COLUMN last_seen       BIGINT;
 
 CREATE INDEX alerts_tenant_status_seq ON alerts (tenant, status, seq);
+-- The queue's totals and filters (docs/PERFORMANCE.md, "Alert queue over 1M alerts"): counts by
+-- status and level, a host's alerts, a rule's alerts in a time range. `seq` is left out of the
+-- first so PostgreSQL can deduplicate it (a fraction of the size, and a fast count).
+CREATE INDEX alerts_tenant_status_level ON alerts (tenant, status, level_rank);
+CREATE INDEX alerts_tenant_host_seq ON alerts (tenant, host, seq);
+CREATE INDEX alerts_tenant_rule_seq ON alerts (tenant, rule_id, seq, detected);
 CREATE INDEX alerts_incident ON alerts (incident_id) WHERE incident_id IS NOT NULL;
 CREATE INDEX alerts_fingerprint ON alerts (tenant, fingerprint, seq) WHERE fingerprint IS NOT NULL;
 
@@ -87,3 +93,28 @@ CREATE TRIGGER incident_timeline_no_change BEFORE UPDATE OR DELETE ON incident_t
     FOR EACH ROW EXECUTE FUNCTION vigil_refuse_change();
 CREATE TRIGGER incident_timeline_no_truncate BEFORE TRUNCATE ON incident_timeline
     FOR EACH STATEMENT EXECUTE FUNCTION vigil_refuse_change();
+
+CREATE TABLE incident_flags (
+    incident_id TEXT    COLLATE "C" NOT NULL,
+    flag        TEXT    COLLATE "C" NOT NULL,
+    at          BIGINT  NOT NULL,
+    PRIMARY KEY (incident_id, flag)
+);
+
+CREATE TABLE notifications (
+    seq          BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id           TEXT    COLLATE "C" NOT NULL UNIQUE,
+    tenant       TEXT    NOT NULL,
+    incident_id  TEXT    COLLATE "C",
+    channel      TEXT    NOT NULL,
+    kind         TEXT    NOT NULL,
+    payload      TEXT    NOT NULL,
+    status       TEXT    COLLATE "C" NOT NULL DEFAULT 'pending',
+    attempts     BIGINT  NOT NULL DEFAULT 0,
+    next_attempt BIGINT  NOT NULL,
+    last_error   TEXT,
+    created      BIGINT  NOT NULL,
+    delivered    BIGINT
+);
+CREATE INDEX notifications_due ON notifications (status, next_attempt);
+CREATE INDEX notifications_incident ON notifications (incident_id, seq);

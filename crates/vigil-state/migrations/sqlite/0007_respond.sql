@@ -21,6 +21,12 @@ ALTER TABLE alerts ADD COLUMN last_seen       BIGINT;
 
 -- The analyst queue: a tenant's alerts of one status, newest first.
 CREATE INDEX alerts_tenant_status_seq ON alerts (tenant, status, seq);
+-- The queue's totals and filters (docs/PERFORMANCE.md, "Alert queue over 1M alerts"): counts by
+-- status and level, a host's alerts, a rule's alerts in a time range. `seq` is left out of the
+-- first so PostgreSQL can deduplicate it (a fraction of the size, and a fast count).
+CREATE INDEX alerts_tenant_status_level ON alerts (tenant, status, level_rank);
+CREATE INDEX alerts_tenant_host_seq ON alerts (tenant, host, seq);
+CREATE INDEX alerts_tenant_rule_seq ON alerts (tenant, rule_id, seq, detected);
 CREATE INDEX alerts_incident ON alerts (incident_id) WHERE incident_id IS NOT NULL;
 CREATE INDEX alerts_fingerprint ON alerts (tenant, fingerprint, seq) WHERE fingerprint IS NOT NULL;
 
@@ -102,3 +108,34 @@ CREATE TRIGGER incident_timeline_no_delete BEFORE DELETE ON incident_timeline
 BEGIN
     SELECT RAISE(ABORT, 'incident_timeline is append-only');
 END;
+
+-- What has happened to an incident once and only once: an SLA warning or breach per metric, an
+-- escalation level (and each of its repeats). The flag is set in the transaction that writes the
+-- timeline entry and queues the notifications, so a restart never repeats them.
+CREATE TABLE incident_flags (
+    incident_id TEXT    NOT NULL,
+    flag        TEXT    NOT NULL,
+    at          BIGINT  NOT NULL,
+    PRIMARY KEY (incident_id, flag)
+);
+
+-- The notification outbox: queued in the transaction that decides to notify, delivered by a
+-- task; the id is stable (sent as X-Vigil-Delivery / Message-ID) so a receiver can drop a
+-- delivery repeated after a crash between sending and recording it.
+CREATE TABLE notifications (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    id           TEXT    NOT NULL UNIQUE,
+    tenant       TEXT    NOT NULL,
+    incident_id  TEXT,
+    channel      TEXT    NOT NULL,
+    kind         TEXT    NOT NULL,
+    payload      TEXT    NOT NULL,
+    status       TEXT    NOT NULL DEFAULT 'pending',
+    attempts     BIGINT  NOT NULL DEFAULT 0,
+    next_attempt BIGINT  NOT NULL,
+    last_error   TEXT,
+    created      BIGINT  NOT NULL,
+    delivered    BIGINT
+);
+CREATE INDEX notifications_due ON notifications (status, next_attempt);
+CREATE INDEX notifications_incident ON notifications (incident_id, seq);

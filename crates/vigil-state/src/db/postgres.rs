@@ -20,6 +20,11 @@ use std::time::Duration;
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../../migrations/postgres/0001_init.sql")),
     (2, "respond", include_str!("../../migrations/postgres/0002_respond.sql")),
+    (
+        3,
+        "suppressions",
+        include_str!("../../migrations/postgres/0003_suppressions.sql"),
+    ),
 ];
 
 /// The advisory lock the audit chain's writers queue on (`"VIGILAUD"` as an integer).

@@ -34,6 +34,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0006_federated_sessions.sql"),
     ),
     (7, "respond", include_str!("../../migrations/sqlite/0007_respond.sql")),
+    (
+        8,
+        "suppressions",
+        include_str!("../../migrations/sqlite/0008_suppressions.sql"),
+    ),
 ];
 
 /// A migrator over `(version, description, sql)` entries up to `version`.

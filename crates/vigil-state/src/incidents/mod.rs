@@ -83,7 +83,7 @@ pub(crate) fn pauses_from_text(text: &str) -> Result<Vec<StoredPause>, StateErro
     serde_json::from_str(text).map_err(|e| corrupt("pauses", e.to_string()))
 }
 
-fn incident_from_row(row: &impl DbRow) -> Result<StoredIncident, StateError> {
+pub(crate) fn incident_from_row(row: &impl DbRow) -> Result<StoredIncident, StateError> {
     let text = |col: &str| row.text(col);
     let (impact, urgency, tlp, pap, status) = (
         text("impact")?,

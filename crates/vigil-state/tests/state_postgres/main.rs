@@ -16,6 +16,8 @@ mod dead_letters;
 mod grouping;
 #[path = "../state/incidents.rs"]
 mod incidents;
+#[path = "../state/notifications.rs"]
+mod notifications;
 mod postgres_only;
 #[path = "../state/reopen.rs"]
 mod reopen;
@@ -23,6 +25,8 @@ mod reopen;
 mod retention;
 #[path = "../state/support.rs"]
 mod support;
+#[path = "../state/suppressions.rs"]
+mod suppressions;
 #[path = "../state/tenants.rs"]
 mod tenants;
 #[path = "../state/tokens.rs"]

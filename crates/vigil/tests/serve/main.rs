@@ -25,3 +25,4 @@ mod postgres_state;
 mod respond_cli;
 mod retro_hunt;
 mod rsyslog;
+mod suppress_cli;
