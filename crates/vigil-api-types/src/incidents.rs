@@ -182,6 +182,18 @@ pub struct Milestones {
     pub closed: Option<Timestamp>,
 }
 
+impl Milestones {
+    /// The milestones SLA timers start and stop at.
+    pub fn sla_times(&self) -> vigil_respond::MilestoneTimes {
+        vigil_respond::MilestoneTimes {
+            created: self.created,
+            acknowledged: self.acknowledged,
+            contained: self.contained,
+            resolved: self.resolved,
+        }
+    }
+}
+
 /// The incident's SLA timers, per metric (absent when the policy sets no target for it).
 pub type SlaTimers = vigil_respond::IncidentTimers;
 

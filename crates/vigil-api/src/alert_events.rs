@@ -11,25 +11,17 @@ use vigil_api_types::{alerts::AlertEvents, error::ErrorBody};
 use vigil_state::Alert;
 use vigil_store::{Hit, Scope, SearchRequest, Sort};
 
-use super::{ApiError, Ctx, ErrorCode, Params, search::store_error};
+use super::objects::Object;
+use super::{ApiError, Ctx, Params, search::store_error};
 
 /// Event ids looked up per store query (each is one `_id:` clause).
 const IDS_PER_QUERY: usize = 100;
-
-/// The `{id}` of the path (percent-decoded; not UTF-8 is a `bad_request`).
-fn alert_id(id: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
-    id.map(|Path(id)| id)
-        .map_err(|_| ApiError::param("id", "not a valid alert id (32 hexadecimal digits)"))
-}
 
 /// The principal's tenant's alert; another tenant's answers 404 like an absent one.
 async fn find_alert(ctx: &Ctx, principal: &Principal, id: &str) -> Result<Alert, ApiError> {
     match ctx.state.get_alert(&principal.tenant, id).await {
         Ok(Some(alert)) => Ok(alert),
-        Ok(None) => Err(ApiError::new(
-            ErrorCode::NotFound,
-            format!("no alert has the id `{id}` (vigil alerts lists them)"),
-        )),
+        Ok(None) => Err(Object::Alert.not_found(id)),
         Err(e) => Err(ApiError::internal("reading an alert", &e)),
     }
 }
@@ -55,7 +47,7 @@ pub async fn alert(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Alert>, ApiError> {
     Params::of(&uri, &[])?;
-    let id = alert_id(id)?;
+    let id = Object::Alert.path_id(id)?;
     find_alert(&ctx, &principal, &id).await.map(Json)
 }
 
@@ -81,7 +73,7 @@ pub async fn alert_events(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<AlertEvents>, ApiError> {
     Params::of(&uri, &[])?;
-    let id = alert_id(id)?;
+    let id = Object::Alert.path_id(id)?;
     let alert = find_alert(&ctx, &principal, &id).await?;
     // Ids the server wrote are 32 hex digits; one that is not cannot be stored.
     let (ids, mut missing): (Vec<String>, Vec<String>) = alert

@@ -13,7 +13,8 @@ use vigil_api_types::access::Principal;
 use vigil_api_types::error::ErrorBody;
 use vigil_api_types::incidents::{Incident, Timer};
 
-use super::incidents::{incident_id, not_found, with_sla};
+use super::incidents::with_sla;
+use super::objects::Object;
 use super::{ApiError, Ctx, Params, records};
 
 fn when(t: Option<Timestamp>) -> String {
@@ -218,13 +219,13 @@ pub async fn export(
             _ => Err(format!("`{v}` is not json, markdown or html")),
         })?
         .unwrap_or_else(|| "json".into());
-    let id = incident_id(id)?;
+    let id = Object::Incident.path_id(id)?;
     let stored = ctx
         .state
         .get_incident(&principal.tenant, &id, true)
         .await
         .map_err(|e| records::state_error("reading an incident", e))?
-        .ok_or_else(|| not_found(&id))?;
+        .ok_or_else(|| Object::Incident.not_found(&id))?;
     let incident = with_sla(&ctx, stored);
     Ok(match format.as_str() {
         "markdown" => (

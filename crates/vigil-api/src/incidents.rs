@@ -10,53 +10,26 @@ use axum::{
     extract::{ConnectInfo, Path, State as AxState, rejection::PathRejection},
     http::{StatusCode, Uri},
 };
+use jiff::Timestamp;
 use vigil_api_types::access::{Permission, Principal};
-use vigil_api_types::audit::AuditOutcome;
 use vigil_api_types::error::ErrorBody;
 use vigil_api_types::incidents::{
     Incident, IncidentPage, IncidentPatch, IncidentStatus, LinkAlerts, MergeIncidents, NewIncident, NewNote,
 };
-use vigil_respond::{MilestoneTimes, TimerState};
-use vigil_state::Actor;
+use vigil_respond::TimerState;
 use vigil_state::incidents::{IncidentQuery, StoredIncident};
 
-use super::{ApiError, Ctx, ErrorCode, JsonBody, Params, audit, records, triage::peer_of};
-
-/// The `{id}` of the path.
-pub(crate) fn incident_id(id: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
-    id.map(|Path(id)| id)
-        .map_err(|_| ApiError::param("id", "not a valid incident id"))
-}
-
-pub(crate) fn not_found(id: &str) -> ApiError {
-    ApiError::new(
-        ErrorCode::NotFound,
-        format!("no incident has the id `{id}` (vigil incidents list shows them)"),
-    )
-}
-
-fn actor(principal: &Principal, action: &str, peer: Option<SocketAddr>) -> Actor {
-    Actor {
-        id: principal.id.clone(),
-        audit: audit::entry(principal, action, AuditOutcome::Success, peer.map(|p| p.ip())),
-        at: None,
-    }
-}
+use super::objects::{Object, actor, peer_of};
+use super::{ApiError, Ctx, ErrorCode, JsonBody, Params, audit, records};
 
 /// The incident with its SLA timers at the server's now.
 pub(crate) fn with_sla(ctx: &Ctx, stored: StoredIncident) -> Incident {
     let mut incident = stored.incident;
-    let m = &incident.milestones;
-    let times = MilestoneTimes {
-        created: m.created,
-        acknowledged: m.acknowledged,
-        contained: m.contained,
-        resolved: m.resolved,
-    };
+    let times = incident.milestones.sla_times();
     incident.sla = ctx
         .respond
         .sla
-        .timers(incident.priority, &times, &stored.pauses, ctx.respond.clock.now());
+        .timers(incident.priority, &times, &stored.pauses, Timestamp::now());
     incident
 }
 
@@ -94,15 +67,6 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(with_sla(&ctx, stored))))
 }
 
-/// `open`: `true` or `false`.
-fn read_bool(v: &str) -> Result<bool, String> {
-    match v {
-        "true" => Ok(true),
-        "false" => Ok(false),
-        _ => Err(format!("`{v}` is not true or false")),
-    }
-}
-
 fn read_statuses(v: &str) -> Result<Vec<IncidentStatus>, String> {
     v.split(',')
         .map(|s| {
@@ -116,16 +80,9 @@ fn read_statuses(v: &str) -> Result<Vec<IncidentStatus>, String> {
 
 /// `sla`: a timer state that any of the incident's timers must be in (`warning` for a running
 /// timer past its warning share).
-fn sla_matches(incident: &Incident, wanted: &str, due_within: Option<jiff::Timestamp>) -> bool {
+fn sla_matches(incident: &Incident, wanted: &str, due_within: Option<Timestamp>) -> bool {
     let timers = [&incident.sla.acknowledge, &incident.sla.contain, &incident.sla.resolve];
-    let open = timers
-        .into_iter()
-        .flatten()
-        .filter(|t| matches!(t.state, TimerState::Running | TimerState::Paused | TimerState::Breached));
-    let mut open = open.peekable();
-    if open.peek().is_none() {
-        return false;
-    }
+    let mut open = timers.into_iter().flatten().filter(|t| t.state != TimerState::Met);
     open.any(|t| {
         let state_ok = match wanted {
             "" => true,
@@ -188,13 +145,13 @@ pub async fn list(
         "breached" | "running" | "paused" | "warning" => Ok(v.to_owned()),
         _ => Err(format!("`{v}` is not one of breached, running, paused, warning")),
     })?;
-    let now = ctx.respond.clock.now();
+    let now = Timestamp::now();
     let due_within = p.read("due_within", |v| {
         vigil_api_types::duration::parse_duration(v).map(|d| now + d)
     })?;
     let mut q = IncidentQuery {
         status: p.read("status", read_statuses)?.unwrap_or_default(),
-        open: p.read("open", read_bool)?,
+        open: p.read("open", records::read_bool)?,
         owner: p.text("owner"),
         team: p.text("team"),
         max_priority,
@@ -267,13 +224,13 @@ pub async fn get(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Incident>, ApiError> {
     Params::of(&uri, &[])?;
-    let id = incident_id(id)?;
+    let id = Object::Incident.path_id(id)?;
     let stored = ctx
         .state
         .get_incident(&principal.tenant, &id, true)
         .await
         .map_err(|e| records::state_error("reading an incident", e))?
-        .ok_or_else(|| not_found(&id))?;
+        .ok_or_else(|| Object::Incident.not_found(&id))?;
     Ok(Json(with_sla(&ctx, stored)))
 }
 
@@ -304,7 +261,7 @@ pub async fn update(
     body: Result<JsonBody<IncidentPatch>, ApiError>,
 ) -> Result<Json<Incident>, ApiError> {
     Params::of(&uri, &[])?;
-    let id = incident_id(id)?;
+    let id = Object::Incident.path_id(id)?;
     let JsonBody(patch) = body?;
     patch.check().map_err(ApiError::bad_request)?;
     let tenant = &principal.tenant;
@@ -315,7 +272,7 @@ pub async fn update(
             .get_incident(tenant, &id, false)
             .await
             .map_err(|e| records::state_error("reading an incident", e))?
-            .ok_or_else(|| not_found(&id))?;
+            .ok_or_else(|| Object::Incident.not_found(&id))?;
         let closing = patch.status == Some(IncidentStatus::Closed);
         let reopening = current.incident.status == IncidentStatus::Closed;
         if closing || reopening {
@@ -341,7 +298,7 @@ pub async fn update(
         .update_incident(tenant, &id, &patch, &ctx.respond.matrix, &who)
         .await
         .map_err(|e| records::state_error("changing an incident", e))?
-        .ok_or_else(|| not_found(&id))?;
+        .ok_or_else(|| Object::Incident.not_found(&id))?;
     Ok(Json(with_sla(&ctx, stored)))
 }
 
@@ -370,7 +327,7 @@ pub async fn add_note(
     body: Result<JsonBody<NewNote>, ApiError>,
 ) -> Result<(StatusCode, Json<Incident>), ApiError> {
     Params::of(&uri, &[])?;
-    let id = incident_id(id)?;
+    let id = Object::Incident.path_id(id)?;
     let JsonBody(note) = body?;
     let who = actor(&principal, "incident.note", peer_of(peer));
     let stored = ctx
@@ -378,7 +335,7 @@ pub async fn add_note(
         .add_incident_note(&principal.tenant, &id, &note, &who)
         .await
         .map_err(|e| records::state_error("adding a note", e))?
-        .ok_or_else(|| not_found(&id))?;
+        .ok_or_else(|| Object::Incident.not_found(&id))?;
     Ok((StatusCode::CREATED, Json(with_sla(&ctx, stored))))
 }
 
@@ -408,7 +365,7 @@ pub async fn link(
     body: Result<JsonBody<LinkAlerts>, ApiError>,
 ) -> Result<Json<Incident>, ApiError> {
     Params::of(&uri, &[])?;
-    let id = incident_id(id)?;
+    let id = Object::Incident.path_id(id)?;
     let JsonBody(link) = body?;
     let who = actor(&principal, "incident.link", peer_of(peer));
     let stored = ctx
@@ -416,7 +373,7 @@ pub async fn link(
         .link_incident_alerts(&principal.tenant, &id, &link.alert_ids, &who)
         .await
         .map_err(|e| records::state_error("linking alerts", e))?
-        .ok_or_else(|| not_found(&id))?;
+        .ok_or_else(|| Object::Incident.not_found(&id))?;
     Ok(Json(with_sla(&ctx, stored)))
 }
 
@@ -446,7 +403,7 @@ pub async fn merge(
     body: Result<JsonBody<MergeIncidents>, ApiError>,
 ) -> Result<Json<Incident>, ApiError> {
     Params::of(&uri, &[])?;
-    let id = incident_id(id)?;
+    let id = Object::Incident.path_id(id)?;
     let JsonBody(merge) = body?;
     let who = actor(&principal, "incident.merge", peer_of(peer));
     let stored = ctx
@@ -454,7 +411,7 @@ pub async fn merge(
         .merge_incidents(&principal.tenant, &id, &merge.incident_ids, &who)
         .await
         .map_err(|e| records::state_error("merging incidents", e))?
-        .ok_or_else(|| not_found(&id))?;
+        .ok_or_else(|| Object::Incident.not_found(&id))?;
     Ok(Json(with_sla(&ctx, stored)))
 }
 
@@ -480,7 +437,7 @@ pub async fn delete(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
     Params::of(&uri, &[])?;
-    let id = incident_id(id)?;
+    let id = Object::Incident.path_id(id)?;
     let who = actor(&principal, "incident.delete", peer_of(peer));
     let deleted = ctx
         .state
@@ -490,6 +447,6 @@ pub async fn delete(
     if deleted {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(not_found(&id))
+        Err(Object::Incident.not_found(&id))
     }
 }

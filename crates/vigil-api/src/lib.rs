@@ -18,6 +18,7 @@ mod headers;
 mod incident_report;
 mod incidents;
 mod ingest;
+mod objects;
 pub mod oidc_login;
 pub mod openapi;
 mod ops;
@@ -82,47 +83,21 @@ pub struct ApiContext {
     pub login_name_limiter: Arc<RateLimiter>,
     /// Whether the listener serves HTTPS (answers then carry `Strict-Transport-Security`).
     pub tls: bool,
-    /// The response workflow's priority matrix, SLA policies and clock.
+    /// The response workflow's priority matrix and SLA policies.
     pub respond: Arc<Respond>,
     /// The suppression rules the pipeline matches with: reloaded after every change made here.
     pub suppressions: Arc<SuppressionHolder>,
 }
 
-/// The response workflow's settings (`[respond]`).
+/// The response workflow's settings (`[respond]`). SLA timers are computed at the server's
+/// time when an incident is read; the functions behind them take the time as an argument
+/// (`vigil_respond`), which is where tests drive it.
 #[derive(Debug, Clone, Default)]
 pub struct Respond {
     /// Priority from impact × urgency.
     pub matrix: vigil_respond::PriorityMatrix,
     /// SLA targets per priority, and their calendars.
     pub sla: vigil_respond::SlaPolicies,
-    /// What "now" is for SLA timers.
-    pub clock: Clock,
-}
-
-/// Where the API reads the time for SLA timers: the system clock, or one a test drives.
-#[derive(Clone, Default)]
-pub struct Clock(Option<Arc<dyn Fn() -> jiff::Timestamp + Send + Sync>>);
-
-impl Clock {
-    /// A clock that reads `now` (a test's).
-    pub fn driven(now: impl Fn() -> jiff::Timestamp + Send + Sync + 'static) -> Clock {
-        Clock(Some(Arc::new(now)))
-    }
-
-    /// The time now.
-    pub fn now(&self) -> jiff::Timestamp {
-        self.0.as_ref().map_or_else(jiff::Timestamp::now, |f| f())
-    }
-}
-
-impl std::fmt::Debug for Clock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() {
-            "Clock(driven)"
-        } else {
-            "Clock(system)"
-        })
-    }
 }
 
 pub type Ctx = Arc<ApiContext>;

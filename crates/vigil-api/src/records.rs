@@ -34,6 +34,15 @@ pub(crate) fn read_limit(p: &Params) -> Result<u32, ApiError> {
     Ok(limit.unwrap_or(100))
 }
 
+/// `true` or `false`.
+pub(crate) fn read_bool(v: &str) -> Result<bool, String> {
+    match v {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(format!("`{v}` is not true or false")),
+    }
+}
+
 pub(crate) fn read_time(p: &Params, name: &str) -> Result<Option<Timestamp>, ApiError> {
     let now = Timestamp::now();
     p.read(name, |v| parse_time(v, now))

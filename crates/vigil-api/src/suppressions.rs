@@ -14,38 +14,16 @@ use axum::{
 use jiff::Timestamp;
 use vigil_api_types::access::{Permission, Principal};
 use vigil_api_types::alerts::{Alert, AlertKind};
-use vigil_api_types::audit::AuditOutcome;
 use vigil_api_types::error::ErrorBody;
 use vigil_api_types::suppressions::{
     AlertSuppress, AlertSuppressed, Condition, NewSuppression, SuppressedMatchPage, Suppression, SuppressionPage,
     SuppressionPatch,
 };
 use vigil_event::{Event, Fields, LogSourceTags, Raw, Source};
-use vigil_state::Actor;
 use vigil_state::suppressions::{MatchQuery, SuppressionQuery, actions};
 
-use super::{ApiError, Ctx, ErrorCode, JsonBody, Params, alert_events, audit, records, triage::peer_of};
-
-/// The `{id}` of the path.
-fn path_id(id: Result<Path<String>, PathRejection>, what: &str) -> Result<String, ApiError> {
-    id.map(|Path(id)| id)
-        .map_err(|_| ApiError::param("id", format!("not a valid {what} id")))
-}
-
-fn not_found(id: &str) -> ApiError {
-    ApiError::new(
-        ErrorCode::NotFound,
-        format!("no suppression has the id `{id}` (vigil suppressions list shows them)"),
-    )
-}
-
-fn actor(principal: &Principal, action: &str, peer: Option<SocketAddr>) -> Actor {
-    Actor {
-        id: principal.id.clone(),
-        audit: audit::entry(principal, action, AuditOutcome::Success, peer.map(|p| p.ip())),
-        at: None,
-    }
-}
+use super::objects::{Object, actor, peer_of};
+use super::{ApiError, Ctx, ErrorCode, JsonBody, Params, alert_events, audit, records};
 
 /// Makes the pipeline match with the suppressions as they are now. The change is committed
 /// already: a failure here only delays it to the pipeline's next reload, so it is logged.
@@ -115,7 +93,7 @@ pub async fn from_alert(
     body: Result<JsonBody<AlertSuppress>, ApiError>,
 ) -> Result<(StatusCode, Json<AlertSuppressed>), ApiError> {
     Params::of(&uri, &[])?;
-    let id = path_id(id, "alert")?;
+    let id = Object::Alert.path_id(id)?;
     let JsonBody(ask) = body?;
     ask.check(Timestamp::now()).map_err(ApiError::bad_request)?;
     let peer = peer_of(peer);
@@ -154,17 +132,10 @@ pub async fn from_alert(
         .suppress_alert(tenant, &id, &new, ask.close_as, &who)
         .await
         .map_err(|e| records::state_error("suppressing alerts like one", e))?
-        .ok_or_else(|| alert_not_found(&id))?;
+        .ok_or_else(|| Object::Alert.not_found(&id))?;
     reload(&ctx).await;
     let alert = read_alert(&ctx, tenant, &id).await?;
     Ok((StatusCode::CREATED, Json(AlertSuppressed { suppression, alert })))
-}
-
-fn alert_not_found(id: &str) -> ApiError {
-    ApiError::new(
-        ErrorCode::NotFound,
-        format!("no alert has the id `{id}` (vigil alerts lists them)"),
-    )
 }
 
 async fn read_alert(ctx: &Ctx, tenant: &str, id: &str) -> Result<Alert, ApiError> {
@@ -172,7 +143,7 @@ async fn read_alert(ctx: &Ctx, tenant: &str, id: &str) -> Result<Alert, ApiError
         .get_alert(tenant, id)
         .await
         .map_err(|e| records::state_error("reading an alert", e))?
-        .ok_or_else(|| alert_not_found(id))
+        .ok_or_else(|| Object::Alert.not_found(id))
 }
 
 /// The conditions "like this alert": each field with the value the alert's (first) event has for
@@ -260,15 +231,6 @@ fn value_from_alert(alert: &Alert, field: &str) -> Option<String> {
         .filter(|v| !v.trim().is_empty())
 }
 
-/// `active`: `true` or `false`.
-fn read_bool(v: &str) -> Result<bool, String> {
-    match v {
-        "true" => Ok(true),
-        "false" => Ok(false),
-        _ => Err(format!("`{v}` is not true or false")),
-    }
-}
-
 /// `GET /api/v1/suppressions`.
 #[utoipa::path(
     get,
@@ -295,7 +257,7 @@ pub async fn list(
     let p = Params::of(&uri, &["rule_id", "active", "limit", "cursor"])?;
     let q = SuppressionQuery {
         rule_id: p.text("rule_id"),
-        active: p.read("active", read_bool)?,
+        active: p.read("active", records::read_bool)?,
         limit: Some(records::read_limit(&p)?),
         cursor: p.text("cursor"),
     };
@@ -327,13 +289,13 @@ pub async fn get(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Suppression>, ApiError> {
     Params::of(&uri, &[])?;
-    let id = path_id(id, "suppression")?;
+    let id = Object::Suppression.path_id(id)?;
     ctx.state
         .get_suppression(&principal.tenant, &id, Timestamp::now())
         .await
         .map_err(|e| records::state_error("reading a suppression", e))?
         .map(Json)
-        .ok_or_else(|| not_found(&id))
+        .ok_or_else(|| Object::Suppression.not_found(&id))
 }
 
 /// `PATCH /api/v1/suppressions/{id}`.
@@ -362,7 +324,7 @@ pub async fn update(
     body: Result<JsonBody<SuppressionPatch>, ApiError>,
 ) -> Result<Json<Suppression>, ApiError> {
     Params::of(&uri, &[])?;
-    let id = path_id(id, "suppression")?;
+    let id = Object::Suppression.path_id(id)?;
     let JsonBody(patch) = body?;
     patch.check(Timestamp::now()).map_err(ApiError::bad_request)?;
     let who = actor(&principal, actions::UPDATE, peer_of(peer));
@@ -371,7 +333,7 @@ pub async fn update(
         .update_suppression(&principal.tenant, &id, &patch, &who)
         .await
         .map_err(|e| records::state_error("changing a suppression", e))?
-        .ok_or_else(|| not_found(&id))?;
+        .ok_or_else(|| Object::Suppression.not_found(&id))?;
     reload(&ctx).await;
     Ok(Json(changed))
 }
@@ -399,7 +361,7 @@ pub async fn delete(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
     Params::of(&uri, &[])?;
-    let id = path_id(id, "suppression")?;
+    let id = Object::Suppression.path_id(id)?;
     let who = actor(&principal, actions::DELETE, peer_of(peer));
     let deleted = ctx
         .state
@@ -407,7 +369,7 @@ pub async fn delete(
         .await
         .map_err(|e| records::state_error("deleting a suppression", e))?;
     if !deleted {
-        return Err(not_found(&id));
+        return Err(Object::Suppression.not_found(&id));
     }
     reload(&ctx).await;
     Ok(StatusCode::NO_CONTENT)
@@ -435,7 +397,7 @@ pub async fn matches(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<SuppressedMatchPage>, ApiError> {
     let p = Params::of(&uri, &["limit", "cursor"])?;
-    let id = path_id(id, "suppression")?;
+    let id = Object::Suppression.path_id(id)?;
     let q = MatchQuery {
         limit: Some(records::read_limit(&p)?),
         cursor: p.text("cursor"),
@@ -445,7 +407,7 @@ pub async fn matches(
         .await
         .map_err(|e| records::state_error("listing a suppression's matches", e))?
         .map(Json)
-        .ok_or_else(|| not_found(&id))
+        .ok_or_else(|| Object::Suppression.not_found(&id))
 }
 
 #[cfg(test)]

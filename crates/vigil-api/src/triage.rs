@@ -11,39 +11,19 @@ use axum::{
 };
 use vigil_api_types::access::{Permission, Principal};
 use vigil_api_types::alerts::Alert;
-use vigil_api_types::audit::AuditOutcome;
 use vigil_api_types::error::ErrorBody;
 use vigil_api_types::triage::{AlertBulk, AlertFilter, AlertHistory, AlertStatus, AlertUpdate, BulkOutcome};
 use vigil_event::Level;
 use vigil_state::AlertQuery;
 use vigil_state::triage::{Selection, Triager};
 
+use super::objects::{Object, actor, peer_of};
 use super::{ApiError, Ctx, ErrorCode, JsonBody, Params, audit, records::state_error};
-
-/// The `{id}` of the path.
-fn alert_id(id: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
-    id.map(|Path(id)| id)
-        .map_err(|_| ApiError::param("id", "not a valid alert id (32 hexadecimal digits)"))
-}
-
-fn not_found(id: &str) -> ApiError {
-    ApiError::new(
-        ErrorCode::NotFound,
-        format!("no alert has the id `{id}` (vigil alerts lists them)"),
-    )
-}
-
-/// The client's address, when the server knows it.
-pub(crate) fn peer_of(peer: Option<Extension<ConnectInfo<SocketAddr>>>) -> Option<SocketAddr> {
-    peer.map(|Extension(ConnectInfo(addr))| addr)
-}
 
 fn triager(principal: &Principal, action: &str, peer: Option<SocketAddr>) -> Triager {
     Triager {
-        actor: principal.id.clone(),
+        actor: actor(principal, action, peer),
         may_reopen: principal.can(Permission::AlertReopen),
-        audit: audit::entry(principal, action, AuditOutcome::Success, peer.map(|p| p.ip())),
-        at: None,
     }
 }
 
@@ -75,7 +55,7 @@ pub async fn update(
     body: Result<JsonBody<AlertUpdate>, ApiError>,
 ) -> Result<Json<Alert>, ApiError> {
     Params::of(&uri, &[])?;
-    let id = alert_id(id)?;
+    let id = Object::Alert.path_id(id)?;
     let JsonBody(update) = body?;
     update.check().map_err(ApiError::bad_request)?;
     let tenant = &principal.tenant;
@@ -84,7 +64,7 @@ pub async fn update(
         .get_alert(tenant, &id)
         .await
         .map_err(|e| state_error("reading an alert", e))?
-        .ok_or_else(|| not_found(&id))?;
+        .ok_or_else(|| Object::Alert.not_found(&id))?;
     let who = triager(&principal, "alert.update", peer_of(peer));
     let sel = Selection::Ids(std::slice::from_ref(&id));
     let count = ctx
@@ -96,7 +76,7 @@ pub async fn update(
         let refused = refusal(&before, &update, who.may_reopen);
         if refused.code == ErrorCode::Forbidden {
             let path = format!("/api/v1/alerts/{id}");
-            let ip = who.audit.source.as_deref().and_then(|s| s.parse().ok());
+            let ip = who.actor.audit.source.as_deref().and_then(|s| s.parse().ok());
             audit::denied(
                 &ctx,
                 &principal,
@@ -113,7 +93,7 @@ pub async fn update(
         .await
         .map_err(|e| state_error("reading an alert", e))?
         .map(Json)
-        .ok_or_else(|| not_found(&id))
+        .ok_or_else(|| Object::Alert.not_found(&id))
 }
 
 /// Why a single alert's change did not apply.
@@ -230,12 +210,12 @@ pub async fn history(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<AlertHistory>, ApiError> {
     Params::of(&uri, &[])?;
-    let id = alert_id(id)?;
+    let id = Object::Alert.path_id(id)?;
     let changes = ctx
         .state
         .alert_history(&principal.tenant, &id)
         .await
         .map_err(|e| state_error("reading an alert's history", e))?
-        .ok_or_else(|| not_found(&id))?;
+        .ok_or_else(|| Object::Alert.not_found(&id))?;
     Ok(Json(AlertHistory { alert_id: id, changes }))
 }

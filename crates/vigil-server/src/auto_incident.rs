@@ -57,12 +57,22 @@ pub fn spawn(
     }))
 }
 
+/// Where the policies left off. The first time (no cursor yet: policies just configured, or a
+/// store from before them) it is the newest alert: a policy applies to alerts raised after it
+/// was switched on, never to the whole history at once.
 async fn cursor(state: &State) -> Result<i64, StateError> {
-    let bytes = state.get_blob(CURSOR_BLOB).await?.unwrap_or_default();
-    Ok(std::str::from_utf8(&bytes)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0))
+    let stored = state.get_blob(CURSOR_BLOB).await?;
+    match stored
+        .as_deref()
+        .and_then(|b| std::str::from_utf8(b).ok()?.parse().ok())
+    {
+        Some(seq) => Ok(seq),
+        None => {
+            let head = state.last_alert_seq().await?;
+            state.put_blob(CURSOR_BLOB, head.to_string().as_bytes()).await?;
+            Ok(head)
+        }
+    }
 }
 
 /// Reads the alerts after the cursor and applies the policies to each; moves the cursor.
@@ -167,5 +177,62 @@ async fn open(
             Ok(())
         }
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vigil_state::{AlertKind, NewAlert};
+
+    fn critical(id: &str) -> NewAlert {
+        NewAlert {
+            id: id.into(),
+            tenant: "default".into(),
+            rule_id: "r1".into(),
+            rule_title: "Rule".into(),
+            level: "critical".into(),
+            kind: AlertKind::Detection,
+            attack: vec![],
+            tags: vec![],
+            event_ids: vec![format!("ev-{id}")],
+            group_key: None,
+            event_time: None,
+            detected: Timestamp::now(),
+            input: None,
+            host: Some("web01".into()),
+            matched: serde_json::Value::Null,
+            grouping: None,
+        }
+    }
+
+    /// Regression: the first pass started at position 0, so switching a policy on opened an
+    /// incident for every matching alert of the whole history.
+    #[tokio::test]
+    async fn a_new_policy_applies_to_alerts_raised_after_it_only() {
+        let state = State::open_in_memory().await.expect("state");
+        state.insert_alerts(&[critical("old")]).await.expect("alert");
+        let policies = [AutoIncidentPolicy {
+            name: "critical".into(),
+            min_level: Level::Critical,
+            count: 1,
+            within: Duration::ZERO,
+            classification: "other:undetermined".into(),
+        }];
+        let matrix = PriorityMatrix::default();
+        pass(&state, &policies, &matrix).await.expect("pass");
+        let open = state.open_incidents_after(0, 10).await.expect("incidents");
+        assert!(open.is_empty(), "the history is left alone");
+        state.insert_alerts(&[critical("new")]).await.expect("alert");
+        pass(&state, &policies, &matrix).await.expect("pass");
+        let open = state.open_incidents_after(0, 10).await.expect("incidents");
+        assert_eq!(open.len(), 1);
+        let id = &open[0].1.incident.id;
+        let incident = state
+            .get_incident("default", id, false)
+            .await
+            .expect("read")
+            .expect("exists");
+        assert_eq!(incident.incident.alert_ids, ["new"]);
     }
 }

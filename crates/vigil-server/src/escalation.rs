@@ -21,7 +21,7 @@ use serde_json::json;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use vigil_notify::{Channel, Notification, Notifier, NotifyError};
-use vigil_respond::{MilestoneTimes, SlaPolicies, Timer, TimerState};
+use vigil_respond::{SlaPolicies, Timer, TimerState};
 use vigil_state::State;
 use vigil_state::incidents::StoredIncident;
 use vigil_state::notifications::{DeliveryOutcome, IncidentEvent, NewNotification, PendingNotification};
@@ -69,13 +69,12 @@ pub struct NotifyConfig {
     pub check_interval: Duration,
 }
 
-/// Starts the task (nothing to do without SLA events to record and nowhere to notify is still
-/// worth running: the timeline records warnings and breaches).
+/// Starts the task. It runs even with no channel configured: the timeline still records SLA
+/// warnings, breaches and escalation levels.
 pub fn spawn(
     state: State,
     sla: SlaPolicies,
     config: NotifyConfig,
-    clock: vigil_api::Clock,
     stop: CancellationToken,
 ) -> Result<JoinHandle<()>, NotifyError> {
     let notifier = Notifier::new(config.outbound.clone())?;
@@ -83,11 +82,11 @@ pub fn spawn(
     Ok(tokio::spawn(async move {
         let every = config.check_interval.max(Duration::from_millis(100));
         loop {
-            let now = clock.now();
+            let now = Timestamp::now();
             if let Err(e) = check_incidents(&state, &sla, &config, now).await {
                 tracing::error!(error = %e, "SLA and escalation check");
             }
-            if let Err(e) = deliver(&state, &notifier, &config, clock.now()).await {
+            if let Err(e) = deliver(&state, &notifier, &config, Timestamp::now()).await {
                 tracing::error!(error = %e, "notification delivery");
             }
             tokio::select! {
@@ -111,12 +110,15 @@ pub async fn check_incidents(
         let Some(&(last, _)) = batch.last() else {
             return Ok(());
         };
+        // One read of the flags already raised: a pass that finds nothing new writes nothing.
+        let ids: Vec<String> = batch.iter().map(|(_, s)| s.incident.id.clone()).collect();
+        let raised = state.incident_flags(&ids).await?;
         for (_, stored) in &batch {
-            for event in sla_events(sla, config, stored, now)
+            let i = &stored.incident;
+            let events = sla_events(sla, config, stored, now)
                 .into_iter()
-                .chain(escalations(config, stored, now))
-            {
-                let i = &stored.incident;
+                .chain(escalations(config, stored, now));
+            for event in events.filter(|e| !raised.contains(&(i.id.clone(), e.flag.clone()))) {
                 state.raise_incident_event(&i.tenant, &i.id, &event, now).await?;
             }
         }
@@ -183,14 +185,7 @@ fn due_text(t: &Timer) -> String {
 /// The warnings and breaches of the incident's timers at `now`.
 fn sla_events(sla: &SlaPolicies, config: &NotifyConfig, stored: &StoredIncident, now: Timestamp) -> Vec<IncidentEvent> {
     let i = &stored.incident;
-    let m = &i.milestones;
-    let times = MilestoneTimes {
-        created: m.created,
-        acknowledged: m.acknowledged,
-        contained: m.contained,
-        resolved: m.resolved,
-    };
-    let timers = sla.timers(i.priority, &times, &stored.pauses, now);
+    let timers = sla.timers(i.priority, &i.milestones.sla_times(), &stored.pauses, now);
     let mut events = Vec::new();
     for (metric, timer) in [
         ("acknowledge", &timers.acknowledge),
@@ -341,5 +336,118 @@ async fn attempt(
             }
         }
         Err(e) => DeliveryOutcome::Failed { error: e.to_string() },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vigil_api_types::incidents::{IncidentPatch, NewIncident};
+    use vigil_respond::{IncidentStatus, PriorityMatrix, Severity};
+    use vigil_state::{Actor, AuditOutcome, NewAuditEntry};
+
+    fn t0() -> Timestamp {
+        "2026-12-07T09:00:00Z".parse().expect("instant")
+    }
+
+    fn at_min(m: i64) -> Timestamp {
+        t0() + SignedDuration::from_mins(m)
+    }
+
+    fn by(action: &str, at: Timestamp) -> Actor {
+        Actor {
+            id: "user:ann".into(),
+            audit: NewAuditEntry::new("user:ann", action, AuditOutcome::Success),
+            at: Some(at),
+        }
+    }
+
+    async fn kinds(state: &State, id: &str) -> Vec<String> {
+        let s = state
+            .get_incident("default", id, true)
+            .await
+            .expect("read")
+            .expect("exists");
+        s.incident.timeline.iter().map(|t| t.kind.clone()).collect()
+    }
+
+    fn count(kinds: &[String], kind: &str) -> usize {
+        kinds.iter().filter(|k| *k == kind).count()
+    }
+
+    /// The whole chain on a driven clock: a P1 incident (acknowledge within 15 min, warning at
+    /// 80 %) escalates after 10 min and every 30 min after, until acknowledged.
+    #[tokio::test]
+    async fn sla_events_and_escalations_follow_the_clock_and_stop_at_acknowledgement() {
+        let state = State::open_in_memory().await.expect("state");
+        let new = NewIncident {
+            title: "t".into(),
+            severity: Severity::try_from(4).expect("critical"),
+            classification: "test:test".into(),
+            alert_ids: vec![],
+            description: None,
+            impact: None,
+            urgency: None,
+            tlp: None,
+            pap: None,
+            owner: None,
+            team: None,
+            attack: vec![],
+        };
+        let matrix = PriorityMatrix::default();
+        let id = state
+            .create_incident("default", &new, &matrix, &by("incident.create", t0()))
+            .await
+            .expect("incident")
+            .incident
+            .id;
+        let config = NotifyConfig {
+            escalation: vec![EscalationPolicy {
+                name: "p1".into(),
+                priorities: vec![1],
+                until: Until::Acknowledged,
+                levels: vec![EscalationLevel {
+                    after: Duration::from_secs(600),
+                    notify: vec![],
+                    repeat: Some(Duration::from_secs(1800)),
+                }],
+            }],
+            ..NotifyConfig::default()
+        };
+        let sla = SlaPolicies::default();
+        let check = |m: i64| check_incidents(&state, &sla, &config, at_min(m));
+        check(5).await.expect("check");
+        assert_eq!(kinds(&state, &id).await, ["created"], "nothing yet at 5 min");
+        check(11).await.expect("check");
+        let k = kinds(&state, &id).await;
+        assert_eq!(count(&k, "escalated"), 1, "{k:?}");
+        assert_eq!(count(&k, "sla_warning"), 0, "the warning is at 12 min: {k:?}");
+        check(13).await.expect("check");
+        check(13).await.expect("again");
+        let k = kinds(&state, &id).await;
+        assert_eq!(
+            (count(&k, "escalated"), count(&k, "sla_warning")),
+            (1, 1),
+            "each once: {k:?}"
+        );
+        check(16).await.expect("check");
+        assert_eq!(count(&kinds(&state, &id).await, "sla_breached"), 1);
+        check(41).await.expect("check");
+        assert_eq!(count(&kinds(&state, &id).await, "escalated"), 2, "the 30-minute repeat");
+        let ack = IncidentPatch {
+            status: Some(IncidentStatus::Acknowledged),
+            ..IncidentPatch::default()
+        };
+        state
+            .update_incident("default", &id, &ack, &matrix, &by("incident.update", at_min(42)))
+            .await
+            .expect("ack");
+        check(80).await.expect("check");
+        check(120).await.expect("check");
+        assert_eq!(
+            count(&kinds(&state, &id).await, "escalated"),
+            2,
+            "the acknowledgement stops the chain"
+        );
     }
 }

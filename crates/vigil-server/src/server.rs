@@ -123,7 +123,6 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         core.state.clone(),
         config.respond.sla.clone(),
         config.respond.notify.clone(),
-        vigil_api::Clock::default(),
         shutdown.clone(),
     ) {
         Ok(task) => tasks.push(task),

@@ -381,7 +381,6 @@ fn api_context(config: &ServerConfig, core: &Core, pipeline: &PipelineRun, input
         respond: Arc::new(api::Respond {
             matrix: config.respond.matrix,
             sla: config.respond.sla.clone(),
-            clock: api::Clock::default(),
         }),
         suppressions: core.suppressions.clone(),
     }

@@ -388,6 +388,13 @@ impl State {
         })
     }
 
+    /// The position of the newest alert (0 when there is none).
+    pub async fn last_alert_seq(&self) -> Result<i64, StateError> {
+        let seq: Option<i64> =
+            on_db!(self, db => sqlx::query_scalar("SELECT MAX(seq) FROM alerts").fetch_one(&db.reader).await?);
+        Ok(seq.unwrap_or(0))
+    }
+
     /// Number of stored alerts.
     pub async fn count_alerts(&self) -> Result<u64, StateError> {
         let n: i64 = on_db!(self, db => sqlx::query_scalar("SELECT COUNT(*) FROM alerts").fetch_one(&db.reader).await?);

@@ -8,6 +8,7 @@ use crate::respond_tx::{NewTimeline, RespondTx};
 use crate::{State, StateError, time};
 use jiff::Timestamp;
 use sqlx::{AssertSqlSafe, QueryBuilder};
+use std::collections::HashSet;
 
 /// A notification to queue (its payload is the channel-independent message, as JSON text).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,6 +78,25 @@ impl State {
             rows.iter()
                 .map(|r| Ok((r.int("seq")?, incident_from_row(r)?)))
                 .collect()
+        })
+    }
+
+    /// The flags already set on these incidents, as `(incident id, flag)`: what
+    /// [`State::raise_incident_event`] would skip, read once for a batch so that a check that
+    /// finds nothing new writes nothing.
+    pub async fn incident_flags(&self, incident_ids: &[String]) -> Result<HashSet<(String, String)>, StateError> {
+        if incident_ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        on_db!(self, db => {
+            let mut qb = QueryBuilder::new("SELECT incident_id, flag FROM incident_flags WHERE incident_id IN (");
+            let mut list = qb.separated(", ");
+            for id in incident_ids {
+                list.push_bind(id.clone());
+            }
+            qb.push(")");
+            let rows: Vec<(String, String)> = qb.build_query_as().fetch_all(&db.reader).await?;
+            Ok(rows.into_iter().collect())
         })
     }
 

@@ -3,11 +3,15 @@
 //! same macro body, so an incident's change, its timeline entries, the alerts it takes over and
 //! its audit entry commit together or not at all.
 
+use crate::alerts::push_status_in;
 use crate::audit::{NewAuditEntry, Prepared, append_in_tx, prepare};
+use crate::triage::{Selection, push_selection, push_set};
 use crate::{StateError, time};
 use jiff::Timestamp;
 use serde_json::json;
 use sqlx::QueryBuilder;
+use vigil_api_types::triage::AlertUpdate;
+use vigil_respond::AlertStatus;
 
 /// A timeline entry to append.
 #[derive(Debug, Clone)]
@@ -91,6 +95,21 @@ pub(crate) trait RespondTx {
     /// Keeps other writers off incident `id` until the transaction ends (PostgreSQL; SQLite's
     /// write transaction already excludes them).
     async fn lock_incident(&mut self, id: &str) -> Result<(), StateError>;
+
+    /// Applies the triage `update` to `tenant`'s alerts of `sel` whose status is in `eligible`
+    /// (not empty), by `actor` at `at`: one `UPDATE … RETURNING id` and one `alert_changes` row
+    /// (`change`, a JSON object's text) per changed alert. The ids changed.
+    #[allow(clippy::too_many_arguments)]
+    async fn apply_triage(
+        &mut self,
+        tenant: &str,
+        sel: Selection<'_>,
+        update: &AlertUpdate,
+        eligible: &[AlertStatus],
+        actor: &str,
+        at: i64,
+        change: &str,
+    ) -> Result<Vec<String>, StateError>;
 }
 
 macro_rules! impl_respond_tx {
@@ -196,6 +215,38 @@ macro_rules! impl_respond_tx {
                 let conn = &mut **self;
                 append_in_tx!(conn, p)?;
                 Ok(())
+            }
+
+            async fn apply_triage(
+                &mut self,
+                tenant: &str,
+                sel: Selection<'_>,
+                update: &AlertUpdate,
+                eligible: &[AlertStatus],
+                actor: &str,
+                at: i64,
+                change: &str,
+            ) -> Result<Vec<String>, StateError> {
+                let mut up = QueryBuilder::<$db>::new("UPDATE alerts SET ");
+                push_set(&mut up, update, actor, at);
+                push_selection(&mut up, tenant, sel);
+                up.push(" AND ");
+                push_status_in(&mut up, eligible);
+                up.push(" RETURNING id");
+                let ids: Vec<String> = up.build_query_scalar().fetch_all(&mut **self).await?;
+                for chunk in ids.chunks(500) {
+                    let mut hist =
+                        QueryBuilder::<$db>::new("INSERT INTO alert_changes (alert_id, tenant, at, actor, change) ");
+                    hist.push_values(chunk, |mut row, id| {
+                        row.push_bind(id.clone())
+                            .push_bind(tenant.to_owned())
+                            .push_bind(at)
+                            .push_bind(actor.to_owned())
+                            .push_bind(change.to_owned());
+                    });
+                    hist.build().execute(&mut **self).await?;
+                }
+                Ok(ids)
             }
 
             async fn lock_incident(&mut self, id: &str) -> Result<(), StateError> {

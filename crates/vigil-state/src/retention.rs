@@ -1,6 +1,7 @@
 //! Retention of alerts and dead letters: by age, by row count and (dead letters) by bytes, applied
 //! at a time the caller gives (so tests drive the clock). The matches suppressions kept from
 //! becoming alerts are kept [`SUPPRESSED_MATCHES`] (their counts on the suppression stay).
+//! Alerts of an open incident stay whatever their age: they go by the same rules once it closes.
 //!
 //! Rows go oldest first, in chunks of [`CHUNK`] per write transaction, so inserts of new alerts
 //! and dead letters wait at most one chunk's delete, never the whole prune. Sequence numbers are
@@ -78,6 +79,17 @@ impl Table {
         }
     }
 
+    /// Rows retention leaves whatever their age or rank: alerts of an open incident are its
+    /// evidence while it is worked.
+    fn kept(self) -> &'static str {
+        match self {
+            Table::Alerts => {
+                " AND (incident_id IS NULL OR incident_id NOT IN (SELECT id FROM incidents WHERE status <> 'closed'))"
+            }
+            Table::DeadLetters | Table::SuppressedMatches => "",
+        }
+    }
+
     /// The instant column age is measured on (each has an index).
     fn time_column(self) -> &'static str {
         match self {
@@ -111,9 +123,10 @@ impl State {
             let age = SignedDuration::try_from(age).unwrap_or(SignedDuration::MAX);
             let cutoff = now.checked_sub(age).map_or(i64::MIN, time::to_db);
             let sql = format!(
-                "DELETE FROM {t} WHERE seq IN (SELECT seq FROM {t} WHERE {c} < $1 ORDER BY seq LIMIT {CHUNK})",
+                "DELETE FROM {t} WHERE seq IN (SELECT seq FROM {t} WHERE {c} < $1{k} ORDER BY seq LIMIT {CHUNK})",
                 t = table.name(),
-                c = table.time_column()
+                c = table.time_column(),
+                k = table.kept()
             );
             deleted += self.delete_chunks(&sql, cutoff).await?;
         }
@@ -153,8 +166,9 @@ impl State {
     /// Deletes the rows at or below `seq`, oldest first.
     async fn delete_through(&self, table: Table, seq: i64) -> Result<u64, StateError> {
         let sql = format!(
-            "DELETE FROM {t} WHERE seq IN (SELECT seq FROM {t} WHERE seq <= $1 ORDER BY seq LIMIT {CHUNK})",
-            t = table.name()
+            "DELETE FROM {t} WHERE seq IN (SELECT seq FROM {t} WHERE seq <= $1{k} ORDER BY seq LIMIT {CHUNK})",
+            t = table.name(),
+            k = table.kept()
         );
         self.delete_chunks(&sql, seq).await
     }

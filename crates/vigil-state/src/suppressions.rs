@@ -18,12 +18,13 @@ use sqlx::{AssertSqlSafe, QueryBuilder};
 use vigil_api_types::suppressions::{
     Condition, NewSuppression, SuppressedMatch, SuppressedMatchPage, Suppression, SuppressionPage, SuppressionPatch,
 };
-use vigil_respond::Disposition;
+use vigil_api_types::triage::AlertUpdate;
+use vigil_respond::{AlertStatus, Disposition};
 
-use crate::audit::{append_in_tx, prepare};
 use crate::cursor::{self, Listing};
 use crate::db::{DbRow, on_db};
-use crate::respond_tx::Actor;
+use crate::respond_tx::{Actor, RespondTx};
+use crate::triage::{Selection, audit_entry, change_object};
 use crate::{State, StateError, time};
 
 /// A suppressed match to record (the pipeline's).
@@ -162,6 +163,22 @@ fn changes_of(cur: &Suppression, patch: &SuppressionPatch) -> Option<(Suppressio
     (!detail.is_empty()).then(|| (next, json!({ "change": detail })))
 }
 
+/// The triage change that closes an alert a suppression was made from.
+fn close_update(d: Disposition) -> AlertUpdate {
+    AlertUpdate {
+        status: Some(AlertStatus::Closed),
+        disposition: Some(d),
+        ..AlertUpdate::default()
+    }
+}
+
+/// Its history row: the triage change and the suppression it came with.
+fn close_change(update: &AlertUpdate, suppression: &str) -> Value {
+    let mut change = change_object(update);
+    change["suppression"] = json!(suppression);
+    change
+}
+
 impl State {
     /// Creates a suppression in `tenant` by `who` (its author), audited as `who.audit`
     /// (`suppression.create`) in the same transaction.
@@ -221,13 +238,12 @@ impl State {
             last_hit: None,
         };
         let at_db = time::to_db(at);
-        let create = prepare(
-            who.audit
-                .clone()
-                .with_target(format!("suppression:{}", suppression.id))
-                .with_at(at)
-                .with_detail(created_detail(&suppression)),
-        )?;
+        let create = who
+            .audit
+            .clone()
+            .with_target(format!("suppression:{}", suppression.id))
+            .with_at(at)
+            .with_detail(created_detail(&suppression));
         on_db!(self, db => {
             let mut tx = db.write_tx().await?;
             let mut closed = false;
@@ -241,19 +257,12 @@ impl State {
                     return Ok((None, false));
                 }
                 if let Some(d) = close_as {
-                    let changed: Option<String> = sqlx::query_scalar(
-                        "UPDATE alerts SET status = 'closed', closed = $1, closed_by = $2, disposition = $3, \
-                         updated = $1, updated_by = $2 WHERE id = $4 AND tenant = $5 \
-                         AND status IN ('new', 'acknowledged') RETURNING id",
-                    )
-                    .bind(at_db)
-                    .bind(&who.id)
-                    .bind(d.as_str())
-                    .bind(alert_id)
-                    .bind(tenant)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    closed = changed.is_some();
+                    let update = close_update(d);
+                    let change = close_change(&update, &suppression.id).to_string();
+                    let open = [AlertStatus::New, AlertStatus::Acknowledged];
+                    let ids = [alert_id.to_owned()];
+                    let changed = tx.apply_triage(tenant, Selection::Ids(&ids), &update, &open, &who.id, at_db, &change).await?;
+                    closed = !changed.is_empty();
                 }
             }
             sqlx::query(
@@ -271,25 +280,13 @@ impl State {
             .bind(time::opt_to_db(suppression.expires))
             .execute(&mut *tx)
             .await?;
-            db.lock_audit(&mut tx).await?;
-            append_in_tx!(tx, create)?;
+            tx.audit(create).await?;
             if let (true, Some((alert_id, Some(d)))) = (closed, alert) {
-                let change = json!({"status": "closed", "disposition": d.as_str(), "suppression": suppression.id});
-                sqlx::query("INSERT INTO alert_changes (alert_id, tenant, at, actor, change) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(alert_id)
-                    .bind(tenant)
-                    .bind(at_db)
-                    .bind(&who.id)
-                    .bind(change.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                let mut entry = who.audit.clone();
-                entry.action = "alert.update".into();
-                let entry = entry
-                    .with_target(format!("alert:{alert_id}"))
-                    .with_at(at)
-                    .with_detail(json!({"change": change, "matched": 1, "updated": 1}));
-                append_in_tx!(tx, prepare(entry)?)?;
+                let mut entry = who.clone();
+                entry.audit.action = "alert.update".into();
+                let change = close_change(&close_update(d), &suppression.id);
+                let ids = [alert_id.to_owned()];
+                tx.audit(audit_entry(&entry, Selection::Ids(&ids), &change, 1, &ids).with_at(at)).await?;
             }
             tx.commit().await?;
             Ok((Some(suppression), closed))
@@ -398,8 +395,7 @@ impl State {
             .execute(&mut *tx)
             .await?;
             let entry = who.audit.clone().with_target(format!("suppression:{id}")).with_at(at).with_detail(detail);
-            db.lock_audit(&mut tx).await?;
-            append_in_tx!(tx, prepare(entry)?)?;
+            tx.audit(entry).await?;
             tx.commit().await?;
             next.updated = Some(at);
             next.updated_by = Some(who.id.clone());
@@ -439,8 +435,7 @@ impl State {
                 "hits": cur.hits,
                 "last_hit": cur.last_hit,
             }));
-            db.lock_audit(&mut tx).await?;
-            append_in_tx!(tx, prepare(entry)?)?;
+            tx.audit(entry).await?;
             tx.commit().await?;
             Ok(true)
         })

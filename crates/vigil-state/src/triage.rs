@@ -1,17 +1,17 @@
 //! Alert triage: status, disposition, assignee and comments, one alert or many at once.
 //!
 //! A change is set-based: one `UPDATE … RETURNING id` over the selected alerts whose status allows
-//! it, one history row per changed alert (`alert_changes`) and one audit entry, all in one write
-//! transaction — the change, its history and its audit entry commit together or not at all.
+//! it, one history row per changed alert (`alert_changes`) and one audit entry ([`RespondTx`]),
+//! all in one write transaction — the change, its history and its audit entry commit together or
+//! not at all.
 
-use crate::alerts::{ALERT_COLUMNS, alert_from_row, push_filters, push_status_in};
-use crate::audit::{NewAuditEntry, append_in_tx, prepare};
+use crate::alerts::{push_filters, push_status_in};
+use crate::audit::NewAuditEntry;
 use crate::db::{DbRow, on_db};
+use crate::respond_tx::{Actor, RespondTx};
 use crate::{AlertQuery, State, StateError, time};
-use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 use sqlx::{Database, Encode, QueryBuilder, Type};
-use vigil_api_types::alerts::Alert;
 use vigil_api_types::triage::{AlertChange, AlertUpdate, MAX_BULK_IDS, MAX_BULK_MATCHES};
 use vigil_respond::AlertStatus;
 
@@ -27,15 +27,10 @@ pub enum Selection<'a> {
 /// Who makes a triage change, and what may they do.
 #[derive(Debug, Clone)]
 pub struct Triager {
-    /// A principal id such as `user:alice`.
-    pub actor: String,
+    /// Who and when; the audit entry's detail is completed with the change and the counts.
+    pub actor: Actor,
     /// Whether closed alerts may be reopened (`alert:reopen`).
     pub may_reopen: bool,
-    /// The audit entry recorded for the change (action, tenant, source); its detail is completed
-    /// with the change and the counts.
-    pub audit: NewAuditEntry,
-    /// When; `None` means now.
-    pub at: Option<Timestamp>,
 }
 
 /// What a triage change selected and changed.
@@ -63,7 +58,7 @@ pub fn eligible_statuses(update: &AlertUpdate, may_reopen: bool) -> Vec<AlertSta
 }
 
 /// The history row's object: what the change set.
-fn change_object(update: &AlertUpdate) -> Value {
+pub(crate) fn change_object(update: &AlertUpdate) -> Value {
     let mut m = Map::new();
     if let Some(s) = update.status {
         m.insert("status".into(), json!(s.as_str()));
@@ -81,7 +76,7 @@ fn change_object(update: &AlertUpdate) -> Value {
 }
 
 /// ` WHERE tenant = … AND (id IN … | filters)`.
-fn push_selection<DB>(qb: &mut QueryBuilder<DB>, tenant: &str, sel: Selection<'_>)
+pub(crate) fn push_selection<DB>(qb: &mut QueryBuilder<DB>, tenant: &str, sel: Selection<'_>)
 where
     DB: Database,
     for<'a> String: Encode<'a, DB> + Type<DB>,
@@ -102,7 +97,7 @@ where
 }
 
 /// The `SET` list of `update` (after `UPDATE alerts SET `).
-fn push_set<DB>(qb: &mut QueryBuilder<DB>, update: &AlertUpdate, actor: &str, at: i64)
+pub(crate) fn push_set<DB>(qb: &mut QueryBuilder<DB>, update: &AlertUpdate, actor: &str, at: i64)
 where
     DB: Database,
     for<'a> String: Encode<'a, DB> + Type<DB>,
@@ -184,7 +179,8 @@ impl State {
         check_selection(sel)?;
         update.check().map_err(StateError::InvalidInput)?;
         let eligible = eligible_statuses(update, who.may_reopen);
-        let at = time::to_db(who.at.unwrap_or_else(Timestamp::now));
+        let when = who.actor.at();
+        let at = time::to_db(when);
         let change = change_object(update);
         let change_text = change.to_string();
         on_db!(self, db => {
@@ -205,29 +201,11 @@ impl State {
             if eligible.is_empty() {
                 return Ok(TriageCount { matched, updated: 0 });
             }
-            let mut up = QueryBuilder::new("UPDATE alerts SET ");
-            push_set(&mut up, update, &who.actor, at);
-            push_selection(&mut up, tenant, sel);
-            up.push(" AND ");
-            push_status_in(&mut up, &eligible);
-            up.push(" RETURNING id");
-            let ids: Vec<String> = up.build_query_scalar().fetch_all(&mut *tx).await?;
-            for chunk in ids.chunks(500) {
-                let mut hist = QueryBuilder::new("INSERT INTO alert_changes (alert_id, tenant, at, actor, change) ");
-                hist.push_values(chunk, |mut row, id| {
-                    row.push_bind(id.clone())
-                        .push_bind(tenant.to_owned())
-                        .push_bind(at)
-                        .push_bind(who.actor.clone())
-                        .push_bind(change_text.clone());
-                });
-                hist.build().execute(&mut *tx).await?;
-            }
+            let ids = tx.apply_triage(tenant, sel, update, &eligible, &who.actor.id, at, &change_text).await?;
             let updated = ids.len() as u64;
             if updated > 0 {
-                let entry = audit_entry(who, sel, &change, matched, &ids);
-                db.lock_audit(&mut tx).await?;
-                append_in_tx!(tx, prepare(entry)?)?;
+                let entry = audit_entry(&who.actor, sel, &change, matched, &ids).with_at(when);
+                tx.audit(entry).await?;
             }
             tx.commit().await?;
             Ok(TriageCount { matched, updated })
@@ -261,19 +239,6 @@ impl State {
                 .map(Some)
         })
     }
-
-    /// `tenant`'s alerts with these ids (those that exist), in no particular order.
-    pub async fn alerts_by_ids(&self, tenant: &str, ids: &[String]) -> Result<Vec<Alert>, StateError> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        on_db!(self, db => {
-            let mut qb = QueryBuilder::new(format!("SELECT {ALERT_COLUMNS} FROM alerts"));
-            push_selection(&mut qb, tenant, Selection::Ids(ids));
-            let rows = qb.build().fetch_all(&db.reader).await?;
-            rows.iter().map(alert_from_row).collect()
-        })
-    }
 }
 
 fn check_selection(sel: Selection<'_>) -> Result<(), StateError> {
@@ -288,7 +253,13 @@ fn check_selection(sel: Selection<'_>) -> Result<(), StateError> {
 
 /// The audit entry of a triage change: the change, the selection (a single id as the target; up
 /// to 100 ids or the filter in the detail) and the counts.
-fn audit_entry(who: &Triager, sel: Selection<'_>, change: &Value, matched: u64, ids: &[String]) -> NewAuditEntry {
+pub(crate) fn audit_entry(
+    who: &Actor,
+    sel: Selection<'_>,
+    change: &Value,
+    matched: u64,
+    ids: &[String],
+) -> NewAuditEntry {
     let mut detail = json!({"change": change, "matched": matched, "updated": ids.len()});
     let mut entry = who.audit.clone();
     match sel {
@@ -300,7 +271,7 @@ fn audit_entry(who: &Triager, sel: Selection<'_>, change: &Value, matched: u64, 
     if let Some(c) = change.get("comment").and_then(Value::as_str) {
         detail["change"]["comment"] = json!(format!("{} characters", c.chars().count()));
     }
-    entry.with_detail(detail).with_at(who.at.unwrap_or_else(Timestamp::now))
+    entry.with_detail(detail)
 }
 
 #[cfg(test)]
@@ -331,9 +302,8 @@ mod tests {
 
     #[test]
     fn long_comments_stay_out_of_the_audit_trail() {
-        let who = Triager {
-            actor: "user:a".into(),
-            may_reopen: false,
+        let who = Actor {
+            id: "user:a".into(),
             audit: NewAuditEntry::new("user:a", "alert.update", crate::AuditOutcome::Success),
             at: None,
         };

@@ -139,12 +139,11 @@ pub(super) fn read(r: &mut Reader, table: &toml::Table) -> RespondConfig {
     let mut policies = SlaPolicies::default().by_priority().clone();
     for (name, sla) in &file.sla {
         let section = format!("{SECTION}.sla");
+        if let Err(e) = vigil_respond::policy::check_priorities(&[name.as_str()]) {
+            r.problem(Some(&section), name, e.to_string());
+            continue;
+        }
         let Some(policy) = policies.iter_mut().find(|p| &p.name == name) else {
-            r.problem(
-                Some(&section),
-                name,
-                "not a priority: the policies are P1, P2, P3, P4 and P5",
-            );
             continue;
         };
         let section = format!("{section}.{name}");

@@ -59,7 +59,7 @@ async fn wait_for(what: &str, deadline: Duration, mut ok: impl FnMut() -> bool) 
 
 async fn scenario(postgres: bool) {
     let (addr, got) = receiver().await;
-    let s = crate::respond::server_with(postgres, move |c| {
+    let s = crate::harness::TestServer::start_on(postgres, move |c| {
         let r = &mut c.respond;
         r.auto_incident = vec![vigil_server::auto_incident::AutoIncidentPolicy {
             name: "high alerts".into(),

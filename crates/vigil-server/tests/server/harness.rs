@@ -78,6 +78,27 @@ impl TestServer {
         TestServer::start_with(data_dir, |_| {}).await
     }
 
+    /// [`start_with`](Self::start_with) with the state on SQLite in the data directory, or (with
+    /// `postgres`) on a fresh database of the PostgreSQL named by `VIGIL_TEST_POSTGRES_URL`
+    /// (scripts/test starts one on loopback): the suites that run every scenario on both.
+    pub async fn start_on(postgres: bool, tweak: impl FnOnce(&mut ServerConfig) + Send + 'static) -> TestServer {
+        let url = if postgres {
+            Some(new_postgres_database().await)
+        } else {
+            None
+        };
+        TestServer::start_with(None, move |c| {
+            if let Some(url) = url {
+                c.state = vigil_server::config::StateStore::Postgres {
+                    url,
+                    max_connections: 5,
+                };
+            }
+            tweak(c);
+        })
+        .await
+    }
+
     /// [`start`](Self::start) with the configuration adjusted by `tweak` before the server starts.
     pub async fn start_with(data_dir: Option<&Path>, tweak: impl FnOnce(&mut ServerConfig)) -> TestServer {
         let owned = data_dir.is_none().then(|| tempfile::tempdir().expect("tempdir"));
@@ -289,4 +310,21 @@ fn dechunk(mut s: &str) -> String {
         s = rest[n..].trim_start_matches("\r\n");
     }
     out
+}
+
+/// Creates an empty database on the PostgreSQL of `VIGIL_TEST_POSTGRES_URL`; its URL.
+pub async fn new_postgres_database() -> String {
+    use sqlx::Connection as _;
+    use std::hash::{BuildHasher as _, RandomState};
+    let server = std::env::var("VIGIL_TEST_POSTGRES_URL")
+        .expect("VIGIL_TEST_POSTGRES_URL: these suites run on PostgreSQL too (scripts/test starts one on loopback)");
+    let suffix = RandomState::new().hash_one(std::time::SystemTime::now());
+    let name = format!("vigil_server_{}_{suffix}", std::process::id());
+    let mut admin = sqlx::PgConnection::connect(&server).await.expect("connect");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("create database");
+    let (base, _) = server.rsplit_once('/').expect("url with a database");
+    format!("{base}/{name}")
 }

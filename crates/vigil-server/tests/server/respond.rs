@@ -3,56 +3,19 @@
 //! its life cycle with SLA timers → closing rules → export; with permissions and tenants.
 
 use serde_json::{Value, json};
-use vigil_server::config::StateStore;
 use vigil_state::{NewApiKey, Role};
 
 use crate::harness::{TestServer, http, http_text};
 
-/// A server on `backend`: SQLite in its data directory, or a fresh database on the PostgreSQL
-/// of `VIGIL_TEST_POSTGRES_URL` (scripts/test starts one).
 async fn server(postgres: bool) -> TestServer {
-    server_with(postgres, |_| {}).await
+    TestServer::start_on(postgres, |_| {}).await
 }
 
-pub async fn server_with(
+async fn server_with(
     postgres: bool,
     tweak: impl FnOnce(&mut vigil_server::ServerConfig) + Send + 'static,
 ) -> TestServer {
-    let url = if postgres {
-        Some(new_postgres_database().await)
-    } else {
-        None
-    };
-    TestServer::start_with(None, move |c| {
-        if let Some(url) = url {
-            c.state = StateStore::Postgres {
-                url,
-                max_connections: 5,
-            };
-        }
-        tweak(c);
-    })
-    .await
-}
-
-async fn new_postgres_database() -> String {
-    use sqlx::Connection as _;
-    let server = std::env::var("VIGIL_TEST_POSTGRES_URL").expect(
-        "VIGIL_TEST_POSTGRES_URL: the respond suite runs on PostgreSQL too (scripts/test starts one on loopback)",
-    );
-    let name = format!("vigil_respond_{}", std::process::id()) + &format!("_{}", rand_suffix());
-    let mut admin = sqlx::PgConnection::connect(&server).await.expect("connect");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut admin)
-        .await
-        .expect("create database");
-    let (base, _) = server.rsplit_once('/').expect("url with a database");
-    format!("{base}/{name}")
-}
-
-fn rand_suffix() -> u64 {
-    use std::hash::{BuildHasher as _, RandomState};
-    RandomState::new().hash_one(std::time::SystemTime::now())
+    TestServer::start_on(postgres, tweak).await
 }
 
 async fn call(s: &TestServer, role: Role, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {

@@ -7,49 +7,14 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use vigil_server::config::StateStore;
 use vigil_state::{NewApiKey, Role};
 
 use crate::harness::{TestServer, http, http_text};
 
 const KEYWORD_RULE: &str = "6f1c1f7e-6c7e-4c9a-9d7e-111111111111";
 
-/// A server on SQLite in its data directory, or on a fresh database of the PostgreSQL of
-/// `VIGIL_TEST_POSTGRES_URL` (scripts/test starts one).
 async fn server(postgres: bool) -> TestServer {
-    let url = if postgres {
-        Some(new_postgres_database().await)
-    } else {
-        None
-    };
-    TestServer::start_with(None, move |c| {
-        if let Some(url) = url {
-            c.state = StateStore::Postgres {
-                url,
-                max_connections: 5,
-            };
-        }
-    })
-    .await
-}
-
-async fn new_postgres_database() -> String {
-    use sqlx::Connection as _;
-    let server = std::env::var("VIGIL_TEST_POSTGRES_URL").expect(
-        "VIGIL_TEST_POSTGRES_URL: the suppression suite runs on PostgreSQL too (scripts/test starts one on loopback)",
-    );
-    let suffix = {
-        use std::hash::{BuildHasher as _, RandomState};
-        RandomState::new().hash_one(std::time::SystemTime::now())
-    };
-    let name = format!("vigil_suppress_{}_{suffix}", std::process::id());
-    let mut admin = sqlx::PgConnection::connect(&server).await.expect("connect");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut admin)
-        .await
-        .expect("create database");
-    let (base, _) = server.rsplit_once('/').expect("url with a database");
-    format!("{base}/{name}")
+    TestServer::start_on(postgres, |_| {}).await
 }
 
 async fn call(s: &TestServer, token: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {

@@ -1,16 +1,16 @@
 //! Changing an incident: fields and status (with milestones and pauses), notes, linking alerts,
 //! merging incidents.
 
-use super::{INCIDENT_COLUMNS, StoredIncident, StoredPause, incident_from_row};
+use super::{INCIDENT_COLUMNS, StoredIncident, incident_from_row};
 use crate::db::on_db;
 use crate::respond_tx::{Actor, NewTimeline, RespondTx};
 use crate::{State, StateError, time};
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 use sqlx::{AssertSqlSafe, QueryBuilder};
-use vigil_api_types::incidents::{IncidentPatch, NewNote};
+use vigil_api_types::incidents::{IncidentPatch, Milestones, NewNote};
 use vigil_api_types::triage::{MAX_COMMENT_CHARS, check_text};
-use vigil_respond::{IncidentStatus, Milestone, PriorityMatrix, check_transition, milestones_reached};
+use vigil_respond::{IncidentStatus, Milestone, Pause, PriorityMatrix, check_transition, milestones_reached};
 
 /// What a patch changes, worked out against the incident as it is.
 #[derive(Debug, Default)]
@@ -21,12 +21,13 @@ pub(crate) struct Derived {
     audit: Map<String, Value>,
 }
 
-fn milestone_column(m: Milestone) -> &'static str {
-    match m {
-        Milestone::Acknowledged => "acknowledged",
-        Milestone::Contained => "contained",
-        Milestone::Resolved => "resolved",
-        Milestone::Closed => "closed",
+/// A milestone's column, and its first time on `m` (if reached).
+fn milestone_column(milestone: Milestone, m: &Milestones) -> (&'static str, Option<Timestamp>) {
+    match milestone {
+        Milestone::Acknowledged => ("acknowledged", m.acknowledged),
+        Milestone::Contained => ("contained", m.contained),
+        Milestone::Resolved => ("resolved", m.resolved),
+        Milestone::Closed => ("closed", m.closed),
     }
 }
 
@@ -162,29 +163,20 @@ impl Derived {
         }
         self.set("status", json!(to.as_str()));
         self.audit.insert("status".into(), json!(to.as_str()));
-        let m = &i.milestones;
-        let reached = [m.acknowledged, m.contained, m.resolved, m.closed];
         for &milestone in milestones_reached(to) {
-            let col = milestone_column(milestone);
-            let index = ["acknowledged", "contained", "resolved", "closed"]
-                .iter()
-                .position(|c| *c == col);
-            if index.is_some_and(|n| reached[n].is_none()) {
+            // Only the first time is kept.
+            if let (col, None) = milestone_column(milestone, &i.milestones) {
                 self.set(col, json!(time::to_db(at)));
             }
         }
-        let mut pauses: Vec<StoredPause> = cur
-            .pauses
-            .iter()
-            .map(|p| StoredPause { from: p.from, to: p.to })
-            .collect();
+        let mut pauses = cur.pauses.clone();
         if i.status == IncidentStatus::OnHold
             && let Some(open) = pauses.last_mut().filter(|p| p.to.is_none())
         {
             open.to = Some(at);
         }
         if to == IncidentStatus::OnHold {
-            pauses.push(StoredPause { from: at, to: None });
+            pauses.push(Pause { from: at, to: None });
         }
         if pauses.len() != cur.pauses.len() || i.status == IncidentStatus::OnHold {
             self.set(

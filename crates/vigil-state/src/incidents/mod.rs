@@ -14,7 +14,6 @@ use crate::cursor::{self, Listing};
 use crate::db::{DbRow, on_db};
 use crate::{State, StateError, time};
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
 use sqlx::{AssertSqlSafe, Database, Encode, QueryBuilder, Type};
 use vigil_api_types::incidents::{Incident, Milestones, SlaTimers, TimelineEntry};
 use vigil_respond::{Impact, IncidentStatus, Pap, Pause, Priority, Severity, Tlp, Urgency};
@@ -59,13 +58,6 @@ pub struct StoredIncidentPage {
     pub total: u64,
 }
 
-/// A pause as stored (JSON in `incidents.pauses`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct StoredPause {
-    pub from: Timestamp,
-    pub to: Option<Timestamp>,
-}
-
 pub(crate) const INCIDENT_COLUMNS: &str = "seq, id, tenant, title, description, classification, severity, impact, \
     urgency, priority, tlp, pap, status, owner, team, resolution, lessons_learned, attack, pauses, merged_into, \
     created, created_by, updated, first_event, detected, acknowledged, contained, resolved, closed";
@@ -79,7 +71,8 @@ fn small(row: &impl DbRow, col: &str) -> Result<u8, StateError> {
     u8::try_from(n).map_err(|_| corrupt(col, n))
 }
 
-pub(crate) fn pauses_from_text(text: &str) -> Result<Vec<StoredPause>, StateError> {
+/// The pauses as stored (JSON in `incidents.pauses`).
+fn pauses_from_text(text: &str) -> Result<Vec<Pause>, StateError> {
     serde_json::from_str(text).map_err(|e| corrupt("pauses", e.to_string()))
 }
 
@@ -129,10 +122,7 @@ pub(crate) fn incident_from_row(row: &impl DbRow) -> Result<StoredIncident, Stat
         sla: SlaTimers::default(),
         timeline: Vec::new(),
     };
-    Ok(StoredIncident {
-        incident,
-        pauses: pauses.iter().map(|p| Pause { from: p.from, to: p.to }).collect(),
-    })
+    Ok(StoredIncident { incident, pauses })
 }
 
 fn timeline_from_row(row: &impl DbRow) -> Result<TimelineEntry, StateError> {

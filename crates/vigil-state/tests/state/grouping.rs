@@ -7,7 +7,7 @@ use jiff::SignedDuration;
 use vigil_api_types::triage::{AlertUpdate, Disposition};
 use vigil_respond::AlertStatus;
 use vigil_state::triage::{Selection, Triager};
-use vigil_state::{AlertGrouping, AlertQuery, AuditOutcome, MAX_GROUPED_EVENT_IDS, NewAlert, NewAuditEntry};
+use vigil_state::{Actor, AlertGrouping, AlertQuery, AuditOutcome, MAX_GROUPED_EVENT_IDS, NewAlert, NewAuditEntry};
 
 fn grouped(id: &str, secs: i64, fingerprint: &str) -> NewAlert {
     let mut a = alert(id, "r1", "high", at(secs));
@@ -50,10 +50,12 @@ async fn a_closed_alert_does_not_take_new_matches_and_event_ids_are_bounded() {
     let a = state.get_alert("default", "m0").await.expect("read").expect("m0");
     assert_eq!((a.occurrences, a.event_ids.len()), (150, MAX_GROUPED_EVENT_IDS));
     let who = Triager {
-        actor: "user:ann".into(),
+        actor: Actor {
+            id: "user:ann".into(),
+            audit: NewAuditEntry::new("user:ann", "alert.update", AuditOutcome::Success),
+            at: None,
+        },
         may_reopen: false,
-        audit: NewAuditEntry::new("user:ann", "alert.update", AuditOutcome::Success),
-        at: None,
     };
     let close = AlertUpdate {
         status: Some(AlertStatus::Closed),

@@ -311,7 +311,6 @@ async fn fields_priority_notes_and_the_timeline_cannot_be_rewritten() {
 #[tokio::test]
 async fn link_and_merge() {
     let (state, _db) = with_alerts().await;
-    let matrix = PriorityMatrix::default();
     let create = |alerts: &'static [&'static str], secs| {
         let state = state.clone();
         async move {
@@ -373,5 +372,4 @@ async fn link_and_merge() {
     let page = state.list_incidents("default", &open).await.expect("list");
     assert_eq!(page.total, 1);
     assert_eq!(page.incidents[0].incident.alert_ids.len(), 3);
-    let _ = matrix;
 }

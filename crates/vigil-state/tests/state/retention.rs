@@ -178,3 +178,75 @@ async fn dead_letters_go_oldest_first_past_a_byte_budget_and_alerts_ignore_it() 
     state.insert_alerts(&alerts).await.unwrap();
     assert_eq!(state.prune_alerts(budget(1), at(100)).await.unwrap(), 0);
 }
+
+/// Regression: retention deleted the alerts an open incident was made from, leaving it without
+/// its evidence while it was worked.
+#[tokio::test]
+async fn alerts_of_an_open_incident_stay_until_it_closes() {
+    use vigil_api_types::incidents::{IncidentPatch, NewIncident};
+    use vigil_respond::{IncidentStatus, PriorityMatrix, Severity};
+    use vigil_state::{Actor, AuditOutcome, NewAuditEntry};
+
+    let (state, _dir) = temp_state().await;
+    let alerts: Vec<_> = (0..4)
+        .map(|d| alert(&format!("a{d}"), "r1", "high", at(d * 86_400)))
+        .collect();
+    state.insert_alerts(&alerts).await.unwrap();
+    let who = |action: &str| Actor {
+        id: "user:ann".into(),
+        audit: NewAuditEntry::new("user:ann", action, AuditOutcome::Success),
+        at: Some(at(4 * 86_400)),
+    };
+    let new = NewIncident {
+        title: "old evidence".into(),
+        severity: Severity::try_from(3).unwrap(),
+        classification: "test:test".into(),
+        alert_ids: vec!["a0".into()],
+        description: None,
+        impact: None,
+        urgency: None,
+        tlp: None,
+        pap: None,
+        owner: None,
+        team: None,
+        attack: vec![],
+    };
+    let matrix = PriorityMatrix::default();
+    let id = state
+        .create_incident("default", &new, &matrix, &who("incident.create"))
+        .await
+        .unwrap()
+        .incident
+        .id;
+    let day = Retention {
+        max_age: Some(days(1)),
+        max_rows: None,
+        max_bytes: None,
+    };
+    assert_eq!(state.prune_alerts(day, at(4 * 86_400)).await.unwrap(), 2, "a1 and a2");
+    let none = Retention {
+        max_age: None,
+        max_rows: Some(0),
+        max_bytes: None,
+    };
+    assert_eq!(state.prune_alerts(none, at(4 * 86_400)).await.unwrap(), 1, "a3");
+    assert!(
+        state.get_alert("default", "a0").await.unwrap().is_some(),
+        "the incident's alert stays"
+    );
+    let close = IncidentPatch {
+        status: Some(IncidentStatus::Closed),
+        resolution: Some("done".into()),
+        lessons_learned: Some("none".into()),
+        ..IncidentPatch::default()
+    };
+    state
+        .update_incident("default", &id, &close, &matrix, &who("incident.update"))
+        .await
+        .unwrap();
+    assert_eq!(
+        state.prune_alerts(day, at(4 * 86_400)).await.unwrap(),
+        1,
+        "closed: it goes"
+    );
+}

@@ -5,14 +5,16 @@ use crate::{alert, at, temp_state};
 use vigil_api_types::triage::{AlertUpdate, Disposition};
 use vigil_respond::AlertStatus;
 use vigil_state::triage::{Selection, Triager};
-use vigil_state::{AlertQuery, AuditOutcome, AuditQuery, NewAuditEntry, State, StateError};
+use vigil_state::{Actor, AlertQuery, AuditOutcome, AuditQuery, NewAuditEntry, State, StateError};
 
 fn who(actor: &str, may_reopen: bool) -> Triager {
     Triager {
-        actor: actor.into(),
+        actor: Actor {
+            id: actor.into(),
+            audit: NewAuditEntry::new(actor, "alert.update", AuditOutcome::Success),
+            at: Some(at(100)),
+        },
         may_reopen,
-        audit: NewAuditEntry::new(actor, "alert.update", AuditOutcome::Success),
-        at: Some(at(100)),
     }
 }
 

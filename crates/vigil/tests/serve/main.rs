@@ -11,6 +11,7 @@ mod alert_pivot;
 mod api_contract;
 mod audit_trail;
 mod backpressure;
+mod cli_run;
 mod clients;
 mod crash;
 mod harness;

@@ -3,82 +3,16 @@
 //! `--yes`) and `vigil incidents create|list|show|update|note|link|merge|export`, each checked
 //! through the API; plus hostile text in incidents and their alerts shown escaped.
 
-use std::process::{Command, Output};
-
 use serde_json::Value;
 
-use crate::harness::{BASE_CONFIG, Env, Server, VIGIL, marker};
+use crate::cli_run::{api_key, fails, ok};
+use crate::harness::{BASE_CONFIG, Env, Server, marker};
 
 fn rule(title: &str, m: &str) -> String {
     format!(
         "title: \"{title}\"\nid: 3b1c5d2e-6f7a-4b8c-9d0e-1f2a3b4c5d6e\nstatus: test\nlevel: high\n\
 logsource: {{category: test}}\ndetection:\n  sel: {{marker: {m}, hit: yes}}\n  condition: sel\n"
     )
-}
-
-/// Creates an API key with `role` in the server's data directory (before it starts).
-fn api_key(env: &Env, role: &str) -> String {
-    let out = Command::new(VIGIL)
-        .args(["apikey", "create", "--role", role, "--name", &format!("respond-{role}")])
-        .arg("--data-dir")
-        .arg(&env.data_dir)
-        .env_remove("VIGIL_STATE_URL")
-        .output()
-        .expect("run vigil apikey create");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let stdout = String::from_utf8(out.stdout).expect("utf-8");
-    stdout.lines().last().expect("the secret").trim().to_owned()
-}
-
-/// The output of `vigil ARGS` run against `server` with `token`.
-struct Run {
-    ok: bool,
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn all(&self) -> String {
-        format!("{}{}", self.stdout, self.stderr)
-    }
-}
-
-fn vigil(server: &Server, token: &str, args: &[&str]) -> Run {
-    let out: Output = Command::new(VIGIL)
-        .args(args)
-        .args(["--server", &format!("http://{}", server.http), "--token", token])
-        .env_remove("VIGIL_SERVER")
-        .env_remove("VIGIL_TOKEN")
-        .output()
-        .expect("run vigil");
-    let run = Run {
-        ok: out.status.success(),
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    let raw: Vec<char> = run
-        .all()
-        .chars()
-        .filter(|&c| (c.is_control() && c != '\n') || ('\u{2028}'..='\u{202e}').contains(&c))
-        .collect();
-    assert!(raw.is_empty(), "vigil {args:?} printed raw {raw:?}:\n{}", run.all());
-    run
-}
-
-/// `vigil ARGS`, which must succeed.
-fn ok(server: &Server, token: &str, args: &[&str]) -> Run {
-    let run = vigil(server, token, args);
-    assert!(run.ok, "vigil {args:?} failed:\n{}", run.all());
-    run
-}
-
-/// `vigil ARGS`, which must fail.
-fn fails(server: &Server, token: &str, args: &[&str]) -> Run {
-    let run = vigil(server, token, args);
-    assert!(!run.ok, "vigil {args:?} succeeded:\n{}", run.all());
-    run
 }
 
 /// Ingests one event per host (each raising one alert: every event names another user, so that

@@ -3,87 +3,18 @@
 //! list|show|matches|disable|enable|create|delete`, each checked through the API; the pivot from
 //! a suppressed match to its event with `vigil search '_id:…'`; text from the server escaped.
 
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::harness::{BASE_CONFIG, Env, SEARCH_DEADLINE, Server, VIGIL, marker};
+use crate::cli_run::{api_key, fails, ok};
+use crate::harness::{BASE_CONFIG, Env, SEARCH_DEADLINE, Server, marker};
 
 fn rule(m: &str) -> String {
     format!(
         "title: Suppress Probe\nid: 7c2d6e3f-8a9b-4c0d-9e1f-2a3b4c5d6e7f\nstatus: test\nlevel: high\n\
 logsource: {{category: test}}\ndetection:\n  sel: {{marker: {m}, hit: yes}}\n  condition: sel\n"
     )
-}
-
-/// Creates an API key with `role` in the server's data directory (before it starts).
-fn api_key(env: &Env, role: &str) -> String {
-    let out = Command::new(VIGIL)
-        .args([
-            "apikey",
-            "create",
-            "--role",
-            role,
-            "--name",
-            &format!("suppress-{role}"),
-        ])
-        .arg("--data-dir")
-        .arg(&env.data_dir)
-        .env_remove("VIGIL_STATE_URL")
-        .output()
-        .expect("run vigil apikey create");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let stdout = String::from_utf8(out.stdout).expect("utf-8");
-    stdout.lines().last().expect("the secret").trim().to_owned()
-}
-
-struct Run {
-    ok: bool,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn all(&self) -> String {
-        format!("{}{}", self.stdout, self.stderr)
-    }
-}
-
-/// `vigil ARGS` against `server` with `token`; nothing it prints may be a raw control or bidi
-/// character.
-fn vigil(server: &Server, token: &str, args: &[&str]) -> Run {
-    let out: Output = Command::new(VIGIL)
-        .args(args)
-        .args(["--server", &format!("http://{}", server.http), "--token", token])
-        .env_remove("VIGIL_SERVER")
-        .env_remove("VIGIL_TOKEN")
-        .output()
-        .expect("run vigil");
-    let run = Run {
-        ok: out.status.success(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    let raw: Vec<char> = run
-        .all()
-        .chars()
-        .filter(|&c| (c.is_control() && c != '\n') || ('\u{2028}'..='\u{202e}').contains(&c))
-        .collect();
-    assert!(raw.is_empty(), "vigil {args:?} printed raw {raw:?}:\n{}", run.all());
-    run
-}
-
-fn ok(server: &Server, token: &str, args: &[&str]) -> Run {
-    let run = vigil(server, token, args);
-    assert!(run.ok, "vigil {args:?} failed:\n{}", run.all());
-    run
-}
-
-fn fails(server: &Server, token: &str, args: &[&str]) -> Run {
-    let run = vigil(server, token, args);
-    assert!(!run.ok, "vigil {args:?} succeeded:\n{}", run.all());
-    run
 }
 
 /// Ingests one event of the probe rule per (host, user).
