@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "suppressions",
         include_str!("../../migrations/postgres/0003_suppressions.sql"),
     ),
+    (4, "cases", include_str!("../../migrations/postgres/0004_cases.sql")),
 ];
 
 /// The advisory lock the audit chain's writers queue on (`"VIGILAUD"` as an integer).

@@ -39,6 +39,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "suppressions",
         include_str!("../../migrations/sqlite/0008_suppressions.sql"),
     ),
+    (9, "cases", include_str!("../../migrations/sqlite/0009_cases.sql")),
 ];
 
 /// A migrator over `(version, description, sql)` entries up to `version`.
