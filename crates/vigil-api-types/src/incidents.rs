@@ -249,6 +249,9 @@ pub struct Incident {
     pub updated: Timestamp,
     pub milestones: Milestones,
     pub sla: SlaTimers,
+    /// Its tasks, in order (`GET /api/v1/incidents/{id}`; the listing leaves them empty).
+    #[serde(default)]
+    pub tasks: Vec<crate::tasks::Task>,
     #[serde(default)]
     pub timeline: Vec<TimelineEntry>,
 }

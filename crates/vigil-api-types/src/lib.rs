@@ -9,16 +9,19 @@
 
 pub mod access;
 pub mod alerts;
+pub mod attachments;
 pub mod audit;
 pub mod dead_letters;
 pub mod duration;
 pub mod error;
 pub mod incidents;
 pub mod ingest;
+pub mod observables;
 pub mod rules;
 pub mod search;
 pub mod session;
 pub mod status;
 pub mod suppressions;
+pub mod tasks;
 pub mod triage;
 pub mod units;

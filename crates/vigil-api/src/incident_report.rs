@@ -10,8 +10,10 @@ use axum::{
 };
 use jiff::Timestamp;
 use vigil_api_types::access::Principal;
+use vigil_api_types::attachments::{Attachment, IncidentExport};
 use vigil_api_types::error::ErrorBody;
 use vigil_api_types::incidents::{Incident, Timer};
+use vigil_api_types::observables::Observable;
 
 use super::incidents::with_sla;
 use super::objects::Object;
@@ -47,7 +49,11 @@ fn md(text: &str) -> String {
 }
 
 /// The report's lines as (heading, rows of label and value), shared by Markdown and HTML.
-fn sections(i: &Incident) -> Vec<(&'static str, Vec<(String, String)>)> {
+fn sections(
+    i: &Incident,
+    attachments: &[Attachment],
+    observables: &[Observable],
+) -> Vec<(&'static str, Vec<(String, String)>)> {
     let m = &i.milestones;
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
     vec![
@@ -107,16 +113,44 @@ fn sections(i: &Incident) -> Vec<(&'static str, Vec<(String, String)>)> {
                 ("Lessons learned".into(), opt(&i.lessons_learned)),
             ],
         ),
+        ("Tasks", task_rows(&i.tasks)),
+        ("Attachments", super::attachments::report_rows(attachments)),
+        ("Observables", observable_rows(observables)),
     ]
 }
 
+/// One row per task: its number and title, then its status, whether it is mandatory, who has it,
+/// when it is due and who finished it when.
+fn task_rows(tasks: &[vigil_api_types::tasks::Task]) -> Vec<(String, String)> {
+    tasks
+        .iter()
+        .enumerate()
+        .map(|(n, t)| {
+            let mut value = t.status.as_str().replace('_', " ");
+            if t.mandatory {
+                value.push_str(", mandatory");
+            }
+            if let Some(a) = &t.assignee {
+                value.push_str(&format!(", assigned to {a}"));
+            }
+            if let Some(due) = t.due {
+                value.push_str(&format!(", due {}", when(Some(due))));
+            }
+            if let (Some(at), Some(by)) = (t.completed, &t.completed_by) {
+                value.push_str(&format!(", by {by} at {}", when(Some(at))));
+            }
+            (format!("{}. {}", n + 1, t.title), value)
+        })
+        .collect()
+}
+
 /// The incident as a Markdown report.
-pub fn markdown(i: &Incident) -> String {
+pub fn markdown(i: &Incident, attachments: &[Attachment], observables: &[Observable]) -> String {
     let mut out = format!("# Incident {}: {}\n\n", md(&i.id), md(&i.title));
     if !i.description.is_empty() {
         out.push_str(&format!("{}\n\n", md(&i.description)));
     }
-    for (heading, rows) in sections(i) {
+    for (heading, rows) in sections(i, attachments, observables) {
         out.push_str(&format!("## {heading}\n\n| | |\n|---|---|\n"));
         for (label, value) in rows {
             out.push_str(&format!("| {} | {} |\n", md(&label), md(&value)));
@@ -146,7 +180,7 @@ fn html_escape(text: &str) -> String {
 }
 
 /// The incident as one self-contained HTML page.
-pub fn html(i: &Incident) -> String {
+pub fn html(i: &Incident, attachments: &[Attachment], observables: &[Observable]) -> String {
     let e = html_escape;
     let mut out = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Incident {}</title>\
@@ -160,7 +194,7 @@ pub fn html(i: &Incident) -> String {
     if !i.description.is_empty() {
         out.push_str(&format!("<p>{}</p>", e(&i.description)));
     }
-    for (heading, rows) in sections(i) {
+    for (heading, rows) in sections(i, attachments, observables) {
         out.push_str(&format!("<h2>{heading}</h2><table>"));
         for (label, value) in rows {
             out.push_str(&format!("<tr><th>{}</th><td>{}</td></tr>", e(&label), e(&value)));
@@ -191,14 +225,14 @@ pub fn html(i: &Incident) -> String {
     operation_id = "export_incident",
     tag = "incidents",
     summary = "Export an incident",
-    description = "The incident with its timeline and SLA timers: as JSON (`format=json`, the default), as a Markdown report (`markdown`) or as one self-contained HTML page (`html`: no script, no external request).",
+    description = "The incident with its timeline, SLA timers, observables and the metadata of its attachments: as JSON (`format=json`, the default), as a Markdown report (`markdown`) or as one self-contained HTML page (`html`: no script, no external request).",
     params(
         ("id" = String, Path, description = "The incident's id."),
         ("format" = Option<String>, Query, description = "`json` (default), `markdown` or `html`."),
     ),
     responses(
         (status = 200, description = "The export.", content(
-            (Incident = "application/json"),
+            (IncidentExport = "application/json"),
             (String = "text/markdown"),
             (String = "text/html"),
         )),
@@ -227,13 +261,59 @@ pub async fn export(
         .map_err(|e| records::state_error("reading an incident", e))?
         .ok_or_else(|| Object::Incident.not_found(&id))?;
     let incident = with_sla(&ctx, stored);
+    let attachments = super::attachments::of_incident(&ctx, &principal.tenant, &id).await?;
+    let observables = observables_of(&ctx, &principal.tenant, &id).await?;
     Ok(match format.as_str() {
         "markdown" => (
             [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
-            markdown(&incident),
+            markdown(&incident, &attachments, &observables),
         )
             .into_response(),
-        "html" => ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html(&incident)).into_response(),
-        _ => Json(incident).into_response(),
+        "html" => (
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            html(&incident, &attachments, &observables),
+        )
+            .into_response(),
+        _ => Json(IncidentExport {
+            incident,
+            attachments,
+            observables,
+        })
+        .into_response(),
     })
+}
+
+/// One row per observable: its kind and value, then its marking, IOC flag, sightings and the
+/// other incidents that have it.
+fn observable_rows(observables: &[Observable]) -> Vec<(String, String)> {
+    observables
+        .iter()
+        .map(|o| {
+            let ioc = if o.ioc { ", IOC" } else { "" };
+            let related: Vec<&str> = o.related.iter().map(|r| r.id.as_str()).collect();
+            let also = if related.is_empty() {
+                String::new()
+            } else {
+                format!(", also in {}", related.join(", "))
+            };
+            (
+                format!("{} {}", o.kind, o.value),
+                format!(
+                    "TLP:{}{ioc}, seen {} times{also}",
+                    o.tlp.as_str().to_uppercase(),
+                    o.sightings
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The incident's observables for its export (the first [`vigil_state::observables::MAX_LIST`]).
+async fn observables_of(ctx: &Ctx, tenant: &str, id: &str) -> Result<Vec<Observable>, ApiError> {
+    let list = ctx
+        .state
+        .list_observables(tenant, id, vigil_state::observables::MAX_LIST)
+        .await
+        .map_err(|e| records::state_error("reading observables", e))?;
+    Ok(list.map(|l| l.observables).unwrap_or_default())
 }

@@ -59,11 +59,15 @@ pub async fn create(
     let JsonBody(new) = body?;
     new.check().map_err(ApiError::bad_request)?;
     let who = actor(&principal, "incident.create", peer_of(peer));
+    let tasks = super::tasks::runbook_plan(&ctx, &new.classification, Timestamp::now());
     let stored = ctx
         .state
-        .create_incident(&principal.tenant, &new, &ctx.respond.matrix, &who)
+        .create_incident_with_tasks(&principal.tenant, &new, &ctx.respond.matrix, &tasks, &who)
         .await
         .map_err(|e| records::state_error("creating an incident", e))?;
+    if !new.alert_ids.is_empty() {
+        crate::observable_scan::spawn_scan(&ctx.state, &ctx.store, &principal.tenant, &stored.incident.id);
+    }
     Ok((StatusCode::CREATED, Json(with_sla(&ctx, stored))))
 }
 
@@ -293,13 +297,51 @@ pub async fn update(
         }
     }
     let who = actor(&principal, "incident.update", peer);
-    let stored = ctx
+    let mut stored = ctx
         .state
         .update_incident(tenant, &id, &patch, &ctx.respond.matrix, &who)
         .await
         .map_err(|e| records::state_error("changing an incident", e))?
         .ok_or_else(|| Object::Incident.not_found(&id))?;
+    if patch.classification.is_some()
+        && let Some(again) = apply_new_runbook(&ctx, &principal, peer, &stored).await?
+    {
+        stored = again;
+    }
     Ok(Json(with_sla(&ctx, stored)))
+}
+
+/// After a reclassification, the tasks of the runbook the new classification selects, unless the
+/// incident has them already (its tasks name the runbook) or is closed. Tasks already there stay.
+async fn apply_new_runbook(
+    ctx: &Ctx,
+    principal: &Principal,
+    peer: Option<SocketAddr>,
+    stored: &StoredIncident,
+) -> Result<Option<StoredIncident>, ApiError> {
+    let i = &stored.incident;
+    let Some(book) = ctx.respond.runbooks.for_classification(&i.classification) else {
+        return Ok(None);
+    };
+    let has = i.tasks.iter().any(|t| {
+        t.template
+            .as_deref()
+            .and_then(|tag| tag.split_once('@'))
+            .is_some_and(|(name, _)| name == book.name)
+    });
+    if has || i.status == IncidentStatus::Closed {
+        return Ok(None);
+    }
+    let who = actor(principal, "incident.task", peer);
+    let tenant = &principal.tenant;
+    ctx.state
+        .add_tasks(tenant, &i.id, &book.plan(Timestamp::now()), &who)
+        .await
+        .map_err(|e| records::state_error("adding the runbook's tasks", e))?;
+    ctx.state
+        .get_incident(tenant, &i.id, true)
+        .await
+        .map_err(|e| records::state_error("reading an incident", e))
 }
 
 /// `POST /api/v1/incidents/{id}/notes`: an analyst's timeline entry.
@@ -374,6 +416,7 @@ pub async fn link(
         .await
         .map_err(|e| records::state_error("linking alerts", e))?
         .ok_or_else(|| Object::Incident.not_found(&id))?;
+    crate::observable_scan::spawn_scan(&ctx.state, &ctx.store, &principal.tenant, &stored.incident.id);
     Ok(Json(with_sla(&ctx, stored)))
 }
 
@@ -412,6 +455,7 @@ pub async fn merge(
         .await
         .map_err(|e| records::state_error("merging incidents", e))?
         .ok_or_else(|| Object::Incident.not_found(&id))?;
+    crate::observable_scan::spawn_scan(&ctx.state, &ctx.store, &principal.tenant, &stored.incident.id);
     Ok(Json(with_sla(&ctx, stored)))
 }
 

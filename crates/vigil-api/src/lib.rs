@@ -9,6 +9,7 @@
 //! extractor's rejection (see `extract.rs`); internal details are logged, never sent.
 
 mod alert_events;
+mod attachments;
 pub mod audit;
 pub mod auth;
 mod docs;
@@ -19,6 +20,8 @@ mod incident_report;
 mod incidents;
 mod ingest;
 mod objects;
+pub mod observable_scan;
+mod observables;
 pub mod oidc_login;
 pub mod openapi;
 mod ops;
@@ -29,8 +32,10 @@ mod search;
 pub mod serde_text;
 pub mod session;
 mod suppressions;
+mod tasks;
 mod triage;
 
+pub use attachments::AttachmentLimit;
 pub use error::{ApiError, ErrorCode};
 pub use extract::{JsonBody, MAX_URI_BYTES, Params, RawBody, parse_json};
 
@@ -98,6 +103,11 @@ pub struct Respond {
     pub matrix: vigil_respond::PriorityMatrix,
     /// SLA targets per priority, and their calendars.
     pub sla: vigil_respond::SlaPolicies,
+    /// The largest evidence attachment stored (`[respond] attachment_max_bytes`).
+    pub attachment_max_bytes: AttachmentLimit,
+    /// The runbooks incidents take their first tasks from, and where they were read.
+    pub runbooks: vigil_respond::Runbooks,
+    pub runbooks_source: String,
 }
 
 pub type Ctx = Arc<ApiContext>;

@@ -19,6 +19,8 @@ pub(crate) enum Object {
     Alert,
     Incident,
     Suppression,
+    Attachment,
+    Task,
 }
 
 impl Object {
@@ -27,6 +29,8 @@ impl Object {
             Object::Alert => "alert",
             Object::Incident => "incident",
             Object::Suppression => "suppression",
+            Object::Attachment => "attachment",
+            Object::Task => "task",
         }
     }
 
@@ -34,7 +38,7 @@ impl Object {
     pub(crate) fn path_id(self, id: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
         let hint = match self {
             Object::Alert => " (32 hexadecimal digits)",
-            Object::Incident | Object::Suppression => "",
+            Object::Incident | Object::Suppression | Object::Attachment | Object::Task => "",
         };
         id.map(|Path(id)| id)
             .map_err(|_| ApiError::param("id", format!("not a valid {} id{hint}", self.name())))
@@ -46,6 +50,8 @@ impl Object {
             Object::Alert => "vigil alerts lists them",
             Object::Incident => "vigil incidents list shows them",
             Object::Suppression => "vigil suppressions list shows them",
+            Object::Attachment => "vigil incidents attachments ID lists them",
+            Object::Task => "vigil incidents task ID lists them",
         };
         ApiError::new(
             ErrorCode::NotFound,

@@ -30,10 +30,10 @@ use utoipa::{
 use vigil_api_types::access::{Permission, Role};
 
 use crate::{
-    DEFAULT_MAX_BODY_BYTES, ErrorCode, MAX_URI_BYTES, alert_events, audit, docs, incident_report, incidents, ingest,
-    oidc_login, ops, records,
+    DEFAULT_MAX_BODY_BYTES, ErrorCode, MAX_URI_BYTES, alert_events, attachments, audit, docs, incident_report,
+    incidents, ingest, observables, oidc_login, ops, records,
     routes::{Access, RouteSpec},
-    search, session, suppressions, triage,
+    search, session, suppressions, tasks, triage,
 };
 
 /// Where the document is served.
@@ -76,7 +76,21 @@ pub const BEARER: &str = "bearer";
         incidents::link,
         incidents::merge,
         incidents::delete,
+        observables::list,
+        observables::add,
+        observables::update,
+        observables::delete,
+        observables::find,
+        tasks::list,
+        tasks::add,
+        tasks::update,
+        tasks::queue,
+        tasks::runbooks,
         incident_report::export,
+        attachments::upload,
+        attachments::list,
+        attachments::download,
+        attachments::delete,
         records::dead_letters,
         records::rules,
         records::reload_rules,

@@ -21,8 +21,8 @@ use axum::{
 use vigil_api_types::access::{Permission, Principal};
 
 use crate::{
-    ApiError, Ctx, ErrorCode, alert_events, audit, docs, incident_report, incidents, ingest, oidc_login, openapi, ops,
-    records, search, session, suppressions, triage,
+    ApiError, Ctx, ErrorCode, alert_events, attachments, audit, docs, incident_report, incidents, ingest, observables,
+    oidc_login, openapi, ops, records, search, session, suppressions, tasks, triage,
 };
 
 /// What a route needs.
@@ -155,6 +155,82 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Ctx>)> {
         (
             spec(Method::POST, "/api/v1/incidents/{id}/merge", Needs(P::CaseWrite)),
             post(incidents::merge),
+        ),
+        (
+            spec(Method::GET, "/api/v1/incidents/{id}/observables", Needs(P::CaseRead)),
+            get(observables::list),
+        ),
+        (
+            spec(Method::POST, "/api/v1/incidents/{id}/observables", Needs(P::CaseWrite)),
+            post(observables::add),
+        ),
+        (
+            spec(
+                Method::PATCH,
+                "/api/v1/incidents/{id}/observables/{oid}",
+                Needs(P::CaseWrite),
+            ),
+            patch(observables::update),
+        ),
+        (
+            spec(
+                Method::DELETE,
+                "/api/v1/incidents/{id}/observables/{oid}",
+                Needs(P::CaseWrite),
+            ),
+            delete(observables::delete),
+        ),
+        (
+            spec(Method::GET, "/api/v1/observables", Needs(P::CaseRead)),
+            get(observables::find),
+        ),
+        (
+            spec(Method::GET, "/api/v1/incidents/{id}/tasks", Needs(P::CaseRead)),
+            get(tasks::list),
+        ),
+        (
+            spec(Method::POST, "/api/v1/incidents/{id}/tasks", Needs(P::CaseWrite)),
+            post(tasks::add),
+        ),
+        (
+            spec(
+                Method::PATCH,
+                "/api/v1/incidents/{id}/tasks/{task_id}",
+                Needs(P::CaseWrite),
+            ),
+            patch(tasks::update),
+        ),
+        (
+            spec(Method::GET, "/api/v1/tasks", Needs(P::CaseRead)),
+            get(tasks::queue),
+        ),
+        (
+            spec(Method::GET, "/api/v1/runbooks", Needs(P::CaseRead)),
+            get(tasks::runbooks),
+        ),
+        (
+            spec(Method::POST, "/api/v1/incidents/{id}/attachments", Needs(P::CaseWrite)),
+            post(attachments::upload),
+        ),
+        (
+            spec(Method::GET, "/api/v1/incidents/{id}/attachments", Needs(P::CaseRead)),
+            get(attachments::list),
+        ),
+        (
+            spec(
+                Method::GET,
+                "/api/v1/incidents/{id}/attachments/{aid}",
+                Needs(P::CaseRead),
+            ),
+            get(attachments::download),
+        ),
+        (
+            spec(
+                Method::DELETE,
+                "/api/v1/incidents/{id}/attachments/{aid}",
+                Needs(P::CaseDelete),
+            ),
+            delete(attachments::delete),
         ),
         (
             spec(Method::GET, "/api/v1/dead-letters", Needs(P::DeadLetterRead)),

@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use vigil_api_types::incidents::NewIncident;
 use vigil_event::Level;
-use vigil_respond::{AlertStatus, PriorityMatrix, Severity};
+use vigil_respond::{AlertStatus, PriorityMatrix, Runbooks, Severity};
 use vigil_state::{Actor, Alert, AlertQuery, AuditOutcome, NewAuditEntry, State, StateError};
 
 const CURSOR_BLOB: &str = "auto-incident-cursor";
@@ -33,20 +33,29 @@ pub struct AutoIncidentPolicy {
     pub classification: String,
 }
 
+/// How an auto-incident is opened: its priority matrix and the runbooks its tasks come from.
+#[derive(Debug, Clone, Default)]
+pub struct Opening {
+    pub matrix: PriorityMatrix,
+    pub runbooks: Runbooks,
+}
+
 /// Starts the task (nothing to do without policies).
 pub fn spawn(
     state: State,
     policies: Vec<AutoIncidentPolicy>,
     matrix: PriorityMatrix,
+    runbooks: Runbooks,
     stop: CancellationToken,
 ) -> Option<JoinHandle<()>> {
     if policies.is_empty() {
         return None;
     }
     let policies = Arc::new(policies);
+    let setup = Opening { matrix, runbooks };
     Some(tokio::spawn(async move {
         loop {
-            if let Err(e) = pass(&state, &policies, &matrix).await {
+            if let Err(e) = pass(&state, &policies, &setup).await {
                 tracing::error!(error = %e, "auto-incident policies");
             }
             tokio::select! {
@@ -76,7 +85,7 @@ async fn cursor(state: &State) -> Result<i64, StateError> {
 }
 
 /// Reads the alerts after the cursor and applies the policies to each; moves the cursor.
-pub async fn pass(state: &State, policies: &[AutoIncidentPolicy], matrix: &PriorityMatrix) -> Result<(), StateError> {
+pub async fn pass(state: &State, policies: &[AutoIncidentPolicy], how: &Opening) -> Result<(), StateError> {
     let mut after = cursor(state).await?;
     loop {
         let alerts = state.alerts_after(after, BATCH).await?;
@@ -84,7 +93,7 @@ pub async fn pass(state: &State, policies: &[AutoIncidentPolicy], matrix: &Prior
             return Ok(());
         };
         for alert in &alerts {
-            apply(state, policies, matrix, alert).await?;
+            apply(state, policies, how, alert).await?;
         }
         after = last;
         state.put_blob(CURSOR_BLOB, after.to_string().as_bytes()).await?;
@@ -96,12 +105,7 @@ fn rank(level: &str) -> u8 {
 }
 
 /// The first policy that matches `alert` opens its incident.
-async fn apply(
-    state: &State,
-    policies: &[AutoIncidentPolicy],
-    matrix: &PriorityMatrix,
-    alert: &Alert,
-) -> Result<(), StateError> {
+async fn apply(state: &State, policies: &[AutoIncidentPolicy], how: &Opening, alert: &Alert) -> Result<(), StateError> {
     for p in policies.iter().filter(|p| rank(&alert.level) >= p.min_level.rank()) {
         // The alert may have been taken since (triaged, merged into an incident by hand).
         let Some(current) = state.get_alert(&alert.tenant, &alert.id).await? else {
@@ -128,7 +132,7 @@ async fn apply(
             }
             page.alerts.iter().map(|a| a.id.clone()).collect()
         };
-        open(state, p, matrix, alert, ids).await?;
+        open(state, p, how, alert, ids).await?;
         return Ok(());
     }
     Ok(())
@@ -137,7 +141,7 @@ async fn apply(
 async fn open(
     state: &State,
     p: &AutoIncidentPolicy,
-    matrix: &PriorityMatrix,
+    how: &Opening,
     alert: &Alert,
     ids: Vec<String>,
 ) -> Result<(), StateError> {
@@ -166,7 +170,15 @@ async fn open(
         audit: NewAuditEntry::new("system", "incident.create", AuditOutcome::Success).with_tenant(alert.tenant.clone()),
         at: Some(Timestamp::now()),
     };
-    match state.create_incident(&alert.tenant, &new, matrix, &who).await {
+    let tasks = how
+        .runbooks
+        .for_classification(&new.classification)
+        .map(|t| t.plan(Timestamp::now()))
+        .unwrap_or_default();
+    match state
+        .create_incident_with_tasks(&alert.tenant, &new, &how.matrix, &tasks, &who)
+        .await
+    {
         Ok(s) => {
             tracing::info!(incident = %s.incident.id, policy = %p.name, "auto-incident opened");
             Ok(())
@@ -219,7 +231,10 @@ mod tests {
             within: Duration::ZERO,
             classification: "other:undetermined".into(),
         }];
-        let matrix = PriorityMatrix::default();
+        let matrix = Opening {
+            matrix: PriorityMatrix::default(),
+            runbooks: crate::runbooks::built_in().runbooks,
+        };
         pass(&state, &policies, &matrix).await.expect("pass");
         let open = state.open_incidents_after(0, 10).await.expect("incidents");
         assert!(open.is_empty(), "the history is left alone");

@@ -21,6 +21,8 @@ use serde_json::json;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use vigil_notify::{Channel, Notification, Notifier, NotifyError};
+
+use crate::oncall::{OncallTarget, Outgoing, Person};
 use vigil_respond::{SlaPolicies, Timer, TimerState};
 use vigil_state::State;
 use vigil_state::incidents::StoredIncident;
@@ -41,7 +43,7 @@ pub enum Until {
 pub struct EscalationLevel {
     /// Time since the incident was created.
     pub after: Duration,
-    /// Channel names.
+    /// Channel names, and `oncall:<rotation>` ([`crate::oncall`]).
     pub notify: Vec<String>,
     /// Notify again every this long while the milestone is missing.
     pub repeat: Option<Duration>,
@@ -67,6 +69,10 @@ pub struct NotifyConfig {
     pub on_sla_breach: Vec<String>,
     pub escalation: Vec<EscalationPolicy>,
     pub check_interval: Duration,
+    /// On-call rotations by name (`oncall:<name>` in a notify list).
+    pub oncall: BTreeMap<String, OncallTarget>,
+    /// People the rotations name, with their addresses.
+    pub people: BTreeMap<String, Person>,
 }
 
 /// Starts the task. It runs even with no channel configured: the timeline still records SLA
@@ -158,20 +164,37 @@ fn delivery_id(incident: &str, flag: &str) -> String {
     format!("{incident}_{flag}")
 }
 
-/// One queued notification per channel of `channels`.
-fn queue(n: &Notification, channels: &[String]) -> Vec<NewNotification> {
-    channels
+/// One queued notification per target of `targets` (a channel, or `oncall:<rotation>` addressed
+/// to whoever is on call at `n.at`).
+fn queue(config: &NotifyConfig, n: &Notification, targets: &[String]) -> Vec<NewNotification> {
+    targets
         .iter()
-        .map(|c| {
+        .map(|t| {
+            let to = crate::oncall::resolve(&config.oncall, &config.people, t, n.at);
             let mut per = n.clone();
-            per.id = format!("{}.{}", n.id, delivery_id("", c).trim_start_matches('_'));
+            per.id = format!("{}.{}", n.id, delivery_id("", t).trim_start_matches('_'));
+            if let Some(person) = &to.person {
+                per.text = format!("{}\nOn call: {person}", per.text);
+            }
+            let payload = Outgoing {
+                notification: per,
+                to: to.to,
+            };
             NewNotification {
-                id: per.id.clone(),
-                channel: c.clone(),
-                kind: per.kind.clone(),
-                payload: serde_json::to_string(&per).unwrap_or_default(),
+                id: payload.notification.id.clone(),
+                channel: to.channel,
+                kind: payload.notification.kind.clone(),
+                payload: serde_json::to_string(&payload).unwrap_or_default(),
             }
         })
+        .collect()
+}
+
+/// How `targets` read on the timeline at `at`: `soc-mail`, `oncall:soc-primary (alice)`.
+fn notified(config: &NotifyConfig, targets: &[String], at: Timestamp) -> Vec<String> {
+    targets
+        .iter()
+        .map(|t| crate::oncall::resolve(&config.oncall, &config.people, t, at).label)
         .collect()
 }
 
@@ -222,8 +245,8 @@ fn sla_events(sla: &SlaPolicies, config: &NotifyConfig, stored: &StoredIncident,
             flag,
             kind,
             text,
-            detail: Some(json!({"metric": metric, "due": t.due, "channels": channels})),
-            notifications: queue(&n, channels),
+            detail: Some(json!({"metric": metric, "due": t.due, "channels": notified(config, channels, now)})),
+            notifications: queue(config, &n, channels),
         });
     }
     events
@@ -261,12 +284,13 @@ fn escalations(config: &NotifyConfig, stored: &StoredIncident, now: Timestamp) -
                 Until::Acknowledged => "acknowledged",
                 Until::Resolved => "resolved",
             };
+            let notified = notified(config, &l.notify, now);
             let text = format!(
                 "escalated: level {} of `{}` (not {until} after {}), notified {}",
                 level + 1,
                 p.name,
                 vigil_api_types::duration::format_duration(after),
-                l.notify.join(", ")
+                notified.join(", ")
             );
             let subject = format!("[{}] Escalation: {}", i.priority.name(), i.title);
             let n = notification(
@@ -281,8 +305,8 @@ fn escalations(config: &NotifyConfig, stored: &StoredIncident, now: Timestamp) -
                 flag,
                 kind: "escalated",
                 text,
-                detail: Some(json!({"policy": p.name, "level": level + 1, "round": round})),
-                notifications: queue(&n, &l.notify),
+                detail: Some(json!({"policy": p.name, "level": level + 1, "round": round, "notified": notified})),
+                notifications: queue(config, &n, &l.notify),
             });
         }
     }
@@ -314,7 +338,10 @@ async fn attempt(
             error: format!("no channel is named `{}` in [respond.channels]", n.channel),
         };
     };
-    let message: Notification = match serde_json::from_str(&n.payload) {
+    let Outgoing {
+        notification: message,
+        to,
+    } = match serde_json::from_str(&n.payload) {
         Ok(m) => m,
         Err(e) => {
             return DeliveryOutcome::Failed {
@@ -322,7 +349,8 @@ async fn attempt(
             };
         }
     };
-    match notifier.send(channel, &message).await {
+    let channel = crate::oncall::addressed(channel, &to);
+    match notifier.send(&channel, &message).await {
         Ok(d) => DeliveryOutcome::Delivered {
             detail: d
                 .status

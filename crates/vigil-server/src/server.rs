@@ -134,6 +134,12 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         core.state.clone(),
         config.respond.auto_incident.clone(),
         config.respond.matrix,
+        config.respond.runbooks.runbooks.clone(),
+        shutdown.clone(),
+    ));
+    tasks.push(crate::observable_task::spawn(
+        core.state.clone(),
+        core.store.clone(),
         shutdown.clone(),
     ));
     tasks.push(audit_task::spawn_checkpoints(

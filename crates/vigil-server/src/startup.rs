@@ -381,6 +381,9 @@ fn api_context(config: &ServerConfig, core: &Core, pipeline: &PipelineRun, input
         respond: Arc::new(api::Respond {
             matrix: config.respond.matrix,
             sla: config.respond.sla.clone(),
+            attachment_max_bytes: config.respond.attachment_max_bytes,
+            runbooks: config.respond.runbooks.runbooks.clone(),
+            runbooks_source: config.respond.runbooks.source.clone(),
         }),
         suppressions: core.suppressions.clone(),
     }

@@ -25,6 +25,7 @@
 //! ```
 
 mod alerts;
+pub mod attachments;
 pub mod audit;
 mod blobs;
 mod cursor;
@@ -33,10 +34,12 @@ mod dead_letters;
 mod error;
 pub mod incidents;
 pub mod notifications;
+pub mod observables;
 mod respond_tx;
 mod retention;
 pub mod sessions;
 pub mod suppressions;
+pub mod tasks;
 mod time;
 mod tokens;
 pub mod triage;

@@ -458,28 +458,48 @@ pub enum ScopeArg {
     Admin,
 }
 
-/// How to reach a running server.
+/// How to reach a running server. Global, so they may follow a subcommand
+/// (`vigil incidents task INC done 1 --server …`).
 #[derive(Debug, Args)]
 pub struct ServerArgs {
     /// The server's address: http://HOST:PORT, or https://HOST:PORT when it has `[http] tls_cert`.
     #[arg(
         long,
+        global = true,
         value_name = "URL",
         env = "VIGIL_SERVER",
         default_value = "http://127.0.0.1:9200"
     )]
     pub server: String,
     /// API key: its secret, `vgl_…` (or set VIGIL_TOKEN).
-    #[arg(long, value_name = "TOKEN", env = "VIGIL_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        value_name = "TOKEN",
+        env = "VIGIL_TOKEN",
+        hide_env_values = true
+    )]
     pub token: Option<String>,
     /// HTTPS: trust only this PEM CA bundle (default: the system's trusted roots).
-    #[arg(long, value_name = "FILE", env = "VIGIL_CA_CERT")]
+    #[arg(long, global = true, value_name = "FILE", env = "VIGIL_CA_CERT")]
     pub ca_cert: Option<PathBuf>,
     /// HTTPS: client certificate chain (PEM), for a server with `[http] tls_client_ca`.
-    #[arg(long, value_name = "FILE", env = "VIGIL_CLIENT_CERT", requires = "client_key")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "VIGIL_CLIENT_CERT",
+        requires = "client_key"
+    )]
     pub client_cert: Option<PathBuf>,
     /// HTTPS: the private key of --client-cert (PEM).
-    #[arg(long, value_name = "FILE", env = "VIGIL_CLIENT_KEY", requires = "client_cert")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "VIGIL_CLIENT_KEY",
+        requires = "client_cert"
+    )]
     pub client_key: Option<PathBuf>,
 }
 

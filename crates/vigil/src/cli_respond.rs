@@ -321,6 +321,47 @@ pub enum IncidentsCommand {
   vigil incidents export inc-fc8c19a529759f6d -o report.md
   vigil incidents export inc-fc8c19a529759f6d --format json -o incident.json")]
     Export(ExportArgs),
+    /// Attach a file to an incident as evidence: the server keeps it with the SHA-256 it
+    /// computes, and adds a timeline entry. Prints the attachment's id alone on stdout, and its
+    /// size and SHA-256 on stderr.
+    ///
+    /// At most the server's `[respond] attachment_max_bytes` (10 MiB unless configured); an
+    /// empty file is refused. Needs `case:write`.
+    #[command(after_help = "Examples:
+  vigil incidents attach inc-fc8c19a529759f6d ./capture.pcap --description 'beacon traffic'
+  vigil incidents attach inc-fc8c19a529759f6d /tmp/dropper.bin --name dropper.exe \\
+    --media-type application/x-msdownload
+  AID=$(vigil incidents attach inc-fc8c19a529759f6d report.pdf --media-type application/pdf)")]
+    Attach(crate::cli_attach::AttachArgs),
+    /// List an incident's attachments: id, name, size, media type, SHA-256, when and by whom.
+    #[command(after_help = "Examples:
+  vigil incidents attachments inc-fc8c19a529759f6d
+  vigil incidents attachments inc-fc8c19a529759f6d --json")]
+    Attachments(crate::cli_attach::AttachmentsArgs),
+    /// Download an attachment and check it against the SHA-256 it was stored with; it is written
+    /// only when it matches (exit code 1 when it does not, 2 on other errors).
+    ///
+    /// Evidence may be malware: the file is written as it was stored, never opened.
+    #[command(after_help = "Examples:
+  vigil incidents download inc-fc8c19a529759f6d att-3f9a0c1e5b7d2468
+  vigil incidents download inc-fc8c19a529759f6d att-3f9a0c1e5b7d2468 -o /cases/42/capture.pcap")]
+    Download(crate::cli_attach::DownloadArgs),
+    /// An incident's tasks — the checklist of its classification's runbook and tasks added by
+    /// hand — and changing them; without an incident, the pending tasks of every open incident.
+    ///
+    /// A mandatory task (`!`) keeps the incident from closing until it is done or skipped with a
+    /// comment.
+    Task(crate::cli_tasks::TaskArgs),
+    /// List an incident's observables — IPs, domains, URLs, hosts, users, hashes, files and
+    /// e-mail addresses extracted from its alerts' events or added by hand: kind, value, TLP,
+    /// IOC flag, sightings, where it came from and the other incidents where it was seen.
+    #[command(after_help = "Examples:
+  vigil incidents observables inc-fc8c19a529759f6d
+  vigil incidents observables inc-fc8c19a529759f6d --ioc --json")]
+    Observables(crate::cli_observables::ObservablesArgs),
+    /// Add, change or remove an incident's observable, or find the incidents where a value
+    /// was seen.
+    Observable(crate::cli_observables::ObservableArgs),
 }
 
 #[derive(Debug, Args)]

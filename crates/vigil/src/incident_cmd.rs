@@ -37,6 +37,12 @@ pub fn run(command: IncidentsCommand) -> anyhow::Result<ExitCode> {
         IncidentsCommand::Link(args) => link(args),
         IncidentsCommand::Merge(args) => merge(args),
         IncidentsCommand::Export(args) => export(&args),
+        IncidentsCommand::Attach(args) => crate::attach_cmd::attach(args),
+        IncidentsCommand::Attachments(args) => crate::attach_cmd::list(&args),
+        IncidentsCommand::Download(args) => crate::attach_cmd::download(&args),
+        IncidentsCommand::Task(args) => crate::task_cmd::run(args),
+        IncidentsCommand::Observables(args) => crate::observable_cmd::list(&args),
+        IncidentsCommand::Observable(args) => crate::observable_cmd::run(args),
     }
 }
 

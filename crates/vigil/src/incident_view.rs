@@ -240,6 +240,25 @@ pub fn show_lines(i: &Incident, alerts: &[(String, Option<Alert>)], now: Timesta
         ));
     }
 
+    if !i.tasks.is_empty() {
+        lines.push(String::new());
+        let pending = i.tasks.iter().filter(|t| t.status.is_pending()).count();
+        lines.push(format!("tasks ({}, {pending} pending; ! = mandatory):", i.tasks.len()));
+        let mut t = SafeTable::new(&["#", "status", "!", "task", "assignee", "due (UTC)"]);
+        for (n, task) in i.tasks.iter().enumerate() {
+            let due = task.due.map(|d| clock(d, now)).unwrap_or_default();
+            t.add_row(vec![
+                (n + 1).to_string(),
+                task.status.to_string(),
+                if task.mandatory { "!".into() } else { String::new() },
+                short(&task.title, 60),
+                short_opt(task.assignee.as_deref(), 24),
+                if task.overdue { format!("{due} OVERDUE") } else { due },
+            ]);
+        }
+        lines.push(t.to_string());
+    }
+
     lines.push(String::new());
     lines.push(format!("timeline ({} entries, oldest first, UTC):", i.timeline.len()));
     let mut entries: Vec<_> = i.timeline.iter().collect();

@@ -7,21 +7,27 @@
 
 mod apikey_cmd;
 mod arg_values;
+mod attach_cmd;
 mod audit_cmd;
 mod cli;
+mod cli_attach;
+mod cli_observables;
 mod cli_respond;
 mod cli_suppress;
+mod cli_tasks;
 mod client;
 mod hunt;
 mod incident_cmd;
 mod incident_view;
 mod ingest_cmd;
+mod observable_cmd;
 mod progress;
 mod remote_cmd;
 mod rule_exceptions;
 mod rules_cmd;
 mod serve_cmd;
 mod suppress_cmd;
+mod task_cmd;
 mod term_safe;
 mod triage_cmd;
 mod user_cmd;

@@ -5,5 +5,6 @@ mod config;
 mod email;
 mod payload;
 mod policy;
+mod smtp;
 mod support;
 mod webhook;

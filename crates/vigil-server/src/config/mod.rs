@@ -13,6 +13,7 @@ use vigil_event::Level;
 mod grouping;
 mod logsource;
 mod oidc;
+mod oncall;
 mod reader;
 mod respond;
 mod state;

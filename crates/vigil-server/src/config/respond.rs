@@ -29,6 +29,8 @@
 //! within = "1h"
 //! classification = "other:undetermined"   # RSIT; the default
 //! ```
+//!
+//! `attachment_max_bytes = "10MiB"` bounds an incident's evidence attachments.
 
 use std::collections::BTreeMap;
 
@@ -51,6 +53,10 @@ pub struct RespondConfig {
     pub auto_incident: Vec<AutoIncidentPolicy>,
     /// Channels, SLA notifications, escalation policies.
     pub notify: NotifyConfig,
+    /// The runbooks incidents get their tasks from (`runbooks`: a directory; default built-in).
+    pub runbooks: crate::runbooks::RunbookSet,
+    /// The largest evidence attachment an incident takes (`attachment_max_bytes`, 10 MiB).
+    pub attachment_max_bytes: vigil_api::AttachmentLimit,
 }
 
 /// The default check interval of SLA timers and escalations.
@@ -59,6 +65,7 @@ pub const CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RespondFile {
+    runbooks: Option<String>,
     priority_matrix: Option<PriorityMatrix>,
     #[serde(default)]
     calendars: BTreeMap<String, CalendarSpec>,
@@ -73,6 +80,11 @@ struct RespondFile {
     notify: Option<SlaNotifyFile>,
     #[serde(default)]
     escalation: Vec<EscalationFile>,
+    #[serde(default)]
+    oncall: BTreeMap<String, super::oncall::OncallFile>,
+    #[serde(default)]
+    people: BTreeMap<String, crate::oncall::Person>,
+    attachment_max_bytes: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -176,8 +188,43 @@ pub(super) fn read(r: &mut Reader, table: &toml::Table) -> RespondConfig {
         sla,
         auto_incident: file.auto_incident.iter().filter_map(|a| auto_policy(r, a)).collect(),
         notify: notify_config(r, &file),
+        runbooks: runbook_set(r, file.runbooks.as_deref()),
+        attachment_max_bytes: attachment_limit(r, file.attachment_max_bytes.as_deref()),
     }
 }
+
+/// `attachment_max_bytes`: a size (`10MiB`) of at least one byte and at most 1 GiB (an
+/// attachment is one database row, read whole).
+fn attachment_limit(r: &mut Reader, text: Option<&str>) -> vigil_api::AttachmentLimit {
+    match r.bytes(SECTION, "attachment_max_bytes", text) {
+        Some(n @ 1..=MAX_ATTACHMENT_BYTES) => vigil_api::AttachmentLimit(n),
+        Some(_) => {
+            r.problem(Some(SECTION), "attachment_max_bytes", "from 1 byte to 1GiB");
+            vigil_api::AttachmentLimit::default()
+        }
+        None => vigil_api::AttachmentLimit::default(),
+    }
+}
+
+/// `runbooks`: the directory whose `*.toml` files replace the built-in runbooks; each problem of
+/// each file is reported on the key's line.
+fn runbook_set(r: &mut Reader, dir: Option<&str>) -> crate::runbooks::RunbookSet {
+    let Some(dir) = dir else {
+        return crate::runbooks::built_in();
+    };
+    match crate::runbooks::load_dir(std::path::Path::new(dir)) {
+        Ok(set) => set,
+        Err(problems) => {
+            for p in problems {
+                r.problem(Some(SECTION), "runbooks", p);
+            }
+            crate::runbooks::built_in()
+        }
+    }
+}
+
+/// The most `attachment_max_bytes` may be.
+const MAX_ATTACHMENT_BYTES: u64 = 1 << 30;
 
 /// Channels, SLA notifications and escalation policies; every channel name must exist and every
 /// URL pass the outbound policy.
@@ -188,6 +235,9 @@ fn notify_config(r: &mut Reader, file: &RespondFile) -> NotifyConfig {
     }
     let check = |r: &mut Reader, key: &str, names: &[String]| {
         for name in names.iter().filter(|n| !file.channels.contains_key(*n)) {
+            if super::oncall::check_target(r, SECTION, key, name, &file.oncall) {
+                continue;
+            }
             let known: Vec<&str> = file.channels.keys().map(String::as_str).collect();
             r.problem(
                 Some(SECTION),
@@ -264,6 +314,8 @@ fn notify_config(r: &mut Reader, file: &RespondFile) -> NotifyConfig {
         on_sla_breach: sla.sla_breach,
         escalation,
         check_interval,
+        oncall: super::oncall::read(r, &file.oncall, &file.people, &file.channels),
+        people: file.people.clone(),
     }
 }
 

@@ -454,3 +454,22 @@ fn notification_channels_and_escalation_are_read_and_checked() {
     assert!(text.contains("closed"), "{text}");
     assert!(text.contains("levels"), "{text}");
 }
+
+#[test]
+fn the_attachment_limit_is_a_size_with_a_default_and_a_ceiling() {
+    let default = parse("version = 1\n").expect("valid");
+    assert_eq!(
+        default.respond.attachment_max_bytes,
+        vigil_api::AttachmentLimit(10 << 20)
+    );
+    let set = parse("version = 1\n[respond]\nattachment_max_bytes = \"64MiB\"\n").expect("valid");
+    assert_eq!(set.respond.attachment_max_bytes, vigil_api::AttachmentLimit(64 << 20));
+    for bad in ["0", "2GiB", "lots"] {
+        let problems =
+            parse(&format!("version = 1\n[respond]\nattachment_max_bytes = \"{bad}\"\n")).expect_err("invalid");
+        assert!(
+            format!("{problems:?}").contains("attachment_max_bytes"),
+            "{bad}: {problems:?}"
+        );
+    }
+}

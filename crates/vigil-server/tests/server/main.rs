@@ -1,12 +1,15 @@
 //! vigil-server end to end in-process: a real server on loopback ports, driven over sockets.
 
 mod access;
+mod attachments;
 mod audit;
+mod email;
 mod escalation;
 mod event_time;
 mod harness;
 mod http_errors;
 mod ingest_truth;
+mod observables;
 mod oidc;
 mod openapi;
 mod pipeline;
@@ -14,6 +17,7 @@ mod respond;
 mod session;
 mod spool_reset;
 mod suppressions;
+mod tasks;
 mod tenants;
 
 use std::time::Duration;

@@ -232,6 +232,16 @@ impl State {
                 return Ok(None);
             };
             let d = Derived::of(&cur, patch, matrix, at)?;
+            if patch.status == Some(IncidentStatus::Closed) {
+                let pending = crate::tasks::pending_mandatory!(tx, tenant, id);
+                if !pending.is_empty() {
+                    return Err(StateError::Conflict(format!(
+                        "{} mandatory task(s) still pending: {}; finish or skip them first",
+                        pending.len(),
+                        pending.iter().map(|t| format!("{t:?}")).collect::<Vec<_>>().join(", ")
+                    )));
+                }
+            }
             if d.sets.is_empty() && d.timeline.is_empty() {
                 return Err(StateError::Conflict("the change leaves the incident as it is".into()));
             }

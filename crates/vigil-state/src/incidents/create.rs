@@ -3,11 +3,13 @@
 use super::StoredIncident;
 use crate::db::on_db;
 use crate::respond_tx::{Actor, NewTimeline, RespondTx};
+use crate::tasks::{added_entry, insert_tasks, with_ids};
 use crate::tokens::random;
 use crate::{State, StateError, time};
 use serde_json::json;
 use vigil_api_types::incidents::NewIncident;
-use vigil_respond::{Pap, PriorityMatrix, Tlp, default_impact_urgency};
+use vigil_api_types::tasks::MAX_TASKS_PER_INCIDENT;
+use vigil_respond::{Pap, PlannedTask, PriorityMatrix, Tlp, default_impact_urgency};
 
 /// A fresh incident id: `inc-` and 16 hexadecimal digits (random, so ids say nothing about how
 /// many incidents other tenants have).
@@ -28,6 +30,19 @@ impl State {
         matrix: &PriorityMatrix,
         who: &Actor,
     ) -> Result<StoredIncident, StateError> {
+        self.create_incident_with_tasks(tenant, new, matrix, &[], who).await
+    }
+
+    /// [`State::create_incident`] with its first tasks (its runbook's), in the same transaction
+    /// and with one timeline entry for them.
+    pub async fn create_incident_with_tasks(
+        &self,
+        tenant: &str,
+        new: &NewIncident,
+        matrix: &PriorityMatrix,
+        tasks: &[PlannedTask],
+        who: &Actor,
+    ) -> Result<StoredIncident, StateError> {
         new.check().map_err(StateError::InvalidInput)?;
         let id = new_incident_id()?;
         let at = who.at();
@@ -39,6 +54,7 @@ impl State {
         attack.sort();
         attack.dedup();
         let attack = serde_json::to_string(&attack).unwrap_or_else(|_| "[]".into());
+        let tasks = with_ids(tasks)?;
         on_db!(self, db => {
             let mut tx = db.write_tx().await?;
             sqlx::query(
@@ -71,6 +87,8 @@ impl State {
             }));
             tx.add_timeline(tenant, &id, &who.id, at, &[created]).await?;
             let linked = tx.link_alerts(tenant, &id, &new.alert_ids, &who.id, at).await?;
+            insert_tasks!(tx, tenant, &id, &tasks, &who.id, at);
+            tx.add_timeline(tenant, &id, &who.id, at, added_entry(&tasks).as_slice()).await?;
             sqlx::query("UPDATE incidents SET first_event = $1, detected = $2 WHERE id = $3")
                 .bind(linked.first_event)
                 .bind(linked.detected)
@@ -83,6 +101,8 @@ impl State {
                 "severity": new.severity.get(),
                 "priority": priority.get(),
                 "alerts": linked.ids.len(),
+                "tasks": tasks.len(),
+                "runbook": tasks.first().and_then(|(_, t)| t.template.clone()),
             }));
             tx.audit(entry).await?;
             tx.commit().await?;

@@ -1,5 +1,6 @@
 //! Deleting an incident (`case:delete`): its alerts return to the queue, its timeline stays (it is
-//! append-only) with a last entry saying who deleted it, and the audit trail keeps its title.
+//! append-only) with a last entry saying who deleted it, its attachments are deleted with it, and the
+//! audit trail keeps its title.
 
 use crate::db::on_db;
 use crate::respond_tx::{Actor, NewTimeline, RespondTx};
@@ -45,16 +46,44 @@ impl State {
                     .execute(&mut *tx)
                     .await?;
             }
+            let tasks = sqlx::query("DELETE FROM incident_tasks WHERE incident_id = $1 AND tenant = $2")
+                .bind(id)
+                .bind(tenant)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             sqlx::query("DELETE FROM incidents WHERE id = $1 AND tenant = $2")
                 .bind(id)
                 .bind(tenant)
                 .execute(&mut *tx)
                 .await?;
-            let entry = NewTimeline::new("deleted", "incident deleted").with_detail(json!({"alerts": alerts.len()}));
+            // Its observables and the record of which alerts were scanned for them go too.
+            let observables = sqlx::query("DELETE FROM observables WHERE incident_id = $1 AND tenant = $2")
+                .bind(id)
+                .bind(tenant)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            sqlx::query("DELETE FROM observable_scans WHERE incident_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            // Its evidence goes with it; the audit entry keeps how much.
+            let attachments = sqlx::query("DELETE FROM attachments WHERE incident_id = $1 AND tenant = $2")
+                .bind(id)
+                .bind(tenant)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            let entry = NewTimeline::new("deleted", "incident deleted")
+                .with_detail(json!({"alerts": alerts.len(), "attachments": attachments}));
             tx.add_timeline(tenant, id, &who.id, at, &[entry]).await?;
             let audit = who.audit.clone().with_target(format!("incident:{id}")).with_at(at).with_detail(json!({
                 "title": title,
                 "alerts_returned": alerts.len(),
+                "tasks_deleted": tasks,
+                "attachments_deleted": attachments,
+                "observables_deleted": observables,
             }));
             tx.audit(audit).await?;
             tx.commit().await?;

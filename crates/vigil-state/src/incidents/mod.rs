@@ -120,6 +120,7 @@ pub(crate) fn incident_from_row(row: &impl DbRow) -> Result<StoredIncident, Stat
             closed: row.opt_instant("closed")?,
         },
         sla: SlaTimers::default(),
+        tasks: Vec::new(),
         timeline: Vec::new(),
     };
     Ok(StoredIncident { incident, pauses })
@@ -234,6 +235,14 @@ impl State {
                 .fetch_all(&mut *tx)
                 .await?;
                 stored.incident.timeline = rows.iter().map(timeline_from_row).collect::<Result<_, _>>()?;
+                let now = Timestamp::now();
+                let tasks = sqlx::query(crate::tasks::TASKS_OF_INCIDENT)
+                    .bind(tenant)
+                    .bind(id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                stored.incident.tasks =
+                    tasks.iter().map(|r| crate::tasks::task_from_row(r, now)).collect::<Result<_, _>>()?;
             }
             tx.commit().await?;
             Ok(Some(stored))

@@ -3,17 +3,20 @@
 
 mod alerts;
 mod apikeys;
+mod attachments;
 mod audit;
 mod audit_tamper;
 mod dead_letters;
 mod grouping;
 mod incidents;
 mod notifications;
+mod observables;
 mod reopen;
 mod retention;
 mod sqlite_only;
 mod support;
 mod suppressions;
+mod tasks;
 mod tenants;
 mod tokens;
 mod triage;

@@ -6,6 +6,8 @@
 mod alerts;
 #[path = "../state/apikeys.rs"]
 mod apikeys;
+#[path = "../state/attachments.rs"]
+mod attachments;
 #[path = "../state/audit.rs"]
 mod audit;
 #[path = "../state/audit_tamper.rs"]
@@ -18,6 +20,8 @@ mod grouping;
 mod incidents;
 #[path = "../state/notifications.rs"]
 mod notifications;
+#[path = "../state/observables.rs"]
+mod observables;
 mod postgres_only;
 #[path = "../state/reopen.rs"]
 mod reopen;
@@ -27,6 +31,8 @@ mod retention;
 mod support;
 #[path = "../state/suppressions.rs"]
 mod suppressions;
+#[path = "../state/tasks.rs"]
+mod tasks;
 #[path = "../state/tenants.rs"]
 mod tenants;
 #[path = "../state/tokens.rs"]

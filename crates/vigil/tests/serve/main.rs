@@ -9,6 +9,7 @@
 
 mod alert_pivot;
 mod api_contract;
+mod attach_cli;
 mod audit_trail;
 mod backpressure;
 mod cli_run;
@@ -22,6 +23,8 @@ mod ingest_cli;
 mod log_file;
 mod logsource;
 mod malformed;
+mod observable_cli;
+mod outbox_crash;
 mod postgres_state;
 mod respond_cli;
 mod retro_hunt;

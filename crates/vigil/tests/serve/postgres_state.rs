@@ -22,7 +22,7 @@ fn psql(url: &str, sql: &str) -> (bool, String) {
 }
 
 /// A new empty database on the test server; its URL.
-fn new_database() -> String {
+pub(crate) fn new_database() -> String {
     let server = std::env::var("VIGIL_TEST_POSTGRES_URL")
         .expect("VIGIL_TEST_POSTGRES_URL is not set: scripts/test starts PostgreSQL 15 on loopback and sets it");
     let name = marker("vigil_serve_");

@@ -369,9 +369,68 @@ fn alerts_are_triaged_and_incidents_worked_from_the_cli() {
         "an analyst cannot close: {}",
         run.all()
     );
+    // The runbook's checklist (`vigil incidents task`): closing waits for its mandatory tasks.
+    let run = fails(&server, &lead, &close);
+    assert!(
+        run.stderr.contains("409") && run.stderr.contains("mandatory task(s) still pending"),
+        "{}",
+        run.all()
+    );
+    let run = ok(&server, &analyst, &["incidents", "task", &inc]);
+    assert!(
+        run.stdout.contains("Isolate the infected hosts") && run.stderr.contains("runbook malware@1"),
+        "{}",
+        run.all()
+    );
+    let run = fails(&server, &analyst, &["incidents", "task", &inc, "skip", "1"]);
+    assert!(run.stderr.contains("needs a reason"), "{}", run.all());
+    let run = fails(&server, &analyst, &["incidents", "task", &inc, "done", "99"]);
+    assert!(run.stderr.contains("give a number from 1 to 8"), "{}", run.all());
+    let skip = [
+        "incidents",
+        "task",
+        &inc,
+        "skip",
+        "1",
+        "--comment",
+        "isolated by the EDR already",
+    ];
+    ok(&server, &analyst, &skip);
+    let add = [
+        "incidents",
+        "task",
+        &inc,
+        "add",
+        "Tell the owner",
+        "--due",
+        "2h",
+        "--assignee",
+        "alice",
+    ];
+    ok(&server, &analyst, &add);
+    let run = ok(&server, &analyst, &["incidents", "task", "--assignee", "alice"]);
+    assert!(
+        run.stdout.contains("Tell the owner") && run.stdout.contains(&inc),
+        "{}",
+        run.all()
+    );
+    let run = ok(&server, &analyst, &["incidents", "task", &inc, "--json"]);
+    let list: Value = serde_json::from_str(&run.stdout).expect("--json prints the tasks");
+    let tasks = list["tasks"].as_array().expect("tasks");
+    assert_eq!(tasks.len(), 9, "{list}");
+    for (n, t) in tasks.iter().enumerate() {
+        if t["mandatory"] == true && t["status"] == "open" {
+            ok(
+                &server,
+                &analyst,
+                &["incidents", "task", &inc, "done", &(n + 1).to_string()],
+            );
+        }
+    }
     ok(&server, &lead, &close);
     let i = incident(&server, &inc);
     assert_eq!(i["status"], "closed");
+    assert_eq!(i["tasks"][0]["status"], "skipped", "{i}");
     let run = ok(&server, &analyst, &["incidents", "show", &inc]);
     for want in [
         "isolated inc-host",
