@@ -5,6 +5,7 @@
 #   bench/ingest.sh                      # 1M events per phase
 #   EVENTS=200000 bench/ingest.sh
 #   RATE=20000 bench/ingest.sh           # the paced (latency) phase's events/s
+#   KEEP=1 bench/ingest.sh               # keep the server's data dir (its path is printed)
 #
 # Phases, each against one running server (release build, rules = ../shared/sigma/rules):
 #   1. `_bulk` at full speed: EVENTS flat Windows events (bench/gen_corpus.py), 4 connections,
@@ -55,7 +56,8 @@ logsource = "product=linux"
 [rules]
 paths = ["$(realpath "$SHARED/sigma/rules")"]
 EOF
-bench_serve "$DATA" "$PORT"
+bench_serve "$DATA" "$PORT" "${KEEP:-0}"
+[ "${KEEP:-0}" = 1 ] && echo "data dir kept: $DATA" >&2
 RULES=$(curl -s "http://127.0.0.1:$PORT/metrics" | awk '$1 == "vigil_rules_compiled" { print $2 }')
 echo "server ready in ${READY}s with $RULES rules" >&2
 

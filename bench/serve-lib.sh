@@ -1,7 +1,9 @@
 # bench/serve-lib.sh — shared by bench/ingest.sh and bench/search.sh (source it; not a command).
 #
 #   bench_build                     release vigil + the loadgen example; sets VIGIL and LOADGEN
-#                                   (VIGIL_BIN=path serves another vigil binary instead: A/B runs)
+#                                   (VIGIL_BIN=path serves another vigil binary instead: A/B runs;
+#                                   LOADGEN_BIN=path uses a built loadgen, e.g. while the tree is
+#                                   mid-edit and does not build)
 #   bench_label                     what the report calls the binary: the commit (+ "-dirty" for
 #                                   uncommitted changes), or VIGIL_BIN's path when set
 #   bench_stale FILE                true when FILE is missing or older than bench/gen_corpus.py
@@ -15,9 +17,9 @@ bench_build() {
   command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
   echo "building release binaries ..." >&2
   [ -n "${VIGIL_BIN:-}" ] || cargo build --release --locked -p vigil -q
-  cargo build --release --locked -p vigil --example loadgen -q
+  [ -n "${LOADGEN_BIN:-}" ] || cargo build --release --locked -p vigil --example loadgen -q
   VIGIL=${VIGIL_BIN:-target/release/vigil}
-  LOADGEN=target/release/examples/loadgen
+  LOADGEN=${LOADGEN_BIN:-target/release/examples/loadgen}
 }
 
 bench_label() {
