@@ -210,7 +210,7 @@ fn update(args: IncidentUpdateArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| match patch.status {
             Some(IncidentStatus::Closed) => format!(
                 "closing incident {} (needs --resolution and --lessons-learned, given now or before, \
-                 and the permission case:close)",
+                 its mandatory tasks done or skipped, and the permission case:close)",
                 Esc(&id)
             ),
             _ => format!("changing incident {}", Esc(&id)),
