@@ -19,7 +19,7 @@ use super::incidents::with_sla;
 use super::objects::Object;
 use super::{ApiError, Ctx, Params, records};
 
-fn when(t: Option<Timestamp>) -> String {
+pub(crate) fn when(t: Option<Timestamp>) -> String {
     t.map_or_else(|| "—".to_owned(), |t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
 }
 
@@ -171,7 +171,7 @@ pub fn markdown(i: &Incident, attachments: &[Attachment], observables: &[Observa
     out
 }
 
-fn html_escape(text: &str) -> String {
+pub(crate) fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -15,14 +15,17 @@ pub mod auth;
 mod docs;
 mod error;
 mod extract;
+mod handover;
 mod headers;
 mod incident_report;
 mod incidents;
 mod ingest;
+mod kpis;
 mod objects;
 pub mod observable_scan;
 mod observables;
 pub mod oidc_login;
+mod oncall;
 pub mod openapi;
 mod ops;
 pub mod rate_limit;
@@ -108,6 +111,8 @@ pub struct Respond {
     /// The runbooks incidents take their first tasks from, and where they were read.
     pub runbooks: vigil_respond::Runbooks,
     pub runbooks_source: String,
+    /// The on-call rotations of `[respond.oncall]`, by name (`GET /api/v1/oncall`).
+    pub oncall: std::collections::BTreeMap<String, vigil_respond::Rotation>,
 }
 
 pub type Ctx = Arc<ApiContext>;

@@ -30,8 +30,8 @@ use utoipa::{
 use vigil_api_types::access::{Permission, Role};
 
 use crate::{
-    DEFAULT_MAX_BODY_BYTES, ErrorCode, MAX_URI_BYTES, alert_events, attachments, audit, docs, incident_report,
-    incidents, ingest, observables, oidc_login, ops, records,
+    DEFAULT_MAX_BODY_BYTES, ErrorCode, MAX_URI_BYTES, alert_events, attachments, audit, docs, handover,
+    incident_report, incidents, ingest, kpis, observables, oidc_login, oncall, ops, records,
     routes::{Access, RouteSpec},
     search, session, suppressions, tasks, triage,
 };
@@ -86,6 +86,9 @@ pub const BEARER: &str = "bearer";
         tasks::update,
         tasks::queue,
         tasks::runbooks,
+        handover::handover,
+        kpis::report,
+        oncall::list,
         incident_report::export,
         attachments::upload,
         attachments::list,

@@ -21,8 +21,8 @@ use axum::{
 use vigil_api_types::access::{Permission, Principal};
 
 use crate::{
-    ApiError, Ctx, ErrorCode, alert_events, attachments, audit, docs, incident_report, incidents, ingest, observables,
-    oidc_login, openapi, ops, records, search, session, suppressions, tasks, triage,
+    ApiError, Ctx, ErrorCode, alert_events, attachments, audit, docs, handover, incident_report, incidents, ingest,
+    kpis, observables, oidc_login, oncall, openapi, ops, records, search, session, suppressions, tasks, triage,
 };
 
 /// What a route needs.
@@ -207,6 +207,15 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Ctx>)> {
         (
             spec(Method::GET, "/api/v1/runbooks", Needs(P::CaseRead)),
             get(tasks::runbooks),
+        ),
+        (
+            spec(Method::GET, "/api/v1/handover", Needs(P::CaseRead)),
+            get(handover::handover),
+        ),
+        (spec(Method::GET, "/api/v1/kpis", Needs(P::CaseRead)), get(kpis::report)),
+        (
+            spec(Method::GET, "/api/v1/oncall", Needs(P::CaseRead)),
+            get(oncall::list),
         ),
         (
             spec(Method::POST, "/api/v1/incidents/{id}/attachments", Needs(P::CaseWrite)),

@@ -20,6 +20,7 @@ mod wire;
 
 mod calendar;
 mod error;
+pub mod kpi;
 pub mod observables;
 mod oncall;
 pub mod policy;

@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use vigil_notify::{Channel, Notification, Notifier, NotifyError};
 
-use crate::oncall::{OncallTarget, Outgoing, Person};
+use crate::oncall::{Outgoing, Recipients};
 use vigil_respond::{SlaPolicies, Timer, TimerState};
 use vigil_state::State;
 use vigil_state::incidents::StoredIncident;
@@ -43,7 +43,7 @@ pub enum Until {
 pub struct EscalationLevel {
     /// Time since the incident was created.
     pub after: Duration,
-    /// Channel names, and `oncall:<rotation>` ([`crate::oncall`]).
+    /// Channel names, `oncall:<rotation>`, `person:<name>` and `team:<name>` ([`crate::oncall`]).
     pub notify: Vec<String>,
     /// Notify again every this long while the milestone is missing.
     pub repeat: Option<Duration>,
@@ -69,10 +69,8 @@ pub struct NotifyConfig {
     pub on_sla_breach: Vec<String>,
     pub escalation: Vec<EscalationPolicy>,
     pub check_interval: Duration,
-    /// On-call rotations by name (`oncall:<name>` in a notify list).
-    pub oncall: BTreeMap<String, OncallTarget>,
-    /// People the rotations name, with their addresses.
-    pub people: BTreeMap<String, Person>,
+    /// The rotations, people and teams notify lists may name beside channels.
+    pub recipients: Recipients,
 }
 
 /// Starts the task. It runs even with no channel configured: the timeline still records SLA
@@ -164,13 +162,13 @@ fn delivery_id(incident: &str, flag: &str) -> String {
     format!("{incident}_{flag}")
 }
 
-/// One queued notification per target of `targets` (a channel, or `oncall:<rotation>` addressed
-/// to whoever is on call at `n.at`).
+/// One queued notification per target of `targets` (a channel; `oncall:<rotation>` addressed
+/// to whoever is on call at `n.at`; `person:` or `team:` addressed to them).
 fn queue(config: &NotifyConfig, n: &Notification, targets: &[String]) -> Vec<NewNotification> {
     targets
         .iter()
         .map(|t| {
-            let to = crate::oncall::resolve(&config.oncall, &config.people, t, n.at);
+            let to = config.recipients.resolve(t, n.at);
             let mut per = n.clone();
             per.id = format!("{}.{}", n.id, delivery_id("", t).trim_start_matches('_'));
             if let Some(person) = &to.person {
@@ -190,12 +188,10 @@ fn queue(config: &NotifyConfig, n: &Notification, targets: &[String]) -> Vec<New
         .collect()
 }
 
-/// How `targets` read on the timeline at `at`: `soc-mail`, `oncall:soc-primary (alice)`.
+/// How `targets` read on the timeline at `at`: `soc-mail`, `oncall:soc-primary (alice)`,
+/// `team:tier2 (alice, bob)`.
 fn notified(config: &NotifyConfig, targets: &[String], at: Timestamp) -> Vec<String> {
-    targets
-        .iter()
-        .map(|t| crate::oncall::resolve(&config.oncall, &config.people, t, at).label)
-        .collect()
+    targets.iter().map(|t| config.recipients.resolve(t, at).label).collect()
 }
 
 fn due_text(t: &Timer) -> String {

@@ -384,6 +384,9 @@ fn api_context(config: &ServerConfig, core: &Core, pipeline: &PipelineRun, input
             attachment_max_bytes: config.respond.attachment_max_bytes,
             runbooks: config.respond.runbooks.runbooks.clone(),
             runbooks_source: config.respond.runbooks.source.clone(),
+            oncall: (config.respond.notify.recipients.oncall.iter())
+                .map(|(name, t)| (name.clone(), t.rotation.clone()))
+                .collect(),
         }),
         suppressions: core.suppressions.clone(),
     }

@@ -219,6 +219,28 @@ pub enum Command {
   vigil dead-letters
   vigil dead-letters --since 1h --limit 200 --json")]
     DeadLetters(DeadLettersArgs),
+    /// Who is on call in each rotation of `[respond.oncall]` now, until when, and who is next.
+    #[command(after_help = "Examples:
+  vigil oncall
+  vigil oncall --json")]
+    Oncall(OncallArgs),
+    /// SOC KPIs (MTTD, MTTA, MTTC, MTTR, MTBF, SLA compliance, per-rule precision and
+    /// false-positive rate, alert volume), each with its value, n and formula.
+    #[command(after_help = "Examples:
+  vigil kpi                                   # the last 30 days
+  vigil kpi --from 7d --group-by severity
+  vigil kpi --from 2026-11-01 --to 2026-12-01 --group-by team
+  vigil kpi --from 90d --json")]
+    Kpi(crate::kpi_cmd::KpiArgs),
+    /// The shift handover: SLA breaches and near-breaches, incidents still open (owner, timers,
+    /// pending tasks), opened and changed in the period (notes with their text), and the alerts
+    /// still `new` — as text read aloud, a self-contained HTML page, or JSON. Needs `case:read`.
+    #[command(after_help = "Examples:
+  vigil handover --since 8h
+  vigil handover --since 2026-12-06T18:00:00Z --until 2026-12-07T06:00:00Z
+  vigil handover --since 12h --format html -o handover.html
+  vigil handover --since 8h --format json")]
+    Handover(crate::handover_cmd::HandoverArgs),
 }
 
 #[derive(Debug, Args)]
@@ -575,6 +597,15 @@ pub struct DeadLettersArgs {
     /// Records to show at most (1–1000).
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
+    /// Print the raw JSON answer.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OncallArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
     /// Print the raw JSON answer.
     #[arg(long)]
     pub json: bool,

@@ -28,7 +28,7 @@ fn seconds(t: Timestamp) -> String {
 }
 
 /// A number of seconds in the duration grammar: `45s`, `15m`, `4h30m`, `3d2h`.
-fn span(seconds: i64) -> String {
+pub(crate) fn span(seconds: i64) -> String {
     let s = seconds.max(0);
     let (d, h, m) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
     match (d, h, m) {

@@ -16,10 +16,12 @@ mod cli_respond;
 mod cli_suppress;
 mod cli_tasks;
 mod client;
+mod handover_cmd;
 mod hunt;
 mod incident_cmd;
 mod incident_view;
 mod ingest_cmd;
+mod kpi_cmd;
 mod observable_cmd;
 mod progress;
 mod remote_cmd;
@@ -92,6 +94,9 @@ fn main() -> ExitCode {
         Command::Incidents { command } => incident_cmd::run(command),
         Command::Suppressions { command } => suppress_cmd::run(command),
         Command::DeadLetters(args) => remote_cmd::dead_letters(args),
+        Command::Oncall(args) => remote_cmd::oncall(args),
+        Command::Kpi(args) => kpi_cmd::run(args),
+        Command::Handover(args) => handover_cmd::run(args),
         Command::Audit { command } => audit_cmd::run(command),
     };
     match result {

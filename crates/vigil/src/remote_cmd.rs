@@ -1,4 +1,5 @@
-//! `vigil search`, `vigil alerts` (the list), `vigil dead-letters`: read from a running server.
+//! `vigil search`, `vigil alerts` (the list), `vigil dead-letters`, `vigil oncall`: read from a
+//! running server.
 
 use std::process::ExitCode;
 
@@ -8,11 +9,12 @@ use serde::Serialize;
 use vigil_api_types::{
     alerts::{Alert, AlertEvents, AlertPage},
     dead_letters::DeadLetterPage,
+    oncall::{OnCallList, Shift},
     search::{Agg, AggResult, SearchBody, SearchResponse},
 };
 
 use crate::{
-    cli::{DeadLettersArgs, LevelArg, SearchArgs},
+    cli::{DeadLettersArgs, LevelArg, OncallArgs, SearchArgs},
     cli_respond::AlertsArgs,
     client::encode,
     term_safe::{self, Esc, SafeTable, errln, outln},
@@ -261,5 +263,36 @@ pub fn dead_letters(args: DeadLettersArgs) -> anyhow::Result<ExitCode> {
         outln!("{t}")?;
     }
     errln!("{} dead letters, {} shown", answer.total, answer.dead_letters.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `vigil oncall`: one row per rotation.
+pub fn oncall(args: OncallArgs) -> anyhow::Result<ExitCode> {
+    let answer: OnCallList = runtime()?.block_on(async {
+        let mut client = args.server.client()?;
+        client.get("/api/v1/oncall").await
+    })?;
+    if args.json {
+        return print_json(&answer);
+    }
+    let who = |s: &Shift| {
+        let by = if s.by_override { " (override)" } else { "" };
+        format!("{}{by}", s.member)
+    };
+    let mut t = SafeTable::new(&["rotation", "on call", "until", "next", "next until"]);
+    for r in &answer.rotations {
+        t.add_row(vec![
+            r.rotation.clone(),
+            who(&r.on_call),
+            time(r.on_call.until),
+            who(&r.next),
+            time(r.next.until),
+        ]);
+    }
+    if !answer.rotations.is_empty() {
+        outln!("{t}")?;
+    }
+    let n = answer.rotations.len();
+    errln!("{n} rotation{} at {}", if n == 1 { "" } else { "s" }, time(answer.at));
     Ok(ExitCode::SUCCESS)
 }

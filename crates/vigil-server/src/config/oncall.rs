@@ -1,7 +1,10 @@
-//! `[respond.oncall.NAME]` rotations and `[respond.people.NAME]`, checked against each other and
-//! the channels; every problem on its line.
+//! `[respond.oncall.NAME]` rotations, `[respond.people.NAME]` and `[respond.teams.NAME]`, checked
+//! against each other and the channels; every problem on its line.
 //!
 //! ```toml
+//! [respond]
+//! people_channel = "oncall-mail"  # the email channel of `person:` and `team:` entries
+//!
 //! [respond.oncall.soc-primary]
 //! zone = "Europe/Brussels"
 //! handover = "monday 09:00"     # weekly, local time in `zone`
@@ -15,9 +18,13 @@
 //!
 //! [respond.people.alice]
 //! email = "alice@example.org"
+//!
+//! [respond.teams.tier2]
+//! members = ["alice", "bob"]    # one e-mail, addressed to them all
 //! ```
 //!
-//! Escalation levels and `[respond.notify]` name a rotation as `oncall:soc-primary`.
+//! Escalation levels and `[respond.notify]` name them as `oncall:soc-primary`, `person:alice` and
+//! `team:tier2`.
 
 use std::collections::BTreeMap;
 
@@ -26,7 +33,7 @@ use vigil_notify::Channel;
 use vigil_respond::{OverrideSpec, RotationSpec};
 
 use super::reader::Reader;
-use crate::oncall::{ONCALL_PREFIX, OncallTarget, Person};
+use crate::oncall::{ONCALL_PREFIX, OncallTarget, PERSON_PREFIX, Person, Recipients, TEAM_PREFIX, Team};
 
 /// One rotation as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -41,42 +48,44 @@ pub(super) struct OncallFile {
     overrides: Vec<OverrideSpec>,
 }
 
-/// The rotations that check out; problems of the others are recorded.
-pub(super) fn read(
-    r: &mut Reader,
-    oncall: &BTreeMap<String, OncallFile>,
-    people: &BTreeMap<String, Person>,
-    channels: &BTreeMap<String, Channel>,
-) -> BTreeMap<String, OncallTarget> {
-    for (name, person) in people {
+/// The recipients of `[respond]` as written.
+pub(super) struct Written<'a> {
+    pub oncall: &'a BTreeMap<String, OncallFile>,
+    pub people: &'a BTreeMap<String, Person>,
+    pub teams: &'a BTreeMap<String, Team>,
+    pub people_channel: Option<&'a str>,
+    pub channels: &'a BTreeMap<String, Channel>,
+}
+
+/// The rotations, people and teams that check out; problems of the others are recorded.
+pub(super) fn read(r: &mut Reader, w: &Written) -> Recipients {
+    for (name, person) in w.people {
         let email = person.email.trim();
         if email.is_empty() || !email.contains('@') {
             let section = format!("respond.people.{name}");
             r.problem(Some(&section), "email", "an e-mail address, like alice@example.org");
         }
     }
-    let mut out = BTreeMap::new();
-    for (name, file) in oncall {
-        let section = format!("respond.oncall.{name}");
-        let mut ok = true;
-        match channels.get(&file.channel) {
-            Some(Channel::Email { .. }) => {}
-            Some(other) => {
-                let message = format!(
-                    "channel `{}` is a {} channel; a rotation needs an email one",
-                    file.channel,
-                    other.kind()
-                );
-                r.problem(Some(&section), "channel", message);
-                ok = false;
-            }
-            None => {
-                let known: Vec<&str> = channels.keys().map(String::as_str).collect();
-                let message = format!("no channel is named `{}` (known: {})", file.channel, known.join(", "));
-                r.problem(Some(&section), "channel", message);
-                ok = false;
-            }
+    let people_channel = w
+        .people_channel
+        .filter(|c| email_channel(r, "respond", "people_channel", c, w.channels))
+        .map(str::to_owned);
+    let mut teams = BTreeMap::new();
+    for (name, team) in w.teams {
+        let section = format!("respond.teams.{name}");
+        let mut ok = unknown_people(r, &section, team.members.iter(), w.people);
+        if team.members.is_empty() {
+            r.problem(Some(&section), "members", "at least one name of [respond.people]");
+            ok = false;
         }
+        if ok {
+            teams.insert(name.clone(), team.clone());
+        }
+    }
+    let mut oncall = BTreeMap::new();
+    for (name, file) in w.oncall {
+        let section = format!("respond.oncall.{name}");
+        let mut ok = email_channel(r, &section, "channel", &file.channel, w.channels);
         let spec = RotationSpec {
             zone: file.zone.clone(),
             handover: file.handover.clone(),
@@ -93,24 +102,53 @@ pub(super) fn read(
                 None
             }
         };
-        let unknown: Vec<&str> = file
-            .members
-            .iter()
-            .chain(file.overrides.iter().map(|o| &o.member))
-            .map(String::as_str)
-            .filter(|m| !m.trim().is_empty() && !people.contains_key(*m))
-            .collect();
-        for person in unknown {
-            let message = format!("`{person}` is not in [respond.people] (it needs an email there)");
-            r.problem(Some(&section), "members", message);
-            ok = false;
-        }
+        let named = file.members.iter().chain(file.overrides.iter().map(|o| &o.member));
+        ok &= unknown_people(r, &section, named.filter(|m| !m.trim().is_empty()), w.people);
         if let (true, Some(rotation)) = (ok, rotation) {
             let channel = file.channel.clone();
-            out.insert(name.clone(), OncallTarget { rotation, channel });
+            oncall.insert(name.clone(), OncallTarget { rotation, channel });
         }
     }
-    out
+    Recipients {
+        oncall,
+        people: w.people.clone(),
+        teams,
+        people_channel,
+    }
+}
+
+/// Records a problem on `section.members` for each name not in `[respond.people]`; `true` when
+/// all are there.
+fn unknown_people<'a>(
+    r: &mut Reader,
+    section: &str,
+    names: impl Iterator<Item = &'a String>,
+    people: &BTreeMap<String, Person>,
+) -> bool {
+    let mut ok = true;
+    for person in names.filter(|m| !people.contains_key(*m)) {
+        let message = format!("`{person}` is not in [respond.people] (it needs an email there)");
+        r.problem(Some(section), "members", message);
+        ok = false;
+    }
+    ok
+}
+
+/// Whether `name` is an `email` channel; records the problem on `section.key` when not.
+fn email_channel(r: &mut Reader, section: &str, key: &str, name: &str, channels: &BTreeMap<String, Channel>) -> bool {
+    let message = match channels.get(name) {
+        Some(Channel::Email { .. }) => return true,
+        Some(other) => format!(
+            "channel `{name}` is a {} channel; e-mail to people needs an email one",
+            other.kind()
+        ),
+        None => {
+            let known: Vec<&str> = channels.keys().map(String::as_str).collect();
+            format!("no channel is named `{name}` (known: {})", known.join(", "))
+        }
+    };
+    r.problem(Some(section), key, message);
+    false
 }
 
 /// The key a rotation problem is about, from the start of its message.
@@ -127,24 +165,31 @@ fn key_of(problem: &str) -> &'static str {
     .map_or("", |(_, key)| key)
 }
 
-/// For a notify entry `oncall:<rotation>`, records a problem when no rotation has that name;
-/// `false` when `name` is not an on-call entry (a channel name, checked by the caller).
-pub(super) fn check_target(
-    r: &mut Reader,
-    section: &str,
-    key: &str,
-    name: &str,
-    oncall: &BTreeMap<String, OncallFile>,
-) -> bool {
-    let Some(rotation) = name.strip_prefix(ONCALL_PREFIX) else {
+/// For a notify entry `oncall:<rotation>`, `person:<name>` or `team:<name>`, records a problem
+/// when nothing has that name, or when a person or team has no `people_channel` to be sent
+/// through; `false` when `name` is none of these (a channel name, checked by the caller).
+pub(super) fn check_target(r: &mut Reader, section: &str, key: &str, name: &str, w: &Written) -> bool {
+    let kinds: [(&str, &str, Vec<&str>); 3] = [
+        (
+            ONCALL_PREFIX,
+            "on-call rotation",
+            w.oncall.keys().map(String::as_str).collect(),
+        ),
+        (PERSON_PREFIX, "person", w.people.keys().map(String::as_str).collect()),
+        (TEAM_PREFIX, "team", w.teams.keys().map(String::as_str).collect()),
+    ];
+    let found = kinds
+        .into_iter()
+        .find_map(|(prefix, kind, known)| Some((prefix, kind, name.strip_prefix(prefix)?, known)));
+    let Some((prefix, kind, what, known)) = found else {
         return false;
     };
-    if !oncall.contains_key(rotation) {
-        let known: Vec<&str> = oncall.keys().map(String::as_str).collect();
-        let message = format!(
-            "no on-call rotation is named `{rotation}` (known: {})",
-            known.join(", ")
-        );
+    if !known.contains(&what) {
+        let message = format!("no {kind} is named `{what}` (known: {})", known.join(", "));
+        r.problem(Some(section), key, message);
+    }
+    if prefix != ONCALL_PREFIX && w.people_channel.is_none() {
+        let message = format!("`{name}` needs [respond] people_channel, the email channel to send it through");
         r.problem(Some(section), key, message);
     }
     true
@@ -173,11 +218,11 @@ mod tests {
         );
         let c = parse(&text).expect("valid");
         let n = &c.respond.notify;
-        let target = &n.oncall["soc-primary"];
+        let target = &n.recipients.oncall["soc-primary"];
         assert_eq!(target.channel, "oncall-mail");
         let at = "2026-12-25T12:00:00Z".parse().expect("instant");
         assert_eq!(target.rotation.on_call(at).member, "dave");
-        assert_eq!(n.people["bob"].email, "bob@example.org");
+        assert_eq!(n.recipients.people["bob"].email, "bob@example.org");
         assert_eq!(n.escalation[0].levels[0].notify, ["hook", "oncall:soc-primary"]);
     }
 
@@ -213,17 +258,87 @@ mod tests {
         assert_eq!(found("respond.people.alice.email", "e-mail address"), Some(23));
         found("respond.escalation \"p1\"", "no on-call rotation is named `weekend`");
     }
+
+    #[test]
+    fn people_and_teams_are_read_with_the_people_channel_and_named_by_notify_lists() {
+        let text = CHANNELS.replacen(
+            "version = 1\n",
+            "version = 1\n[respond]\npeople_channel = \"oncall-mail\"\n",
+            1,
+        ) + "[respond.people.alice]\nemail = \"alice@example.org\"\n\
+             [respond.people.bob]\nemail = \"bob@example.org\"\n\
+             [respond.teams.tier2]\nmembers = [\"alice\", \"bob\"]\n\
+             [respond.notify]\nsla_breach = [\"team:tier2\"]\n\
+             [[respond.escalation]]\nname = \"p1\"\n[[respond.escalation.levels]]\nafter = \"15m\"\n\
+             notify = [\"person:alice\", \"team:tier2\"]\n";
+        let c = parse(&text).unwrap_or_else(|p| panic!("{p:#?}"));
+        let n = &c.respond.notify;
+        assert_eq!(n.recipients.people_channel.as_deref(), Some("oncall-mail"));
+        assert_eq!(n.recipients.teams["tier2"].members, ["alice", "bob"]);
+        assert_eq!(n.on_sla_breach, ["team:tier2"]);
+        assert_eq!(n.escalation[0].levels[0].notify, ["person:alice", "team:tier2"]);
+    }
+
+    #[test]
+    fn every_person_and_team_problem_is_reported_on_its_line() {
+        let text = "version = 1\n[respond]\npeople_channel = \"hook\"\n\
+            [respond.channels.hook]\ntype = \"webhook\"\nurl = \"https://hooks.example.org/vigil\"\n\
+            [respond.people.alice]\nemail = \"alice@example.org\"\n\
+            [respond.teams.tier2]\nmembers = [\"alice\", \"zoe\"]\n\
+            [respond.teams.empty]\nmembers = []\n\
+            [respond.notify]\nsla_warning = [\"person:bob\"]\nsla_breach = [\"team:tier3\"]\n";
+        let problems = parse(text).expect_err("invalid");
+        let found = |key: &str, needle: &str| {
+            problems
+                .iter()
+                .find(|p| p.key == key && p.message.contains(needle))
+                .unwrap_or_else(|| panic!("no {key} problem with {needle:?}: {problems:#?}"))
+                .line
+        };
+        assert_eq!(found("respond.people_channel", "webhook channel"), Some(3));
+        assert_eq!(found("respond.teams.tier2.members", "`zoe`"), Some(10));
+        assert_eq!(found("respond.teams.empty.members", "at least one"), Some(12));
+        assert_eq!(
+            found("respond.notify.sla_warning", "no person is named `bob`"),
+            Some(14)
+        );
+        assert_eq!(found("respond.notify.sla_breach", "no team is named `tier3`"), Some(15));
+        assert_eq!(problems.len(), 5, "{problems:#?}");
+    }
+
+    #[test]
+    fn people_need_an_email_and_person_entries_need_the_people_channel() {
+        let text = format!(
+            "{CHANNELS}[respond.people.alice]\nname = \"Alice\"\n\
+             [respond.notify]\nsla_breach = [\"person:alice\"]\n"
+        );
+        let problems = parse(&text).expect_err("invalid");
+        let found = |key: &str, needle: &str| {
+            problems
+                .iter()
+                .find(|p| p.key == key && p.message.contains(needle))
+                .unwrap_or_else(|| panic!("no {key} problem with {needle:?}: {problems:#?}"))
+                .line
+        };
+        // Lines: CHANNELS takes 9.
+        assert_eq!(found("respond.people", "email"), Some(10));
+        assert_eq!(
+            found("respond.notify.sla_breach", "needs [respond] people_channel"),
+            Some(13)
+        );
+    }
 }
 
 #[cfg(test)]
 mod example {
     /// The commented notification settings of the shipped example, uncommented (the lines that
-    /// are TOML, not prose), are valid.
+    /// are TOML, not prose), with `[respond] people_channel`, are valid.
     #[test]
     fn the_commented_notification_example_is_valid() {
         let example = crate::config::EXAMPLE;
         let start = example.find("# [respond.outbound]").expect("outbound example");
-        let end = example.find("# repeat = \"30m\"").expect("escalation example") + "# repeat = \"30m\"".len();
+        let last = "# notify = [\"team:tier2\", \"person:alice\"]";
+        let end = example.find(last).expect("escalation example") + last.len();
         let block: Vec<&str> = example[start..end]
             .lines()
             .map(|l| match l.strip_prefix("# ") {
@@ -231,10 +346,14 @@ mod example {
                 _ => l,
             })
             .collect();
-        let text = format!("{}{}{}", &example[..start], block.join("\n"), &example[end..]);
+        let head = example[..start].replacen("# people_channel = ", "people_channel = ", 1);
+        let text = format!("{head}{}{}", block.join("\n"), &example[end..]);
         let c = crate::config::parse(&text).unwrap_or_else(|p| panic!("{p:#?}"));
         let n = &c.respond.notify;
-        assert_eq!(n.oncall["soc-primary"].channel, "oncall-mail");
+        assert_eq!(n.recipients.oncall["soc-primary"].channel, "oncall-mail");
         assert_eq!(n.escalation[0].levels[1].notify, ["oncall:soc-primary"]);
+        assert_eq!(n.escalation[0].levels[2].notify, ["team:tier2", "person:alice"]);
+        assert_eq!(n.recipients.people_channel.as_deref(), Some("oncall-mail"));
+        assert_eq!(n.recipients.teams["tier2"].members, ["carol", "dave"]);
     }
 }

@@ -84,6 +84,9 @@ struct RespondFile {
     oncall: BTreeMap<String, super::oncall::OncallFile>,
     #[serde(default)]
     people: BTreeMap<String, crate::oncall::Person>,
+    #[serde(default)]
+    teams: BTreeMap<String, crate::oncall::Team>,
+    people_channel: Option<String>,
     attachment_max_bytes: Option<String>,
 }
 
@@ -233,9 +236,16 @@ fn notify_config(r: &mut Reader, file: &RespondFile) -> NotifyConfig {
     if let Err(e) = vigil_notify::Notifier::new(outbound.clone()) {
         r.problem(Some(SECTION), "outbound", e.to_string());
     }
+    let written = super::oncall::Written {
+        oncall: &file.oncall,
+        people: &file.people,
+        teams: &file.teams,
+        people_channel: file.people_channel.as_deref(),
+        channels: &file.channels,
+    };
     let check = |r: &mut Reader, key: &str, names: &[String]| {
         for name in names.iter().filter(|n| !file.channels.contains_key(*n)) {
-            if super::oncall::check_target(r, SECTION, key, name, &file.oncall) {
+            if super::oncall::check_target(r, SECTION, key, name, &written) {
                 continue;
             }
             let known: Vec<&str> = file.channels.keys().map(String::as_str).collect();
@@ -314,8 +324,7 @@ fn notify_config(r: &mut Reader, file: &RespondFile) -> NotifyConfig {
         on_sla_breach: sla.sla_breach,
         escalation,
         check_interval,
-        oncall: super::oncall::read(r, &file.oncall, &file.people, &file.channels),
-        people: file.people.clone(),
+        recipients: super::oncall::read(r, &written),
     }
 }
 

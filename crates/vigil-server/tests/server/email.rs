@@ -152,7 +152,7 @@ async fn escalation_email_reaches_a_real_smtp_server_and_the_timeline_on_postgre
 
 /// An escalation to `oncall:soc-primary` is addressed to whoever is on call when the level fires —
 /// here `dave`, by an override around now — through the rotation's e-mail channel, whose own `to`
-/// his address replaces; the timeline names him.
+/// his address replaces; the timeline names him, and `GET /api/v1/oncall` shows him on call.
 async fn oncall_scenario(postgres: bool) {
     let relay = SmtpServer::start(&[]);
     let port = relay.port;
@@ -185,10 +185,12 @@ async fn oncall_scenario(postgres: bool) {
             rotation,
             channel: "oncall-mail".into(),
         };
-        n.oncall.insert("soc-primary".into(), target);
+        n.recipients.oncall.insert("soc-primary".into(), target);
         for p in ["alice", "bob", "dave"] {
             let email = format!("{p}@soc.example");
-            n.people.insert(p.into(), vigil_server::oncall::Person { email });
+            n.recipients
+                .people
+                .insert(p.into(), vigil_server::oncall::Person { email });
         }
     })
     .await;
@@ -216,6 +218,38 @@ async fn oncall_scenario(postgres: bool) {
         (Some("oncall-mail"), Some("delivered")),
         "{sent}"
     );
+
+    // Who is on call, over the API: a viewer reads it; without credentials, 401.
+    let (status, list) = http(s.http, "GET", "/api/v1/oncall", Some(s.key(Role::Viewer)), None).await;
+    assert_eq!(status, 200, "{list}");
+    let rotation = &list["rotations"][0];
+    assert_eq!(
+        (rotation["rotation"].as_str(), rotation["zone"].as_str()),
+        (Some("soc-primary"), Some("UTC")),
+        "{list}"
+    );
+    assert_eq!(rotation["members"], json!(["alice", "bob"]));
+    assert_eq!(
+        (
+            rotation["on_call"]["member"].as_str(),
+            rotation["on_call"]["by_override"].as_bool()
+        ),
+        (Some("dave"), Some(true)),
+        "{list}"
+    );
+    let instant = |v: &Value| {
+        v.as_str()
+            .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+            .expect("instant")
+    };
+    let until = instant(&rotation["on_call"]["until"]);
+    assert!(
+        now < until && until <= now + jiff::SignedDuration::from_hours(1),
+        "the override ends within the hour: {list}"
+    );
+    assert!(instant(&rotation["next"]["until"]) > until, "{list}");
+    let (status, answer) = http(s.http, "GET", "/api/v1/oncall", None, None).await;
+    assert_eq!((status, answer["error"]["code"].as_str()), (401, Some("unauthorized")));
     s.stop().await;
 }
 
@@ -227,4 +261,71 @@ async fn escalation_to_an_oncall_rotation_emails_the_person_on_call_on_sqlite() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn escalation_to_an_oncall_rotation_emails_the_person_on_call_on_postgres() {
     oncall_scenario(true).await;
+}
+
+/// An escalation level naming `person:carol` and `team:tier2` (alice and bob) sends two e-mails
+/// through `[respond] people_channel`: one to carol, one addressed to both members; the timeline
+/// names who was notified.
+async fn people_and_team_scenario(postgres: bool) {
+    let relay = SmtpServer::start(&[]);
+    let port = relay.port;
+    let s = TestServer::start_on(postgres, move |c| {
+        let n = &mut c.respond.notify;
+        n.channels
+            .insert("people-mail".into(), email_channel(port, &["nobody@soc.example"]));
+        n.outbound.allow = vec!["127.0.0.1/32".into()];
+        n.check_interval = Duration::from_millis(200);
+        n.escalation = vec![escalate_after_a_second(&["person:carol", "team:tier2"])];
+        let r = &mut n.recipients;
+        r.people_channel = Some("people-mail".into());
+        for p in ["alice", "bob", "carol"] {
+            let email = format!("{p}@soc.example");
+            r.people.insert(p.into(), vigil_server::oncall::Person { email });
+        }
+        let members = vec!["alice".into(), "bob".into()];
+        r.teams.insert("tier2".into(), vigil_server::oncall::Team { members });
+    })
+    .await;
+    let id = create_incident(&s, TITLE).await;
+
+    let messages = tokio::task::block_in_place(|| relay.messages(2));
+    let mut to: Vec<String> = messages
+        .iter()
+        .map(|m| header(m, "X-RcptTo").unwrap_or_default())
+        .collect();
+    to.sort();
+    assert_eq!(
+        to,
+        ["alice@soc.example, bob@soc.example", "carol@soc.example"],
+        "{messages:#?}"
+    );
+    let escalated = timeline_entry(&s, &id, "escalated", |_| true).await;
+    assert_eq!(
+        escalated["detail"]["notified"],
+        json!(["person:carol", "team:tier2 (alice, bob)"]),
+        "{escalated}"
+    );
+    for m in &messages {
+        let delivery = header(m, "X-Vigil-Delivery").expect("X-Vigil-Delivery");
+        let sent = timeline_entry(&s, &id, "notification", |e| {
+            e["detail"]["delivery"] == delivery.as_str()
+        })
+        .await;
+        assert_eq!(
+            (sent["detail"]["channel"].as_str(), sent["detail"]["status"].as_str()),
+            (Some("people-mail"), Some("delivered")),
+            "{sent}"
+        );
+    }
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escalation_to_a_person_and_a_team_emails_their_addresses_on_sqlite() {
+    people_and_team_scenario(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escalation_to_a_person_and_a_team_emails_their_addresses_on_postgres() {
+    people_and_team_scenario(true).await;
 }

@@ -126,7 +126,7 @@ pub(crate) fn incident_from_row(row: &impl DbRow) -> Result<StoredIncident, Stat
     Ok(StoredIncident { incident, pauses })
 }
 
-fn timeline_from_row(row: &impl DbRow) -> Result<TimelineEntry, StateError> {
+pub(crate) fn timeline_from_row(row: &impl DbRow) -> Result<TimelineEntry, StateError> {
     let detail = row
         .opt_text("detail")?
         .map(|d| serde_json::from_str(&d).map_err(|e| corrupt("timeline detail", e.to_string())))

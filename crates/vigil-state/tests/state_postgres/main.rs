@@ -16,8 +16,12 @@ mod audit_tamper;
 mod dead_letters;
 #[path = "../state/grouping.rs"]
 mod grouping;
+#[path = "../state/handover.rs"]
+mod handover;
 #[path = "../state/incidents.rs"]
 mod incidents;
+#[path = "../state/kpis.rs"]
+mod kpis;
 #[path = "../state/notifications.rs"]
 mod notifications;
 #[path = "../state/observables.rs"]

@@ -532,5 +532,52 @@ fn hostile_text_in_incidents_is_shown_escaped() {
     assert_eq!(value["title"], "Evil \u{202e}txt.exe", "the same text once parsed");
     let run = ok(&server, &analyst, &["incidents", "export", &inc]);
     assert!(run.stdout.contains("\\u{202e}"), "{}", run.stdout);
+    // The shift handover: read aloud with the title escaped, written to a file as HTML.
+    let run = ok(&server, &analyst, &["handover", "--since", "1h"]);
+    for want in [
+        "== STILL OPEN: 1 ==",
+        "== OPENED IN THE PERIOD: 1 ==",
+        "Evil \\u{202e}txt.exe",
+    ] {
+        assert!(run.stdout.contains(want), "handover lacks {want:?}:\n{}", run.stdout);
+    }
+    let page = env.path("handover.html");
+    let page_arg = page.to_string_lossy().into_owned();
+    ok(
+        &server,
+        &analyst,
+        &["handover", "--since", "1h", "--format", "html", "-o", &page_arg],
+    );
+    let html = std::fs::read_to_string(&page).expect("handover page");
+    assert!(
+        html.contains("Evil \u{202e}txt.exe") && !html.contains("<script"),
+        "{html}"
+    );
     server.assert_healthy("hostile incidents");
+}
+
+#[test]
+fn oncall_shows_who_is_on_call_in_each_rotation() {
+    let config = format!(
+        "{BASE_CONFIG}\n[respond.channels.mail]\ntype = \"email\"\nfrom = \"vigil@example.org\"\n\
+         to = [\"soc@example.org\"]\nsmtp = {{ host = \"smtp.example.org\", port = 587, security = \"starttls\" }}\n\
+         [respond.oncall.soc-primary]\nzone = \"UTC\"\nhandover = \"monday 09:00\"\nmembers = [\"alice\", \"bob\"]\n\
+         start = \"2026-01-05\"\nchannel = \"mail\"\n\
+         [respond.people.alice]\nemail = \"alice@example.org\"\n[respond.people.bob]\nemail = \"bob@example.org\"\n"
+    );
+    let env = Env::new(&config);
+    let viewer = api_key(&env, "viewer");
+    let server = env.start(false);
+    let table = ok(&server, &viewer, &["oncall"]);
+    let row = table.stdout.lines().find(|l| l.contains("soc-primary"));
+    assert!(
+        row.is_some_and(|r| r.contains("alice") && r.contains("bob")),
+        "one on call, the other next:\n{}",
+        table.all()
+    );
+    assert!(table.stderr.contains("1 rotation at"), "{}", table.all());
+    let json: Value = serde_json::from_str(&ok(&server, &viewer, &["oncall", "--json"]).stdout).expect("json");
+    let r = &json["rotations"][0];
+    assert_ne!(r["on_call"]["member"], r["next"]["member"], "{json}");
+    assert_eq!(r["on_call"]["by_override"], false, "{json}");
 }
