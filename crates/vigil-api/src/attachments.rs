@@ -41,8 +41,7 @@ impl Default for AttachmentLimit {
 
 /// The `{id}` and `{aid}` of the path.
 fn path_ids(ids: Result<Path<(String, String)>, PathRejection>) -> Result<(String, String), ApiError> {
-    ids.map(|Path(ids)| ids)
-        .map_err(|_| ApiError::bad_request("id, aid: not a valid incident and attachment id"))
+    super::objects::incident_sub_ids(ids, "aid", "attachment")
 }
 
 fn too_large(limit: u64) -> ApiError {

@@ -60,6 +60,17 @@ impl Object {
     }
 }
 
+/// The `{id}` and the second id of a route under an incident (`{aid}`, `{oid}`, `{task_id}`);
+/// `sub` names the second parameter and `what` its object in the 400.
+pub(crate) fn incident_sub_ids(
+    ids: Result<Path<(String, String)>, PathRejection>,
+    sub: &str,
+    what: &str,
+) -> Result<(String, String), ApiError> {
+    ids.map(|Path(ids)| ids)
+        .map_err(|_| ApiError::bad_request(format!("id, {sub}: not a valid incident and {what} id")))
+}
+
 /// The client's address, when the server knows it.
 pub(crate) fn peer_of(peer: Option<Extension<ConnectInfo<SocketAddr>>>) -> Option<SocketAddr> {
     peer.map(|Extension(ConnectInfo(addr))| addr)

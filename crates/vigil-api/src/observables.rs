@@ -22,8 +22,7 @@ use super::{ApiError, Ctx, ErrorCode, JsonBody, Params, records};
 
 /// The `{id}` and `{oid}` of the path.
 fn path_ids(ids: Result<Path<(String, String)>, PathRejection>) -> Result<(String, String), ApiError> {
-    ids.map(|Path(ids)| ids)
-        .map_err(|_| ApiError::bad_request("id, oid: not a valid incident and observable id"))
+    super::objects::incident_sub_ids(ids, "oid", "observable")
 }
 
 /// 404: the incident has no observable `oid` (or the tenant has no incident `id`).

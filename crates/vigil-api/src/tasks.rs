@@ -30,8 +30,7 @@ pub(crate) fn runbook_plan(ctx: &Ctx, classification: &str, created: Timestamp) 
 
 /// The `{id}` and `{task_id}` of the path.
 fn path_ids(ids: Result<Path<(String, String)>, PathRejection>) -> Result<(String, String), ApiError> {
-    ids.map(|Path(ids)| ids)
-        .map_err(|_| ApiError::bad_request("id, task_id: not a valid incident and task id"))
+    super::objects::incident_sub_ids(ids, "task_id", "task")
 }
 
 /// `GET /api/v1/incidents/{id}/tasks`.

@@ -13,6 +13,7 @@ mod cli;
 mod cli_attach;
 mod cli_observables;
 mod cli_respond;
+mod cli_rules;
 mod cli_suppress;
 mod cli_tasks;
 mod client;
