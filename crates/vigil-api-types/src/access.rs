@@ -56,15 +56,20 @@ permissions! {
     SearchQuery => "search:query", "Search and aggregate stored events.";
     DeadLetterRead => "deadletter:read", "Read the records ingest could not accept.";
     StatusRead => "status:read", "Read the server's status and metrics.";
+    SourceRead => "source:read", "Read log-source health: last events, silences, expected sources.";
     RuleRead => "rule:read", "Read the loaded rules and their load report.";
+    CoverageRead => "coverage:read", "Read ATT&CK coverage and its Navigator layers.";
     RuleWrite => "rule:write", "Change rule files and suppressions.";
     RuleDeploy => "rule:deploy", "Reload the running rule set.";
     PlaybookRun => "playbook:run", "Run response playbooks.";
     EventIngest => "event:ingest", "Send events through any ingest endpoint.";
     AuditRead => "audit:read", "Read and export the audit trail.";
+    ReportRead => "report:read", "Generate SOC reports (KPIs, SLA, incidents, rules, sources, coverage, validation) for the tenant.";
     ApikeyManage => "apikey:manage", "Create, list and revoke API keys.";
     UserManage => "user:manage", "Create, change and disable users and their roles.";
     TenantManage => "tenant:manage", "Create and change tenants.";
+    ValidationRead => "validation:read", "Read detection validation runs and the detection rate.";
+    ValidationRun => "validation:run", "Replay attack samples through the running rules (detection validation).";
 }
 
 /// The schema is written from the table: utoipa's derive does not see the `serde(rename)` that
@@ -136,10 +141,13 @@ const VIEWER: &[Permission] = &[
     P::DeadLetterRead,
     P::StatusRead,
     P::RuleRead,
+    P::SourceRead,
+    P::ValidationRead,
+    P::CoverageRead,
 ];
 const ANALYST: &[Permission] = &[P::AlertTriage, P::CaseWrite];
-const LEAD: &[Permission] = &[P::AlertReopen, P::CaseClose, P::AuditRead];
-const ENGINEER: &[Permission] = &[P::RuleWrite, P::RuleDeploy];
+const LEAD: &[Permission] = &[P::AlertReopen, P::CaseClose, P::AuditRead, P::ReportRead];
+const ENGINEER: &[Permission] = &[P::RuleWrite, P::RuleDeploy, P::ValidationRun];
 
 impl Role {
     /// Every role, in table order.

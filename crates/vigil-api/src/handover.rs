@@ -16,6 +16,7 @@ use vigil_api_types::access::Principal;
 use vigil_api_types::error::ErrorBody;
 use vigil_api_types::handover::{Handover, HandoverIncident, IncidentActivity, NewAlertSummary, RuleCount, SlaAlarm};
 use vigil_api_types::incidents::{Incident, Timer, TimerState};
+use vigil_api_types::units::parse_duration;
 use vigil_state::incidents::IncidentQuery;
 use vigil_state::tasks::TaskQuery;
 
@@ -23,8 +24,11 @@ use super::incident_report::{html_escape, when};
 use super::incidents::with_sla;
 use super::{ApiError, Ctx, Params, records};
 
-/// A running timer due within this long counts as near a breach (as does one in `warning`).
+/// By default, a running timer due within this long counts as near a breach (as does one in
+/// `warning`); `near_breach=` sets another window.
 pub const NEAR_BREACH: SignedDuration = SignedDuration::from_secs(3600);
+/// The longest near-breach window.
+const MAX_NEAR_BREACH: SignedDuration = SignedDuration::from_hours(7 * 24);
 /// The longest period one handover covers.
 const MAX_PERIOD: SignedDuration = SignedDuration::from_hours(24 * 31);
 /// Rules listed for the alerts still `new`.
@@ -40,8 +44,8 @@ fn metrics(i: &Incident) -> [(&'static str, &Option<Timer>); 3] {
     ]
 }
 
-fn near(t: &Timer, now: Timestamp) -> bool {
-    t.state == TimerState::Running && (t.warning || t.due.is_some_and(|d| d <= now + NEAR_BREACH))
+fn near(t: &Timer, now: Timestamp, window: SignedDuration) -> bool {
+    t.state == TimerState::Running && (t.warning || t.due.is_some_and(|d| d <= now + window))
 }
 
 fn summary(i: &Incident, pending: &HashMap<String, (u64, u64)>) -> HandoverIncident {
@@ -112,6 +116,7 @@ pub(crate) async fn build(
     since: Timestamp,
     until: Timestamp,
     now: Timestamp,
+    near_window: SignedDuration,
 ) -> Result<Handover, ApiError> {
     let err = |what: &'static str| move |e| records::state_error(what, e);
     let mut truncated = false;
@@ -144,7 +149,7 @@ pub(crate) async fn build(
             let Some(t) = t else { continue };
             if t.state == TimerState::Breached {
                 breached.push(alarm(i, metric, t, now));
-            } else if near(t, now) {
+            } else if near(t, now, near_window) {
                 near_breach.push(alarm(i, metric, t, now));
             }
         }
@@ -154,7 +159,9 @@ pub(crate) async fn build(
         let any_breached = timers
             .iter()
             .any(|(_, t)| t.as_ref().is_some_and(|t| t.state == TimerState::Breached));
-        let any_near = timers.iter().any(|(_, t)| t.as_ref().is_some_and(|t| near(t, now)));
+        let any_near = timers
+            .iter()
+            .any(|(_, t)| t.as_ref().is_some_and(|t| near(t, now, near_window)));
         (i.priority.get(), !any_breached, !any_near, std::cmp::Reverse(i.updated))
     };
     open_incidents.sort_by_key(|i| rank(i));
@@ -253,7 +260,7 @@ pub(crate) async fn build(
         since,
         until,
         generated: now,
-        near_breach_seconds: NEAR_BREACH.as_secs(),
+        near_breach_seconds: near_window.as_secs(),
         opened: opened.iter().map(|i| summary(i, &pending)).collect(),
         changed: by_incident,
         open: open_incidents.iter().map(|i| summary(i, &pending)).collect(),
@@ -302,7 +309,7 @@ fn owner_text(owner: &Option<String>, team: &Option<String>) -> String {
     }
 }
 
-fn timers_text(i: &HandoverIncident, now: Timestamp) -> String {
+fn timers_text(i: &HandoverIncident, now: Timestamp, window: SignedDuration) -> String {
     let timers = [
         ("ack", &i.sla.acknowledge),
         ("contain", &i.sla.contain),
@@ -317,7 +324,7 @@ fn timers_text(i: &HandoverIncident, now: Timestamp) -> String {
                 TimerState::Met => format!("{name} met"),
                 TimerState::Breached => format!("{name} BREACHED"),
                 TimerState::Paused => format!("{name} paused"),
-                TimerState::Running if near(t, now) => format!("{name} NEAR ({})", due_text(left)),
+                TimerState::Running if near(t, now, window) => format!("{name} NEAR ({})", due_text(left)),
                 TimerState::Running => format!("{name} {}", due_text(left)),
             })
         })
@@ -402,7 +409,7 @@ pub fn text(h: &Handover) -> String {
             line(&i.title),
             i.status.as_str(),
             line(&owner_text(&i.owner, &i.team)),
-            timers_text(i, now)
+            timers_text(i, now, SignedDuration::from_secs(h.near_breach_seconds))
         ));
         let tasks = tasks_text(i);
         if !tasks.is_empty() {
@@ -507,7 +514,7 @@ pub fn html(h: &Handover) -> String {
         h.open.len()
     ));
     for i in &h.open {
-        let sla = timers_text(i, now);
+        let sla = timers_text(i, now, SignedDuration::from_secs(h.near_breach_seconds));
         let class = if sla.contains("BREACHED") {
             " class=\"breach\""
         } else if sla.contains("NEAR") {
@@ -594,11 +601,12 @@ pub fn html(h: &Handover) -> String {
     operation_id = "handover",
     tag = "incidents",
     summary = "Shift handover",
-    description = "The briefing a shift passes on, for the principal's tenant: SLA timers of open incidents that are breached or near a breach (in `warning`, or running and due within an hour), the incidents still open (most urgent first, with pending mandatory and overdue tasks), the incidents opened in the period, those changed in it with their timeline entries (notes with their text), and the alerts still `new` (count, oldest, top rules). Statuses, timers and the alert queue are as of the request. As JSON (`format=json`, the default), plain text (`text`) or one self-contained HTML page (`html`: no script, no external request).",
+    description = "The briefing a shift passes on, for the principal's tenant: SLA timers of open incidents that are breached or near a breach (in `warning`, or running and due within `near_breach`, an hour by default), the incidents still open (most urgent first, with pending mandatory and overdue tasks), the incidents opened in the period, those changed in it with their timeline entries (notes with their text), and the alerts still `new` (count, oldest, top rules). Statuses, timers and the alert queue are as of the request. As JSON (`format=json`, the default), plain text (`text`) or one self-contained HTML page (`html`: no script, no external request).",
     params(
         ("since" = String, Query, description = "Start of the period: RFC 3339, a date, or an age (`8h`)."),
         ("until" = Option<String>, Query, description = "End of the period, exclusive (default: now); at most 31 days after `since`."),
         ("format" = Option<String>, Query, description = "`json` (default), `text` or `html`."),
+        ("near_breach" = Option<String>, Query, description = "A running timer due within this long is near a breach (default `1h`, at most `7d`; `0s`: only timers in `warning`)."),
     ),
     responses(
         (status = 200, description = "The handover.", content(
@@ -614,7 +622,16 @@ pub async fn handover(
     Extension(principal): Extension<Principal>,
     uri: Uri,
 ) -> Result<Response, ApiError> {
-    let p = Params::of(&uri, &["since", "until", "format"])?;
+    let p = Params::of(&uri, &["since", "until", "format", "near_breach"])?;
+    let near_window = p
+        .read("near_breach", |v| {
+            let d = SignedDuration::try_from(parse_duration(v)?).map_err(|e| e.to_string())?;
+            if d > MAX_NEAR_BREACH {
+                return Err(format!("`{v}` is longer than 7 days"));
+            }
+            Ok(d)
+        })?
+        .unwrap_or(NEAR_BREACH);
     let format = p
         .read("format", |v| match v {
             "json" | "text" | "html" => Ok(v.to_owned()),
@@ -631,7 +648,7 @@ pub async fn handover(
     if until.duration_since(since) > MAX_PERIOD {
         return Err(ApiError::param("since", "a handover covers at most 31 days"));
     }
-    let h = build(&ctx, &principal.tenant, since, until, now).await?;
+    let h = build(&ctx, &principal.tenant, since, until, now, near_window).await?;
     Ok(match format.as_str() {
         "text" => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text(&h)).into_response(),
         "html" => ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html(&h)).into_response(),

@@ -12,6 +12,7 @@ mod alert_events;
 mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod coverage;
 mod docs;
 mod error;
 mod extract;
@@ -20,7 +21,9 @@ mod headers;
 mod incident_report;
 mod incidents;
 mod ingest;
-mod kpis;
+pub mod kpi_gauges;
+mod kpi_trends;
+pub mod kpis;
 mod objects;
 pub mod observable_scan;
 mod observables;
@@ -30,13 +33,17 @@ pub mod openapi;
 mod ops;
 pub mod rate_limit;
 pub mod records;
+mod report_sections;
+pub mod reports;
 pub mod routes;
 mod search;
 pub mod serde_text;
 pub mod session;
+mod sources;
 mod suppressions;
 mod tasks;
 mod triage;
+mod validation;
 
 pub use attachments::AttachmentLimit;
 pub use error::{ApiError, ErrorCode};
@@ -95,6 +102,10 @@ pub struct ApiContext {
     pub respond: Arc<Respond>,
     /// The suppression rules the pipeline matches with: reloaded after every change made here.
     pub suppressions: Arc<SuppressionHolder>,
+    /// The measure gauges of `/metrics`, refreshed by a server task ([`kpi_gauges`]).
+    pub measure_gauges: Arc<kpi_gauges::MeasureGauges>,
+    /// `[coverage]`: the ATT&CK bundle and scope (`None`: coverage answers `coverage_unconfigured`).
+    pub coverage: Option<Arc<coverage::CoverageSetup>>,
 }
 
 /// The response workflow's settings (`[respond]`). SLA timers are computed at the server's

@@ -30,10 +30,10 @@ use utoipa::{
 use vigil_api_types::access::{Permission, Role};
 
 use crate::{
-    DEFAULT_MAX_BODY_BYTES, ErrorCode, MAX_URI_BYTES, alert_events, attachments, audit, docs, handover,
-    incident_report, incidents, ingest, kpis, observables, oidc_login, oncall, ops, records,
+    DEFAULT_MAX_BODY_BYTES, ErrorCode, MAX_URI_BYTES, alert_events, attachments, audit, coverage, docs, handover,
+    incident_report, incidents, ingest, kpis, observables, oidc_login, oncall, ops, records, reports,
     routes::{Access, RouteSpec},
-    search, session, suppressions, tasks, triage,
+    search, session, sources, suppressions, tasks, triage, validation,
 };
 
 /// Where the document is served.
@@ -88,6 +88,14 @@ pub const BEARER: &str = "bearer";
         tasks::runbooks,
         handover::handover,
         kpis::report,
+        sources::list,
+        sources::expected,
+        validation::create,
+        validation::list,
+        validation::get,
+        reports::report,
+        coverage::summary,
+        coverage::navigator,
         oncall::list,
         incident_report::export,
         attachments::upload,
@@ -116,6 +124,8 @@ pub const BEARER: &str = "bearer";
         (name = "alerts", description = "What the rules raised, the events behind it, and its triage."),
         (name = "incidents", description = "Incidents: created from alerts, classified by RSIT, worked along NIST SP 800-61, with timelines and SLA timers."),
         (name = "suppressions", description = "Suppression rules: detection matches of a rule (or of every rule) whose event meets exact conditions raise no alert, and are counted and listed instead."),
+        (name = "sources", description = "Log-source health: each source's last event, baseline, silences, uptime and MTBF, and the logsources the rules expect but nobody sends."),
+        (name = "validation", description = "Detection validation: labelled attack samples replayed through the running rules, per test and per ATT&CK technique, and the detection rate's history."),
         (name = "dead-letters", description = "Records that could not be accepted or parsed, with the reason."),
         (name = "rules", description = "The running rule set: its load report, and reloading it."),
         (name = "ingest", description = "Vigil's native ingest: lines of text or NDJSON."),

@@ -21,8 +21,9 @@ use axum::{
 use vigil_api_types::access::{Permission, Principal};
 
 use crate::{
-    ApiError, Ctx, ErrorCode, alert_events, attachments, audit, docs, handover, incident_report, incidents, ingest,
-    kpis, observables, oidc_login, oncall, openapi, ops, records, search, session, suppressions, tasks, triage,
+    ApiError, Ctx, ErrorCode, alert_events, attachments, audit, coverage, docs, handover, incident_report, incidents,
+    ingest, kpis, observables, oidc_login, oncall, openapi, ops, records, reports, search, session, sources,
+    suppressions, tasks, triage, validation,
 };
 
 /// What a route needs.
@@ -213,6 +214,38 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Ctx>)> {
             get(handover::handover),
         ),
         (spec(Method::GET, "/api/v1/kpis", Needs(P::CaseRead)), get(kpis::report)),
+        (
+            spec(Method::GET, "/api/v1/sources", Needs(P::SourceRead)),
+            get(sources::list),
+        ),
+        (
+            spec(Method::GET, "/api/v1/sources/expected", Needs(P::SourceRead)),
+            get(sources::expected),
+        ),
+        (
+            spec(Method::POST, "/api/v1/validation/runs", Needs(P::ValidationRun)),
+            post(validation::create),
+        ),
+        (
+            spec(Method::GET, "/api/v1/validation/runs", Needs(P::ValidationRead)),
+            get(validation::list),
+        ),
+        (
+            spec(Method::GET, "/api/v1/validation/runs/{id}", Needs(P::ValidationRead)),
+            get(validation::get),
+        ),
+        (
+            spec(Method::GET, "/api/v1/reports", Needs(P::ReportRead)),
+            get(reports::report),
+        ),
+        (
+            spec(Method::GET, "/api/v1/coverage", Needs(P::CoverageRead)),
+            get(coverage::summary),
+        ),
+        (
+            spec(Method::GET, "/api/v1/coverage/navigator", Needs(P::CoverageRead)),
+            get(coverage::navigator),
+        ),
         (
             spec(Method::GET, "/api/v1/oncall", Needs(P::CaseRead)),
             get(oncall::list),

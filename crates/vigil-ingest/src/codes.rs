@@ -116,6 +116,8 @@ make_error_codes! {
         "The `Content-Encoding` is not one Vigil decodes (identity and gzip).";
     RulesInvalid = "rules_invalid", UNPROCESSABLE_ENTITY,
         "A rule reload failed; the running rules stay in place.";
+    CoverageUnconfigured = "coverage_unconfigured", CONFLICT,
+        "ATT&CK coverage needs an ATT&CK bundle: the server has no `[coverage] attack_bundle`.";
     RateLimited = "rate_limited", TOO_MANY_REQUESTS,
         "The token is over its API rate limit (`[http] api_rate_limit`, `api_burst`); retry after `Retry-After` seconds.";
     Backpressure = "backpressure", TOO_MANY_REQUESTS,

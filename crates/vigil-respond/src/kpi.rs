@@ -38,6 +38,10 @@ pub struct Kpi {
     pub formula: String,
     /// How many samples it comes from.
     pub n: u64,
+    /// Samples left out on purpose (MTTD: back-filled events older than the cut-off), absent
+    /// when none were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excluded: Option<u64>,
 }
 
 impl Kpi {
@@ -52,6 +56,7 @@ impl Kpi {
             value: None,
             formula: formula.to_owned(),
             n,
+            excluded: None,
         }
     }
 }
@@ -182,8 +187,24 @@ pub fn mtbf(samples: &[IncidentSample], from: Timestamp, to: Timestamp) -> Kpi {
 /// The incident KPIs of `samples` over `[from, to)`: MTTD, MTTA, MTTC, MTTR, MTBF and SLA
 /// compliance per metric.
 pub fn incident_kpis(samples: &[IncidentSample], from: Timestamp, to: Timestamp) -> Vec<Kpi> {
+    incident_kpis_with(samples, from, to, None)
+}
+
+/// [`incident_kpis`], leaving out of MTTD the incidents whose first event is more than
+/// `mttd_cutoff` seconds before their detection (back-filled or replayed events); the MTTD
+/// figure then says how many in `excluded`.
+pub fn incident_kpis_with(
+    samples: &[IncidentSample],
+    from: Timestamp,
+    to: Timestamp,
+    mttd_cutoff: Option<f64>,
+) -> Vec<Kpi> {
+    let detect = spans(samples, |s| Some((s.first_event?, s.detected?)));
+    let (kept, excluded) = split_at_cutoff(detect, mttd_cutoff);
+    let mut mttd = duration_kpi("mttd", MTTD, kept);
+    mttd.excluded = (excluded > 0).then_some(excluded);
     vec![
-        duration_kpi("mttd", MTTD, spans(samples, |s| Some((s.first_event?, s.detected?)))),
+        mttd,
         duration_kpi("mtta", MTTA, spans(samples, |s| Some((s.created, s.acknowledged?)))),
         duration_kpi("mttc", MTTC, spans(samples, |s| Some((s.created, s.contained?)))),
         duration_kpi("mttr", MTTR, spans(samples, |s| Some((s.created, s.resolved?)))),
@@ -196,6 +217,15 @@ pub fn incident_kpis(samples: &[IncidentSample], from: Timestamp, to: Timestamp)
         sla_kpi("sla_contain", SLA_CONTAIN, samples.iter().map(|s| s.sla.contain)),
         sla_kpi("sla_resolve", SLA_RESOLVE, samples.iter().map(|s| s.sla.resolve)),
     ]
+}
+
+/// `spans` within `cutoff` seconds (all when `None`), and how many were over it.
+pub fn split_at_cutoff(spans: Vec<f64>, cutoff: Option<f64>) -> (Vec<f64>, u64) {
+    let Some(cutoff) = cutoff else {
+        return (spans, 0);
+    };
+    let (kept, over): (Vec<f64>, Vec<f64>) = spans.into_iter().partition(|s| *s <= cutoff);
+    (kept, over.len() as u64)
 }
 
 /// A rule's alerts in the period, by disposition.
@@ -306,6 +336,22 @@ mod tests {
         assert_eq!((mttc.n, mttc.value_seconds), (1, Some(500.0)));
         let mttr = find(&kpis, "mttr");
         assert_eq!((mttr.n, mttr.value_seconds), (1, Some(1000.0)));
+    }
+
+    #[test]
+    fn mttd_leaves_out_back_filled_incidents_and_counts_them() {
+        let mut a = sample(0);
+        a.first_event = Some(t(-100));
+        a.detected = Some(t(-40));
+        let mut replayed = sample(10);
+        replayed.first_event = Some(t(-200_000_000)); // six years before
+        replayed.detected = Some(t(5));
+        let kpis = incident_kpis_with(&[a.clone(), replayed.clone()], t(0), t(100), Some(86_400.0));
+        let mttd = find(&kpis, "mttd");
+        assert_eq!((mttd.n, mttd.value_seconds, mttd.excluded), (1, Some(60.0), Some(1)));
+        let all = incident_kpis(&[a, replayed], t(0), t(100));
+        let mttd = find(&all, "mttd");
+        assert_eq!((mttd.n, mttd.excluded), (2, None));
     }
 
     #[test]

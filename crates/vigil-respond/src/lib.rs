@@ -21,6 +21,7 @@ mod wire;
 mod calendar;
 mod error;
 pub mod kpi;
+pub mod measure;
 pub mod observables;
 mod oncall;
 pub mod policy;

@@ -11,6 +11,8 @@ pub mod logsource;
 pub mod metrics;
 pub mod pipeline;
 pub mod sink;
+pub mod sources;
 mod store_stage;
 pub mod streams;
 pub mod suppression;
+pub mod validation;

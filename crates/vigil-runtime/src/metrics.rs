@@ -92,6 +92,8 @@ pub struct Metrics {
     pub alerts: AtomicU64,
     /// Detection matches a suppression kept from becoming an alert (each counted on it too).
     pub alerts_suppressed: AtomicU64,
+    /// Events of log sources past the tracker's limit (`[sources] max_sources`): counted nowhere else.
+    pub source_events_untracked: AtomicU64,
     /// Records that were neither indexed nor dead-lettered. By design this stays 0; it exists so
     /// that operators can alert on it if it ever does not.
     pub dropped: AtomicU64,
@@ -242,7 +244,7 @@ impl Metrics {
                 let _ = writeln!(out, "{name}{{input=\"{input}\"}} {}", get(m));
             }
         }
-        let counters: [(&str, &str, &AtomicU64); 15] = [
+        let counters: [(&str, &str, &AtomicU64); 16] = [
             (
                 "vigil_alerts_pruned_total",
                 "Alerts deleted by retention ([alerts] max_age, max_count).",
@@ -298,6 +300,11 @@ impl Metrics {
                 "vigil_alerts_suppressed_total",
                 "Detection matches a suppression rule kept from raising an alert (each counted on its suppression and listed: GET /api/v1/suppressions/{id}/matches).",
                 &self.alerts_suppressed,
+            ),
+            (
+                "vigil_source_events_untracked_total",
+                "Events of log sources past [sources] max_sources, left out of source health (GET /api/v1/sources).",
+                &self.source_events_untracked,
             ),
             (
                 "vigil_dropped_events_total",

@@ -87,6 +87,8 @@ pub struct Pipeline {
     /// The active suppression rules, reloaded every [`suppression::REFRESH`] (and by the API
     /// when it changes one).
     pub suppressions: Arc<SuppressionHolder>,
+    /// Events counted per log source, flushed by the server ([`crate::sources`]).
+    pub sources: Arc<crate::sources::SourceTracker>,
 }
 
 /// Errors that stop the pipeline (the server then reports not-ready and exits).
@@ -268,6 +270,8 @@ impl Pipeline {
         let mut letters = Vec::new();
         let mut docs = Vec::with_capacity(processed.len());
         let mut unknown_logsource: Vec<(Arc<str>, u64)> = Vec::new();
+        let mut sources = self.sources.batch();
+        let mut untracked: u64 = 0;
         for (seq, p) in processed {
             run.last_seq = seq;
             match p {
@@ -282,6 +286,9 @@ impl Pipeline {
                 } => {
                     if unknown {
                         count_input(&mut unknown_logsource, &event.source.input);
+                    }
+                    if !sources.observe(&tenant, &event, received) {
+                        untracked += 1;
                     }
                     for hit in hits.iter().filter(|h| !rules.suppressed.contains(&h.rule)) {
                         let rule = &rules.detector.rules()[hit.rule];
@@ -321,6 +328,8 @@ impl Pipeline {
                 }
             }
         }
+        drop(sources);
+        self.metrics.source_events_untracked.fetch_add(untracked, Relaxed);
         self.metrics.add_unknown_logsource(&unknown_logsource);
         if !letters.is_empty() {
             self.metrics.parse_errors.fetch_add(letters.len() as u64, Relaxed);

@@ -12,10 +12,13 @@ pub mod auto_incident;
 pub mod config;
 mod conn_limit;
 pub mod escalation;
+pub mod measure_task;
 pub mod observable_task;
 pub mod oncall;
+pub mod report_task;
 pub mod runbooks;
 pub mod server;
+pub mod source_health;
 mod startup;
 mod tls;
 

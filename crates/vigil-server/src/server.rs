@@ -101,6 +101,8 @@ pub struct RunningServer {
     tasks: Vec<JoinHandle<()>>,
     pipeline: Option<std::thread::JoinHandle<Result<(), vigil_runtime::pipeline::PipelineError>>>,
     spool: Arc<Spool>,
+    /// The pipeline's per-source counters: flushed once more after it stops.
+    sources: Arc<vigil_runtime::sources::SourceTracker>,
     _lock: std::fs::File,
 }
 
@@ -137,9 +139,22 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         config.respond.runbooks.runbooks.clone(),
         shutdown.clone(),
     ));
+    tasks.extend(crate::source_health::spawn(
+        core.state.clone(),
+        core.sources.clone(),
+        config.sources.clone(),
+        shutdown.clone(),
+    ));
     tasks.push(crate::observable_task::spawn(
         core.state.clone(),
         core.store.clone(),
+        shutdown.clone(),
+    ));
+    tasks.push(crate::measure_task::spawn(
+        core.state.clone(),
+        config.respond.sla.clone(),
+        core.measure_gauges.clone(),
+        config.respond.notify.check_interval,
         shutdown.clone(),
     ));
     tasks.push(audit_task::spawn_checkpoints(
@@ -163,6 +178,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         stop_pipeline: pipeline.stop,
         tasks,
         pipeline: Some(pipeline.thread),
+        sources: core.sources,
         spool: core.spool,
         _lock: lock,
     })
@@ -184,6 +200,8 @@ impl RunningServer {
                 .map_err(|e| ServerError::Pipeline(e.to_string())),
             None => Ok(()),
         };
+        // What the pipeline counted while draining, after the flush task's last write.
+        crate::source_health::flush(&self.state, &self.sources, jiff::Timestamp::now()).await;
         let spool = self.spool.clone();
         let _ = tokio::task::spawn_blocking(move || spool.close()).await;
         result

@@ -73,6 +73,10 @@ pub struct Core {
     /// The active suppression rules, loaded before the pipeline starts; the pipeline reloads
     /// them every few seconds, the API after each change.
     pub suppressions: Arc<SuppressionHolder>,
+    /// The pipeline's per-source counters ([`crate::source_health`] flushes them).
+    pub sources: Arc<vigil_runtime::sources::SourceTracker>,
+    /// The measure gauges of `/metrics` ([`crate::measure_task`] refreshes them).
+    pub measure_gauges: Arc<api::kpi_gauges::MeasureGauges>,
 }
 
 /// Opens the state database, the spool, the event store and the rules.
@@ -101,6 +105,8 @@ pub async fn open_core(config: &ServerConfig) -> Result<Core, ServerError> {
         metrics: Arc::new(Metrics::default()),
         streams,
         suppressions,
+        sources: Arc::new(vigil_runtime::sources::SourceTracker::new(config.sources.max_sources)),
+        measure_gauges: Arc::default(),
     })
 }
 
@@ -176,6 +182,7 @@ pub fn spawn_pipeline(config: &ServerConfig, core: &Core) -> Result<PipelineRun,
         position: position.clone(),
         checkpoint_hold: core.streams.checkpoint_hold(),
         suppressions: core.suppressions.clone(),
+        sources: core.sources.clone(),
     };
     let still_alive = alive.clone();
     let thread = std::thread::Builder::new()
@@ -389,6 +396,15 @@ fn api_context(config: &ServerConfig, core: &Core, pipeline: &PipelineRun, input
                 .collect(),
         }),
         suppressions: core.suppressions.clone(),
+        measure_gauges: core.measure_gauges.clone(),
+        coverage: config.coverage.as_ref().map(|c| {
+            Arc::new(api::coverage::CoverageSetup {
+                attack: c.attack.clone(),
+                bundle: c.attack_bundle.clone(),
+                scope: c.scope.clone(),
+                window: c.window,
+            })
+        }),
     }
 }
 
@@ -422,6 +438,12 @@ pub async fn start_http(
         return Ok(None);
     };
     let ctx = Arc::new(api_context(config, core, pipeline, inputs));
+    // Scheduled reports build with the API's context (KPIs with the server's SLA policies).
+    inputs.tasks.extend(crate::report_task::spawn(
+        ctx.clone(),
+        config.reports.clone(),
+        inputs.shutdown.clone(),
+    ));
     let app = api::app(ctx, vigil_ingest::http_router(http_ingest(config, core, inputs)));
     let http_error = |source| ServerError::Http { addr, source };
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(http_error)?;

@@ -35,17 +35,21 @@ mod error;
 pub mod handover;
 pub mod incidents;
 pub mod kpis;
+pub mod measure;
 pub mod notifications;
 pub mod observables;
+pub mod reports;
 mod respond_tx;
 mod retention;
 pub mod sessions;
+pub mod sources;
 pub mod suppressions;
 pub mod tasks;
 mod time;
 mod tokens;
 pub mod triage;
 pub mod users;
+pub mod validation;
 
 pub use alerts::{
     Alert, AlertGrouping, AlertKind, AlertPage, AlertQuery, DEFAULT_LIMIT, Level, MAX_GROUPED_EVENT_IDS, MAX_LIMIT,

@@ -225,7 +225,7 @@ pub enum Command {
     #[command(after_help = "Examples:
   vigil oncall
   vigil oncall --json")]
-    Oncall(OncallArgs),
+    Oncall(crate::cli_measure::OncallArgs),
     /// SOC KPIs (MTTD, MTTA, MTTC, MTTR, MTBF, SLA compliance, per-rule precision and
     /// false-positive rate, alert volume), each with its value, n and formula.
     #[command(after_help = "Examples:
@@ -233,7 +233,16 @@ pub enum Command {
   vigil kpi --from 7d --group-by severity
   vigil kpi --from 2026-11-01 --to 2026-12-01 --group-by team
   vigil kpi --from 90d --json")]
-    Kpi(crate::kpi_cmd::KpiArgs),
+    Kpi(crate::cli_measure::KpiArgs),
+    /// Log-source health: each source (input, host, logsource) with its status (new, healthy,
+    /// silent), last event, baseline, threshold, uptime and MTBF; or the logsources the enabled
+    /// rules expect but nobody sends. Needs `source:read`.
+    #[command(after_help = "Examples:
+  vigil sources                               # every source, uptime over the last 7 days
+  vigil sources --silent                      # only those silent now
+  vigil sources --expected                    # logsources the rules read that nobody sends
+  vigil sources --from 30d --json")]
+    Sources(crate::cli_sources::SourcesArgs),
     /// The shift handover: SLA breaches and near-breaches, incidents still open (owner, timers,
     /// pending tasks), opened and changed in the period (notes with their text), and the alerts
     /// still `new` — as text read aloud, a self-contained HTML page, or JSON. Needs `case:read`.
@@ -242,7 +251,34 @@ pub enum Command {
   vigil handover --since 2026-12-06T18:00:00Z --until 2026-12-07T06:00:00Z
   vigil handover --since 12h --format html -o handover.html
   vigil handover --since 8h --format json")]
-    Handover(crate::handover_cmd::HandoverArgs),
+    Handover(crate::cli_measure::HandoverArgs),
+    /// Detection validation: replay a plan's labelled attack samples through the server's running
+    /// rules (nothing is stored but the results) and print per test and per ATT&CK technique
+    /// whether an expected rule alerted, and the detection rate. Needs `validation:run`
+    /// (detection_engineer, admin); `runs` and `show` need `validation:read`.
+    #[command(after_help = "Examples:
+  vigil validate --plan plans/windows.toml
+  vigil validate --plan ../sigma/regression_data --fail-under 90%   # CI gate
+  vigil validate runs
+  vigil validate show val-3f9a0c2d7b1e4a56 --json")]
+    Validate(Box<crate::cli_validate::ValidateArgs>),
+    /// The SOC report of a period against the one before it: KPIs with trend arrows, SLA
+    /// compliance, incidents by classification and severity, top rules with false-positive
+    /// rates, sources, backlog and validation; HTML, PDF, JSON or CSV. Needs `report:read`.
+    #[command(after_help = "Examples:
+  vigil report --from last-month -o november.html
+  vigil report --from last-month -o november.pdf
+  vigil report --from 2026-11-01 --to 2026-12-01 --format csv -o november.csv
+  vigil report --from 7d --format json")]
+    Report(crate::cli_report::ReportArgs),
+    /// ATT&CK coverage of the enabled rules per tactic (rules, healthy: their logsources report,
+    /// validated), or an ATT&CK Navigator layer (format 4.5); offline from rule files and a bundle.
+    #[command(after_help = "Examples:
+  vigil coverage
+  vigil coverage --layer healthy -o healthy.json
+  vigil coverage --layer detections --from 30d -o detections.json
+  vigil coverage --rules rules/ --attack enterprise-attack.json --layer rules -o rules.json")]
+    Coverage(crate::cli_coverage::CoverageArgs),
 }
 
 #[derive(Debug, Args)]
@@ -599,15 +635,6 @@ pub struct DeadLettersArgs {
     /// Records to show at most (1–1000).
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
-    /// Print the raw JSON answer.
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct OncallArgs {
-    #[command(flatten)]
-    pub server: ServerArgs,
     /// Print the raw JSON answer.
     #[arg(long)]
     pub json: bool,

@@ -3,49 +3,16 @@
 //! text to read aloud, HTML to pass on, or JSON.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use clap::{Args, ValueEnum};
 
 use crate::{
-    cli::ServerArgs,
+    cli_measure::{HandoverArgs, HandoverFormat},
     client::encode,
     remote_cmd::runtime,
     term_safe::{self, Esc, errln, outln},
 };
-
-/// `--format` of `vigil handover`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum HandoverFormat {
-    /// Sections with counts, most urgent first: what the shift lead reads aloud.
-    Text,
-    /// One self-contained HTML page (no script, no external request).
-    Html,
-    /// The handover as the API answers it.
-    Json,
-}
-
-/// `vigil handover`.
-#[derive(Debug, Args)]
-pub struct HandoverArgs {
-    #[command(flatten)]
-    pub server: ServerArgs,
-    /// Start of the shift: an age (`8h`, `12h`), a date, an RFC 3339 instant.
-    #[arg(long, value_name = "WHEN")]
-    pub since: String,
-    /// End of the shift (exclusive), same forms; now unless given.
-    #[arg(long, value_name = "WHEN")]
-    pub until: Option<String>,
-    /// What to print or write.
-    #[arg(long, value_enum, default_value_t = HandoverFormat::Text)]
-    pub format: HandoverFormat,
-    /// Write to this file, as the server sent it, instead of stdout (it must not exist yet). On
-    /// stdout, control and invisible characters are shown escaped.
-    #[arg(short, long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
-}
 
 pub fn run(args: HandoverArgs) -> anyhow::Result<ExitCode> {
     let (format, media) = match args.format {
@@ -56,6 +23,9 @@ pub fn run(args: HandoverArgs) -> anyhow::Result<ExitCode> {
     let mut path = format!("/api/v1/handover?since={}&format={format}", encode(&args.since));
     if let Some(until) = &args.until {
         path.push_str(&format!("&until={}", encode(until)));
+    }
+    if let Some(window) = &args.near_breach {
+        path.push_str(&format!("&near_breach={}", encode(window)));
     }
     let answer = runtime()?.block_on(async {
         let mut client = args.server.client()?;

@@ -1,39 +1,23 @@
-//! `vigil kpi`: the SOC KPIs of `GET /api/v1/kpis`, each with its value, `n` and formula.
+//! `vigil kpi`: the SOC KPIs of `GET /api/v1/kpis`, each with its value, `n` and formula; the
+//! alert KPIs, the backlog by age and, with `--trend`, the figures per week or month.
 
 use std::process::ExitCode;
 
-use clap::Args;
-use vigil_api_types::kpis::{Kpi, KpiReport};
+use vigil_api_types::kpis::{BacklogRow, Kpi, KpiReport, TrendBucket};
 
 use crate::{
-    cli::ServerArgs,
+    cli_measure::KpiArgs,
     client::encode,
     incident_view::span,
     remote_cmd::{print_json, runtime},
     term_safe::{SafeTable, errln, outln},
 };
 
-/// `vigil kpi`.
-#[derive(Debug, Args)]
-pub struct KpiArgs {
-    #[command(flatten)]
-    pub server: ServerArgs,
-    /// Start of the period (inclusive): an age (`30d`, `12h`), a date, an RFC 3339 instant or `now`.
-    #[arg(long, value_name = "WHEN", default_value = "30d")]
-    pub from: String,
-    /// End of the period (exclusive), same forms.
-    #[arg(long, value_name = "WHEN", default_value = "now")]
-    pub to: String,
-    /// Also give the incident KPIs per severity, priority, classification, team or owner.
-    #[arg(long, value_name = "FIELD")]
-    pub group_by: Option<String>,
-    /// Print the raw JSON answer.
-    #[arg(long)]
-    pub json: bool,
-}
-
 /// The value cell: a duration (mean, with median and p90), a percentage or a count; `-` with no samples.
 fn value_cell(k: &Kpi) -> String {
+    if let (Some(mean), None) = (k.value_seconds, k.median_seconds) {
+        return format!("{} (mean)", span(mean.round() as i64));
+    }
     if let Some(mean) = k.value_seconds {
         let s = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| span(v.round() as i64));
         return format!(
@@ -50,6 +34,14 @@ fn value_cell(k: &Kpi) -> String {
     }
 }
 
+/// `n`, with the samples left out when there were any (`12 (3 excluded)`).
+fn n_cell(k: &Kpi) -> String {
+    match k.excluded {
+        Some(x) => format!("{} ({x} excluded)", k.n),
+        None => k.n.to_string(),
+    }
+}
+
 fn table(first: &str, kpis: &[Kpi], key: impl Fn(&Kpi) -> String) -> SafeTable {
     let mut t = SafeTable::new(&[first, "kpi", "value", "n", "formula"]);
     for k in kpis {
@@ -57,18 +49,97 @@ fn table(first: &str, kpis: &[Kpi], key: impl Fn(&Kpi) -> String) -> SafeTable {
             key(k),
             k.name.clone(),
             value_cell(k),
-            k.n.to_string(),
+            n_cell(k),
             k.formula.clone(),
         ]);
     }
     t
 }
 
-pub fn run(args: KpiArgs) -> anyhow::Result<ExitCode> {
-    let mut path = format!("/api/v1/kpis?from={}&to={}", encode(&args.from), encode(&args.to));
-    if let Some(g) = &args.group_by {
-        path.push_str(&format!("&group_by={}", encode(g)));
+/// Open alerts and incidents by age.
+fn backlog_table(rows: &[BacklogRow]) -> SafeTable {
+    let mut t = SafeTable::new(&[
+        "open", "group", "<1h", "1-4h", "4-24h", "1-7d", ">7d", "total", "oldest",
+    ]);
+    for r in rows {
+        let group = match r.kind.as_str() {
+            "incident" => format!("P{}", r.group),
+            _ => r.group.clone(),
+        };
+        t.add_row(vec![
+            r.kind.clone(),
+            group,
+            r.under_1h.to_string(),
+            r.from_1h_to_4h.to_string(),
+            r.from_4h_to_24h.to_string(),
+            r.from_1d_to_7d.to_string(),
+            r.over_7d.to_string(),
+            r.total.to_string(),
+            r.oldest.map_or_else(|| "-".to_owned(), |t| t.to_string()),
+        ]);
     }
+    t
+}
+
+fn mean_cell(kpis: &[Kpi], name: &str) -> String {
+    kpis.iter()
+        .find(|k| k.name == name && k.group.is_none())
+        .and_then(|k| {
+            k.value_seconds
+                .map(|v| span(v.round() as i64))
+                .or(k.value.map(|v| format!("{:.1}%", v * 100.0)))
+        })
+        .unwrap_or_else(|| "-".to_owned())
+}
+
+/// One row per week or month: counts, then the means (incident and alert) and the FP rate.
+fn trend_table(buckets: &[TrendBucket]) -> SafeTable {
+    let mut t = SafeTable::new(&[
+        "from",
+        "to",
+        "incidents",
+        "alerts",
+        "inc MTTA",
+        "inc MTTR",
+        "alert MTTD",
+        "alert MTTA",
+        "alert MTTR",
+        "FP rate",
+    ]);
+    for b in buckets {
+        t.add_row(vec![
+            b.start.to_string(),
+            b.end.to_string(),
+            b.incident_count.to_string(),
+            b.alert_count.to_string(),
+            mean_cell(&b.incidents, "mtta"),
+            mean_cell(&b.incidents, "mttr"),
+            mean_cell(&b.alerts, "mttd"),
+            mean_cell(&b.alerts, "mtta"),
+            mean_cell(&b.alerts, "mttr"),
+            mean_cell(&b.alerts, "false_positive_rate"),
+        ]);
+    }
+    t
+}
+
+/// The request path of `args`.
+fn path(args: &KpiArgs) -> String {
+    let mut path = format!("/api/v1/kpis?from={}&to={}", encode(&args.from), encode(&args.to));
+    for (name, value) in [
+        ("group_by", &args.group_by),
+        ("trend", &args.trend),
+        ("mttd_cutoff", &args.mttd_cutoff),
+    ] {
+        if let Some(v) = value {
+            path.push_str(&format!("&{name}={}", encode(v)));
+        }
+    }
+    path
+}
+
+pub fn run(args: KpiArgs) -> anyhow::Result<ExitCode> {
+    let path = path(&args);
     let report: KpiReport = runtime()?.block_on(async {
         let mut client = args.server.client()?;
         client.get(&path).await
@@ -97,10 +168,30 @@ pub fn run(args: KpiArgs) -> anyhow::Result<ExitCode> {
             table("source", &report.sources, |k| k.group.clone().unwrap_or_default())
         )?;
     }
+    if !report.alerts.is_empty() {
+        outln!(
+            "{}",
+            table("alerts", &report.alerts, |k| k
+                .group
+                .clone()
+                .unwrap_or_else(|| "(all)".to_owned()))
+        )?;
+    }
+    if !report.backlog.is_empty() {
+        outln!("{}", backlog_table(&report.backlog))?;
+    }
+    if !report.trends.is_empty() {
+        outln!("{}", trend_table(&report.trends))?;
+    }
     if report.truncated {
         errln!("more incidents than one report reads: the oldest were left out");
     }
-    errln!("KPIs from {} to {}", report.from, report.to);
+    errln!(
+        "KPIs from {} to {}; MTTD leaves out events more than {} older than their detection",
+        report.from,
+        report.to,
+        span(i64::try_from(report.mttd_cutoff_seconds).unwrap_or(i64::MAX))
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -119,7 +210,35 @@ mod tests {
             value: None,
             formula: "f".into(),
             n: 0,
+            excluded: None,
         }
+    }
+
+    #[test]
+    fn alert_means_and_excluded_samples_are_said() {
+        let mut k = kpi("mttd");
+        k.value_seconds = Some(5400.0);
+        k.n = 4;
+        k.excluded = Some(2);
+        assert_eq!(value_cell(&k), "1h30m (mean)");
+        assert_eq!(n_cell(&k), "4 (2 excluded)");
+    }
+
+    fn parse(args: &[&str]) -> KpiArgs {
+        use clap::Parser;
+        let cli = crate::cli::Cli::try_parse_from([&["vigil", "kpi"][..], args].concat()).expect("parses");
+        match cli.command {
+            crate::cli::Command::Kpi(args) => args,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_path_carries_the_options_given() {
+        let args = parse(&["--from", "7d", "--group-by", "rule", "--mttd-cutoff", "12h"]);
+        assert_eq!(path(&args), "/api/v1/kpis?from=7d&to=now&group_by=rule&mttd_cutoff=12h");
+        let args = parse(&["--trend", "week"]);
+        assert_eq!(path(&args), "/api/v1/kpis?from=30d&to=now&trend=week");
     }
 
     #[test]

@@ -11,12 +11,18 @@ mod attach_cmd;
 mod audit_cmd;
 mod cli;
 mod cli_attach;
+mod cli_coverage;
+mod cli_measure;
 mod cli_observables;
+mod cli_report;
 mod cli_respond;
 mod cli_rules;
+mod cli_sources;
 mod cli_suppress;
 mod cli_tasks;
+mod cli_validate;
 mod client;
+mod coverage_cmd;
 mod handover_cmd;
 mod hunt;
 mod incident_cmd;
@@ -26,14 +32,18 @@ mod kpi_cmd;
 mod observable_cmd;
 mod progress;
 mod remote_cmd;
+mod report_cmd;
 mod rule_exceptions;
 mod rules_cmd;
 mod serve_cmd;
+mod sources_cmd;
 mod suppress_cmd;
 mod task_cmd;
 mod term_safe;
 mod triage_cmd;
 mod user_cmd;
+mod validate_cmd;
+mod validate_plan;
 
 use std::{io::IsTerminal, process::ExitCode};
 
@@ -97,7 +107,11 @@ fn main() -> ExitCode {
         Command::DeadLetters(args) => remote_cmd::dead_letters(args),
         Command::Oncall(args) => remote_cmd::oncall(args),
         Command::Kpi(args) => kpi_cmd::run(args),
+        Command::Sources(args) => sources_cmd::run(args),
         Command::Handover(args) => handover_cmd::run(args),
+        Command::Validate(args) => validate_cmd::run(*args),
+        Command::Report(args) => report_cmd::run(args),
+        Command::Coverage(args) => coverage_cmd::run(args),
         Command::Audit { command } => audit_cmd::run(command),
     };
     match result {

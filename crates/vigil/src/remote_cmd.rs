@@ -14,7 +14,8 @@ use vigil_api_types::{
 };
 
 use crate::{
-    cli::{DeadLettersArgs, LevelArg, OncallArgs, SearchArgs},
+    cli::{DeadLettersArgs, LevelArg, SearchArgs},
+    cli_measure::OncallArgs,
     cli_respond::AlertsArgs,
     client::encode,
     term_safe::{self, Esc, SafeTable, errln, outln},

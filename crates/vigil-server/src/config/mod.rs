@@ -10,13 +10,17 @@ use std::{
 use serde::Deserialize;
 use vigil_event::Level;
 
+mod coverage;
 mod grouping;
 mod logsource;
 mod oidc;
 mod oncall;
 mod reader;
+mod reports;
 mod respond;
+mod sources;
 mod state;
+pub use coverage::CoverageConfig;
 use reader::Reader;
 pub use respond::RespondConfig;
 pub use state::StateStore;
@@ -49,6 +53,12 @@ pub struct ServerConfig {
     pub oidc: Option<vigil_oidc::OidcConfig>,
     /// `[respond]`: the priority matrix and the SLA policies.
     pub respond: RespondConfig,
+    /// `[sources]`: log-source health (silence thresholds, check and flush intervals).
+    pub sources: crate::source_health::SourcesConfig,
+    /// `[coverage]`: the ATT&CK bundle, scope and health window (`None`: coverage is off).
+    pub coverage: Option<CoverageConfig>,
+    /// `[reports]`: scheduled SOC reports (none unless configured).
+    pub reports: crate::report_task::ReportsConfig,
 }
 
 /// The audit trail's signed checkpoints (`[audit]`).
@@ -216,6 +226,9 @@ impl Default for ServerConfig {
             logsources: Vec::new(),
             oidc: None,
             respond: RespondConfig::default(),
+            sources: crate::source_health::SourcesConfig::default(),
+            coverage: None,
+            reports: crate::report_task::ReportsConfig::default(),
         }
     }
 }
@@ -373,6 +386,9 @@ const SECTIONS: &[&str] = &[
     "oidc",
     "respond",
     "grouping",
+    "coverage",
+    "sources",
+    "reports",
 ];
 
 /// Reads a configuration file (every problem at once) and applies the overrides.
@@ -456,6 +472,9 @@ pub fn parse(text: &str) -> Result<ServerConfig, Vec<ConfigProblem>> {
     c.oidc = oidc::read(&mut r, &table);
     c.respond = respond::read(&mut r, &table);
     c.pipeline.grouping = grouping::read(&mut r, &table);
+    c.sources = sources::read(&mut r, &table);
+    c.coverage = coverage::read(&mut r, &table);
+    c.reports = reports::read(&mut r, &table, &c.respond.notify.channels);
     if r.problems.is_empty() {
         return Ok(c);
     }

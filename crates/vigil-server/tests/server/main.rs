@@ -3,6 +3,7 @@
 mod access;
 mod attachments;
 mod audit;
+mod coverage;
 mod email;
 mod escalation;
 mod event_time;
@@ -11,16 +12,20 @@ mod harness;
 mod http_errors;
 mod ingest_truth;
 mod kpis;
+mod measure;
 mod observables;
 mod oidc;
 mod openapi;
 mod pipeline;
+mod reports;
 mod respond;
 mod session;
+mod sources;
 mod spool_reset;
 mod suppressions;
 mod tasks;
 mod tenants;
+mod validation;
 
 use std::time::Duration;
 

@@ -26,6 +26,18 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/postgres/0003_suppressions.sql"),
     ),
     (4, "cases", include_str!("../../migrations/postgres/0004_cases.sql")),
+    (5, "sources", include_str!("../../migrations/postgres/0005_sources.sql")),
+    (
+        6,
+        "validation",
+        include_str!("../../migrations/postgres/0006_validation.sql"),
+    ),
+    (7, "reports", include_str!("../../migrations/postgres/0007_reports.sql")),
+    (
+        8,
+        "measure indexes",
+        include_str!("../../migrations/postgres/0008_measure_indexes.sql"),
+    ),
 ];
 
 /// The advisory lock the audit chain's writers queue on (`"VIGILAUD"` as an integer).

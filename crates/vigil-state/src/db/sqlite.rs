@@ -40,6 +40,18 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0008_suppressions.sql"),
     ),
     (9, "cases", include_str!("../../migrations/sqlite/0009_cases.sql")),
+    (10, "sources", include_str!("../../migrations/sqlite/0010_sources.sql")),
+    (
+        11,
+        "validation",
+        include_str!("../../migrations/sqlite/0011_validation.sql"),
+    ),
+    (12, "reports", include_str!("../../migrations/sqlite/0012_reports.sql")),
+    (
+        13,
+        "measure indexes",
+        include_str!("../../migrations/sqlite/0013_measure_indexes.sql"),
+    ),
 ];
 
 /// A migrator over `(version, description, sql)` entries up to `version`.

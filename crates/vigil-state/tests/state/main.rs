@@ -6,15 +6,19 @@ mod apikeys;
 mod attachments;
 mod audit;
 mod audit_tamper;
+mod bench_fixture;
 mod dead_letters;
 mod grouping;
 mod handover;
 mod incidents;
 mod kpis;
+mod measure;
 mod notifications;
 mod observables;
 mod reopen;
+mod reports;
 mod retention;
+mod sources;
 mod sqlite_only;
 mod support;
 mod suppressions;
@@ -23,6 +27,7 @@ mod tenants;
 mod tokens;
 mod triage;
 mod users;
+mod validation;
 
 pub use support::*;
 

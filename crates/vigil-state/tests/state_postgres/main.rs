@@ -22,6 +22,8 @@ mod handover;
 mod incidents;
 #[path = "../state/kpis.rs"]
 mod kpis;
+#[path = "../state/measure.rs"]
+mod measure;
 #[path = "../state/notifications.rs"]
 mod notifications;
 #[path = "../state/observables.rs"]
@@ -29,8 +31,12 @@ mod observables;
 mod postgres_only;
 #[path = "../state/reopen.rs"]
 mod reopen;
+#[path = "../state/reports.rs"]
+mod reports;
 #[path = "../state/retention.rs"]
 mod retention;
+#[path = "../state/sources.rs"]
+mod sources;
 #[path = "../state/support.rs"]
 mod support;
 #[path = "../state/suppressions.rs"]
@@ -45,6 +51,8 @@ mod tokens;
 mod triage;
 #[path = "../state/users.rs"]
 mod users;
+#[path = "../state/validation.rs"]
+mod validation;
 
 pub use support::*;
 

@@ -3,6 +3,7 @@
 mod apikey;
 mod audit;
 mod config;
+mod coverage;
 mod golden;
 mod hostile;
 mod hunt;
