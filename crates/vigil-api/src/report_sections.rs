@@ -155,8 +155,9 @@ pub fn trends(now: &KpiReport) -> Section {
     )
 }
 
-/// The rules with the most alerts: volume, false-positive rate and precision.
-pub fn rules(now: &KpiReport, before: &KpiReport) -> Section {
+/// The rules with the most alerts: volume, false-positive rate and precision. Each is named by
+/// its title in the running rule set (`title` returns `None` for a rule no longer loaded) and id.
+pub fn rules(now: &KpiReport, before: &KpiReport, title: impl Fn(&str) -> Option<String>) -> Section {
     let mut volume: Vec<(&str, f64)> = now
         .rules
         .iter()
@@ -166,8 +167,12 @@ pub fn rules(now: &KpiReport, before: &KpiReport) -> Section {
     volume.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
     let mut rows = Vec::new();
     for (rule, _) in volume.iter().take(TOP_RULES) {
+        let label = match title(rule) {
+            Some(t) => format!("{t} ({rule})"),
+            None => (*rule).to_owned(),
+        };
         for k in now.rules.iter().filter(|k| k.rule.as_deref() == Some(rule)) {
-            rows.push(with_previous(kpi_row(k, (*rule).to_owned()), k, &before.rules));
+            rows.push(with_previous(kpi_row(k, label.clone()), k, &before.rules));
         }
     }
     Section::new(
@@ -425,4 +430,28 @@ pub fn coverage(answer: &CoverageAnswer) -> [Section; 2] {
             cells,
         ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(rules: serde_json::Value) -> KpiReport {
+        serde_json::from_value(serde_json::json!({
+            "from": "2026-11-01T00:00:00Z", "to": "2026-12-01T00:00:00Z", "group_by": null,
+            "incidents": [], "rules": rules, "sources": [], "truncated": false,
+        }))
+        .expect("a KPI report")
+    }
+
+    #[test]
+    fn top_rules_are_named_by_title_and_id_most_alerts_first() {
+        let volume = |rule: &str, v: f64| serde_json::json!({"name": "alert_volume", "rule": rule, "value": v, "formula": "count", "n": v as u64});
+        let now = report(serde_json::json!([volume("r-quiet", 1.0), volume("r-loud", 5.0)]));
+        let before = report(serde_json::json!([]));
+        let section = rules(&now, &before, |id| (id == "r-loud").then(|| "Mimikatz Use".to_owned()));
+        let groups: Vec<&str> = section.rows.iter().map(|r| r.group.as_str()).collect();
+        // A rule no longer loaded keeps its bare id.
+        assert_eq!(groups, ["Mimikatz Use (r-loud)", "r-quiet"]);
+    }
 }

@@ -141,7 +141,14 @@ pub async fn build(
         sections::sla(&current, &before),
         sections::incidents(&incidents.incidents, &incidents_before.incidents),
         sections::trends(&current),
-        sections::rules(&current, &before),
+        sections::rules(&current, &before, |id| {
+            let set = ctx.rules.current();
+            set.detector
+                .rules()
+                .iter()
+                .find(|r| r.id.as_deref() == Some(id))
+                .map(|r| r.title.clone())
+        }),
         sections::alert_sources(&current, &before),
         sections::backlog(&current),
     ];

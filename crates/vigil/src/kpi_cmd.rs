@@ -56,6 +56,52 @@ fn table(first: &str, kpis: &[Kpi], key: impl Fn(&Kpi) -> String) -> SafeTable {
     t
 }
 
+/// Rules shown by default; `--json` has them all.
+const TOP_RULES: usize = 25;
+
+/// One line per rule, most alerts first: volume, false-positive rate and precision (each with
+/// its `n`); the formulas follow the table once.
+fn rules_table(kpis: &[Kpi]) -> (SafeTable, Vec<String>, usize) {
+    let mut by_rule: Vec<(&str, [Option<&Kpi>; 3])> = Vec::new();
+    for k in kpis {
+        let slot = match k.name.as_str() {
+            "alert_volume" => 0,
+            "false_positive_rate" => 1,
+            "precision" => 2,
+            _ => continue,
+        };
+        let rule = k.rule.as_deref().unwrap_or_default();
+        match by_rule.iter_mut().find(|(r, _)| *r == rule) {
+            Some((_, cells)) => cells[slot] = Some(k),
+            None => {
+                let mut cells = [None; 3];
+                cells[slot] = Some(k);
+                by_rule.push((rule, cells));
+            }
+        }
+    }
+    let volume = |c: &[Option<&Kpi>; 3]| c[0].and_then(|k| k.value).unwrap_or(0.0);
+    by_rule.sort_by(|a, b| volume(&b.1).total_cmp(&volume(&a.1)).then(a.0.cmp(b.0)));
+    let mut t = SafeTable::new(&["rule", "alerts", "false-positive rate (n)", "precision (n)"]);
+    let cell = |k: Option<&Kpi>| k.map_or_else(|| "-".to_owned(), |k| format!("{} ({})", value_cell(k), n_cell(k)));
+    for (rule, cells) in by_rule.iter().take(TOP_RULES) {
+        t.add_row(vec![
+            (*rule).to_owned(),
+            cells[0].map_or_else(|| "-".to_owned(), value_cell),
+            cell(cells[1]),
+            cell(cells[2]),
+        ]);
+    }
+    let mut formulas: Vec<String> = Vec::new();
+    for k in kpis {
+        let line = format!("{}: {}", k.name, k.formula);
+        if !formulas.contains(&line) {
+            formulas.push(line);
+        }
+    }
+    (t, formulas, by_rule.len().saturating_sub(TOP_RULES))
+}
+
 /// Open alerts and incidents by age.
 fn backlog_table(rows: &[BacklogRow]) -> SafeTable {
     let mut t = SafeTable::new(&[
@@ -157,10 +203,14 @@ pub fn run(args: KpiArgs) -> anyhow::Result<ExitCode> {
         )
     )?;
     if !report.rules.is_empty() {
-        outln!(
-            "{}",
-            table("rule", &report.rules, |k| k.rule.clone().unwrap_or_default())
-        )?;
+        let (t, formulas, more) = rules_table(&report.rules);
+        outln!("{t}")?;
+        if more > 0 {
+            outln!("and {more} more rules (--json lists them all)")?;
+        }
+        for f in formulas {
+            outln!("  {f}")?;
+        }
     }
     if !report.sources.is_empty() {
         outln!(
@@ -212,6 +262,29 @@ mod tests {
             n: 0,
             excluded: None,
         }
+    }
+
+    #[test]
+    fn rules_are_one_line_each_most_alerts_first() {
+        let k = |name: &str, rule: &str, value: Option<f64>, n: u64| Kpi {
+            rule: Some(rule.to_owned()),
+            value,
+            n,
+            ..kpi(name)
+        };
+        let kpis = [
+            k("alert_volume", "quiet", Some(1.0), 1),
+            k("false_positive_rate", "quiet", None, 0),
+            k("alert_volume", "loud", Some(7.0), 7),
+            k("false_positive_rate", "loud", Some(0.5), 4),
+            k("precision", "loud", Some(0.5), 4),
+        ];
+        let (t, formulas, more) = rules_table(&kpis);
+        let text = t.to_string();
+        let loud = text.find("loud").expect("loud listed");
+        assert!(loud < text.find("quiet").expect("quiet listed"), "{text}");
+        assert!(text.contains("50.0% (4)"), "{text}");
+        assert_eq!((formulas.len(), more), (3, 0));
     }
 
     #[test]

@@ -63,13 +63,30 @@ fn sources_table(sources: &[SourceHealth], now: Timestamp) -> SafeTable {
     t
 }
 
+/// Rule ids shown per absent logsource; `--json` lists them all.
+const SHOWN_RULE_IDS: usize = 3;
+
+/// The first rule ids, then how many more (`a, b, c … +8`), so the table fits a terminal.
+fn some_rules(rules: &[String]) -> String {
+    let shown = rules
+        .iter()
+        .take(SHOWN_RULE_IDS)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    match rules.len().saturating_sub(SHOWN_RULE_IDS) {
+        0 => shown,
+        more => format!("{shown} … +{more}"),
+    }
+}
+
 fn expected_table(e: &ExpectedSources) -> SafeTable {
-    let mut t = SafeTable::new(&["logsource", "rules", "rule ids"]);
+    let mut t = SafeTable::new(&["logsource", "rules", "rule ids (--json for all)"]);
     for a in &e.absent {
         t.add_row(vec![
             logsource(a.product.as_deref(), a.service.as_deref(), a.category.as_deref()),
             a.rules.len().to_string(),
-            a.rules.join(", "),
+            some_rules(&a.rules),
         ]);
     }
     t
@@ -118,6 +135,13 @@ pub fn run(args: SourcesArgs) -> anyhow::Result<ExitCode> {
 mod tests {
     use super::*;
     use vigil_api_types::sources::{SourceFigure, SourceStatus};
+
+    #[test]
+    fn long_rule_lists_are_cut_to_the_first_ids() {
+        let ids: Vec<String> = (1..=5).map(|i| format!("r{i}")).collect();
+        assert_eq!(some_rules(&ids), "r1, r2, r3 … +2");
+        assert_eq!(some_rules(&ids[..2]), "r1, r2");
+    }
 
     #[test]
     fn log_text_in_cells_is_escaped() {
