@@ -79,6 +79,26 @@ fn alarm(i: &Incident, metric: &str, t: &Timer, now: Timestamp) -> SlaAlarm {
     }
 }
 
+/// The incidents `q` selects, with their SLA timers, up to [`MAX_OPEN_PAGES`] pages; `true` when
+/// more were left out.
+async fn incidents_paged(ctx: &Ctx, tenant: &str, mut q: IncidentQuery) -> Result<(Vec<Incident>, bool), ApiError> {
+    let mut out = Vec::new();
+    for n in 0..MAX_OPEN_PAGES {
+        let page = ctx
+            .state
+            .list_incidents(tenant, &q)
+            .await
+            .map_err(|e| records::state_error("listing incidents", e))?;
+        out.extend(page.incidents.into_iter().map(|s| with_sla(ctx, s)));
+        match page.next_cursor {
+            Some(c) if n + 1 < MAX_OPEN_PAGES => q.cursor = Some(c),
+            Some(_) => return Ok((out, true)),
+            None => break,
+        }
+    }
+    Ok((out, false))
+}
+
 /// Pending mandatory and overdue tasks per incident (open incidents only, as the queue is).
 async fn pending_tasks(ctx: &Ctx, tenant: &str, now: Timestamp) -> Result<HashMap<String, (u64, u64)>, ApiError> {
     let mut out: HashMap<String, (u64, u64)> = HashMap::new();
@@ -123,25 +143,13 @@ pub(crate) async fn build(
     let pending = pending_tasks(ctx, tenant, now).await?;
 
     // Open now, most urgent first.
-    let mut q = IncidentQuery {
+    let q = IncidentQuery {
         open: Some(true),
         limit: Some(1000),
         ..IncidentQuery::default()
     };
-    let mut open_incidents = Vec::new();
-    for n in 0..MAX_OPEN_PAGES {
-        let page = ctx
-            .state
-            .list_incidents(tenant, &q)
-            .await
-            .map_err(err("listing incidents"))?;
-        open_incidents.extend(page.incidents.into_iter().map(|s| with_sla(ctx, s)));
-        match page.next_cursor {
-            Some(c) if n + 1 < MAX_OPEN_PAGES => q.cursor = Some(c),
-            Some(_) => truncated = true,
-            None => break,
-        }
-    }
+    let (mut open_incidents, more) = incidents_paged(ctx, tenant, q).await?;
+    truncated |= more;
     let mut breached = Vec::new();
     let mut near_breach = Vec::new();
     for i in &open_incidents {
@@ -169,26 +177,14 @@ pub(crate) async fn build(
     near_breach.sort_by_key(|a| (a.due, a.priority.get()));
 
     // Opened in the period.
-    let mut q = IncidentQuery {
+    let q = IncidentQuery {
         since: Some(since),
         until: Some(until),
         limit: Some(1000),
         ..IncidentQuery::default()
     };
-    let mut opened = Vec::new();
-    for n in 0..MAX_OPEN_PAGES {
-        let page = ctx
-            .state
-            .list_incidents(tenant, &q)
-            .await
-            .map_err(err("listing incidents"))?;
-        opened.extend(page.incidents.into_iter().map(|s| with_sla(ctx, s)));
-        match page.next_cursor {
-            Some(c) if n + 1 < MAX_OPEN_PAGES => q.cursor = Some(c),
-            Some(_) => truncated = true,
-            None => break,
-        }
-    }
+    let (opened, more) = incidents_paged(ctx, tenant, q).await?;
+    truncated |= more;
 
     // Changed in the period: their timeline entries, grouped.
     let (entries, more) = ctx

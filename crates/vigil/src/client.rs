@@ -58,6 +58,21 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// Fails unless the body is of `media`: an older server that lacks `feature` answers with
+    /// something else (its console page, a JSON error).
+    pub fn expect_media(&self, media: &str, feature: &str) -> anyhow::Result<()> {
+        let content_type = self.content_type.as_deref().unwrap_or("");
+        if !content_type.starts_with(media) {
+            let got = if content_type.is_empty() {
+                "no Content-Type"
+            } else {
+                content_type
+            };
+            bail!("the server answered with {got} instead of {media}: is it a version with {feature}?");
+        }
+        Ok(())
+    }
+
     /// The body read as the API's type `T`; an error answer becomes an error with the server's
     /// code and message.
     pub fn parse<T: DeserializeOwned>(self) -> anyhow::Result<T> {

@@ -2,10 +2,9 @@
 //! near-breaches, incidents still open, opened and changed in the period, alerts still `new` — as
 //! text to read aloud, HTML to pass on, or JSON.
 
-use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
 use crate::{
     cli_measure::{HandoverArgs, HandoverFormat},
@@ -31,23 +30,10 @@ pub fn run(args: HandoverArgs) -> anyhow::Result<ExitCode> {
         let mut client = args.server.client()?;
         client.get_raw(&path).await
     })?;
-    let content_type = answer.content_type.as_deref().unwrap_or("");
-    if !content_type.starts_with(media) {
-        bail!(
-            "the server answered with {} instead of {media}: is it a version with the shift handover?",
-            if content_type.is_empty() {
-                "no Content-Type"
-            } else {
-                content_type
-            }
-        );
-    }
+    answer.expect_media(media, "the shift handover")?;
     match &args.out {
         Some(file) => {
-            let mut out = std::fs::File::create_new(file).with_context(|| format!("creating {}", file.display()))?;
-            out.write_all(&answer.body)
-                .and_then(|()| out.sync_all())
-                .with_context(|| format!("writing {}", file.display()))?;
+            crate::remote_cmd::write_new_file(file, &answer.body)?;
             errln!(
                 "wrote the {format} handover to {} ({} bytes)",
                 Esc(&file.display().to_string()),

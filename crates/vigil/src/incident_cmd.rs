@@ -1,7 +1,7 @@
 //! `vigil incidents create|list|show|update|note|link|merge|export`: incidents on a running
 //! server. What is shown is drawn in [`crate::incident_view`].
 
-use std::{io::Write as _, process::ExitCode};
+use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use jiff::Timestamp;
@@ -301,23 +301,10 @@ fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
         let mut client = args.server.client()?;
         client.get_raw(&path).await
     })?;
-    let content_type = answer.content_type.as_deref().unwrap_or("");
-    if !content_type.starts_with(media) {
-        bail!(
-            "the server answered with {} instead of {media}: is it a version that exports incidents?",
-            if content_type.is_empty() {
-                "no Content-Type"
-            } else {
-                content_type
-            }
-        );
-    }
+    answer.expect_media(media, "incident exports")?;
     match &args.out {
         Some(file) => {
-            let mut out = std::fs::File::create_new(file).with_context(|| format!("creating {}", file.display()))?;
-            out.write_all(&answer.body)
-                .and_then(|()| out.sync_all())
-                .with_context(|| format!("writing {}", file.display()))?;
+            crate::remote_cmd::write_new_file(file, &answer.body)?;
             errln!(
                 "wrote the {format} export of incident {} to {} ({} bytes)",
                 Esc(&args.id),

@@ -10,6 +10,7 @@ mod arg_values;
 mod attach_cmd;
 mod audit_cmd;
 mod cli;
+mod cli_admin;
 mod cli_attach;
 mod cli_coverage;
 mod cli_measure;

@@ -297,3 +297,13 @@ pub fn oncall(args: OncallArgs) -> anyhow::Result<ExitCode> {
     errln!("{n} rotation{} at {}", if n == 1 { "" } else { "s" }, time(answer.at));
     Ok(ExitCode::SUCCESS)
 }
+
+/// Writes `body` to `file`, which must not exist yet (an earlier export is never overwritten),
+/// and syncs it to disk.
+pub fn write_new_file(file: &std::path::Path, body: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::fs::File::create_new(file).with_context(|| format!("creating {}", file.display()))?;
+    out.write_all(body)
+        .and_then(|()| out.sync_all())
+        .with_context(|| format!("writing {}", file.display()))
+}

@@ -54,10 +54,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         ReportFormat::Json => "application/json",
         ReportFormat::Csv => "text/csv",
     };
-    let content_type = answer.content_type.as_deref().unwrap_or("");
-    if !content_type.starts_with(media) {
-        bail!("the server answered with `{content_type}` instead of {media}: is it a version with reports?");
-    }
+    answer.expect_media(media, "reports")?;
     let Some(file) = &args.out else {
         outln!("{}", String::from_utf8_lossy(&answer.body).trim_end_matches('\n'))?;
         return Ok(ExitCode::SUCCESS);
