@@ -172,6 +172,18 @@ impl Role {
         }
     }
 
+    /// What the role is for, for people (`GET /api/v1/roles`).
+    pub fn description(self) -> &'static str {
+        match self {
+            Role::Viewer => "Reads alerts, incidents, events, rules and status.",
+            Role::Analyst => "A viewer who triages alerts and works incidents.",
+            Role::Lead => "An analyst who closes incidents, reads the audit trail and makes reports.",
+            Role::DetectionEngineer => "A viewer who changes, deploys and validates rules.",
+            Role::Admin => "Everything within its tenant, users and API keys included.",
+            Role::Ingest => "Sends events and nothing else (shippers, collectors).",
+        }
+    }
+
     /// Whether the role grants `permission`.
     pub fn grants(self, permission: Permission) -> bool {
         let sets: &[&[Permission]] = match self {

@@ -85,7 +85,10 @@ pub struct Alert {
     pub input: Option<String>,
     /// Host the event came from.
     pub host: Option<String>,
-    /// Matched selections / fields.
+    /// What matched. A detection: `{"selections": ["sel", …], "fields": [{"field": "CommandLine",
+    /// "value": "…"}, …]}` (field matches, at most 16, values cut at 256 characters; keyword matches
+    /// are not listed; alerts raised before fields were kept have `selections` only). A correlation:
+    /// `{"value": 3, "timespan_secs": 3600}`. A silent source: the source and its threshold.
     pub matched: serde_json::Value,
     /// Matches folded into this alert by in-stream grouping (1 for an ungrouped alert);
     /// `event_ids` keeps the first 100 of their events.

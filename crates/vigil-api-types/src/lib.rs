@@ -8,9 +8,11 @@
 //! a client needs nothing of the server to use these.
 
 pub mod access;
+pub mod admin;
 pub mod alerts;
 pub mod attachments;
 pub mod audit;
+pub mod console;
 pub mod dead_letters;
 pub mod duration;
 pub mod error;
@@ -20,6 +22,7 @@ pub mod ingest;
 pub mod kpis;
 pub mod observables;
 pub mod oncall;
+pub mod policies;
 pub mod rules;
 pub mod search;
 pub mod session;

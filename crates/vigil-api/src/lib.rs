@@ -8,10 +8,14 @@
 //! ([`ErrorCode`], rendered in `docs/http-errors.md`), including 404, 405, 413, 414 and every
 //! extractor's rejection (see `extract.rs`); internal details are logged, never sent.
 
+mod admin;
+mod admin_view;
 mod alert_events;
+pub mod alert_stream;
 mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod console;
 pub mod coverage;
 mod docs;
 mod error;
@@ -36,6 +40,7 @@ pub mod records;
 mod report_sections;
 pub mod reports;
 pub mod routes;
+mod rule_catalog;
 mod search;
 pub mod serde_text;
 pub mod session;
@@ -44,6 +49,7 @@ mod suppressions;
 mod tasks;
 mod triage;
 mod validation;
+mod views;
 
 pub use attachments::AttachmentLimit;
 pub use error::{ApiError, ErrorCode};
@@ -124,6 +130,9 @@ pub struct Respond {
     pub runbooks_source: String,
     /// The on-call rotations of `[respond.oncall]`, by name (`GET /api/v1/oncall`).
     pub oncall: std::collections::BTreeMap<String, vigil_respond::Rotation>,
+    /// What `GET /api/v1/policies` shows: `[respond]` and `[reports]` as configured, secrets left
+    /// out (built by the server at start-up).
+    pub policies: vigil_api_types::policies::Policies,
 }
 
 pub type Ctx = Arc<ApiContext>;
@@ -146,6 +155,7 @@ pub fn app(ctx: Ctx, ingest: Router) -> Router {
     router(ctx)
         .merge(ingest)
         .fallback(extract::not_found)
+        .layer(axum::middleware::from_fn(console::page_for_browsers))
         .layer(axum::middleware::from_fn(extract::limit_uri))
         .layer(axum::middleware::from_fn_with_state(tls, headers::security_headers))
 }

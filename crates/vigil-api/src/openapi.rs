@@ -30,10 +30,11 @@ use utoipa::{
 use vigil_api_types::access::{Permission, Role};
 
 use crate::{
-    DEFAULT_MAX_BODY_BYTES, ErrorCode, MAX_URI_BYTES, alert_events, attachments, audit, coverage, docs, handover,
-    incident_report, incidents, ingest, kpis, observables, oidc_login, oncall, ops, records, reports,
+    DEFAULT_MAX_BODY_BYTES, ErrorCode, MAX_URI_BYTES, admin, admin_view, alert_events, alert_stream, attachments,
+    audit, console, coverage, docs, handover, incident_report, incidents, ingest, kpis, observables, oidc_login,
+    oncall, ops, records, reports,
     routes::{Access, RouteSpec},
-    search, session, sources, suppressions, tasks, triage, validation,
+    rule_catalog, search, session, sources, suppressions, tasks, triage, validation, views,
 };
 
 /// Where the document is served.
@@ -56,6 +57,7 @@ pub const BEARER: &str = "bearer";
         ops::status,
         search::search,
         records::alerts,
+        alert_stream::stream,
         alert_events::alert,
         alert_events::alert_events,
         triage::update,
@@ -105,9 +107,25 @@ pub const BEARER: &str = "bearer";
         records::dead_letters,
         records::rules,
         records::reload_rules,
+        rule_catalog::catalog,
+        rule_catalog::rule,
+        views::list,
+        views::create,
+        views::update,
+        views::delete,
         ingest::ingest,
         audit::list,
         audit::export,
+        admin::list_users,
+        admin::create_user,
+        admin::update_user,
+        admin::reset_password,
+        admin::list_keys,
+        admin::create_key,
+        admin::revoke_key,
+        admin_view::roles,
+        admin_view::tenants,
+        admin_view::policies,
         session::login,
         session::logout,
         session::change_password,
@@ -116,7 +134,10 @@ pub const BEARER: &str = "bearer";
         openapi_json,
         docs::index,
         docs::file,
+        console::file,
     ),
+    // Referenced from the stream's event schema (`contentSchema` of its `data`), not a body.
+    components(schemas(vigil_api_types::console::AlertStreamEvent)),
     tags(
         (name = "operations", description = "Liveness, readiness, metrics and status."),
         (name = "identity", description = "Who the request's API key stands for."),
@@ -127,9 +148,11 @@ pub const BEARER: &str = "bearer";
         (name = "sources", description = "Log-source health: each source's last event, baseline, silences, uptime and MTBF, and the logsources the rules expect but nobody sends."),
         (name = "validation", description = "Detection validation: labelled attack samples replayed through the running rules, per test and per ATT&CK technique, and the detection rate's history."),
         (name = "dead-letters", description = "Records that could not be accepted or parsed, with the reason."),
-        (name = "rules", description = "The running rule set: its load report, and reloading it."),
+        (name = "rules", description = "The running rule set: its load report, and reloading it; the catalog of its rules with their figures."),
+        (name = "views", description = "Saved views of the console's pages: query parameters under a name, private or shared with the tenant."),
         (name = "ingest", description = "Vigil's native ingest: lines of text or NDJSON."),
         (name = "audit", description = "The tamper-evident audit trail."),
+        (name = "admin", description = "Users, API keys, roles and tenants of the caller's tenant, and the response configuration in force (read-only)."),
         (name = "session", description = "Local users' browser sessions: login and logout."),
         (name = "api", description = "This document and its docs page."),
     )

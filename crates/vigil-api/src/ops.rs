@@ -92,6 +92,7 @@ impl super::ApiContext {
 pub async fn metrics(AxState(ctx): AxState<Ctx>) -> Result<Response, ApiError> {
     let mut text = ctx.metrics.render(&ctx.gauges());
     text.push_str(&ctx.measure_gauges.render());
+    text.push_str(&crate::alert_stream::render_metrics());
     if let Some(oidc) = &ctx.auth.oidc {
         text.push_str(&format!(
             "# HELP vigil_oidc_jwks_fetches_total Times the OpenID provider's signing keys were fetched (timer, rotation, unknown kid).\n\

@@ -21,9 +21,9 @@ use axum::{
 use vigil_api_types::access::{Permission, Principal};
 
 use crate::{
-    ApiError, Ctx, ErrorCode, alert_events, attachments, audit, coverage, docs, handover, incident_report, incidents,
-    ingest, kpis, observables, oidc_login, oncall, openapi, ops, records, reports, search, session, sources,
-    suppressions, tasks, triage, validation,
+    ApiError, Ctx, ErrorCode, admin, admin_view, alert_events, alert_stream, attachments, audit, console, coverage,
+    docs, handover, incident_report, incidents, ingest, kpis, observables, oidc_login, oncall, openapi, ops, records,
+    reports, rule_catalog, search, session, sources, suppressions, tasks, triage, validation, views,
 };
 
 /// What a route needs.
@@ -72,6 +72,26 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Ctx>)> {
         (
             spec(Method::GET, "/api/v1/alerts", Needs(P::AlertRead)),
             get(records::alerts),
+        ),
+        (
+            spec(Method::GET, "/api/v1/alerts/stream", Needs(P::AlertRead)),
+            get(alert_stream::stream),
+        ),
+        (
+            spec(Method::GET, "/api/v1/views", Needs(P::AlertRead)),
+            get(views::list),
+        ),
+        (
+            spec(Method::POST, "/api/v1/views", Needs(P::AlertRead)),
+            post(views::create),
+        ),
+        (
+            spec(Method::PATCH, "/api/v1/views/{id}", Needs(P::AlertRead)),
+            patch(views::update),
+        ),
+        (
+            spec(Method::DELETE, "/api/v1/views/{id}", Needs(P::AlertRead)),
+            delete(views::delete),
         ),
         (
             spec(Method::POST, "/api/v1/alerts/bulk", Needs(P::AlertTriage)),
@@ -283,6 +303,14 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Ctx>)> {
             get(records::rules),
         ),
         (
+            spec(Method::GET, "/api/v1/rules/catalog", Needs(P::RuleRead)),
+            get(rule_catalog::catalog),
+        ),
+        (
+            spec(Method::GET, "/api/v1/rules/{id}", Needs(P::RuleRead)),
+            get(rule_catalog::rule),
+        ),
+        (
             spec(Method::POST, "/api/v1/rules/reload", Needs(P::RuleDeploy)),
             post(records::reload_rules),
         ),
@@ -295,12 +323,54 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Ctx>)> {
             get(audit::list),
         ),
         (
+            spec(Method::GET, "/api/v1/users", Needs(P::UserManage)),
+            get(admin::list_users),
+        ),
+        (
+            spec(Method::POST, "/api/v1/users", Needs(P::UserManage)),
+            post(admin::create_user),
+        ),
+        (
+            spec(Method::PATCH, "/api/v1/users/{name}", Needs(P::UserManage)),
+            patch(admin::update_user),
+        ),
+        (
+            spec(Method::POST, "/api/v1/users/{name}/password", Needs(P::UserManage)),
+            post(admin::reset_password),
+        ),
+        (
+            spec(Method::GET, "/api/v1/apikeys", Needs(P::ApikeyManage)),
+            get(admin::list_keys),
+        ),
+        (
+            spec(Method::POST, "/api/v1/apikeys", Needs(P::ApikeyManage)),
+            post(admin::create_key),
+        ),
+        (
+            spec(Method::DELETE, "/api/v1/apikeys/{id}", Needs(P::ApikeyManage)),
+            delete(admin::revoke_key),
+        ),
+        (
+            spec(Method::GET, "/api/v1/roles", Needs(P::UserManage)),
+            get(admin_view::roles),
+        ),
+        (
+            spec(Method::GET, "/api/v1/tenants", Needs(P::TenantManage)),
+            get(admin_view::tenants),
+        ),
+        (
+            spec(Method::GET, "/api/v1/policies", Needs(P::TenantManage)),
+            get(admin_view::policies),
+        ),
+        (
             spec(Method::GET, "/api/v1/audit/export", Needs(P::AuditRead)),
             get(audit::export),
         ),
         (spec(Method::GET, openapi::PATH, Public), get(openapi::openapi_json)),
         (spec(Method::GET, docs::PATH, Public), get(docs::index)),
         (spec(Method::GET, "/api/v1/docs/{file}", Public), get(docs::file)),
+        // The web console's hashed bundles; its page is `GET /` for browsers (console.rs).
+        (spec(Method::GET, "/console/{file}", Public), get(console::file)),
         (spec(Method::POST, "/api/v1/auth/login", Public), post(session::login)),
         (
             spec(Method::POST, "/api/v1/auth/logout", Authenticated),

@@ -206,14 +206,34 @@ pub fn detection_alert_id(rule: &RuleInfo, event: &Event) -> String {
     alert_id(&[rule.key(), &event.id.to_string()])
 }
 
-/// An alert for one detection hit.
+/// Most matched fields an alert keeps.
+const MAX_MATCHED_FIELDS: usize = 16;
+/// Longest matched value an alert keeps, in characters (longer ones are cut).
+const MAX_MATCHED_VALUE_CHARS: usize = 256;
+
+/// An alert for one detection hit; `matched` names its selections and (at most 16) the fields
+/// and values that matched (rsigma reports field matches, not keyword ones).
 pub fn detection_alert(rule: &RuleInfo, hit: &Hit, event: &Event, tenant: &str, now: Timestamp) -> NewAlert {
     let mut a = base_alert(rule, AlertKind::Detection, event, tenant, now);
     a.id = detection_alert_id(rule, event);
     if let Some(d) = hit.result.as_detection() {
         let mut selections = d.matched_selections.clone();
         selections.sort();
-        a.matched = serde_json::json!({ "selections": selections });
+        let fields: Vec<serde_json::Value> = d
+            .matched_fields
+            .iter()
+            .take(MAX_MATCHED_FIELDS)
+            .map(|f| {
+                let value = match &f.value {
+                    serde_json::Value::String(s) if s.chars().count() > MAX_MATCHED_VALUE_CHARS => {
+                        serde_json::Value::String(s.chars().take(MAX_MATCHED_VALUE_CHARS).collect())
+                    }
+                    v => v.clone(),
+                };
+                serde_json::json!({ "field": f.field, "value": value })
+            })
+            .collect();
+        a.matched = serde_json::json!({ "selections": selections, "fields": fields });
     }
     a
 }

@@ -15,6 +15,7 @@ pub mod escalation;
 pub mod measure_task;
 pub mod observable_task;
 pub mod oncall;
+pub mod policy_view;
 pub mod report_task;
 pub mod runbooks;
 pub mod server;

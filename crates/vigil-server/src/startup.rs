@@ -394,6 +394,7 @@ fn api_context(config: &ServerConfig, core: &Core, pipeline: &PipelineRun, input
             oncall: (config.respond.notify.recipients.oncall.iter())
                 .map(|(name, t)| (name.clone(), t.rotation.clone()))
                 .collect(),
+            policies: crate::policy_view::policies(config),
         }),
         suppressions: core.suppressions.clone(),
         measure_gauges: core.measure_gauges.clone(),

@@ -24,10 +24,12 @@
 //! # Ok(()) }
 //! ```
 
+pub mod alert_stream;
 mod alerts;
 pub mod attachments;
 pub mod audit;
 mod blobs;
+mod catalog;
 mod cursor;
 mod db;
 mod dead_letters;
@@ -48,8 +50,10 @@ pub mod tasks;
 mod time;
 mod tokens;
 pub mod triage;
+pub mod user_admin;
 pub mod users;
 pub mod validation;
+pub mod views;
 
 pub use alerts::{
     Alert, AlertGrouping, AlertKind, AlertPage, AlertQuery, DEFAULT_LIMIT, Level, MAX_GROUPED_EVENT_IDS, MAX_LIMIT,

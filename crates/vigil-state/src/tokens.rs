@@ -174,9 +174,9 @@ impl NewApiKey {
 /// per minute instead of one per request.
 pub const LAST_USED_RESOLUTION: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
 
-const PREFIX: &str = "vgl_";
-const ID_BYTES: usize = 8;
-const SECRET_BYTES: usize = 32;
+pub(crate) const PREFIX: &str = "vgl_";
+pub(crate) const ID_BYTES: usize = 8;
+pub(crate) const SECRET_BYTES: usize = 32;
 /// Length of the base64url (no padding) text of [`SECRET_BYTES`].
 const SECRET_B64_LEN: usize = 43;
 const MAX_NAME_LEN: usize = 128;
@@ -224,7 +224,7 @@ fn needs_touch(last_used: Option<Timestamp>, now: Timestamp) -> bool {
     }
 }
 
-fn validate_name(name: &str) -> Result<(), StateError> {
+pub(crate) fn validate_name(name: &str) -> Result<(), StateError> {
     if name.trim().is_empty() {
         return Err(StateError::InvalidInput("key name must not be empty".into()));
     }
@@ -239,14 +239,14 @@ fn validate_name(name: &str) -> Result<(), StateError> {
     Ok(())
 }
 
-fn validate_tenant(tenant: &str) -> Result<(), StateError> {
+pub(crate) fn validate_tenant(tenant: &str) -> Result<(), StateError> {
     check_tenant(tenant).map_err(StateError::InvalidInput)
 }
 
 /// The columns [`token_from_row`] reads.
-const COLUMNS: &str = "id, name, scope, role, tenant, created, expires_at, last_used, revoked_at";
+pub(crate) const COLUMNS: &str = "id, name, scope, role, tenant, created, expires_at, last_used, revoked_at";
 
-fn token_from_row(row: &impl DbRow) -> Result<TokenInfo, StateError> {
+pub(crate) fn token_from_row(row: &impl DbRow) -> Result<TokenInfo, StateError> {
     // A key made before roles existed has no role: its scope stands for one.
     let role = match row.opt_text("role")? {
         Some(role) => role

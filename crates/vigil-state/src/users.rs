@@ -103,7 +103,7 @@ pub fn check_password(password: &str) -> Result<(), StateError> {
 }
 
 /// Argon2id PHC string of `password`, off the async threads (it takes tens of milliseconds).
-async fn hash_password(password: String) -> Result<String, StateError> {
+pub(crate) async fn hash_password(password: String) -> Result<String, StateError> {
     let salt =
         SaltString::encode_b64(&random::<16>()?).map_err(|e| StateError::Corrupt(format!("salt encoding: {e}")))?;
     tokio::task::spawn_blocking(move || {
@@ -129,10 +129,10 @@ async fn verify_password(password: String, stored: String) -> bool {
 const DECOY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$0vQtP9WlbKw+6WJ0ZGvNxJnyaO0sFWuIsWxCmmyXVZk";
 
-const SELECT_USER: &str =
+pub(crate) const SELECT_USER: &str =
     "SELECT name, role, tenant, created, password_set, must_change, last_login, disabled_at FROM users";
 
-fn user_from_row(row: &impl DbRow) -> Result<UserInfo, StateError> {
+pub(crate) fn user_from_row(row: &impl DbRow) -> Result<UserInfo, StateError> {
     let role = row.text("role")?;
     Ok(UserInfo {
         name: row.text("name")?,
@@ -276,7 +276,7 @@ impl State {
 }
 
 /// Ends every open session of a user (`$1` now, `$2` the name), inside the caller's transaction.
-const END_SESSIONS_OF: &str = "UPDATE sessions SET ended_at = $1 WHERE user_name = $2 AND ended_at IS NULL";
+pub(crate) const END_SESSIONS_OF: &str = "UPDATE sessions SET ended_at = $1 WHERE user_name = $2 AND ended_at IS NULL";
 
 #[cfg(test)]
 mod tests {

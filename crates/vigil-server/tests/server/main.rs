@@ -1,8 +1,11 @@
 //! vigil-server end to end in-process: a real server on loopback ports, driven over sockets.
 
 mod access;
+mod admin_api;
 mod attachments;
 mod audit;
+mod console;
+mod console_api;
 mod coverage;
 mod email;
 mod escalation;

@@ -38,6 +38,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "measure indexes",
         include_str!("../../migrations/postgres/0008_measure_indexes.sql"),
     ),
+    (9, "console", include_str!("../../migrations/postgres/0009_console.sql")),
 ];
 
 /// The advisory lock the audit chain's writers queue on (`"VIGILAUD"` as an integer).

@@ -52,6 +52,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "measure indexes",
         include_str!("../../migrations/sqlite/0013_measure_indexes.sql"),
     ),
+    (14, "console", include_str!("../../migrations/sqlite/0014_console.sql")),
 ];
 
 /// A migrator over `(version, description, sql)` entries up to `version`.

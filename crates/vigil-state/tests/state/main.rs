@@ -7,6 +7,7 @@ mod attachments;
 mod audit;
 mod audit_tamper;
 mod bench_fixture;
+mod console;
 mod dead_letters;
 mod grouping;
 mod handover;

@@ -156,7 +156,7 @@ async fn a_store_from_before_api_keys_migrates_and_its_secrets_keep_their_rights
         .unwrap();
     assert_eq!(
         versions,
-        (1..=13).collect::<Vec<i64>>(),
+        (1..=14).collect::<Vec<i64>>(),
         "every later migration applied once"
     );
     state.close().await;

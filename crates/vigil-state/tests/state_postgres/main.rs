@@ -12,6 +12,8 @@ mod attachments;
 mod audit;
 #[path = "../state/audit_tamper.rs"]
 mod audit_tamper;
+#[path = "../state/console.rs"]
+mod console;
 #[path = "../state/dead_letters.rs"]
 mod dead_letters;
 #[path = "../state/grouping.rs"]

@@ -25,7 +25,7 @@ async fn processes_starting_together_migrate_a_fresh_database_once() {
         .fetch_all(&mut conn)
         .await
         .unwrap();
-    assert_eq!(versions, (1..=8).collect::<Vec<i64>>(), "each migration applied once");
+    assert_eq!(versions, (1..=9).collect::<Vec<i64>>(), "each migration applied once");
 }
 
 #[tokio::test]
