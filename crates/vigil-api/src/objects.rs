@@ -21,6 +21,7 @@ pub(crate) enum Object {
     Suppression,
     Attachment,
     Task,
+    View,
 }
 
 impl Object {
@@ -31,6 +32,7 @@ impl Object {
             Object::Suppression => "suppression",
             Object::Attachment => "attachment",
             Object::Task => "task",
+            Object::View => "saved view",
         }
     }
 
@@ -38,7 +40,7 @@ impl Object {
     pub(crate) fn path_id(self, id: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
         let hint = match self {
             Object::Alert => " (32 hexadecimal digits)",
-            Object::Incident | Object::Suppression | Object::Attachment | Object::Task => "",
+            Object::Incident | Object::Suppression | Object::Attachment | Object::Task | Object::View => "",
         };
         id.map(|Path(id)| id)
             .map_err(|_| ApiError::param("id", format!("not a valid {} id{hint}", self.name())))
@@ -52,6 +54,7 @@ impl Object {
             Object::Suppression => "vigil suppressions list shows them",
             Object::Attachment => "vigil incidents attachments ID lists them",
             Object::Task => "vigil incidents task ID lists them",
+            Object::View => "GET /api/v1/views lists those you can see",
         };
         ApiError::new(
             ErrorCode::NotFound,

@@ -18,20 +18,8 @@ use vigil_api_types::access::{Permission, Principal};
 use vigil_api_types::console::{NewView, SavedView, ViewList, ViewUpdate, check_view_page};
 use vigil_api_types::error::ErrorBody;
 
-use crate::objects::{actor, peer_of};
+use crate::objects::{Object, actor, peer_of};
 use crate::{ApiError, Ctx, ErrorCode, JsonBody, Params, audit, records::state_error};
-
-fn view_id(id: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
-    id.map(|Path(id)| id)
-        .map_err(|_| ApiError::param("id", "not a valid view id"))
-}
-
-fn not_found(id: &str) -> ApiError {
-    ApiError::new(
-        ErrorCode::NotFound,
-        format!("no view you can see has the id `{id}` (GET /api/v1/views lists them)"),
-    )
-}
 
 /// `GET /api/v1/views`.
 #[utoipa::path(
@@ -122,7 +110,7 @@ pub async fn update(
     body: Result<JsonBody<ViewUpdate>, ApiError>,
 ) -> Result<Json<SavedView>, ApiError> {
     Params::of(&uri, &[])?;
-    let id = view_id(id)?;
+    let id = Object::View.path_id(id)?;
     let JsonBody(update) = body?;
     update.check().map_err(ApiError::bad_request)?;
     let who = actor(&principal, "view.update", peer_of(peer));
@@ -131,7 +119,7 @@ pub async fn update(
         .await
         .map_err(|e| state_error("changing a view", e))?
         .map(Json)
-        .ok_or_else(|| not_found(&id))
+        .ok_or_else(|| Object::View.not_found(&id))
 }
 
 /// `DELETE /api/v1/views/{id}`.
@@ -157,14 +145,14 @@ pub async fn delete(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
     Params::of(&uri, &[])?;
-    let id = view_id(id)?;
+    let id = Object::View.path_id(id)?;
     let tenant = &principal.tenant;
     let view = ctx
         .state
         .get_view(tenant, &principal.id, &id)
         .await
         .map_err(|e| state_error("reading a view", e))?
-        .ok_or_else(|| not_found(&id))?;
+        .ok_or_else(|| Object::View.not_found(&id))?;
     let may_delete_shared = principal.can(Permission::AlertTriage);
     if view.owner != principal.id && !may_delete_shared {
         let path = format!("/api/v1/views/{id}");
@@ -183,6 +171,6 @@ pub async fn delete(
         .delete_view(tenant, &id, &who, may_delete_shared)
         .await
         .map_err(|e| state_error("deleting a view", e))?
-        .ok_or_else(|| not_found(&id))?;
+        .ok_or_else(|| Object::View.not_found(&id))?;
     Ok(StatusCode::NO_CONTENT)
 }
