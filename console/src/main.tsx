@@ -5,7 +5,7 @@ import { onAuthLost } from './api';
 import { Layout } from './layout';
 import { NAV } from './nav';
 import { Login, PasswordChange } from './pages/login';
-import { match, navigate, useLocation } from './router';
+import { current, match, navigate, useLocation } from './router';
 import { ROUTES } from './routes';
 import { can, loadSession, session, useSession } from './session';
 import './theme';
@@ -17,7 +17,10 @@ import './styles/app.css';
 function Pages() {
   const loc = useLocation();
   useEffect(() => {
-    if (loc.path === '/' || loc.path === '') {
+    // Effects run after paint: read the address now, not the one rendered, so a page asked for in
+    // between (a click, a link opened right after login) is not replaced by the first page.
+    const now = current().path;
+    if (now === '/' || now === '') {
       const first = NAV.find((n) => !n.permission || can(n.permission));
       navigate(first?.path ?? '/alerts', undefined, true);
     }

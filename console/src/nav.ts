@@ -15,7 +15,7 @@ export const NAV: NavItem[] = [
   { path: '/alerts', label: 'Alerts', permission: 'alert:read', key: 'a' },
   { path: '/incidents', label: 'Incidents', permission: 'case:read', key: 'i' },
   { path: '/search', label: 'Search', permission: 'search:query', key: 's' },
-  { path: '/dashboard', label: 'Dashboard', permission: 'report:read', key: 'd' },
+  { path: '/dashboard', label: 'Dashboard', permission: 'case:read', key: 'd' },
   { path: '/coverage', label: 'Coverage', permission: 'coverage:read', key: 'c' },
   { path: '/rules', label: 'Rules', permission: 'rule:read', key: 'r' },
   { path: '/sources', label: 'Sources', permission: 'source:read', key: 'o' },

@@ -47,12 +47,25 @@ export function href(path: string, query?: Record<string, string | undefined>): 
   return `#${path}${q ? `?${q}` : ''}`;
 }
 
+/** The hash a location was read from, to tell whether it changed. */
+function key(l: Location): string {
+  const q = l.query.toString();
+  return q ? `${l.path}?${q}` : l.path;
+}
+
 export function useLocation(): Location {
   const [loc, setLoc] = useState(current());
   useEffect(() => {
-    const update = () => setLoc(current());
+    const update = () =>
+      setLoc((was) => {
+        const now = current();
+        return key(now) === key(was) ? was : now;
+      });
     window.addEventListener('hashchange', update);
     window.addEventListener('popstate', update);
+    // The listeners start after paint: a change made between the first render and now is caught
+    // up here, or the console would show the page it first rendered.
+    update();
     return () => {
       window.removeEventListener('hashchange', update);
       window.removeEventListener('popstate', update);

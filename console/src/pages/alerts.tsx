@@ -553,7 +553,7 @@ function FilterBar({ f, setFilter }: { f: Filters; setFilter: (name: keyof Filte
       {text('text', 'Text', 'rule, host, id, technique')}
       {text('host', 'Host', 'exact host')}
       {text('rule_id', 'Rule id', 'rule id')}
-      {text('assignee', 'Assignee', 'user or team:name')}
+      {text('assignee', 'Assignee', 'user, team:name')}
       {text('since', 'Since', '24h, 2026-12-01')}
       <label class="field compact">
         Sort

@@ -19,15 +19,13 @@ const PERIODS: { value: string; label: string; bucketHours: number }[] = [
   { value: '30d', label: '30 days', bucketHours: 24 },
 ];
 
-/** Alerts read for the volume chart and the rule titles: at most this many pages of 1000. */
+/** Alerts read for the volume chart: at most this many pages of 1000. */
 const ALERT_PAGES = 10;
 
 export function DashboardPage({ query }: RouteProps) {
   const period = PERIODS.find((p) => p.value === query.get('period')) ?? (PERIODS[0] as (typeof PERIODS)[number]);
   const kpis = useApi(() => api.GET('/api/v1/kpis', { params: { query: { from: period.value } } }), [period.value]);
   const alerts = useApi(() => loadAlerts(period.value), [period.value]);
-  const titles = new Map<string, string>();
-  for (const a of alerts.data?.alerts ?? []) titles.set(a.rule_id, a.rule_title);
   return (
     <section class="page dashboard" data-page="dashboard">
       <PageHeader title="Dashboard">
@@ -54,7 +52,7 @@ export function DashboardPage({ query }: RouteProps) {
         </div>
         <div class="panel" data-chart="top-rules">
           <h2>Top rules</h2>
-          {kpis.data ? <TopRules report={kpis.data} titles={titles} /> : null}
+          {kpis.data ? <TopRules report={kpis.data} /> : null}
         </div>
         <div class="panel" data-chart="top-sources">
           <h2>Top sources</h2>
@@ -209,13 +207,13 @@ function Sla({ report }: { report: Report }) {
   );
 }
 
-function TopRules({ report, titles }: { report: Report; titles: Map<string, string> }) {
+function TopRules({ report }: { report: Report }) {
   const rules = report.rules
     .filter((k) => k.name === 'alert_volume' && (k.value ?? 0) > 0)
     .sort((a, b) => (b.value ?? 0) - (a.value ?? 0))
     .slice(0, 10);
   if (!rules.length) return <Empty>No alert in the period.</Empty>;
-  const bars: Bar[] = rules.map((k) => ({ label: titles.get(k.rule ?? '') ?? k.rule ?? '?', value: k.value ?? 0, title: k.rule ?? undefined }));
+  const bars: Bar[] = rules.map((k) => ({ label: (k.rule ? report.rule_titles?.[k.rule] : undefined) ?? k.rule ?? '?', value: k.value ?? 0, title: k.rule ?? undefined }));
   return <HBars bars={bars} label="Alerts per rule" />;
 }
 

@@ -475,29 +475,18 @@ function HitDetail({ hit }: { hit: Hit }) {
 type PivotState =
   | { kind: 'idle' }
   | { kind: 'looking'; to: Target }
-  | { kind: 'none'; scanned: number }
+  | { kind: 'none' }
+  | { kind: 'several'; alerts: Schemas['Alert'][]; more: boolean }
   | { kind: 'no-incident'; alert: string }
   | { kind: 'error'; error: ApiFailure };
 type Target = 'alert' | 'incident';
 
-/**
- * Finds the alert this event raised. The alerts API has no filter by event id, so this reads the
- * alerts of the event's host (newest first, at most MAX_SCAN) and looks in their `event_ids`.
- */
-const MAX_SCAN = 10_000;
-
-async function alertOf(hit: Hit): Promise<{ alert: Schemas['Alert'] | undefined; scanned: number }> {
-  let cursor: string | undefined;
-  let scanned = 0;
-  do {
-    const r = await api.GET('/api/v1/alerts', { params: { query: { limit: 1000, cursor, host: hit.host ?? undefined } } });
-    if (!r.response.ok || !r.data) throw failure(r.error, r.response);
-    scanned += r.data.alerts.length;
-    const alert = r.data.alerts.find((a) => a.event_ids.includes(hit.id));
-    if (alert) return { alert, scanned };
-    cursor = r.data.next_cursor ?? undefined;
-  } while (cursor && scanned < MAX_SCAN);
-  return { alert: undefined, scanned };
+/** The alerts raised on this event, newest first (the server's `event_id` filter; at most 50). */
+async function alertsOf(hit: Hit): Promise<{ alerts: Schemas['Alert'][]; more: boolean }> {
+  const query = { event_id: hit.id, host: hit.host ?? undefined, limit: 50 };
+  const r = await api.GET('/api/v1/alerts', { params: { query } });
+  if (!r.response.ok || !r.data) throw failure(r.error, r.response);
+  return { alerts: r.data.alerts, more: r.data.total > r.data.alerts.length };
 }
 
 function Pivot({ hit }: { hit: Hit }) {
@@ -505,11 +494,17 @@ function Pivot({ hit }: { hit: Hit }) {
   const find = async (to: Target) => {
     setState({ kind: 'looking', to });
     try {
-      const { alert, scanned } = await alertOf(hit);
-      if (!alert) return setState({ kind: 'none', scanned });
-      if (to === 'alert') return navigate(`/alerts/${alert.id}`);
-      if (alert.incident_id) return navigate(`/incidents/${alert.incident_id}`);
-      setState({ kind: 'no-incident', alert: alert.id });
+      const { alerts, more } = await alertsOf(hit);
+      const [first] = alerts;
+      if (!first) return setState({ kind: 'none' });
+      if (to === 'incident') {
+        const inIncident = alerts.find((a) => a.incident_id);
+        if (inIncident?.incident_id) return navigate(`/incidents/${inIncident.incident_id}`);
+        return setState({ kind: 'no-incident', alert: first.id });
+      }
+      // Several rules can fire on one event: let the analyst choose.
+      if (alerts.length === 1) return navigate(`/alerts/${first.id}`);
+      setState({ kind: 'several', alerts, more });
     } catch (e) {
       setState({ kind: 'error', error: e instanceof ApiFailure ? e : new ApiFailure(0, 'network', String(e)) });
     }
@@ -528,7 +523,21 @@ function Pivot({ hit }: { hit: Hit }) {
       <a class="button" href={href('/search', { q: `_id:${hit.id}`, from: 'all' })}>
         Link to this event
       </a>
-      {state.kind === 'none' ? <span class="muted" role="status">No alert was raised on this event ({state.scanned.toLocaleString()} alerts of its host looked at).</span> : null}
+      {state.kind === 'none' ? <span class="muted" role="status">No alert was raised on this event.</span> : null}
+      {state.kind === 'several' ? (
+        <span role="status" data-pivot-alerts>
+          {state.alerts.length}
+          {state.more ? '+' : ''} alerts on this event:{' '}
+          {state.alerts.map((a, i) => (
+            <span key={a.id}>
+              {i > 0 ? ', ' : ''}
+              <a href={href(`/alerts/${a.id}`)} data-alert-id={a.id}>
+                {a.rule_title}
+              </a>
+            </span>
+          ))}
+        </span>
+      ) : null}
       {state.kind === 'no-incident' ? (
         <span class="muted" role="status">
           Its <a href={href(`/alerts/${state.alert}`)}>alert</a> is in no incident.

@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use utoipa::ToSchema;
 pub use vigil_respond::kpi::Kpi;
 
@@ -67,6 +68,9 @@ pub struct KpiReport {
     /// Per rule (each naming its `rule`): alert volume, false-positive rate and precision, over
     /// the alerts detected in the period.
     pub rules: Vec<Kpi>,
+    /// The title of each rule of `rules`, by its id (as its alerts in the period name it).
+    #[serde(default)]
+    pub rule_titles: BTreeMap<String, String>,
     /// Alert volume per source (the input; `group` names it, empty for alerts of no input).
     pub sources: Vec<Kpi>,
     /// More incidents were created in the period than one report reads (50,000); the oldest

@@ -206,6 +206,11 @@ pub async fn compute(ctx: &Ctx, tenant: &str, q: &KpiQuery, now: Timestamp) -> R
     let incidents = incident_kpis(ctx, tenant, q, &read.incidents, &samples).await?;
     let alerts = alert_kpis(ctx, tenant, q).await?;
     let (rules, sources) = rule_and_source_kpis(ctx, tenant, q).await?;
+    let rule_titles = ctx
+        .state
+        .kpi_rule_titles(tenant, q.from, q.to)
+        .await
+        .map_err(|e| records::state_error("reading rule titles for KPIs", e))?;
     let backlog = kpi_trends::backlog(ctx, tenant, now).await?;
     let trends = match q.trend {
         Some(t) => kpi_trends::trends(ctx, tenant, q, t, &samples).await?,
@@ -217,6 +222,7 @@ pub async fn compute(ctx: &Ctx, tenant: &str, q: &KpiQuery, now: Timestamp) -> R
         group_by: q.group_by,
         incidents,
         rules,
+        rule_titles,
         sources,
         truncated: read.truncated,
         alerts,

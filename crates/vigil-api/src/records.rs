@@ -78,6 +78,7 @@ pub(crate) fn state_error(context: &str, e: vigil_state::StateError) -> ApiError
         ("status" = Option<String>, Query, description = "Only alerts in these statuses, comma-separated (`new,acknowledged` is the open queue)."),
         ("assignee" = Option<String>, Query, description = "Only alerts assigned to this user or team."),
         ("host" = Option<String>, Query, description = "Only alerts from this host."),
+        ("event_id" = Option<String>, Query, description = "Only alerts raised on this event (its id, 32 hex digits, as search results give it): the pivot from an event to its alerts. A grouped alert keeps its first 100 event ids; add `host` and `since` to look at fewer alerts."),
     ),
     responses(
         (status = 200, description = "A page of alerts and the total matching the filters.", body = AlertPage),
@@ -99,6 +100,7 @@ pub async fn alerts(
             "status",
             "assignee",
             "host",
+            "event_id",
             "limit",
             "cursor",
         ],
@@ -111,6 +113,7 @@ pub async fn alerts(
         status: p.read("status", read_statuses)?.unwrap_or_default(),
         assignee: p.text("assignee"),
         host: p.text("host"),
+        event_id: p.read("event_id", read_event_id)?,
         limit: Some(read_limit(&p)?),
         cursor: p.text("cursor"),
     };
@@ -119,6 +122,17 @@ pub async fn alerts(
         .await
         .map(Json)
         .map_err(|e| state_error("listing alerts", e))
+}
+
+/// An event id as search results give it: 32 hex digits.
+fn read_event_id(text: &str) -> Result<String, String> {
+    if text.len() == 32 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(text.to_ascii_lowercase())
+    } else {
+        Err(format!(
+            "`{text}` is not an event id (32 hex digits, as search results give it)"
+        ))
+    }
 }
 
 /// `new,acknowledged`: alert statuses, comma-separated.

@@ -378,8 +378,8 @@ fn api_context(config: &ServerConfig, core: &Core, pipeline: &PipelineRun, input
         streams: core.streams.clone(),
         tls: http.tls_cert.is_some(),
         login_limiter: Arc::new(api::rate_limit::RateLimiter::per_minute(
-            api::session::LOGIN_PER_MINUTE,
-            api::session::LOGIN_BURST,
+            http.login_per_minute,
+            http.login_burst,
         )),
         login_name_limiter: Arc::new(api::rate_limit::RateLimiter::per_minute(
             api::session::LOGIN_NAME_PER_MINUTE,

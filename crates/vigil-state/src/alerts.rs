@@ -96,6 +96,10 @@ pub struct AlertQuery {
     pub assignee: Option<String>,
     /// Only alerts from this host.
     pub host: Option<String>,
+    /// Only alerts raised on this event (its 32 hex digit id, among the alert's `event_ids`: a
+    /// grouped alert keeps its first [`MAX_GROUPED_EVENT_IDS`]). Combine with `host` and a time
+    /// range to look at fewer alerts.
+    pub event_id: Option<String>,
     /// Page size: default [`DEFAULT_LIMIT`], clamped to `1..=`[`MAX_LIMIT`].
     pub limit: Option<u32>,
     /// Opaque `next_cursor` of the previous page.
@@ -190,6 +194,32 @@ where
     if let Some(host) = &q.host {
         and(qb);
         qb.push("host = ").push_bind(host.clone());
+    }
+    if let Some(id) = &q.event_id {
+        // The ids are stored as a JSON array of hex strings: a hex id is matched whole and holds no
+        // LIKE wildcard; anything else is no event's id and matches nothing.
+        and(qb);
+        if is_event_id(id) {
+            qb.push("event_ids LIKE ")
+                .push_bind(format!("%\"{}\"%", id.to_ascii_lowercase()));
+        } else {
+            qb.push("1 = 0");
+        }
+    }
+}
+
+fn is_event_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Refuses an `event_id` filter that is not an event id (32 hex digits).
+fn check_event_id(q: &AlertQuery) -> Result<(), StateError> {
+    match &q.event_id {
+        Some(id) if !is_event_id(id) => Err(StateError::InvalidInput(format!(
+            "event_id `{}` is not an event id (32 hex digits)",
+            id.escape_default()
+        ))),
+        _ => Ok(()),
     }
 }
 
@@ -322,8 +352,10 @@ impl State {
     /// One page of `tenant`'s alerts matching `q`, newest first, with the total number of matches.
     ///
     /// Errors with [`StateError::InvalidCursor`] for a cursor not produced by this listing and
-    /// [`StateError::InvalidInput`] for an unknown `min_level`.
+    /// [`StateError::InvalidInput`] for an unknown `min_level` or an `event_id` that is not 32 hex
+    /// digits.
     pub async fn list_alerts(&self, tenant: &str, q: &AlertQuery) -> Result<AlertPage, StateError> {
+        check_event_id(q)?;
         let after = q
             .cursor
             .as_deref()

@@ -11,6 +11,7 @@ use crate::incidents::{INCIDENT_COLUMNS, StoredIncident, incident_from_row};
 use crate::{State, StateError, time};
 use jiff::Timestamp;
 use sqlx::AssertSqlSafe;
+use std::collections::BTreeMap;
 
 /// The most incidents one KPI report reads; `truncated` says when a period had more.
 pub const MAX_KPI_INCIDENTS: i64 = 50_000;
@@ -80,6 +81,27 @@ impl State {
         to: Timestamp,
     ) -> Result<Vec<AlertCount>, StateError> {
         self.kpi_alert_counts("rule_id", tenant, from, to).await
+    }
+
+    /// The title of each rule that raised `tenant`'s alerts detected in `[from, to)`, by rule id
+    /// (as the alerts name it; the greatest when a rule's title changed in the period).
+    pub async fn kpi_rule_titles(
+        &self,
+        tenant: &str,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<BTreeMap<String, String>, StateError> {
+        let sql = "SELECT rule_id, MAX(rule_title) FROM alerts WHERE tenant = $1 AND detected >= $2 AND detected < $3 \
+                   GROUP BY rule_id";
+        let rows: Vec<(String, Option<String>)> = on_db!(self, db => {
+            sqlx::query_as(sql)
+                .bind(tenant)
+                .bind(time::to_db(from))
+                .bind(time::to_db(to))
+                .fetch_all(&db.reader)
+                .await?
+        });
+        Ok(rows.into_iter().filter_map(|(id, title)| Some((id, title?))).collect())
     }
 
     /// `tenant`'s alerts detected in `[from, to)`, counted by source (the input) and disposition.

@@ -10,6 +10,7 @@
 //! version 3, `0003_api_keys.sql`) have no stored role: theirs comes from their [`Scope`], so their
 //! secrets keep verifying with exactly the rights they had.
 
+use crate::audit::{NewAuditEntry, append_in_tx, prepare};
 use crate::db::{DbRow, on_db};
 use crate::{State, StateError, time};
 use base64::Engine as _;
@@ -174,9 +175,9 @@ impl NewApiKey {
 /// per minute instead of one per request.
 pub const LAST_USED_RESOLUTION: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
 
-pub(crate) const PREFIX: &str = "vgl_";
-pub(crate) const ID_BYTES: usize = 8;
-pub(crate) const SECRET_BYTES: usize = 32;
+const PREFIX: &str = "vgl_";
+const ID_BYTES: usize = 8;
+const SECRET_BYTES: usize = 32;
 /// Length of the base64url (no padding) text of [`SECRET_BYTES`].
 const SECRET_B64_LEN: usize = 43;
 const MAX_NAME_LEN: usize = 128;
@@ -224,7 +225,7 @@ fn needs_touch(last_used: Option<Timestamp>, now: Timestamp) -> bool {
     }
 }
 
-pub(crate) fn validate_name(name: &str) -> Result<(), StateError> {
+fn validate_name(name: &str) -> Result<(), StateError> {
     if name.trim().is_empty() {
         return Err(StateError::InvalidInput("key name must not be empty".into()));
     }
@@ -239,7 +240,7 @@ pub(crate) fn validate_name(name: &str) -> Result<(), StateError> {
     Ok(())
 }
 
-pub(crate) fn validate_tenant(tenant: &str) -> Result<(), StateError> {
+fn validate_tenant(tenant: &str) -> Result<(), StateError> {
     check_tenant(tenant).map_err(StateError::InvalidInput)
 }
 
@@ -286,6 +287,30 @@ impl State {
     /// [`create_api_key`](Self::create_api_key) at `now` (its creation time, and what the expiry must
     /// follow): a clock tests can drive.
     pub async fn create_api_key_at(&self, key: &NewApiKey, now: Timestamp) -> Result<(TokenInfo, String), StateError> {
+        let (id, secret) = self.insert_api_key(key, now, None).await?;
+        // As stored (instants round-trip through their stored form).
+        let info = TokenInfo {
+            id,
+            name: key.name.clone(),
+            role: key.role,
+            tenant: key.tenant.clone(),
+            created: time::from_db(time::to_db(now))?,
+            expires: time::opt_from_db(time::opt_to_db(key.expires))?,
+            last_used: None,
+            revoked: false,
+        };
+        Ok((info, secret))
+    }
+
+    /// The one insert of an API key (the CLI's [`create_api_key`](Self::create_api_key) and the
+    /// API's `add_tenant_key`): checks it, stores its secret's hash and, when given, appends `audit`
+    /// (its target set to `apikey:<id>`) in the same transaction. The new id and secret.
+    pub(crate) async fn insert_api_key(
+        &self,
+        key: &NewApiKey,
+        now: Timestamp,
+        audit: Option<NewAuditEntry>,
+    ) -> Result<(String, String), StateError> {
         validate_name(&key.name)?;
         validate_tenant(&key.tenant)?;
         if key.expires.is_some_and(|e| e <= now) {
@@ -295,34 +320,38 @@ impl State {
         for _ in 0..4 {
             let id = hex::encode(random::<ID_BYTES>()?);
             let secret = format!("{PREFIX}{id}_{}", URL_SAFE_NO_PAD.encode(random::<SECRET_BYTES>()?));
-            let done = on_db!(self, db => sqlx::query(
-                "INSERT INTO tokens (id, name, scope, role, tenant, secret_hash, created, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(&id)
-            .bind(&key.name)
-            .bind(Scope::closest(key.role).as_str())
-            .bind(key.role.as_str())
-            .bind(&key.tenant)
-            .bind(hash_secret(&secret))
-            .bind(time::to_db(now))
-            .bind(time::opt_to_db(key.expires))
-            .execute(&db.writer)
-            .await?
-            .rows_affected());
+            let entry = audit.clone().map(|a| prepare(a.with_target(format!("apikey:{id}"))));
+            let entry = entry.transpose()?;
+            let done = on_db!(self, db => {
+                let mut tx = db.write_tx().await?;
+                if entry.is_some() {
+                    db.lock_audit(&mut tx).await?;
+                }
+                let done = sqlx::query(
+                    "INSERT INTO tokens (id, name, scope, role, tenant, secret_hash, created, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(&id)
+                .bind(&key.name)
+                .bind(Scope::closest(key.role).as_str())
+                .bind(key.role.as_str())
+                .bind(&key.tenant)
+                .bind(hash_secret(&secret))
+                .bind(time::to_db(now))
+                .bind(time::opt_to_db(key.expires))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if done == 1 {
+                    if let Some(p) = entry {
+                        append_in_tx!(tx, p)?;
+                    }
+                    tx.commit().await?;
+                }
+                done
+            });
             if done == 1 {
-                // As stored (instants round-trip through their stored form).
-                let info = TokenInfo {
-                    id,
-                    name: key.name.clone(),
-                    role: key.role,
-                    tenant: key.tenant.clone(),
-                    created: time::from_db(time::to_db(now))?,
-                    expires: time::opt_from_db(time::opt_to_db(key.expires))?,
-                    last_used: None,
-                    revoked: false,
-                };
-                return Ok((info, secret));
+                return Ok((id, secret));
             }
         }
         Err(StateError::Corrupt("could not allocate a unique key id".into()))

@@ -8,20 +8,16 @@
 //! taken (SQLite's write lock; PostgreSQL's advisory lock of the audit chain), so two admins
 //! disabling each other at once cannot both succeed.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jiff::Timestamp;
 use serde_json::json;
 use sqlx::AssertSqlSafe;
-use vigil_api_types::access::{Role, check_tenant};
+use vigil_api_types::access::Role;
 
 use crate::audit::{NewAuditEntry, append_in_tx, prepare};
 use crate::db::on_db;
-use crate::tokens::{
-    COLUMNS, ID_BYTES, PREFIX, SECRET_BYTES, hash_secret, random, token_from_row, validate_name, validate_tenant,
-};
-use crate::users::{END_SESSIONS_OF, SELECT_USER, check_password, check_user_name, hash_password, user_from_row};
-use crate::{NewApiKey, NewUser, Scope, State, StateError, TokenInfo, UserInfo, time};
+use crate::tokens::{COLUMNS, token_from_row};
+use crate::users::{END_SESSIONS_OF, SELECT_USER, check_password, hash_password, user_from_row};
+use crate::{NewApiKey, NewUser, State, StateError, TokenInfo, UserInfo, time};
 
 /// What `PATCH /api/v1/users/{name}` changes: the fields given.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -65,13 +61,6 @@ fn last_admin(name: &str, tenant: &str) -> StateError {
     ))
 }
 
-/// A new key's id and secret (`vgl_<id>_<random>`).
-fn new_secret() -> Result<(String, String), StateError> {
-    let id = hex::encode(random::<ID_BYTES>()?);
-    let secret = format!("{PREFIX}{id}_{}", URL_SAFE_NO_PAD.encode(random::<SECRET_BYTES>()?));
-    Ok((id, secret))
-}
-
 impl State {
     /// The users of `tenant`, by name.
     pub async fn tenant_users(&self, tenant: &str) -> Result<Vec<UserInfo>, StateError> {
@@ -95,36 +84,8 @@ impl State {
     /// [`StateError::InvalidInput`] for a bad name, tenant or password; [`StateError::Conflict`]
     /// for a name in use (in any tenant: names are unique).
     pub async fn add_tenant_user(&self, user: &NewUser, audit: NewAuditEntry) -> Result<UserInfo, StateError> {
-        check_user_name(&user.name)?;
-        check_tenant(&user.tenant).map_err(StateError::InvalidInput)?;
-        check_password(&user.password)?;
-        let p = prepare(audit)?;
-        let hash = hash_password(user.password.clone()).await?;
-        let now = time::to_db(Timestamp::now());
-        let done = on_db!(self, db => {
-            let mut tx = db.write_tx().await?;
-            db.lock_audit(&mut tx).await?;
-            let done = sqlx::query(
-                "INSERT INTO users (name, role, tenant, password_hash, created, password_set, must_change) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO NOTHING",
-            )
-            .bind(&user.name)
-            .bind(user.role.as_str())
-            .bind(&user.tenant)
-            .bind(&hash)
-            .bind(now)
-            .bind(now)
-            .bind(i64::from(user.must_change))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if done == 1 {
-                append_in_tx!(tx, p)?;
-                tx.commit().await?;
-            }
-            done
-        });
-        if done == 0 {
+        let done = self.insert_user(user, Some(audit)).await?;
+        if !done {
             return Err(StateError::Conflict(format!("the user name {} is taken", user.name)));
         }
         self.tenant_user(&user.tenant, &user.name)
@@ -266,49 +227,12 @@ impl State {
         key: &NewApiKey,
         audit: NewAuditEntry,
     ) -> Result<(TokenInfo, String), StateError> {
-        validate_name(&key.name)?;
-        validate_tenant(&key.tenant)?;
-        let now = Timestamp::now();
-        if key.expires.is_some_and(|e| e <= now) {
-            return Err(StateError::InvalidInput("a key's expiry must be in the future".into()));
-        }
-        // A 64-bit id collides with negligible probability; retry a few times rather than assume.
-        for _ in 0..4 {
-            let (id, secret) = new_secret()?;
-            let p = prepare(audit.clone().with_target(format!("apikey:{id}")))?;
-            let done = on_db!(self, db => {
-                let mut tx = db.write_tx().await?;
-                db.lock_audit(&mut tx).await?;
-                let done = sqlx::query(
-                    "INSERT INTO tokens (id, name, scope, role, tenant, secret_hash, created, expires_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
-                )
-                .bind(&id)
-                .bind(&key.name)
-                .bind(Scope::closest(key.role).as_str())
-                .bind(key.role.as_str())
-                .bind(&key.tenant)
-                .bind(hash_secret(&secret))
-                .bind(time::to_db(now))
-                .bind(time::opt_to_db(key.expires))
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if done == 1 {
-                    append_in_tx!(tx, p)?;
-                    tx.commit().await?;
-                }
-                done
-            });
-            if done == 1 {
-                let info = self
-                    .get_token(&id)
-                    .await?
-                    .ok_or_else(|| StateError::Corrupt("a created key is missing".into()))?;
-                return Ok((info, secret));
-            }
-        }
-        Err(StateError::Corrupt("could not allocate a unique key id".into()))
+        let (id, secret) = self.insert_api_key(key, Timestamp::now(), Some(audit)).await?;
+        let info = self
+            .get_token(&id)
+            .await?
+            .ok_or_else(|| StateError::Corrupt("a created key is missing".into()))?;
+        Ok((info, secret))
     }
 
     /// Revokes `tenant`'s key `id` and appends `audit` (completed with the target) in one

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::AssertSqlSafe;
 use vigil_api_types::access::{Principal, PrincipalKind, Role, check_tenant};
 
+use crate::audit::{NewAuditEntry, append_in_tx, prepare};
 use crate::tokens::random;
 use crate::{State, StateError, time};
 
@@ -151,31 +152,61 @@ pub(crate) fn user_from_row(row: &impl DbRow) -> Result<UserInfo, StateError> {
 impl State {
     /// Creates a user. Fails with `InvalidInput` for a bad name, tenant or password, or a name in use.
     pub async fn create_user(&self, user: &NewUser) -> Result<UserInfo, StateError> {
-        check_user_name(&user.name)?;
-        check_tenant(&user.tenant).map_err(StateError::InvalidInput)?;
-        check_password(&user.password)?;
-        let hash = hash_password(user.password.clone()).await?;
-        let now = time::to_db(Timestamp::now());
-        let done = on_db!(self, db => sqlx::query(
-            "INSERT INTO users (name, role, tenant, password_hash, created, password_set, must_change) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(&user.name)
-        .bind(user.role.as_str())
-        .bind(&user.tenant)
-        .bind(&hash)
-        .bind(now)
-        .bind(now)
-        .bind(i64::from(user.must_change))
-        .execute(&db.writer)
-        .await?
-        .rows_affected());
-        if done == 0 {
+        self.create_user_with(user, None).await
+    }
+
+    /// [`create_user`](Self::create_user) that appends `audit` in the user's own transaction.
+    pub async fn create_user_audited(&self, user: &NewUser, audit: NewAuditEntry) -> Result<UserInfo, StateError> {
+        self.create_user_with(user, Some(audit)).await
+    }
+
+    async fn create_user_with(&self, user: &NewUser, audit: Option<NewAuditEntry>) -> Result<UserInfo, StateError> {
+        if !self.insert_user(user, audit).await? {
             return Err(StateError::InvalidInput(format!("user {} exists already", user.name)));
         }
         self.get_user(&user.name)
             .await?
             .ok_or_else(|| StateError::Corrupt("a created user is missing".into()))
+    }
+
+    /// The one insert of a user (the CLI's [`create_user`](Self::create_user) and the API's
+    /// `add_tenant_user`): checks the name, tenant and password, stores the password's hash and,
+    /// when given, appends `audit` in the same transaction. `false`: the name is taken.
+    pub(crate) async fn insert_user(&self, user: &NewUser, audit: Option<NewAuditEntry>) -> Result<bool, StateError> {
+        check_user_name(&user.name)?;
+        check_tenant(&user.tenant).map_err(StateError::InvalidInput)?;
+        check_password(&user.password)?;
+        let audit = audit.map(prepare).transpose()?;
+        let hash = hash_password(user.password.clone()).await?;
+        let now = time::to_db(Timestamp::now());
+        let done = on_db!(self, db => {
+            let mut tx = db.write_tx().await?;
+            if audit.is_some() {
+                db.lock_audit(&mut tx).await?;
+            }
+            let done = sqlx::query(
+                "INSERT INTO users (name, role, tenant, password_hash, created, password_set, must_change) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(&user.name)
+            .bind(user.role.as_str())
+            .bind(&user.tenant)
+            .bind(&hash)
+            .bind(now)
+            .bind(now)
+            .bind(i64::from(user.must_change))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if done == 1 {
+                if let Some(p) = audit {
+                    append_in_tx!(tx, p)?;
+                }
+                tx.commit().await?;
+            }
+            done
+        });
+        Ok(done == 1)
     }
 
     /// The user called `name`, disabled or not.

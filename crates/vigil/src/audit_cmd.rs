@@ -218,6 +218,22 @@ pub async fn record(
     record_in(state, DEFAULT_TENANT, action, target, outcome, detail).await
 }
 
+/// The CLI's audit entry (actor `cli:<login>`) for a change in `tenant`, for a state call that
+/// writes it in the change's own transaction.
+pub fn entry_in(
+    tenant: &str,
+    action: &str,
+    target: &str,
+    outcome: AuditOutcome,
+    detail: serde_json::Value,
+) -> NewAuditEntry {
+    NewAuditEntry::new(cli_actor(), action, outcome)
+        .with_actor_kind("cli")
+        .with_tenant(tenant)
+        .with_target(target)
+        .with_detail(detail)
+}
+
 /// [`record`] in `tenant` (the tenant the change concerns, e.g. an API key's).
 pub async fn record_in(
     state: &State,
@@ -227,11 +243,7 @@ pub async fn record_in(
     outcome: AuditOutcome,
     detail: serde_json::Value,
 ) -> anyhow::Result<()> {
-    let entry = NewAuditEntry::new(cli_actor(), action, outcome)
-        .with_actor_kind("cli")
-        .with_tenant(tenant)
-        .with_target(target)
-        .with_detail(detail);
+    let entry = entry_in(tenant, action, target, outcome, detail);
     state
         .append_audit(entry)
         .await

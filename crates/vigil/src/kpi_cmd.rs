@@ -1,6 +1,7 @@
 //! `vigil kpi`: the SOC KPIs of `GET /api/v1/kpis`, each with its value, `n` and formula; the
 //! alert KPIs, the backlog by age and, with `--trend`, the figures per week or month.
 
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use vigil_api_types::kpis::{BacklogRow, Kpi, KpiReport, TrendBucket};
@@ -59,9 +60,9 @@ fn table(first: &str, kpis: &[Kpi], key: impl Fn(&Kpi) -> String) -> SafeTable {
 /// Rules shown by default; `--json` has them all.
 const TOP_RULES: usize = 25;
 
-/// One line per rule, most alerts first: volume, false-positive rate and precision (each with
-/// its `n`); the formulas follow the table once.
-fn rules_table(kpis: &[Kpi]) -> (SafeTable, Vec<String>, usize) {
+/// One line per rule, most alerts first: its title (from `titles`, else its id) and id, volume,
+/// false-positive rate and precision (each with its `n`); the formulas follow the table once.
+fn rules_table(kpis: &[Kpi], titles: &BTreeMap<String, String>) -> (SafeTable, Vec<String>, usize) {
     let mut by_rule: Vec<(&str, [Option<&Kpi>; 3])> = Vec::new();
     for k in kpis {
         let slot = match k.name.as_str() {
@@ -82,10 +83,11 @@ fn rules_table(kpis: &[Kpi]) -> (SafeTable, Vec<String>, usize) {
     }
     let volume = |c: &[Option<&Kpi>; 3]| c[0].and_then(|k| k.value).unwrap_or(0.0);
     by_rule.sort_by(|a, b| volume(&b.1).total_cmp(&volume(&a.1)).then(a.0.cmp(b.0)));
-    let mut t = SafeTable::new(&["rule", "alerts", "false-positive rate (n)", "precision (n)"]);
+    let mut t = SafeTable::new(&["rule", "id", "alerts", "false-positive rate (n)", "precision (n)"]);
     let cell = |k: Option<&Kpi>| k.map_or_else(|| "-".to_owned(), |k| format!("{} ({})", value_cell(k), n_cell(k)));
     for (rule, cells) in by_rule.iter().take(TOP_RULES) {
         t.add_row(vec![
+            titles.get(*rule).map_or(*rule, String::as_str).to_owned(),
             (*rule).to_owned(),
             cells[0].map_or_else(|| "-".to_owned(), value_cell),
             cell(cells[1]),
@@ -203,7 +205,7 @@ pub fn run(args: KpiArgs) -> anyhow::Result<ExitCode> {
         )
     )?;
     if !report.rules.is_empty() {
-        let (t, formulas, more) = rules_table(&report.rules);
+        let (t, formulas, more) = rules_table(&report.rules, &report.rule_titles);
         outln!("{t}")?;
         if more > 0 {
             outln!("and {more} more rules (--json lists them all)")?;
@@ -279,9 +281,14 @@ mod tests {
             k("false_positive_rate", "loud", Some(0.5), 4),
             k("precision", "loud", Some(0.5), 4),
         ];
-        let (t, formulas, more) = rules_table(&kpis);
+        let titles = BTreeMap::from([("loud".to_owned(), "Loud \u{1b}[31mRule".to_owned())]);
+        let (t, formulas, more) = rules_table(&kpis, &titles);
         let text = t.to_string();
-        let loud = text.find("loud").expect("loud listed");
+        assert!(
+            !text.contains('\u{1b}'),
+            "a title reaches the terminal escaped: {text:?}"
+        );
+        let loud = text.find("Loud ").expect("loud listed by its title");
         assert!(loud < text.find("quiet").expect("quiet listed"), "{text}");
         assert!(text.contains("50.0% (4)"), "{text}");
         assert_eq!((formulas.len(), more), (3, 0));

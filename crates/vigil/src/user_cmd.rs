@@ -155,17 +155,15 @@ async fn add(dir: &Path, name: String, role: Role, tenant: String, stdin: bool) 
         password,
         must_change: generated,
     };
-    let made = state.create_user(&user).await?;
-    let detail = serde_json::json!({"role": made.role, "tenant": made.tenant});
-    audit_cmd::record_in(
-        &state,
-        &made.tenant,
+    // The user and its audit entry are written in one transaction: no unaudited user.
+    let audit = audit_cmd::entry_in(
+        &user.tenant,
         "user.create",
-        &format!("user:{}", made.name),
+        &format!("user:{}", user.name),
         AuditOutcome::Success,
-        detail,
-    )
-    .await?;
+        serde_json::json!({"role": user.role, "tenant": user.tenant}),
+    );
+    let made = state.create_user_audited(&user, audit).await?;
     errln!(
         "added user {} (role {}, tenant {})",
         Esc(&made.name),
@@ -291,15 +289,14 @@ async fn bootstrap(dir: &Path, name: String) -> anyhow::Result<ExitCode> {
         password,
         must_change: true,
     };
-    let made = state.create_user(&user).await?;
-    audit_cmd::record(
-        &state,
+    let audit = audit_cmd::entry_in(
+        DEFAULT_TENANT,
         "admin.bootstrap",
-        &format!("user:{}", made.name),
+        &format!("user:{}", user.name),
         AuditOutcome::Success,
         serde_json::json!({}),
-    )
-    .await?;
+    );
+    let made = state.create_user_audited(&user, audit).await?;
     errln!("created admin user {} (tenant {})", Esc(&made.name), made.tenant);
     print_generated(true, &user.password)
 }

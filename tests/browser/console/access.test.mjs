@@ -58,3 +58,28 @@ test('an analyst sees no admin item, and a direct admin URL shows the server ref
   }
   await v.finish(page);
 });
+
+test("each role's navigation offers only pages whose calls the server permits it", async () => {
+  // Regression: the Dashboard item asked for `report:read`, so analysts (who read KPIs and the
+  // handover with `case:read`) had no Dashboard. Every page a role's navigation shows must load
+  // without one refused call.
+  for (const who of ['analyst', 'lead', 'engineer']) {
+    const page = await v.newPage(browser);
+    const refused = [];
+    page.on('response', (r) => {
+      if (r.status() === 403) refused.push(`${r.request().method()} ${new URL(r.url()).pathname}`);
+    });
+    await v.loginLocal(page, v.env[who].user, v.env[who].password);
+    const routes = await navRoutes(page);
+    assert.ok(routes.includes('/dashboard'), `${who} has the dashboard: ${routes}`);
+    for (const route of routes) {
+      await v.go(page, route);
+      await page.waitForFunction((r) => location.hash === `#${r}`, route);
+      await page.locator('#main [data-page]').first().waitFor();
+      // Let the page's first calls answer (the alert stream stays open: no network idle here).
+      await page.waitForTimeout(600);
+    }
+    assert.deepEqual(refused, [], `${who}'s pages (${routes.join(' ')}) were refused calls`);
+    await v.finish(page);
+  }
+});

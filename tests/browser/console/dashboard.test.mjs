@@ -78,6 +78,12 @@ test('the KPI tiles and charts show the server figures; the handover renders', a
   const heights = await page.locator('[data-chart="alert-volume"] rect.bar').evaluateAll((els) => els.map((e) => Number(e.getAttribute('height'))));
   assert.ok(heights.some((h) => h > 0), 'a volume bar is drawn');
   assert.ok((await page.locator('[data-chart="top-rules"] .hbars tr').count()) > 0, 'top rules');
+  // Each top rule is named by its title, as the KPI report gives it (not its id).
+  const shown = await page.locator('[data-chart="top-rules"] .hbars th').evaluateAll((ths) => ths.map((th) => [th.getAttribute('title'), th.textContent]));
+  for (const [id, label] of shown) {
+    assert.ok(report.rule_titles[id], `the report titles rule ${id}`);
+    assert.equal(label, report.rule_titles[id]);
+  }
   assert.ok((await page.locator('[data-chart="top-sources"] .hbars tr').count()) > 0, 'top sources');
   assert.ok((await page.locator('[data-table="backlog"] tbody tr').count()) > 0, 'backlog rows');
 

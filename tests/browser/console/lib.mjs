@@ -15,6 +15,8 @@
 //   VIGIL_OIDC_USER                  a login the provider maps to a role (default "lead")
 //   VIGIL_OIDC_ROLE                  that user's Vigil role (default "lead")
 //   VIGIL_SEED_INCIDENT              an incident the harness made from two alerts
+//   VIGIL_TLS_URL                    a second server with HTTPS on its listener (same users, no data)
+//   VIGIL_TLS_CERT / _KEY            its self-signed certificate and key (PEM files)
 //   VIGIL_SCREENSHOTS                where shot() writes (default <repo>/target/console-screenshots)
 //   VIGIL_CHROMIUM                   the browser (default /usr/bin/chromium)
 //
@@ -57,6 +59,7 @@ export const env = {
   engineer: user('ENGINEER'),
   oidc: { issuer: e.VIGIL_OIDC_ISSUER ?? '', user: e.VIGIL_OIDC_USER || 'lead', role: e.VIGIL_OIDC_ROLE || 'lead' },
   seedIncident: e.VIGIL_SEED_INCIDENT ?? '',
+  tls: { url: e.VIGIL_TLS_URL ?? '', cert: e.VIGIL_TLS_CERT ?? '', key: e.VIGIL_TLS_KEY ?? '' },
   screenshots: resolve(ROOT, e.VIGIL_SCREENSHOTS || 'target/console-screenshots'),
   chromium: e.VIGIL_CHROMIUM || '/usr/bin/chromium',
 };
@@ -91,6 +94,7 @@ const EXPECTED_STATUS_NOISE = /^Failed to load resource: the server responded wi
  * error collection installed. `options.colorScheme` is 'light' or 'dark'; `options.allowStatus`
  * lists the HTTP error statuses whose console noise is expected (default [401]: the console asks
  * `api/v1/me` before anyone logged in); a test that provokes refusals passes [401, 403].
+ * `options.ignoreHTTPSErrors` accepts the harness's self-signed certificate.
  */
 export async function newPage(browser, options = {}) {
   const context = await browser.newContext({
@@ -98,6 +102,7 @@ export async function newPage(browser, options = {}) {
     colorScheme: options.colorScheme ?? 'light',
     locale: 'en-GB',
     timezoneId: 'UTC',
+    ignoreHTTPSErrors: options.ignoreHTTPSErrors ?? false,
   });
   context.setDefaultTimeout(TIMEOUT);
   const page = await context.newPage();
@@ -216,7 +221,8 @@ export function loginForm(page) {
  */
 export async function loginLocal(page, username, password) {
   assert.ok(username && password, 'no user/password given (is the harness passing VIGIL_*_USER?)');
-  if (!page.url().startsWith(new URL(env.url).origin)) await page.goto(url());
+  // A page already on a console (this server, the proxy's or the TLS one) logs in there.
+  if (!/^https?:/.test(page.url())) await page.goto(url());
   await loginForm(page).waitFor();
   for (let attempt = 1; ; attempt++) {
     await page.fill('#login-username', username);
@@ -299,7 +305,28 @@ export async function axe(page, { exclude = [] } = {}) {
   const result = await builder.analyze();
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   assert.equal(bad.length, 0, `axe-core on ${page.url()}:\n${formatViolations(bad)}`);
+  assert.deepEqual(await cutPlaceholders(page), [], `placeholders cut off on ${page.url()}`);
   return result;
+}
+
+/**
+ * The visible inputs whose placeholder is wider than the room inside them (the hint a person
+ * cannot read, e.g. "24h, 20…"): measured with the input's own font. Checked with axe().
+ */
+export async function cutPlaceholders(page) {
+  return page.evaluate(() => {
+    const ctx = document.createElement('canvas').getContext('2d');
+    const cut = [];
+    for (const el of document.querySelectorAll('input[placeholder]')) {
+      if (!el.placeholder || el.value || el.offsetParent === null) continue;
+      const cs = getComputedStyle(el);
+      ctx.font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+      const room = el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+      const need = ctx.measureText(el.placeholder).width;
+      if (need > room + 0.5) cut.push(`#${el.id || el.name || '?'} "${el.placeholder}": ${Math.ceil(need)} px in ${Math.floor(room)} px`);
+    }
+    return cut;
+  });
 }
 
 /** One readable block per violation: rule, impact, help, and at most 5 elements with the why. */

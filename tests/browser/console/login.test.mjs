@@ -101,3 +101,29 @@ test('logging out in another tab ends the session in this one', async () => {
   await v.loginForm(page).waitFor();
   await v.finish(page);
 });
+
+test('a page asked for the moment the console appears after login is the page shown', async () => {
+  // Regression (CI, 2026-12-07): the redirect from `#/` to the first page ran after paint with the
+  // path it rendered with, so a route set between the render and that redirect (a fast click, a
+  // test's goto right after login) was replaced by the alert queue. Here the route changes in the
+  // same task that shows the console: a MutationObserver fires before Preact's effects.
+  const page = await v.newPage(browser);
+  await page.goto(v.url());
+  await v.loginForm(page).waitFor();
+  await page.evaluate(() => {
+    const seen = new MutationObserver(() => {
+      if (document.querySelector('#user-menu')) {
+        seen.disconnect();
+        location.hash = '#/sources';
+      }
+    });
+    seen.observe(document.body, { childList: true, subtree: true });
+  });
+  await v.loginLocal(page, v.env.analyst.user, v.env.analyst.password);
+  await page.locator('[data-page="sources"]').waitFor();
+  // Whatever ran late must not have moved the console on.
+  await page.waitForTimeout(500);
+  assert.equal(await page.locator('[data-page="sources"]').count(), 1, `still on sources, at ${page.url()}`);
+  assert.match(page.url(), /#\/sources$/);
+  await v.finish(page);
+});

@@ -152,6 +152,13 @@ test('a hit pivots to the alert its event raised', async () => {
   assert.equal(await page.inputValue('#search-range'), '');
   await row.getByRole('button', { name: `Show event ${eventId}` }).click();
   await page.locator(`[data-detail-for="${eventId}"]`).getByRole('button', { name: 'Open its alert' }).click();
+  // The server's event_id filter says which alerts the event raised: one opens, several are listed.
+  const raised = await getJson(page, `api/v1/alerts?event_id=${eventId}&limit=50`);
+  assert.ok(raised.alerts.some((a) => a.id === alert.id), `the event_id filter finds ${alert.id}`);
+  assert.ok(raised.alerts.every((a) => a.event_ids.includes(eventId)), 'only alerts of that event');
+  if (raised.alerts.length > 1) {
+    await page.locator(`[data-pivot-alerts] a[data-alert-id="${alert.id}"]`).click();
+  }
   await v.until(() => new URL(page.url()).hash === `#/alerts/${alert.id}`, `#/alerts/${alert.id}`);
   await v.finish(page);
 });

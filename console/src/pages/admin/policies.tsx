@@ -41,7 +41,10 @@ export function Policies() {
   const list = (xs: string[] | number[]) => (xs.length ? xs.join(', ') : '—');
   return (
     <>
-      <p class="muted">These come from the server's configuration file; change them there and reload.</p>
+      <p class="muted">
+        These come from the server's configuration file (<code>[respond]</code> and <code>[reports]</code>), kept as code and reviewed like rules: change
+        them there and restart <code>vigil serve</code> (SIGHUP reloads the rules only).
+      </p>
       <h2>SLA</h2>
       <Table
         name="sla"

@@ -101,6 +101,11 @@ pub struct HttpConfig {
     pub api_rate_limit: u32,
     /// REST API requests a token may make at once before the rate applies.
     pub api_burst: u32,
+    /// Login attempts (local and OpenID starts) one client address may make per minute: raise it
+    /// when a whole SOC logs in through one proxy or NAT address at shift change.
+    pub login_per_minute: u32,
+    /// Login attempts one client address may make at once before that rate applies.
+    pub login_burst: u32,
     /// Whether `/metrics` needs `status:read` (`[http] metrics_auth`); `None`: only when
     /// the listener is not on a loopback address (see [`HttpConfig::metrics_need_token`]).
     pub metrics_auth: Option<bool>,
@@ -171,6 +176,8 @@ impl Default for ServerConfig {
                 idle_timeout: Duration::from_secs(120),
                 api_rate_limit: 50,
                 api_burst: 100,
+                login_per_minute: vigil_api::session::LOGIN_PER_MINUTE,
+                login_burst: vigil_api::session::LOGIN_BURST,
                 metrics_auth: None,
                 tls_cert: None,
                 tls_key: None,
@@ -301,6 +308,8 @@ struct HttpFile {
     idle_timeout: Option<String>,
     api_rate_limit: Option<u32>,
     api_burst: Option<u32>,
+    login_per_minute: Option<u32>,
+    login_burst: Option<u32>,
     metrics_auth: Option<bool>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
@@ -512,6 +521,12 @@ fn read_http(r: &mut Reader, table: &toml::Table, h: &mut HttpConfig) {
     }
     if let Some(n) = r.within("http", "api_burst", http.api_burst, 1..=1_000_000) {
         h.api_burst = n;
+    }
+    if let Some(n) = r.within("http", "login_per_minute", http.login_per_minute, 1..=100_000) {
+        h.login_per_minute = n;
+    }
+    if let Some(n) = r.within("http", "login_burst", http.login_burst, 1..=100_000) {
+        h.login_burst = n;
     }
     h.metrics_auth = http.metrics_auth;
     h.tls_cert = http.tls_cert;

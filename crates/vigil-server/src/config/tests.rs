@@ -58,6 +58,17 @@ fn api_rate_limits() {
 }
 
 #[test]
+fn login_limits_per_address_are_settable_and_checked() {
+    let c = parse("version = 1\n").expect("valid");
+    assert_eq!((c.http.login_per_minute, c.http.login_burst), (10, 10), "the defaults");
+    let c = parse("version = 1\n[http]\nlogin_per_minute = 120\nlogin_burst = 60\n").expect("valid");
+    assert_eq!((c.http.login_per_minute, c.http.login_burst), (120, 60));
+    let problems = parse("version = 1\n[http]\nlogin_per_minute = 0\nlogin_burst = 1000000\n").expect_err("invalid");
+    let keys: Vec<_> = problems.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["http.login_per_minute", "http.login_burst"], "{problems:?}");
+}
+
+#[test]
 fn version_is_required_and_checked() {
     assert!(parse("").expect_err("no version")[0].message.contains("missing"));
     assert!(parse("version = 2").expect_err("v2")[0].message.contains("unsupported"));

@@ -114,6 +114,7 @@ async fn every_api_error_is_json_with_a_code_from_the_table() {
         ("min_level typo", "GET", "/api/v1/alerts?min_level=hihg".into(), vec![auth], vec![], 400, "bad_request", "min_level: `hihg` is not a level: use informational, low, medium, high or critical"),
         ("bad since", "GET", "/api/v1/alerts?since=last+tuesday".into(), vec![auth], vec![], 400, "bad_request", "since:"),
         ("limit zero", "GET", "/api/v1/alerts?limit=0".into(), vec![auth], vec![], 400, "bad_request", "limit:"),
+        ("not an event id", "GET", "/api/v1/alerts?event_id=4625%25".into(), vec![auth], vec![], 400, "bad_request", "event_id: `4625%` is not an event id"),
         ("limit not a number", "GET", "/api/v1/dead-letters?limit=abc".into(), vec![auth], vec![], 400, "bad_request", "limit:"),
         ("bad cursor", "GET", "/api/v1/alerts?cursor=nope".into(), vec![auth], vec![], 400, "bad_request", "cursor:"),
         ("unknown parameter", "GET", "/api/v1/alerts?colour=red".into(), vec![auth], vec![], 400, "bad_request", "`colour`"),

@@ -225,6 +225,24 @@ async fn logins_from_one_address_are_limited_far_below_the_api_rate() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_per_address_login_limit_follows_the_configuration() {
+    // A SOC behind one NAT address logs in together at shift change: `[http] login_burst`.
+    let s = TestServer::start_with(None, |c| {
+        c.http.login_per_minute = 60;
+        c.http.login_burst = 15;
+    })
+    .await;
+    let mut statuses = Vec::new();
+    for i in 0..16u8 {
+        // A name each: only the address's budget is spent.
+        statuses.push(login_from(s.http, [127, 0, 2, 1].into(), &format!("analyst{i}")).await);
+    }
+    assert_eq!(statuses[..15], [401; 15], "{statuses:?}");
+    assert_eq!(statuses[15], 429, "{statuses:?}");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_generated_password_must_be_replaced_before_anything_else() {
     let dir = tempfile::tempdir().expect("tempdir");
     let s = TestServer::start(Some(dir.path())).await;

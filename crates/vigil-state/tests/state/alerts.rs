@@ -320,3 +320,56 @@ async fn an_alert_is_fetched_by_its_id() {
     assert!(state.get_alert("default", "three").await.unwrap().is_none());
     assert!(state.get_alert("default", "' OR 1=1 --").await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn the_event_id_filter_finds_the_alerts_an_event_raised_in_the_tenant_only() {
+    let (state, _dir) = temp_state().await;
+    let ev = |n: u8| format!("{n:02x}").repeat(16);
+    let with = |id: &str, events: &[String], tenant: &str, t: i64| {
+        let mut a = alert(id, "r", "high", at(t));
+        a.event_ids = events.to_vec();
+        a.tenant = tenant.into();
+        a
+    };
+    state
+        .insert_alerts(&[
+            with("a1", &[ev(1), ev(2)], "default", 1),
+            with("a2", &[ev(2)], "default", 2),
+            with("a3", &[ev(3)], "default", 3),
+            with("other", &[ev(2)], "acme", 4),
+        ])
+        .await
+        .unwrap();
+    let ids = |page: vigil_state::AlertPage| page.alerts.into_iter().map(|a| a.id).collect::<Vec<_>>();
+    let q = |id: String| AlertQuery {
+        event_id: Some(id),
+        ..AlertQuery::default()
+    };
+    assert_eq!(
+        ids(state.list_alerts("default", &q(ev(2))).await.unwrap()),
+        ["a2", "a1"]
+    );
+    assert_eq!(
+        ids(state.list_alerts("default", &q(ev(2).to_uppercase())).await.unwrap()),
+        ["a2", "a1"],
+        "hex in either case"
+    );
+    assert_eq!(
+        ids(state.list_alerts("default", &q(ev(4))).await.unwrap()),
+        Vec::<String>::new()
+    );
+    assert_eq!(ids(state.list_alerts("acme", &q(ev(2))).await.unwrap()), ["other"]);
+    // Not an event id: refused, never a LIKE pattern (`%`, `_`) or a part of one.
+    for bad in [
+        format!("{}%", &ev(2)[..31]),
+        "_".repeat(32),
+        ev(2)[..31].to_owned(),
+        String::new(),
+    ] {
+        let refused = state.list_alerts("default", &q(bad.clone())).await;
+        assert!(
+            matches!(refused, Err(StateError::InvalidInput(_))),
+            "{bad:?}: {refused:?}"
+        );
+    }
+}

@@ -178,4 +178,16 @@ async fn kpi_alert_counts_group_by_rule_source_and_disposition() {
             .expect("none")
             .is_empty()
     );
+    // The rules' titles, as their alerts name them: the rules counted, in the tenant only.
+    let titles = state.kpi_rule_titles("default", at(0), at(1000)).await.expect("titles");
+    let keys: Vec<&str> = titles.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["r1", "r2"]);
+    assert_eq!(titles["r1"], "Rule r1");
+    assert!(
+        state
+            .kpi_rule_titles("nobody", at(0), at(1000))
+            .await
+            .expect("none")
+            .is_empty()
+    );
 }

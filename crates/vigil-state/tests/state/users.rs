@@ -222,3 +222,32 @@ async fn federated_sessions_act_as_their_principal_until_they_end() {
         "the ended federated and the local one"
     );
 }
+
+#[tokio::test]
+async fn a_user_made_with_its_audit_entry_has_it_and_a_taken_name_writes_neither() {
+    use vigil_state::{AuditOutcome, NewAuditEntry};
+    let (state, _db) = temp_state().await;
+    let entry = |name: &str| {
+        NewAuditEntry::new("cli:keeper", "user.create", AuditOutcome::Success)
+            .with_actor_kind("cli")
+            .with_target(format!("user:{name}"))
+    };
+    let made = state
+        .create_user_audited(&user("dora", Role::Lead, "a fine password"), entry("dora"))
+        .await
+        .unwrap();
+    assert_eq!(made.role, Role::Lead);
+    let again = state
+        .create_user_audited(&user("dora", Role::Viewer, "another password"), entry("dora"))
+        .await;
+    assert!(matches!(again, Err(StateError::InvalidInput(_))), "{again:?}");
+    let log = state.audit_entries(0, 100).await.unwrap();
+    let targets: Vec<_> = log.iter().map(|e| (e.action.as_str(), e.target.as_deref())).collect();
+    assert_eq!(
+        targets,
+        [("user.create", Some("user:dora"))],
+        "one entry, for the user made"
+    );
+    let kept = state.get_user("dora").await.unwrap().unwrap();
+    assert_eq!(kept.role, Role::Lead, "the taken name kept its user");
+}

@@ -1,7 +1,9 @@
 //! The web console in a real browser: one real `vigil serve` (the console embedded in the binary,
 //! the SigmaHQ Windows rules, the ATT&CK bundle, `[oidc.console]` trusting a real OpenID provider
 //! from `tests/oidc/`), local users of four roles, EVTX from `../shared/evtx` ingested until alerts
-//! exist and a validation run made; then `node --test --test-concurrency=1 tests/browser/console/`
+//! exist and a validation run made — and a second `vigil serve` with HTTPS on its listener (a
+//! self-signed certificate, the same users, no data) for the TLS and reverse-proxy tests
+//! (`proxy.test.mjs` puts its own HTTPS proxy under `/soc/` in front of the first); then `node --test --test-concurrency=1 tests/browser/console/`
 //! runs every page's tests (Debian's Chromium through playwright-core, see
 //! `tests/browser/console/lib.mjs`) against it, and this test fails with node's output when any
 //! of them does. Screenshots land in `target/console-screenshots/`.
@@ -101,17 +103,18 @@ fn console_pages_in_a_real_browser() {
     let alerts = console.wait_for_alerts(MIN_ALERTS);
     console.validate(&shared.join("sigma/regression_data"));
     let incident = console.seed_incident();
+    let tls = Console::start_tls(&shared, server::free_port(), &provider.issuer);
     eprintln!(
         "console: {alerts} alerts and a validation run in {:.1} s; browser tests start",
         started.elapsed().as_secs_f64()
     );
 
-    let outcome = run_node_tests(&console, &provider, &incident);
+    let outcome = run_node_tests(&console, &tls, &provider, &incident);
     if let Some(secs) = std::env::var("VIGIL_CONSOLE_HOLD").ok().and_then(|s| s.parse().ok()) {
         eprintln!(
             "console: holding {} for {secs} s\n{}",
             console.url(),
-            env_text(&console, &provider, &incident)
+            env_text(&console, &tls, &provider, &incident)
         );
         std::thread::sleep(Duration::from_secs(secs));
     }
@@ -124,9 +127,14 @@ fn console_pages_in_a_real_browser() {
 }
 
 /// The environment `tests/browser/console/lib.mjs` reads.
-fn node_env(console: &Console, provider: &Provider, incident: &str) -> Vec<(String, String)> {
+fn node_env(console: &Console, tls: &Console, provider: &Provider, incident: &str) -> Vec<(String, String)> {
     let u = &console.users;
+    let cert = tls.tls.as_ref().expect("the HTTPS server has a certificate");
+    let path = |p: &Path| p.to_string_lossy().into_owned();
     let mut env = vec![
+        ("VIGIL_TLS_URL".to_owned(), tls.url()),
+        ("VIGIL_TLS_CERT".to_owned(), path(&cert.cert)),
+        ("VIGIL_TLS_KEY".to_owned(), path(&cert.key)),
         ("VIGIL_SEED_INCIDENT".to_owned(), incident.to_owned()),
         ("VIGIL_URL".to_owned(), console.url()),
         ("VIGIL_OIDC_ISSUER".to_owned(), provider.issuer.clone()),
@@ -153,8 +161,8 @@ fn node_env(console: &Console, provider: &Provider, incident: &str) -> Vec<(Stri
 }
 
 /// `export NAME='value'` lines of [`node_env`], to run `node --test` by hand against the server.
-fn env_text(console: &Console, provider: &Provider, incident: &str) -> String {
-    node_env(console, provider, incident)
+fn env_text(console: &Console, tls: &Console, provider: &Provider, incident: &str) -> String {
+    node_env(console, tls, provider, incident)
         .into_iter()
         .map(|(k, v)| format!("export {k}='{v}'"))
         .collect::<Vec<_>>()
@@ -187,13 +195,13 @@ fn test_files() -> Vec<String> {
 }
 
 /// `node --test` over the console's test files, one file at a time; Err with the output on failure.
-fn run_node_tests(console: &Console, provider: &Provider, incident: &str) -> Result<(), String> {
+fn run_node_tests(console: &Console, tls: &Console, provider: &Provider, incident: &str) -> Result<(), String> {
     let files = test_files();
     let mut child = Command::new("node")
         .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
         .args(&files)
         .current_dir(workspace())
-        .envs(node_env(console, provider, incident))
+        .envs(node_env(console, tls, provider, incident))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

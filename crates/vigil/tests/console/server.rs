@@ -32,11 +32,35 @@ pub struct Console {
     child: Child,
     log: Arc<Mutex<Vec<String>>>,
     pub addr: SocketAddr,
+    /// HTTPS on the HTTP listener (`[http] tls_cert`/`tls_key`) with a self-signed certificate.
+    pub tls: Option<Tls>,
     pub users: Users,
     /// API keys for the set-up steps (ingest, validation, reading alerts).
     ingest_key: String,
     engineer_key: String,
     admin_key: String,
+}
+
+/// A self-signed certificate for `127.0.0.1` and its key, as PEM files.
+#[derive(Debug, Clone)]
+pub struct Tls {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+impl Tls {
+    /// Writes a new self-signed certificate for `127.0.0.1` and `localhost` into `dir`.
+    fn create(dir: &Path) -> Tls {
+        let names = vec!["127.0.0.1".to_owned(), "localhost".to_owned()];
+        let made = rcgen::generate_simple_self_signed(names).expect("a self-signed certificate");
+        let tls = Tls {
+            cert: dir.join("tls.pem"),
+            key: dir.join("tls.key"),
+        };
+        std::fs::write(&tls.cert, made.cert.pem()).expect("write the certificate");
+        std::fs::write(&tls.key, made.signing_key.serialize_pem()).expect("write the key");
+        tls
+    }
 }
 
 /// A loopback port that was free a moment ago.
@@ -48,8 +72,19 @@ pub fn free_port() -> u16 {
 /// The server's configuration: quick commits, ATT&CK coverage for Windows, and OpenID Connect
 /// with the console login (groups of provider.mjs mapped to roles, every login in tenant
 /// `default` like the local users).
-fn config(shared: &Path, port: u16, issuer: &str) -> String {
+fn config(shared: &Path, port: u16, issuer: &str, tls: Option<&Tls>) -> String {
     let bundle = shared.join("attack/enterprise-attack-18.1-core.json");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    // Every browser test logs in from 127.0.0.1, dozens of logins in a few minutes: the address's
+    // budget of a SOC behind one NAT address, not the default's 10 a minute.
+    let mut http = String::from("\n[http]\nlogin_per_minute = 600\nlogin_burst = 100\n");
+    if let Some(t) = tls {
+        http.push_str(&format!(
+            "tls_cert = {:?}\ntls_key = {:?}\n",
+            t.cert.display().to_string(),
+            t.key.display().to_string()
+        ));
+    }
     format!(
         r#"version = 1
 
@@ -73,9 +108,9 @@ soc-admins = "admin"
 
 [oidc.console]
 client_id = "vigil-console"
-redirect_uri = "http://127.0.0.1:{port}/api/v1/auth/oidc/callback"
+redirect_uri = "{scheme}://127.0.0.1:{port}/api/v1/auth/oidc/callback"
 scopes = ["openid", "profile", "email", "groups"]
-"#,
+{http}"#,
         bundle = bundle.display()
     )
 }
@@ -113,6 +148,16 @@ impl Console {
     /// Creates the data directory's users and keys, then starts the server on `port` with the
     /// Windows SigmaHQ rules of `shared`.
     pub fn start(shared: &Path, port: u16, issuer: &str) -> Console {
+        Console::start_with(shared, port, issuer, false)
+    }
+
+    /// [`Console::start`] with HTTPS on the listener (a self-signed certificate in its directory):
+    /// the same users and passwords, no data.
+    pub fn start_tls(shared: &Path, port: u16, issuer: &str) -> Console {
+        Console::start_with(shared, port, issuer, true)
+    }
+
+    fn start_with(shared: &Path, port: u16, issuer: &str, https: bool) -> Console {
         let root = tempfile::Builder::new()
             .prefix("vigil-console-test")
             .tempdir()
@@ -120,7 +165,8 @@ impl Console {
         let data = root.path().join("data");
         let data_arg = data.to_string_lossy().into_owned();
         let config_path = root.path().join("vigil.toml");
-        std::fs::write(&config_path, config(shared, port, issuer)).expect("write config");
+        let tls = https.then(|| Tls::create(root.path()));
+        std::fs::write(&config_path, config(shared, port, issuer, tls.as_ref())).expect("write config");
         let user = |name: &str, role: &str| -> Login {
             let password = format!("{name}-console-test-password");
             vigil(
@@ -184,6 +230,7 @@ impl Console {
             child,
             log,
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            tls,
             users,
             ingest_key,
             engineer_key,
@@ -213,7 +260,8 @@ impl Console {
 
     /// The console's address as a browser opens it.
     pub fn url(&self) -> String {
-        format!("http://{}/", self.addr)
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}/", self.addr)
     }
 
     fn server_arg(&self) -> String {
