@@ -6,6 +6,7 @@ import { api, ApiFailure, must, type Schemas } from '../api';
 import { session } from '../session';
 import { ErrorBox } from '../ui/common';
 import { Modal } from '../ui/modal';
+import { useRsit, withCurrent } from './incident/model';
 
 export type Alert = Schemas['Alert'];
 export type AlertUpdate = Schemas['AlertUpdate'];
@@ -169,18 +170,8 @@ export function AssignDialog({ onSubmit, onClose }: { onSubmit: (assignee: strin
   );
 }
 
-const CLASSIFICATIONS = [
-  'intrusions:system-compromise',
-  'intrusions:privileged-account-compromise',
-  'intrusions:unprivileged-account-compromise',
-  'intrusion-attempts:brute-force',
-  'intrusion-attempts:exploit',
-  'malicious-code:infected-system',
-  'information-gathering:scanner',
-  'information-content-security:unauthorised-information-access',
-  'fraud:phishing',
-  'other:undetermined',
-];
+/** A new incident's RSIT class until the analyst picks another (every class the server has is offered). */
+const DEFAULT_CLASSIFICATION = 'intrusions:system-compromise';
 
 /** The incident severity (1–4) that the highest alert level suggests. */
 function severityOf(alerts: Alert[]): number {
@@ -193,7 +184,8 @@ export function IncidentDialog({ alerts, onDone, onClose }: { alerts: Alert[]; o
   const [mode, setMode] = useState<'new' | 'existing'>('new');
   const [title, setTitle] = useState(alerts[0] ? `${alerts[0].rule_title}${alerts[0].host ? ` on ${alerts[0].host}` : ''}` : '');
   const [severity, setSeverity] = useState(severityOf(alerts));
-  const [classification, setClassification] = useState(CLASSIFICATIONS[0] as string);
+  const [classification, setClassification] = useState(DEFAULT_CLASSIFICATION);
+  const rsit = useRsit();
   const [existing, setExisting] = useState('');
   const [open, setOpen] = useState<Schemas['Incident'][]>([]);
   const [error, setError] = useState<ApiFailure | Error | null>(null);
@@ -255,7 +247,7 @@ export function IncidentDialog({ alerts, onDone, onClose }: { alerts: Alert[]; o
             <label class="field">
               Classification (RSIT)
               <select id="incident-classification" value={classification} onChange={(e) => setClassification(e.currentTarget.value)}>
-                {CLASSIFICATIONS.map((c) => (
+                {withCurrent(rsit.classes, classification).map((c) => (
                   <option key={c} value={c}>
                     {c}
                   </option>

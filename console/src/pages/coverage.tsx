@@ -34,6 +34,9 @@ function pct(r: Ratio): string {
   return `${r.covered}/${r.total} (${Math.round(r.ratio * 100)}%)`;
 }
 
+/** Where the analyst's choice between the fitted matrix (ids) and full names is kept. */
+const FIT_KEY = 'vigil.coverage.view';
+
 /** Whether technique `t` sits under tactic `tac` (the answer names tactics by shortname or id). */
 function under(t: Technique, tac: Tactic): boolean {
   return t.tactics.some((x) => x === tac.shortname || x === tac.id || x === tac.name);
@@ -45,6 +48,11 @@ export function Coverage(_props: RouteProps) {
   const [subs, setSubs] = useState(false);
   const [layer, setLayer] = useState<(typeof LAYERS)[number]>('healthy');
   const [open, setOpen] = useState<Technique | null>(null);
+  const [fit, setFit] = useState(() => localStorage.getItem(FIT_KEY) !== 'names');
+  const toggleFit = (on: boolean) => {
+    setFit(on);
+    localStorage.setItem(FIT_KEY, on ? 'fit' : 'names');
+  };
   const cov = useApi(() => api.GET('/api/v1/coverage', { params: { query: applied ? { window: applied } : {} } }), [applied]);
   const data = cov.data;
   const columns = useMemo(() => {
@@ -69,6 +77,9 @@ export function Coverage(_props: RouteProps) {
         </form>
         <label class="row">
           <input type="checkbox" checked={subs} onChange={(e) => setSubs(e.currentTarget.checked)} /> Sub-techniques
+        </label>
+        <label class="row" title="Every tactic on screen with technique ids (names on hover and in a cell's details), or full names with sideways scrolling">
+          <input id="coverage-fit" type="checkbox" checked={fit} onChange={(e) => toggleFit(e.currentTarget.checked)} /> Fit to width
         </label>
         <label for="coverage-layer">Navigator layer</label>
         <select id="coverage-layer" value={layer} onChange={(e) => setLayer(e.currentTarget.value as (typeof LAYERS)[number])}>
@@ -101,7 +112,7 @@ export function Coverage(_props: RouteProps) {
           {columns.length === 0 ? (
             <Empty>No tactic in scope.</Empty>
           ) : (
-            <div class="heatmap" role="region" aria-label="Techniques by tactic" tabIndex={0}>
+            <div class={fit ? 'heatmap fit' : 'heatmap'} role="region" aria-label="Techniques by tactic" tabIndex={0}>
               {columns.map(({ tac, techniques }) => (
                 <div class="heat-col" key={tac.id}>
                   <h2 class="heat-tactic" title={`${tac.id}: healthy ${pct(tac.healthy)}, rules ${pct(tac.rules)}`}>
@@ -121,7 +132,8 @@ export function Coverage(_props: RouteProps) {
                             title={`${t.id} ${t.name}: ${STATE_TEXT[state]} (${t.rules.length} rules)`}
                             onClick={() => setOpen(t)}
                           >
-                            <span class="heat-id">{t.id}</span> {t.name}
+                            <span class="heat-id">{t.id}</span>
+                            <span class="heat-name"> {t.name}</span>
                             {t.rules.length ? <span class="heat-count">{t.rules.length}</span> : null}
                             {t.validated ? <span class="heat-valid" aria-label="validated">✓</span> : null}
                           </button>

@@ -10,7 +10,7 @@ import { ErrorBox, LevelBadge, Loading, Time } from '../ui/common';
 import { toast } from '../ui/toast';
 import { useApi } from '../ui/use-api';
 import { Attachments } from './incident/attachments';
-import { RSIT, SEVERITIES, STATUSES, nistPhase, severityName, statusLabel, type Incident as IncidentT } from './incident/model';
+import { SEVERITIES, STATUSES, nistPhase, severityName, statusLabel, useRsit, withCurrent, type Incident as IncidentT } from './incident/model';
 import { Observables } from './incident/observables';
 import { SlaPanel } from './incident/sla';
 import { Tasks } from './incident/tasks';
@@ -54,6 +54,7 @@ export function Incident({ params }: RouteProps) {
 
 function Header({ incident: i, onChange }: { incident: IncidentT; onChange: () => void }) {
   const writable = can('case:write');
+  const rsit = useRsit();
   const [error, setError] = useState<ApiFailure | Error | null>(null);
   const [closing, setClosing] = useState(false);
   const patch = async (body: Patch, what: string) => {
@@ -96,7 +97,7 @@ function Header({ incident: i, onChange }: { incident: IncidentT; onChange: () =
         </Field>
         <Field label="RSIT class" id="inc-class">
           <select id="inc-class" value={i.classification} disabled={!writable} onChange={(e) => void patch({ classification: e.currentTarget.value }, 'Classification changed')}>
-            {(RSIT.includes(i.classification) ? RSIT : [i.classification, ...RSIT]).map((c) => (
+            {withCurrent(rsit.classes, i.classification).map((c) => (
               <option key={c} value={c}>
                 {c}
               </option>

@@ -11,13 +11,13 @@ import { Modal } from '../ui/modal';
 import { toast } from '../ui/toast';
 import { useApi } from '../ui/use-api';
 import {
-  RSIT,
-  RSIT_CATEGORIES,
   SLA_LABEL,
   SLA_TONE,
   STATUSES,
   severityName,
   statusLabel,
+  useRsit,
+  withCurrent,
   worstSla,
   type Incident,
 } from './incident/model';
@@ -44,6 +44,7 @@ function sorter(key: SortKey): (a: Incident, b: Incident) => number {
 }
 
 export function Incidents({ query }: RouteProps) {
+  const rsit = useRsit();
   const status = query.get('status') ?? '';
   const open = query.get('open') ?? 'true';
   const owner = query.get('owner') ?? '';
@@ -103,7 +104,7 @@ export function Incidents({ query }: RouteProps) {
         <Select id="f-status" label="Status" value={status} onChange={(v) => set('status', v)} options={[['', 'any'], ...STATUSES.map((s) => [s, statusLabel(s)] as [string, string])]} />
         <Select id="f-priority" label="Priority" value={maxPriority} onChange={(v) => set('max_priority', v)} options={[['', 'any'], ['1', 'P1'], ['2', 'P2 or higher'], ['3', 'P3 or higher'], ['4', 'P4 or higher']]} />
         <Select id="f-sla" label="SLA" value={sla} onChange={(v) => set('sla', v)} options={[['', 'any'], ['breached', 'breached'], ['warning', 'at risk'], ['running', 'running'], ['paused', 'paused']]} />
-        <Select id="f-category" label="RSIT category" value={category} onChange={(v) => set('category', v)} options={[['', 'any'], ...RSIT_CATEGORIES.map((c) => [c, c] as [string, string])]} />
+        <Select id="f-category" label="RSIT category" value={category} onChange={(v) => set('category', v)} options={[['', 'any'], ...(category ? withCurrent(rsit.categories, category) : rsit.categories).map((c) => [c, c] as [string, string])]} />
         <div class="field">
           <label for="f-owner">Assignee</label>
           <input id="f-owner" type="search" value={owner} placeholder="user" onChange={(e) => set('owner', e.currentTarget.value.trim())} />
@@ -191,6 +192,7 @@ function NewIncident({ onClose }: { onClose: () => void }) {
   const [title, setTitle] = useState('');
   const [severity, setSeverity] = useState(3);
   const [classification, setClassification] = useState('other:undetermined');
+  const rsit = useRsit();
   const [description, setDescription] = useState('');
   const [alerts, setAlerts] = useState('');
   const [busy, setBusy] = useState(false);
@@ -235,7 +237,7 @@ function NewIncident({ onClose }: { onClose: () => void }) {
           <div class="field grow">
             <label for="ni-class">RSIT class</label>
             <select id="ni-class" value={classification} onChange={(e) => setClassification(e.currentTarget.value)}>
-              {RSIT.map((c) => (
+              {withCurrent(rsit.classes, classification).map((c) => (
                 <option key={c} value={c}>
                   {c}
                 </option>

@@ -295,6 +295,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_taxonomy_lists_every_class_an_incident_accepts() {
+        let t = Taxonomy::rsit();
+        assert_eq!(
+            (t.name.as_str(), t.version.as_str(), t.classes.len()),
+            ("RSIT", "1.3", 39)
+        );
+        for c in &t.classes {
+            let parsed = vigil_respond::rsit::parse(&c.name).expect("a class the server accepts");
+            assert_eq!((parsed.category, parsed.kind), (c.category.as_str(), c.kind.as_str()));
+        }
+        let json = serde_json::to_value(&t.classes[0]).expect("json");
+        assert_eq!(json["type"], "spam", "the wire name of the type is `type`");
+    }
+
+    #[test]
     fn attack_ids() {
         for good in ["T1059", "T1059.001", "TA0002"] {
             assert_eq!(check_attack_id(good), Ok(()), "{good}");
@@ -318,5 +333,47 @@ mod tests {
             serde_json::from_str::<NewIncident>(r#"{"title": "t", "severity": 5, "classification": "test:test"}"#)
                 .is_err()
         );
+    }
+}
+
+/// `GET /api/v1/taxonomy`: the incident classification the server accepts (RSIT).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Taxonomy {
+    /// `RSIT`: the Reference Security Incident Taxonomy of the TF-CSIRT working group with ENISA.
+    pub name: String,
+    /// The taxonomy's version, e.g. `1.3`.
+    pub version: String,
+    /// Every `category:type` the server accepts, grouped by category in the taxonomy's order.
+    pub classes: Vec<TaxonomyClass>,
+}
+
+/// One class of the taxonomy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TaxonomyClass {
+    /// `category:type`, as an incident's `classification` names it.
+    pub name: String,
+    pub category: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// What the class means, in one line.
+    pub description: String,
+}
+
+impl Taxonomy {
+    /// RSIT as `vigil-respond` implements it.
+    pub fn rsit() -> Taxonomy {
+        Taxonomy {
+            name: "RSIT".to_owned(),
+            version: vigil_respond::rsit::VERSION.to_owned(),
+            classes: vigil_respond::rsit::all()
+                .iter()
+                .map(|c| TaxonomyClass {
+                    name: c.name(),
+                    category: c.category.to_owned(),
+                    kind: c.kind.to_owned(),
+                    description: c.description.to_owned(),
+                })
+                .collect(),
+        }
     }
 }

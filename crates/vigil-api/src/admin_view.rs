@@ -1,11 +1,12 @@
-//! What the console's admin pages read but do not change here: the role table
-//! (`GET /api/v1/roles`), the tenants known (`GET /api/v1/tenants`) and the response
+//! Fixed tables and what the console's admin pages read but do not change here: the incident
+//! taxonomy (`GET /api/v1/taxonomy`), the role table (`GET /api/v1/roles`), the tenants known (`GET /api/v1/tenants`) and the response
 //! configuration the server runs with (`GET /api/v1/policies`, built once at start-up by the
 //! server from its configuration, secrets left out).
 
 use axum::{Extension, Json, extract::State as AxState, http::Uri};
 use vigil_api_types::access::Principal;
 use vigil_api_types::admin::{RoleList, TenantList};
+use vigil_api_types::incidents::Taxonomy;
 use vigil_api_types::policies::Policies;
 
 use crate::records::state_error;
@@ -24,6 +25,21 @@ use crate::{ApiError, Ctx, Params};
 pub async fn roles(uri: Uri) -> Result<Json<RoleList>, ApiError> {
     Params::of(&uri, &[])?;
     Ok(Json(RoleList::current()))
+}
+
+/// `GET /api/v1/taxonomy`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/taxonomy",
+    operation_id = "get_taxonomy",
+    tag = "incidents",
+    summary = "List the incident classes (RSIT)",
+    description = "Every class an incident's `classification` may name: RSIT v1.3 `category:type` with its category, type and a one-line meaning, grouped by category in the taxonomy's order. Fixed by the server's version.",
+    responses((status = 200, description = "The taxonomy.", body = Taxonomy))
+)]
+pub async fn taxonomy(uri: Uri) -> Result<Json<Taxonomy>, ApiError> {
+    Params::of(&uri, &[])?;
+    Ok(Json(Taxonomy::rsit()))
 }
 
 /// `GET /api/v1/tenants`.

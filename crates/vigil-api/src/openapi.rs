@@ -124,6 +124,7 @@ pub const BEARER: &str = "bearer";
         admin::create_key,
         admin::revoke_key,
         admin_view::roles,
+        admin_view::taxonomy,
         admin_view::tenants,
         admin_view::policies,
         session::login,

@@ -150,6 +150,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<Ctx>)> {
             get(incidents::list),
         ),
         (
+            spec(Method::GET, "/api/v1/taxonomy", Needs(P::CaseRead)),
+            get(admin_view::taxonomy),
+        ),
+        (
             spec(Method::GET, "/api/v1/incidents/{id}", Needs(P::CaseRead)),
             get(incidents::get),
         ),

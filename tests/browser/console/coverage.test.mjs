@@ -53,6 +53,17 @@ test('the coverage heatmap colours techniques from the server coverage, and a ce
   await v.shot(page, 'coverage');
   await v.axe(page);
 
+  // Fit to width (the default): every tactic on a 1280 px screen, no sideways scrolling; full
+  // names are one click away (and scroll).
+  const overflow = () => page.locator('.heatmap').evaluate((e) => e.scrollWidth - e.clientWidth);
+  assert.ok((await overflow()) <= 1, `the fitted matrix scrolls sideways by ${await overflow()} px`);
+  await page.locator('#coverage-fit').uncheck();
+  await page.locator('.heatmap:not(.fit) .heat-name').first().waitFor();
+  assert.ok((await overflow()) > 0, 'full names need more than 1280 px');
+  await v.shot(page, 'coverage-names');
+  await page.locator('#coverage-fit').check();
+  await page.locator('.heatmap.fit').waitFor();
+
   // A covered cell lists the technique's rules, linking to the rule page.
   const t = withRules[0];
   await page.locator(`[data-technique="${t.id}"]`).first().click();

@@ -142,6 +142,12 @@ test('the incident page in the dark theme, and a new incident from the form', as
   await page.getByRole('button', { name: 'New incident' }).click();
   const title = `Made in the browser ${Date.now()}`;
   await page.fill('#ni-title', title);
+  // The classes offered are the server's taxonomy, every one of them.
+  const taxonomy = await (await page.request.get(apiAt('api/v1/taxonomy'))).json();
+  assert.equal(taxonomy.name, 'RSIT');
+  await v.until(async () => (await page.locator('#ni-class option').count()) === taxonomy.classes.length, 'every RSIT class offered');
+  const offered = await page.locator('#ni-class option').evaluateAll((os) => os.map((o) => o.value));
+  assert.deepEqual([...offered].sort(), taxonomy.classes.map((c) => c.name).sort());
   await page.selectOption('#ni-class', 'intrusion-attempts:brute-force');
   await page.getByRole('button', { name: 'Create incident' }).click();
   await page.locator('[data-page="incident"] h1.incident-title', { hasText: title }).waitFor();

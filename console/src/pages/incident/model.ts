@@ -1,6 +1,7 @@
 // What the incidents pages share: the incident's types, the RSIT classes, labels of severity,
 // priority and status, the NIST SP 800-61 phase a status belongs to, and how an SLA timer reads.
-import type { Schemas } from '../../api';
+import { useEffect, useState } from 'preact/hooks';
+import { api, type Schemas } from '../../api';
 
 export type Incident = Schemas['Incident'];
 export type Timer = Schemas['Timer'];
@@ -51,50 +52,38 @@ export function nistPhase(status: string): string {
   }
 }
 
-/** RSIT v1.3 `category:type` (vigil-respond/src/rsit.rs). */
-export const RSIT: string[] = [
-  'abusive-content:spam',
-  'abusive-content:harmful-speech',
-  'abusive-content:violence',
-  'malicious-code:infected-system',
-  'malicious-code:c2-server',
-  'malicious-code:malware-distribution',
-  'malicious-code:malware-configuration',
-  'information-gathering:scanner',
-  'information-gathering:sniffing',
-  'information-gathering:social-engineering',
-  'intrusion-attempts:ids-alert',
-  'intrusion-attempts:brute-force',
-  'intrusion-attempts:exploit',
-  'intrusions:privileged-account-compromise',
-  'intrusions:unprivileged-account-compromise',
-  'intrusions:application-compromise',
-  'intrusions:system-compromise',
-  'intrusions:burglary',
-  'availability:dos',
-  'availability:ddos',
-  'availability:misconfiguration',
-  'availability:sabotage',
-  'availability:outage',
-  'information-content-security:unauthorised-information-access',
-  'information-content-security:unauthorised-information-modification',
-  'information-content-security:data-loss',
-  'information-content-security:data-leak',
-  'fraud:unauthorised-use-of-resources',
-  'fraud:copyright',
-  'fraud:masquerade',
-  'fraud:phishing',
-  'vulnerable:weak-crypto',
-  'vulnerable:ddos-amplifier',
-  'vulnerable:potentially-unwanted-accessible',
-  'vulnerable:information-disclosure',
-  'vulnerable:vulnerable-system',
-  'other:other',
-  'other:undetermined',
-  'test:test',
-];
+/** The incident classes the server accepts (RSIT `category:type`) and their categories. */
+export interface Rsit {
+  classes: string[];
+  categories: string[];
+}
 
-export const RSIT_CATEGORIES: string[] = [...new Set(RSIT.map((c) => c.split(':')[0] as string))];
+let rsitLoaded: Rsit | null = null;
+let rsitLoading: Promise<Rsit> | null = null;
+
+function loadRsit(): Promise<Rsit> {
+  rsitLoading ??= api.GET('/api/v1/taxonomy').then((r) => {
+    const classes = (r.data?.classes ?? []).map((c) => c.name);
+    if (!r.data) rsitLoading = null; // not cached: asked again by the next page
+    else rsitLoaded = { classes, categories: [...new Set(r.data.classes.map((c) => c.category))] };
+    return rsitLoaded ?? { classes, categories: [] };
+  });
+  return rsitLoading;
+}
+
+/** RSIT as `GET /api/v1/taxonomy` gives it, fetched once per page load (empty until it answers). */
+export function useRsit(): Rsit {
+  const [rsit, setRsit] = useState<Rsit>(rsitLoaded ?? { classes: [], categories: [] });
+  useEffect(() => {
+    if (!rsitLoaded) void loadRsit().then(setRsit, () => undefined);
+  }, []);
+  return rsit;
+}
+
+/** `list` with `current` in front when it is not in it (a value the list does not hold yet). */
+export function withCurrent(list: string[], current: string): string[] {
+  return list.includes(current) ? list : [current, ...list];
+}
 
 export type SlaState = 'ok' | 'at_risk' | 'breached' | 'met' | 'paused' | 'none';
 
